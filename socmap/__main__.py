@@ -1,0 +1,7 @@
+"""``python -m socmap``."""
+
+import sys
+
+from socmap.main import main
+
+sys.exit(main())

@@ -1,0 +1,112 @@
+"""Headless commands: a thin layer over services and export.
+
+Each command module adds its subcommands in ``add_commands(cli)``; handlers return an exit code.
+Errors a user can cause are printed as one line on stderr with the error class's exit code,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from socmap import __version__
+from socmap.domain.errors import SocmapError
+
+#: Modules that contribute subcommands, in the order --help lists them.
+COMMAND_MODULES = (
+    "socmap.cli.register_cmds",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Cli:
+    """The argument parser under construction; groups (``export``, ``ocg``...) are shared."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(
+            prog="socmap",
+            description="socmap: map, score and brief on serious and organised crime groups. "
+            "With no command, opens the desktop app.",
+        )
+        self.parser.add_argument("--version", action="version", version=f"socmap {__version__}")
+        self.parser.add_argument("--db", type=Path, help="database file to open in the app")
+        self.parser.add_argument(
+            "--demo", action="store_true", help="open the app on the demo force (built on first use)"
+        )
+        self.sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._groups: dict[str, argparse._SubParsersAction] = {}
+
+    def command(self, name: str, help: str, handler: Handler | None) -> argparse.ArgumentParser:
+        """A top-level command."""
+        p = self.sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def group(self, name: str, help: str) -> argparse._SubParsersAction:
+        """A command group such as ``export`` that several modules add to."""
+        if name not in self._groups:
+            p = self.sub.add_parser(name, help=help, description=help)
+            p.set_defaults(handler=None, group_parser=p)
+            self._groups[name] = p.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+        return self._groups[name]
+
+    def subcommand(
+        self, group: str, name: str, help: str, handler: Handler, *, group_help: str = ""
+    ) -> argparse.ArgumentParser:
+        """A subcommand inside a group (``socmap export briefing``)."""
+        sub = self.group(group, group_help or f"{group} commands")
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+
+def add_db_argument(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """The ``--db PATH`` option every data command takes (default: $SOCMAP_DB or the user folder)."""
+    p.add_argument(
+        "--db",
+        type=Path,
+        required=required,
+        help="the socmap database file (default: $SOCMAP_DB, else socmap.db in the user data folder)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every module's commands."""
+    cli = Cli()
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(cli)
+    return cli.parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; map errors to exit codes with one clear line on stderr."""
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        group = getattr(args, "group_parser", None)
+        (group or build_parser()).print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except SocmapError as exc:
+        print(f"socmap: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("socmap: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: still one line, no traceback full of data
+        print(f"socmap: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return 70
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for headless commands."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    return run(args)

@@ -1,0 +1,52 @@
+"""The one place that locates shipped files (resources/, data/) and the user's data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+def _shipped(name: str) -> Path:
+    # In a checkout (or editable install) the folder sits beside the package; in a wheel it is
+    # packaged inside it as _<name> (see [tool.hatch.build.targets.wheel.force-include]).
+    for candidate in (_PKG.parent / name, _PKG / f"_{name}"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"socmap's {name}/ folder is missing from this installation")
+
+
+def resources_dir() -> Path:
+    """Shipped resources: default configurations, icons, styles."""
+    return _shipped("resources")
+
+
+def data_dir() -> Path:
+    """Shipped data: the demo force's boundaries."""
+    return _shipped("data")
+
+
+def user_data_dir() -> Path:
+    """The user's socmap data folder (created on demand)."""
+    import platformdirs
+
+    path = Path(os.environ.get("SOCMAP_DATA_DIR") or platformdirs.user_data_dir("socmap", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_path() -> Path:
+    """``$SOCMAP_DB``, else ``socmap.db`` in the user data folder."""
+    env = os.environ.get("SOCMAP_DB")
+    return Path(env).expanduser() if env else user_data_dir() / "socmap.db"
+
+
+def demo_db_path() -> Path:
+    """Where ``socmap --demo`` keeps the demo force's database."""
+    return user_data_dir() / "demo.db"
+
+
+def demo_boundaries() -> Path:
+    """The demo force's simplified area outlines (EPSG:27700)."""
+    return data_dir() / "west-mercia-demo-lpa.geojson"

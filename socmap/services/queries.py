@@ -1,0 +1,133 @@
+"""Read models for tables, panes and the CLI: plain tuples and dataclasses, no Qt."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from socmap.domain.groups import Area, Location, Membership, Nominal, Ocg
+from socmap.domain.vocab import MARKETS
+from socmap.store import areas, groups
+from socmap.store.db import Store
+from socmap.store.migrations import schema_version
+
+
+class RegisterRow(NamedTuple):
+    """One OCG as the register table shows it."""
+
+    id: int
+    name: str
+    status: str
+    markets: tuple[str, ...]
+    lead_area: str | None
+    lro: str
+    identified_on: str | None
+    marking: str
+    aliases: tuple[str, ...]
+    members: int
+    locations: int
+    refs: str
+
+    @property
+    def display_id(self) -> str:
+        """``OCG-0042``."""
+        return f"OCG-{self.id:04d}"
+
+    @property
+    def market_labels(self) -> str:
+        """Markets as readable labels, primary first."""
+        return ", ".join(MARKETS.get(m, m) for m in self.markets)
+
+
+def register(store: Store) -> list[RegisterRow]:
+    """Every OCG, by id."""
+    out = []
+    for (oid, name, status, primary, secondary, area, lro, ident, marking, aliases, members,
+         locs, refs) in groups.register_rows(store):
+        markets = ((primary,) if primary else ()) + tuple(
+            m for m in json.loads(secondary) if m != primary
+        )
+        out.append(
+            RegisterRow(oid, name, status, markets, area, lro, ident, marking,
+                        tuple(json.loads(aliases)), members, locs, refs or "")
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class OcgDetail:
+    """An OCG with everything its detail pane shows."""
+
+    ocg: Ocg
+    lead_area: str | None
+    members: tuple[tuple[Membership, Nominal], ...]
+    locations: tuple[Location, ...]
+    area_names: dict[int, str]
+
+
+def ocg_detail(store: Store, ocg_id: int) -> OcgDetail:
+    """The OCG with its members and locations."""
+    ocg = groups.get_ocg(store, ocg_id)
+    names = {a.id: a.name for a in areas.list_areas(store)}
+    return OcgDetail(
+        ocg=ocg,
+        lead_area=names.get(ocg.lead_area_id) if ocg.lead_area_id else None,
+        members=tuple(groups.members_of(store, ocg_id)),
+        locations=tuple(groups.locations_of(store, ocg_id)),
+        area_names=dict(names),
+    )
+
+
+def get_ocg(store: Store, ocg_id: int) -> Ocg:
+    """One OCG record (for editing)."""
+    return groups.get_ocg(store, ocg_id)
+
+
+def area_list(store: Store) -> list[Area]:
+    """The force's areas, by name."""
+    return areas.list_areas(store)
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What ``socmap info`` and the status bar show."""
+
+    path: str
+    schema_version: str
+    journal_mode: str
+    counts: dict[str, int]
+    areas: tuple[str, ...]
+    ocgs_by_status: dict[str, int]
+
+
+def store_info(store: Store) -> StoreInfo:
+    """Schema version, journal mode and row counts."""
+    return StoreInfo(
+        path=str(store.path) if store.path else ":memory:",
+        schema_version=schema_version(store),
+        journal_mode=groups.journal_mode(store),
+        counts=groups.table_counts(store),
+        areas=tuple(a.name for a in areas.list_areas(store)),
+        ocgs_by_status=groups.ocg_count_by_status(store),
+    )
+
+
+def ocg_list_json(store: Store) -> list[dict[str, object]]:
+    """The register as JSON-ready objects (``socmap ocg list --json``); no clock times."""
+    return [
+        {
+            "id": r.id,
+            "ref": r.display_id,
+            "name": r.name,
+            "status": r.status,
+            "lead_area": r.lead_area,
+            "markets": list(r.markets),
+            "lro": r.lro,
+            "identified_on": r.identified_on,
+            "marking": r.marking,
+            "members": r.members,
+            "locations": r.locations,
+        }
+        for r in register(store)
+    ]

@@ -1,0 +1,260 @@
+"""Writes to the OCG register. Each function is one transaction with its audit row.
+
+Every function checks the acting account's permission, validates through the domain, writes,
+records the audit entry and returns what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from socmap.domain.changes import Changes
+from socmap.domain.errors import NotFoundError, ValidationError
+from socmap.domain.groups import (
+    Location,
+    Membership,
+    Nominal,
+    Ocg,
+    check_transition,
+    validate_location,
+    validate_membership,
+    validate_nominal,
+    validate_ocg,
+)
+from socmap.domain.roles import Permission
+from socmap.services.auth import require
+from socmap.services.geography import area_index
+from socmap.store import areas, audit, groups
+from socmap.store.db import Store
+
+
+def as_record(obj: Any) -> dict[str, Any]:
+    """A dataclass as a JSON-ready dict for the audit payload."""
+    def conv(v: Any) -> Any:
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, tuple | list):
+            return [conv(x) for x in v]
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        return v
+
+    return {k: conv(v) for k, v in dataclasses.asdict(obj).items()}
+
+
+def _check_area(store: Store, area_id: int | None) -> None:
+    if area_id is not None and area_id not in {a.id for a in areas.list_areas(store)}:
+        raise ValidationError("lead_area", f"there is no area with id {area_id}")
+
+
+# ------------------------------------------------------------------------------------ OCGs
+
+
+def create_ocg(store: Store, ocg: Ocg) -> tuple[Ocg, Changes]:
+    """Add a new OCG to the register."""
+    require(store, Permission.EDIT, action="add OCGs")
+    ocg = validate_ocg(ocg)
+    _check_area(store, ocg.lead_area_id)
+    with store.atomic():
+        stored = groups.insert_ocg(store, ocg)
+        audit.record(
+            store,
+            action="create",
+            entity="ocg",
+            entity_id=stored.id or "",
+            summary=f"created {stored.display_id}",
+            after=as_record(stored),
+        )
+    return stored, Changes.of("ocg", stored.id or 0)
+
+
+def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, Changes]:
+    """Save an edited OCG; ``ocg.version`` must be the version the editor started from.
+
+    Raises:
+        ConflictError: someone else saved the OCG since ``ocg.version``.
+    """
+    require(store, Permission.EDIT, action="edit OCGs")
+    if ocg.id is None:
+        raise ValidationError("id", "an OCG must be created before it can be edited")
+    ocg = validate_ocg(ocg)
+    _check_area(store, ocg.lead_area_id)
+    with store.atomic():
+        before = groups.get_ocg(store, ocg.id)
+        check_transition(before.status, ocg.status)
+        stored = groups.update_ocg(store, ocg, expected_version=ocg.version)
+        changed = {
+            k: v
+            for k, v in as_record(stored).items()
+            if k != "version" and as_record(before).get(k) != v
+        }
+        audit.record(
+            store,
+            action=action,
+            entity="ocg",
+            entity_id=ocg.id,
+            summary=f"{action} {stored.display_id}: {', '.join(sorted(changed)) or 'no change'}",
+            before={k: as_record(before)[k] for k in changed},
+            after=changed,
+        )
+    return stored, Changes.of("ocg", ocg.id)
+
+
+def delete_ocg(store: Store, ocg_id: int, *, action: str = "delete") -> Changes:
+    """Remove an OCG that was created by mistake (undo of a creation). Archive real groups."""
+    require(store, Permission.EDIT, action="remove OCGs")
+    with store.atomic():
+        before = groups.get_ocg(store, ocg_id)
+        if groups.members_of(store, ocg_id) or groups.locations_of(store, ocg_id):
+            raise ValidationError(
+                "id", f"{before.display_id} has members or locations; archive it instead"
+            )
+        groups.delete_ocg(store, ocg_id)
+        audit.record(
+            store,
+            action=action,
+            entity="ocg",
+            entity_id=ocg_id,
+            summary=f"{action} {before.display_id}",
+            before=as_record(before),
+        )
+    return Changes.of("ocg", ocg_id)
+
+
+def restore_ocg(store: Store, ocg: Ocg, *, action: str = "undo delete") -> Changes:
+    """Put back an OCG removed by :func:`delete_ocg`, with its old id."""
+    require(store, Permission.EDIT, action="restore OCGs")
+    with store.atomic():
+        stored = groups.insert_ocg(store, ocg)
+        audit.record(
+            store,
+            action=action,
+            entity="ocg",
+            entity_id=stored.id or "",
+            summary=f"{action} {stored.display_id}",
+            after=as_record(stored),
+        )
+    return Changes.of("ocg", stored.id or 0)
+
+
+# -------------------------------------------------------------------------------- nominals
+
+
+def create_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
+    """Record a new nominal."""
+    require(store, Permission.EDIT, action="add nominals")
+    nominal = validate_nominal(nominal)
+    with store.atomic():
+        stored = groups.insert_nominal(store, nominal)
+        audit.record(
+            store,
+            action="create",
+            entity="nominal",
+            entity_id=stored.id or "",
+            summary=f"created nominal {stored.id}",
+            after=as_record(stored),
+        )
+    return stored, Changes.of("nominal", stored.id or 0)
+
+
+def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
+    """Save an edited nominal (``nominal.version`` as read by the editor)."""
+    require(store, Permission.EDIT, action="edit nominals")
+    nominal = validate_nominal(nominal)
+    with store.atomic():
+        before = groups.get_nominal(store, nominal.id or 0)
+        stored = groups.update_nominal(store, nominal, expected_version=nominal.version)
+        audit.record(
+            store,
+            action="update",
+            entity="nominal",
+            entity_id=nominal.id or "",
+            summary=f"updated nominal {nominal.id}",
+            before=as_record(before),
+            after=as_record(stored),
+        )
+    return stored, Changes.of("nominal", nominal.id or 0)
+
+
+# ----------------------------------------------------------------------------- memberships
+
+
+def add_membership(store: Store, membership: Membership) -> tuple[Membership, Changes]:
+    """Record that a nominal belongs to an OCG in a role."""
+    require(store, Permission.EDIT, action="change memberships")
+    membership = validate_membership(membership)
+    if not groups.ocg_exists(store, membership.ocg_id):
+        raise NotFoundError(f"there is no OCG with id {membership.ocg_id}")
+    if not groups.nominal_exists(store, membership.nominal_id):
+        raise NotFoundError(f"there is no nominal with id {membership.nominal_id}")
+    with store.atomic():
+        stored = groups.insert_membership(store, membership)
+        audit.record(
+            store,
+            action="create",
+            entity="membership",
+            entity_id=stored.id or "",
+            summary=f"nominal {stored.nominal_id} added to OCG-{stored.ocg_id:04d} as {stored.role}",
+            after=as_record(stored),
+        )
+    return stored, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
+
+
+def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Changes]:
+    """End a membership record (undo of an addition, or a correction)."""
+    require(store, Permission.EDIT, action="change memberships")
+    with store.atomic():
+        before = groups.get_membership(store, membership_id)
+        groups.delete_membership(store, membership_id)
+        audit.record(
+            store,
+            action="delete",
+            entity="membership",
+            entity_id=membership_id,
+            summary=f"nominal {before.nominal_id} removed from OCG-{before.ocg_id:04d}",
+            before=as_record(before),
+        )
+    return before, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
+
+
+# ------------------------------------------------------------------------------- locations
+
+
+def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
+    """Record an OCG location; its area is found from its coordinates."""
+    require(store, Permission.EDIT, action="change locations")
+    location = validate_location(location)
+    if not groups.ocg_exists(store, location.ocg_id):
+        raise NotFoundError(f"there is no OCG with id {location.ocg_id}")
+    area = area_index(store).assign_one(location.easting, location.northing)
+    location = dataclasses.replace(location, area_id=area)  # type: ignore[arg-type]
+    with store.atomic():
+        stored = groups.insert_location(store, location)
+        audit.record(
+            store,
+            action="create",
+            entity="location",
+            entity_id=stored.id or "",
+            summary=f"location added to OCG-{stored.ocg_id:04d}",
+            after=as_record(stored),
+        )
+    return stored, Changes.of("ocg", location.ocg_id) | Changes.of("location", stored.id or 0)
+
+
+def remove_location(store: Store, location_id: int) -> tuple[Location, Changes]:
+    """Remove an OCG location."""
+    require(store, Permission.EDIT, action="change locations")
+    with store.atomic():
+        before = groups.get_location(store, location_id)
+        groups.delete_location(store, location_id)
+        audit.record(
+            store,
+            action="delete",
+            entity="location",
+            entity_id=location_id,
+            summary=f"location removed from OCG-{before.ocg_id:04d}",
+            before=as_record(before),
+        )
+    return before, Changes.of("ocg", before.ocg_id) | Changes.of("location", location_id)

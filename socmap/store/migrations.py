@@ -1,0 +1,195 @@
+"""The schema's versions: named, append-only migration steps applied by ``open_store``.
+
+Never edit or reorder a step that has shipped; add a new one at the end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+if TYPE_CHECKING:
+    from socmap.store.db import Store
+
+migrations = Migrations("socmap")
+
+
+@migrations(name="0001_foundation")
+def _foundation(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('app', 'socmap');
+
+        CREATE TABLE users (
+            account TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'supervisor', 'admin')),
+            added_on TEXT NOT NULL
+        );
+
+        CREATE TABLE areas (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            code TEXT NOT NULL DEFAULT '',
+            geom_wkb BLOB NOT NULL,          -- polygonal geometry, EPSG:27700
+            minx REAL, miny REAL, maxx REAL, maxy REAL,
+            area_km2 REAL NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            attribution TEXT NOT NULL DEFAULT ''
+        );
+
+        CREATE TABLE ocgs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL CHECK (status IN ('trigger', 'draft', 'active', 'archived')),
+            primary_market TEXT,
+            secondary_markets TEXT NOT NULL DEFAULT '[]',
+            enablers TEXT NOT NULL DEFAULT '[]',
+            lead_area_id INTEGER REFERENCES areas(id) ON DELETE SET NULL,
+            lro TEXT NOT NULL DEFAULT '',
+            identified_on TEXT,
+            archived_on TEXT,
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE',
+            notes TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX ocgs_status ON ocgs(status);
+        CREATE INDEX ocgs_lead_area ON ocgs(lead_area_id);
+
+        CREATE TABLE ocg_refs (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            system TEXT NOT NULL,
+            value TEXT NOT NULL,
+            UNIQUE (ocg_id, system, value)
+        );
+
+        CREATE TABLE nominals (
+            id INTEGER PRIMARY KEY,
+            surname TEXT NOT NULL,
+            forenames TEXT NOT NULL DEFAULT '',
+            aliases TEXT NOT NULL DEFAULT '[]',
+            date_of_birth TEXT,
+            flags TEXT NOT NULL DEFAULT '[]',
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE',
+            notes TEXT NOT NULL DEFAULT '',
+            address_label TEXT NOT NULL DEFAULT '',
+            address_x REAL, address_y REAL,   -- EPSG:27700
+            area_id INTEGER REFERENCES areas(id) ON DELETE SET NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX nominals_area ON nominals(area_id);
+
+        CREATE TABLE memberships (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('principal', 'significant', 'peripheral')),
+            tags TEXT NOT NULL DEFAULT '[]',
+            start TEXT,
+            "end" TEXT
+        );
+        CREATE INDEX memberships_ocg ON memberships(ocg_id);
+        CREATE INDEX memberships_nominal ON memberships(nominal_id);
+
+        CREATE TABLE locations (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            easting REAL NOT NULL,
+            northing REAL NOT NULL,
+            source_x REAL, source_y REAL,
+            source_crs TEXT NOT NULL DEFAULT 'EPSG:27700',
+            area_id INTEGER REFERENCES areas(id) ON DELETE SET NULL
+        );
+        CREATE INDEX locations_ocg ON locations(ocg_id);
+        CREATE INDEX locations_area ON locations(area_id);
+
+        -- person <-> person links (family, associate, co-offender, ...), graded as recorded
+        CREATE TABLE associations (
+            id INTEGER PRIMARY KEY,
+            nominal_a INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            nominal_b INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            start TEXT,
+            "end" TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            grading_scheme TEXT,
+            grade TEXT,
+            handling TEXT,
+            CHECK (nominal_a <> nominal_b)
+        );
+        CREATE INDEX associations_a ON associations(nominal_a);
+        CREATE INDEX associations_b ON associations(nominal_b);
+
+        CREATE TABLE intel (
+            id INTEGER PRIMARY KEY,
+            reported_on TEXT,
+            category TEXT NOT NULL DEFAULT '',
+            grading_scheme TEXT,             -- '3x5x2' or '5x5x5', stored as recorded
+            grade TEXT,
+            handling TEXT,
+            handling_conditions TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            easting REAL, northing REAL,      -- EPSG:27700
+            source_x REAL, source_y REAL,
+            source_crs TEXT NOT NULL DEFAULT 'EPSG:27700',
+            area_id INTEGER REFERENCES areas(id) ON DELETE SET NULL,
+            ocg_id INTEGER REFERENCES ocgs(id) ON DELETE SET NULL,
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE',
+            batch TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX intel_area ON intel(area_id);
+        CREATE INDEX intel_ocg ON intel(ocg_id);
+
+        -- The audit trail: append-only, hash-chained. The payload (before/after values, which
+        -- may hold personal data) sits apart so that disposal can erase it while the chain,
+        -- which covers only its digest, still verifies.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            payload_digest TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            row_hash TEXT NOT NULL
+        );
+        CREATE INDEX audit_entity ON audit(entity, entity_id);
+        CREATE TABLE audit_payload (
+            audit_id INTEGER PRIMARY KEY REFERENCES audit(id),
+            payload TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        """
+    )
+
+
+def known_migration_names() -> list[str]:
+    """Names of every schema step this version of socmap knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+def schema_version(store: Store) -> str:
+    """The last applied schema step's name (e.g. ``0001_foundation``)."""
+    applied = migrations.applied(store.db)
+    return applied[-1].name if applied else "none"
+
+
+def apply_migrations(store: Store) -> None:
+    """Apply pending steps; on a new database, make its creator the admin."""
+    if migrations.pending(store.db):
+        migrations.apply(store.db)
+    from socmap.store import users
+
+    if not users.any_user(store):
+        users.bootstrap_admin(store)

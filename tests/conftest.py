@@ -1,0 +1,92 @@
+"""Shared fixtures. GUI tests run headless: the offscreen platform is set before Qt loads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SOCMAP_USER", "analyst.test")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("SOCMAP_SHARED_DATA", REPO.parent / "shared" / "data"))
+TEST_DATA = Path(__file__).resolve().parent / "data"
+DEMO_AS_OF = "2026-11-01"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the user's data folder, settings and SOCMAP_DB out of every test."""
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("SOCMAP_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    monkeypatch.delenv("SOCMAP_DB", raising=False)
+
+
+@pytest.fixture
+def store():  # type: ignore[no-untyped-def]
+    """An empty in-memory socmap database with migrations applied (the test account is admin)."""
+    from socmap.store.db import open_store
+
+    s = open_store(":memory:")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo-force database built once per test run (do not modify: copy it)."""
+    from socmap.services.demo import build_demo
+    from socmap.store.db import open_store
+    import datetime as dt
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    s = open_store(path)
+    build_demo(s, seed=7, as_of=dt.date.fromisoformat(DEMO_AS_OF))
+    s.close()
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database file for one test."""
+    target = tmp_path / "demo.db"
+    src = sqlite3.connect(demo_template)
+    dst = sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return target
+
+
+@pytest.fixture
+def demo_store(demo_path: Path) -> Iterator[object]:
+    """An open Store on a private copy of the demo database."""
+    from socmap.store.db import open_store
+
+    s = open_store(demo_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real public data in ../shared/data; skipped (failed in CI) where it is absent."""
+    if not (SHARED_DATA / "west-mercia-lad.geojson").exists():
+        reason = f"real public data not found at {SHARED_DATA} (a fresh clone without ../shared)"
+        if os.environ.get("SOCMAP_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(reason + "; SOCMAP_REQUIRE_SHARED_DATA=1 makes this a failure")
+        pytest.skip(reason)
+    return SHARED_DATA
+
+
+def copy_test_data(name: str, dest: Path) -> Path:
+    """Copy a file from tests/data into ``dest`` and return the copy's path."""
+    target = dest / name
+    shutil.copy(TEST_DATA / name, target)
+    return target
