@@ -31,7 +31,9 @@ def user_data_dir() -> Path:
     """The user's socmap data folder (created on demand)."""
     import platformdirs
 
-    path = Path(os.environ.get("SOCMAP_DATA_DIR") or platformdirs.user_data_dir("socmap", appauthor=False))
+    path = Path(
+        os.environ.get("SOCMAP_DATA_DIR") or platformdirs.user_data_dir("socmap", appauthor=False)
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 

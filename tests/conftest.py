@@ -11,7 +11,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SOCMAP_USER", "analyst.test")
 
-import pytest  # noqa: E402
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SOCMAP_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -20,7 +20,9 @@ DEMO_AS_OF = "2026-11-01"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_user_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep the user's data folder, settings and SOCMAP_DB out of every test."""
     base = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("SOCMAP_DATA_DIR", str(base / "data"))
@@ -41,9 +43,10 @@ def store():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo-force database built once per test run (do not modify: copy it)."""
+    import datetime as dt
+
     from socmap.services.demo import build_demo
     from socmap.store.db import open_store
-    import datetime as dt
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     s = open_store(path)

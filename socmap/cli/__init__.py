@@ -17,9 +17,7 @@ from socmap import __version__
 from socmap.domain.errors import SocmapError
 
 #: Modules that contribute subcommands, in the order --help lists them.
-COMMAND_MODULES = (
-    "socmap.cli.register_cmds",
-)
+COMMAND_MODULES = ("socmap.cli.register_cmds",)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -36,7 +34,9 @@ class Cli:
         self.parser.add_argument("--version", action="version", version=f"socmap {__version__}")
         self.parser.add_argument("--db", type=Path, help="database file to open in the app")
         self.parser.add_argument(
-            "--demo", action="store_true", help="open the app on the demo force (built on first use)"
+            "--demo",
+            action="store_true",
+            help="open the app on the demo force (built on first use)",
         )
         self.sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
         self._groups: dict[str, argparse._SubParsersAction] = {}

@@ -22,7 +22,9 @@ def open_existing(args: argparse.Namespace) -> Store:
     """Open the command's database, which must already exist."""
     path = db_path(args)
     if not path.exists():
-        raise SocmapError(f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)")
+        raise SocmapError(
+            f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
+        )
     return open_store(path)
 
 

@@ -17,7 +17,9 @@ from socmap.store.db import open_store
 def _cmd_demo(args: argparse.Namespace) -> int:
     path = db_path(args)
     if path.exists() and path.stat().st_size > 0 and not args.force:
-        raise SocmapError(f"{path} already exists; choose another file or pass --force to replace it")
+        raise SocmapError(
+            f"{path} already exists; choose another file or pass --force to replace it"
+        )
     tmp = path.with_name(path.name + ".building")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
@@ -53,7 +55,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"schema version: {info.schema_version}")
     print(f"journal mode:   {info.journal_mode}")
     print(f"areas:          {len(info.areas)} ({', '.join(info.areas)})")
-    print("OCGs by status: " + ", ".join(f"{k} {v}" for k, v in sorted(info.ocgs_by_status.items())))
+    print(
+        "OCGs by status: " + ", ".join(f"{k} {v}" for k, v in sorted(info.ocgs_by_status.items()))
+    )
     print()
     print_table(["table", "rows"], [[k, f"{v:,}"] for k, v in info.counts.items()])
     return 0
@@ -71,8 +75,17 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["ref", "name", "status", "lead area", "markets", "members"],
-        [[r["ref"], r["name"], r["status"], r["lead_area"], ", ".join(r["markets"]), r["members"]]  # type: ignore[arg-type]
-         for r in rows],
+        [
+            [
+                r["ref"],
+                r["name"],
+                r["status"],
+                r["lead_area"],
+                ", ".join(r["markets"]),
+                r["members"],
+            ]  # type: ignore[arg-type]
+            for r in rows
+        ],
     )
     return 0
 
@@ -81,31 +94,51 @@ def add_commands(cli: Cli) -> None:
     """Register this module's commands."""
     p = cli.command("demo", "build the demo force's database (deterministic for a seed)", _cmd_demo)
     add_db_argument(p)
-    p.add_argument("--scale", choices=("force", "national"), default="force",
-                   help="force: ~240 OCGs, 700 nominals; national: ~6,000 OCGs, 45,000 nominals, "
-                   "200,000 links and 1,000,000 intelligence points (for benchmarks)")
+    p.add_argument(
+        "--scale",
+        choices=("force", "national"),
+        default="force",
+        help="force: ~240 OCGs, 700 nominals; national: ~6,000 OCGs, 45,000 nominals, "
+        "200,000 links and 1,000,000 intelligence points (for benchmarks)",
+    )
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same content)")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                   help="date the demo's history is counted back from (default: today)")
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date the demo's history is counted back from (default: today)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
     p = cli.command("info", "show the schema version, journal mode and row counts", _cmd_info)
     add_db_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = cli.subcommand("ocg", "list", "list the OCG register", _cmd_ocg_list,
-                       group_help="the OCG register")
+    p = cli.subcommand(
+        "ocg", "list", "list the OCG register", _cmd_ocg_list, group_help="the OCG register"
+    )
     add_db_argument(p)
-    p.add_argument("--json", action="store_true",
-                   help="print a JSON list of objects (id, name, status, lead_area, markets, ...)")
-    p.add_argument("--status", choices=("trigger", "draft", "active", "archived"),
-                   help="only groups with this status")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of objects (id, name, status, lead_area, markets, ...)",
+    )
+    p.add_argument(
+        "--status",
+        choices=("trigger", "draft", "active", "archived"),
+        help="only groups with this status",
+    )
     p.add_argument("--area", help="only groups whose lead area has this name")
 
     p = cli.command("gui", "open the desktop app (the default when no command is given)", None)
     add_db_argument(p)
     p.add_argument("--demo", action="store_true", help="open the demo force (built on first use)")
-    p.add_argument("--screenshot", type=Path, metavar="FILE.png",
-                   help="render the main window offscreen to a PNG and exit")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="FILE.png",
+        help="render the main window offscreen to a PNG and exit",
+    )
     p.add_argument("--tab", help="with --screenshot: the tab to show (e.g. Register, Map)")
     p.set_defaults(gui=True)

@@ -100,7 +100,9 @@ class Nominal:
     @property
     def full_name(self) -> str:
         """``SURNAME, Forenames`` as police systems show a nominal."""
-        return f"{self.surname.upper()}, {self.forenames}" if self.forenames else self.surname.upper()
+        return (
+            f"{self.surname.upper()}, {self.forenames}" if self.forenames else self.surname.upper()
+        )
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,9 @@ def validate_membership(m: Membership) -> Membership:
         allowed = ", ".join(r.value for r in Role)
         raise ValidationError("role", f"unknown role '{m.role}' (allowed: {allowed})") from None
     _check_range(m.start, m.end, field="end")
-    return dataclasses.replace(m, role=role, tags=_check_keys(tuple(m.tags), MEMBER_TAGS, field="tags"))
+    return dataclasses.replace(
+        m, role=role, tags=_check_keys(tuple(m.tags), MEMBER_TAGS, field="tags")
+    )
 
 
 def validate_location(loc: Location) -> Location:

@@ -30,7 +30,9 @@ class AreaShape:
         return bytes(shapely.to_wkb(self.geometry))
 
 
-def read_bng_geojson(path: Path, *, name_field: str = "name", code_field: str = "lad_codes") -> list[AreaShape]:
+def read_bng_geojson(
+    path: Path, *, name_field: str = "name", code_field: str = "lad_codes"
+) -> list[AreaShape]:
     """Read a small GeoJSON file already in EPSG:27700 (the demo's shipped boundaries)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     out = []

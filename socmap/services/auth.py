@@ -25,4 +25,6 @@ def require(store: Store, permission: Permission, *, action: str = "") -> None:
         role = current_role(store)
         who = f"'{store.actor}' ({role.value if role else 'not registered: viewer'})"
         what = action or f"{permission.value} records"
-        raise PermissionDenied(f"{who} may not {what}; ask an administrator for a role that allows it")
+        raise PermissionDenied(
+            f"{who} may not {what}; ask an administrator for a role that allows it"
+        )

@@ -43,14 +43,39 @@ class RegisterRow(NamedTuple):
 def register(store: Store) -> list[RegisterRow]:
     """Every OCG, by id."""
     out = []
-    for (oid, name, status, primary, secondary, area, lro, ident, marking, aliases, members,
-         locs, refs) in groups.register_rows(store):
+    for (
+        oid,
+        name,
+        status,
+        primary,
+        secondary,
+        area,
+        lro,
+        ident,
+        marking,
+        aliases,
+        members,
+        locs,
+        refs,
+    ) in groups.register_rows(store):
         markets = ((primary,) if primary else ()) + tuple(
             m for m in json.loads(secondary) if m != primary
         )
         out.append(
-            RegisterRow(oid, name, status, markets, area, lro, ident, marking,
-                        tuple(json.loads(aliases)), members, locs, refs or "")
+            RegisterRow(
+                oid,
+                name,
+                status,
+                markets,
+                area,
+                lro,
+                ident,
+                marking,
+                tuple(json.loads(aliases)),
+                members,
+                locs,
+                refs or "",
+            )
         )
     return out
 

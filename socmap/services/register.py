@@ -32,6 +32,7 @@ from socmap.store.db import Store
 
 def as_record(obj: Any) -> dict[str, Any]:
     """A dataclass as a JSON-ready dict for the audit payload."""
+
     def conv(v: Any) -> Any:
         if isinstance(v, dt.date):
             return v.isoformat()

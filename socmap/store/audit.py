@@ -64,7 +64,9 @@ def record(
     digest = hashlib.sha256(payload_text.encode("utf-8")).hexdigest()
     ts = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     with store.atomic():
-        last = store.conn.execute("SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        last = store.conn.execute(
+            "SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         row_id = (last[0] + 1) if last else 1
         prev = last[1] if last else GENESIS
         h = _row_hash(
@@ -161,7 +163,19 @@ def verify_chain(store: Store) -> ChainProblem | None:
         " a.prev_hash, a.row_hash, p.payload FROM audit a "
         "LEFT JOIN audit_payload p ON p.audit_id = a.id ORDER BY a.id"
     )
-    for row_id, ts, actor, action, entity, entity_id, summary, digest, prev_hash, row_hash, payload in cur:
+    for (
+        row_id,
+        ts,
+        actor,
+        action,
+        entity,
+        entity_id,
+        summary,
+        digest,
+        prev_hash,
+        row_hash,
+        payload,
+    ) in cur:
         if row_id != expected_id:
             return ChainProblem(expected_id, f"row {expected_id} is missing (next row is {row_id})")
         if prev_hash != prev:
@@ -179,9 +193,12 @@ def verify_chain(store: Store) -> ChainProblem | None:
         )
         if computed != row_hash:
             return ChainProblem(row_id, "its content does not match its hash (the row was altered)")
-        if payload is not None and payload != TOMBSTONE:
-            if hashlib.sha256(payload.encode("utf-8")).hexdigest() != digest:
-                return ChainProblem(row_id, "its before/after values were altered")
+        if (
+            payload is not None
+            and payload != TOMBSTONE
+            and hashlib.sha256(payload.encode("utf-8")).hexdigest() != digest
+        ):
+            return ChainProblem(row_id, "its before/after values were altered")
         prev = row_hash
         expected_id += 1
     return None

@@ -76,7 +76,9 @@ def _inspect_existing(path: Path) -> None:
     if not header:
         return  # an empty file is a new database
     if not header.startswith(SQLITE_MAGIC):
-        raise StoreError(f"{path} is not a SQLite database (is it the right file?); it was not changed")
+        raise StoreError(
+            f"{path} is not a SQLite database (is it the right file?); it was not changed"
+        )
     try:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -108,7 +110,9 @@ def _inspect_existing(path: Path) -> None:
     finally:
         ro.close()
     if row is None or row[0] != "socmap":
-        raise StoreError(f"{path} is a SQLite database but not a socmap database; it was not changed")
+        raise StoreError(
+            f"{path} is a SQLite database but not a socmap database; it was not changed"
+        )
     if check and check[0] != "ok":
         raise StoreError(
             f"{path} failed SQLite's integrity check ({check[0]}); it was not changed. "
@@ -147,7 +151,9 @@ def open_store(
         if file_path.exists():
             _inspect_existing(file_path)
         elif not file_path.parent.exists():
-            raise StoreError(f"cannot create {file_path}: the folder {file_path.parent} does not exist")
+            raise StoreError(
+                f"cannot create {file_path}: the folder {file_path.parent} does not exist"
+            )
         try:
             conn = sqlite3.connect(str(file_path), timeout=15, check_same_thread=False)
         except sqlite3.Error as exc:

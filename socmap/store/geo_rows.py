@@ -16,7 +16,9 @@ _XY = {
 def coordinates(store: Store, table: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, x, y) of every row of a located table; NaN where a coordinate is missing."""
     x_col, y_col = _XY[table]
-    rows = store.conn.execute(f'SELECT id, "{x_col}", "{y_col}" FROM "{table}" ORDER BY id').fetchall()
+    rows = store.conn.execute(
+        f'SELECT id, "{x_col}", "{y_col}" FROM "{table}" ORDER BY id'
+    ).fetchall()
     if not rows:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty, empty

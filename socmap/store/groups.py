@@ -32,8 +32,22 @@ OCG_COLUMNS = (
 
 
 def _ocg_from_row(row: sqlite3.Row | tuple[Any, ...], refs: tuple[ExternalRef, ...]) -> Ocg:
-    (oid, name, aliases, status, primary, secondary, enablers, lead, lro, ident, archived,
-     marking, notes, version) = row
+    (
+        oid,
+        name,
+        aliases,
+        status,
+        primary,
+        secondary,
+        enablers,
+        lead,
+        lro,
+        ident,
+        archived,
+        marking,
+        notes,
+        version,
+    ) = row
     return Ocg(
         id=GroupId(oid),
         name=name,
@@ -144,9 +158,7 @@ def ocg_count_by_status(store: Store) -> dict[str, int]:
 
 # --------------------------------------------------------------------------------- nominals
 
-NOMINAL_COLUMNS = (
-    "id, surname, forenames, aliases, date_of_birth, flags, marking, notes, version"
-)
+NOMINAL_COLUMNS = "id, surname, forenames, aliases, date_of_birth, flags, marking, notes, version"
 
 
 def _nominal_from_row(row: tuple[Any, ...]) -> Nominal:
@@ -215,7 +227,9 @@ def update_nominal(store: Store, n: Nominal, *, expected_version: int | None = N
 
 def nominal_exists(store: Store, nominal_id: int) -> bool:
     """True when a nominal with this id exists."""
-    return store.conn.execute("SELECT 1 FROM nominals WHERE id=?", [nominal_id]).fetchone() is not None
+    return (
+        store.conn.execute("SELECT 1 FROM nominals WHERE id=?", [nominal_id]).fetchone() is not None
+    )
 
 
 # ------------------------------------------------------------------------------ memberships
@@ -239,10 +253,19 @@ def insert_membership(store: Store, m: Membership) -> Membership:
     cur = store.conn.execute(
         'INSERT INTO memberships (id, ocg_id, nominal_id, role, tags, start, "end")'
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [m.id, m.ocg_id, m.nominal_id, m.role.value, json.dumps(list(m.tags)), _iso(m.start),
-         _iso(m.end)],
+        [
+            m.id,
+            m.ocg_id,
+            m.nominal_id,
+            m.role.value,
+            json.dumps(list(m.tags)),
+            _iso(m.start),
+            _iso(m.end),
+        ],
     )
-    return dataclasses.replace(m, id=MembershipId(int(cur.lastrowid or 0)) if m.id is None else m.id)
+    return dataclasses.replace(
+        m, id=MembershipId(int(cur.lastrowid or 0)) if m.id is None else m.id
+    )
 
 
 def get_membership(store: Store, membership_id: int) -> Membership:
@@ -301,10 +324,22 @@ def insert_location(store: Store, loc: Location) -> Location:
     """Insert a location; returns it with its id."""
     cur = store.conn.execute(
         f"INSERT INTO locations ({LOCATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [loc.id, loc.ocg_id, loc.kind, loc.label, loc.easting, loc.northing, loc.source_x,
-         loc.source_y, loc.source_crs, loc.area_id],
+        [
+            loc.id,
+            loc.ocg_id,
+            loc.kind,
+            loc.label,
+            loc.easting,
+            loc.northing,
+            loc.source_x,
+            loc.source_y,
+            loc.source_crs,
+            loc.area_id,
+        ],
     )
-    return dataclasses.replace(loc, id=LocationId(int(cur.lastrowid or 0)) if loc.id is None else loc.id)
+    return dataclasses.replace(
+        loc, id=LocationId(int(cur.lastrowid or 0)) if loc.id is None else loc.id
+    )
 
 
 def get_location(store: Store, location_id: int) -> Location:
@@ -360,9 +395,7 @@ def table_counts(store: Store) -> dict[str, int]:
         )
     ]
     # Table names come from sqlite_master, never from user input; quoted for safety.
-    return {
-        n: int(store.conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names
-    }
+    return {n: int(store.conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
 
 
 def journal_mode(store: Store) -> str:

@@ -38,7 +38,9 @@ def role_of(store: Store, account: str) -> str | None:
 
 def list_users(store: Store) -> list[tuple[str, str, str]]:
     """(account, role, added_on) for every registered account."""
-    return store.conn.execute("SELECT account, role, added_on FROM users ORDER BY account").fetchall()
+    return store.conn.execute(
+        "SELECT account, role, added_on FROM users ORDER BY account"
+    ).fetchall()
 
 
 def set_role(store: Store, account: str, role: str) -> str | None:
