@@ -730,7 +730,36 @@ def _assign_step(ctx: DemoContext, progress: Progress) -> None:
 
 
 #: The demo's steps, in order. Feature modules append theirs here.
-DEMO_STEPS: list[DemoStep] = [_areas_step, _register_step, _intel_step, _assign_step]
+DEMO_STEPS: list[DemoStep] = [
+    _areas_step,
+    _register_step,
+    _intel_step,
+    _assign_step,
+    # Feature steps: each feature appends below its marker (imported lazily in _feature_steps).
+]
+
+
+def _feature_steps() -> list[DemoStep]:
+    steps: list[DemoStep] = []
+    # geography (issue 3)
+
+
+    # scoring and schedule (issue 4)
+
+
+    # partners and disruptions (issue 5)
+
+
+    # local profiles (issue 6)
+
+
+    # trust (issue 7)
+
+
+    # member network (issue 8)
+
+
+    return steps
 
 
 def build_demo(
@@ -764,9 +793,10 @@ def build_demo(
         store.conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('force_name', ?)", [FORCE_NAME]
         )
-        for i, step in enumerate(DEMO_STEPS):
+        steps = DEMO_STEPS + _feature_steps()
+        for i, step in enumerate(steps):
             check_cancelled(progress)
-            progress.advance(i, len(DEMO_STEPS))
+            progress.advance(i, len(steps))
             step(ctx, progress)
         audit.record(
             store,

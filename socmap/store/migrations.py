@@ -174,6 +174,27 @@ def _foundation(db: sqlite_utils.Database) -> None:
     )
 
 
+# Feature steps follow, each feature below its own marker (file order is the order applied).
+# --- geography (issue 3) ---
+
+
+# --- scoring and schedule (issue 4) ---
+
+
+# --- partners and disruptions (issue 5) ---
+
+
+# --- local profiles (issue 6) ---
+
+
+# --- trust: roles, grading, review (issue 7) ---
+
+
+# --- member network and people at risk (issue 8) ---
+
+# --- end of feature steps ---
+
+
 def known_migration_names() -> list[str]:
     """Names of every schema step this version of socmap knows, in order."""
     return [m.name for m in migrations._migrations]

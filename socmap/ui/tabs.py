@@ -1,0 +1,41 @@
+"""The main window's tabs, in order: (title, "module:Class").
+
+Each tab class takes ``(ctx: UiContext, parent: QWidget | None = None)`` and refreshes itself
+from ``ctx.bus.changes_applied``. Features add their tabs below their marker.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+TABS: list[tuple[str, str]] = [
+    ("Register", "socmap.ui.views.register_view:RegisterView"),
+    # geography (issue 3)
+
+
+    # scoring and schedule (issue 4)
+
+
+    # partners and disruptions (issue 5)
+
+
+    # local profiles (issue 6)
+
+
+    # trust (issue 7)
+
+
+    # member network (issue 8)
+
+
+]
+
+
+def load_tab(spec: str) -> Callable[..., QWidget]:
+    """Import a tab class from its ``module:Class`` spec."""
+    module, _, name = spec.partition(":")
+    cls: Callable[..., QWidget] = getattr(importlib.import_module(module), name)
+    return cls
