@@ -93,3 +93,25 @@ def copy_test_data(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copy(TEST_DATA / name, target)
     return target
+
+
+def act_as(store, account: str, role: str):  # type: ignore[no-untyped-def]
+    """Register ``account`` with ``role`` in ``store`` and make it the acting account."""
+    from socmap.store import users
+
+    with store.atomic():
+        users.set_role(store, account, role)
+    store.actor = account
+    return store
+
+
+@pytest.fixture
+def viewer_store(store):  # type: ignore[no-untyped-def]
+    """The in-memory store, acting as a registered viewer (every mutating service must refuse)."""
+    return act_as(store, "viewer.test", "viewer")
+
+
+@pytest.fixture
+def viewer_demo_store(demo_store):  # type: ignore[no-untyped-def]
+    """The demo store, acting as a registered viewer."""
+    return act_as(demo_store, "viewer.test", "viewer")

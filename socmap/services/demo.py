@@ -743,21 +743,15 @@ def _feature_steps() -> list[DemoStep]:
     steps: list[DemoStep] = []
     # geography (issue 3)
 
-
     # scoring and schedule (issue 4)
-
 
     # partners and disruptions (issue 5)
 
-
     # local profiles (issue 6)
-
 
     # trust (issue 7)
 
-
     # member network (issue 8)
-
 
     return steps
 

@@ -14,23 +14,11 @@ from PySide6.QtWidgets import QWidget
 TABS: list[tuple[str, str]] = [
     ("Register", "socmap.ui.views.register_view:RegisterView"),
     # geography (issue 3)
-
-
     # scoring and schedule (issue 4)
-
-
     # partners and disruptions (issue 5)
-
-
     # local profiles (issue 6)
-
-
     # trust (issue 7)
-
-
     # member network (issue 8)
-
-
 ]
 
 
