@@ -748,6 +748,9 @@ def _feature_steps() -> list[DemoStep]:
     # partners and disruptions (issue 5)
 
     # local profiles (issue 6)
+    from socmap.services.profile_demo import profiles_step
+
+    steps.append(profiles_step)
 
     # trust (issue 7)
 

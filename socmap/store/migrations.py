@@ -185,6 +185,84 @@ def _foundation(db: sqlite_utils.Database) -> None:
 
 
 # --- local profiles (issue 6) ---
+@migrations(name="0400_profiles")
+def _profiles(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- one SOC local profile per area: its handling block (section 1)
+        CREATE TABLE profiles (
+            area_id INTEGER PRIMARY KEY REFERENCES areas(id) ON DELETE CASCADE,
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE',
+            owner TEXT NOT NULL DEFAULT '',
+            partners_consulted TEXT NOT NULL DEFAULT '[]',
+            data_from TEXT,
+            data_to TEXT,
+            review_date TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_by TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT ''
+        );
+        -- narrative sections: every saved version is kept
+        CREATE TABLE profile_section_versions (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            html TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            owner TEXT NOT NULL DEFAULT '',
+            sources TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            based_on INTEGER NOT NULL DEFAULT 0,
+            conflict_with INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (area_id, section, version)
+        );
+        CREATE TABLE profile_contributions (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            partner_name TEXT NOT NULL,
+            partner_type TEXT NOT NULL,
+            partner_id INTEGER,              -- the partner register's id, once linked
+            data_supplied TEXT NOT NULL,
+            supplied_on TEXT NOT NULL,
+            isa_ref TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX profile_contributions_area ON profile_contributions(area_id);
+        CREATE TABLE profile_actions (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            strand TEXT NOT NULL CHECK (strand IN ('pursue', 'prevent', 'protect', 'prepare')),
+            action TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            partner TEXT NOT NULL DEFAULT '',
+            due TEXT,
+            measure TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'planned',
+            linked_ocgs TEXT NOT NULL DEFAULT '[]',
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX profile_actions_area ON profile_actions(area_id);
+        -- completeness rules: the expected partner types and the ages, as data admins change
+        CREATE TABLE profile_partner_types (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            position INTEGER NOT NULL
+        );
+        INSERT INTO profile_partner_types (key, label, position) VALUES
+            ('council_csp_housing', 'Council community safety and housing', 1),
+            ('social_care', 'Children''s and adult social care', 2),
+            ('health', 'Health', 3),
+            ('probation', 'Probation', 4),
+            ('fire_rescue', 'Fire and rescue', 5),
+            ('trading_standards', 'Trading standards / licensing', 6),
+            ('dwp_hmrc', 'DWP or HMRC', 7),
+            ('rocu', 'Regional organised crime unit', 8);
+        CREATE TABLE profile_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO profile_settings (key, value) VALUES
+            ('section_max_age_days', '365'), ('review_days', '365');
+        """
+    )
 
 
 # --- trust: roles, grading, review (issue 7) ---

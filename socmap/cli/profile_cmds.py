@@ -1,0 +1,117 @@
+"""Commands for SOC local profiles: ``profile status`` and ``export profile``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from socmap.cli import Cli, add_db_argument
+from socmap.cli.common import open_existing, print_json, print_table
+from socmap.cli.progress import ConsoleProgress
+from socmap.export.profile import export_profile
+from socmap.services import profiles
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    store = open_existing(args)
+    try:
+        today = args.today or dt.date.today()
+        if args.json:
+            print_json(profiles.status_json(store, today=today))
+            return 0
+        statuses = profiles.force_status(store, today=today)
+        print(profiles.summary_line(statuses))
+        print()
+        print_table(
+            ["area", "complete", "owner", "review date", "missing"],
+            [
+                [
+                    s.area,
+                    f"{s.percent}%",
+                    s.owner or "-",
+                    s.review_date.isoformat() if s.review_date else "-",
+                    len(s.completeness.missing),
+                ]
+                for s in statuses
+            ],
+        )
+        for s in statuses:
+            if s.completeness.missing:
+                print(f"\n{s.area}: missing")
+                for m in s.completeness.missing:
+                    print(f"  - {m}")
+    finally:
+        store.close()
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    store = open_existing(args)
+    try:
+        result = export_profile(
+            store,
+            area=args.area,
+            fmt=args.format,
+            audience=args.audience,
+            path=args.output,
+            today=args.today,
+            progress=ConsoleProgress("profile"),
+        )
+    finally:
+        store.close()
+    pages = f", {result.pages} pages" if result.pages else ""
+    print(
+        f"wrote {result.path} ({result.fmt.upper()}, {result.audience} audience, "
+        f"{result.marking}{pages})"
+    )
+    return 0
+
+
+def add_commands(cli: Cli) -> None:
+    """Register this module's commands."""
+    p = cli.subcommand(
+        "profile",
+        "status",
+        "show each area's local profile completeness and what is missing",
+        _cmd_status,
+        group_help="SOC local profiles",
+    )
+    add_db_argument(p)
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of objects: area, completeness_percent (0-100), missing",
+    )
+    p.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="judge currency and review dates as of this date (default: today)",
+    )
+
+    p = cli.subcommand(
+        "export",
+        "profile",
+        "write an area's SOC local profile as a marked PDF or an editable DOCX",
+        _cmd_export,
+        group_help="write files for people (profiles, briefings, calendars)",
+    )
+    add_db_argument(p)
+    p.add_argument("--area", required=True, help="the policing area's name, e.g. 'Shropshire'")
+    p.add_argument("--format", choices=("pdf", "docx"), default="pdf", help="file format")
+    p.add_argument(
+        "--audience",
+        choices=("internal", "partner"),
+        default="internal",
+        help="internal (police only) or partner (no nominal identities, shareable intelligence only)",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file to write")
+    p.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date the live data is judged as of (default: today)",
+    )

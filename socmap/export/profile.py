@@ -1,0 +1,408 @@
+"""The SOC local profile report: one area's profile as a marked PDF or an editable DOCX.
+
+Both formats are written from the same list of blocks (``render.report``), so they hold the
+same content: a cover with marking, owner and review date; the eight sections with their
+narrative and live data; the marking in the header and footer of every page. The partner
+version leaves out nominal identities, OCG names, officer-held detail and intelligence whose
+handling code forbids sharing; narrative text is scrubbed of any nominal's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from socmap.domain.errors import ValidationError
+from socmap.domain.profiles import SECTIONS, Audience
+from socmap.domain.vocab import DEFAULT_MARKING
+from socmap.render.report import (
+    Block,
+    Bullets,
+    Cover,
+    Figure,
+    Heading,
+    PageBreak,
+    Paragraph,
+    Report,
+    Table,
+    figure_png,
+    render_pdf,
+)
+from socmap.services import profile_data, profiles
+from socmap.services.progress import NullProgress, Progress, check_cancelled
+from socmap.services.session import Store
+
+FORMATS = ("pdf", "docx")
+
+HANDLING_NOTICE = (
+    "This profile is marked {marking}. It is shared for the purposes of the serious and "
+    "organised crime partnership under the information sharing agreements named in it. Do not "
+    "forward, copy or publish it beyond the partnership board without the owner's agreement."
+)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    area: str
+    fmt: str
+    audience: str
+    marking: str
+    pages: int
+
+
+def _fig_for(key: str, store: Store, area_id: int, audience: Audience) -> Figure | None:
+    """The figure drawn by the app's renderer for a live section (None until it is installed)."""
+    return None
+
+
+def build_report(
+    store: Store,
+    area_id: int,
+    *,
+    audience: Audience = Audience.INTERNAL,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Assemble one area's profile as report blocks (no file written)."""
+    progress = progress or NullProgress()
+    today = today or dt.date.today()
+    area = profiles.get_area(store, area_id)
+    handling = profiles.handling(store, area_id)
+    sections = profiles.sections(store, area_id)
+    status = profiles.area_completeness(store, area_id, today=today)
+    progress.status("Collecting live data")
+    live = profile_data.live_sections(store, area_id, audience=audience, today=today)
+    check_cancelled(progress)
+    partner = audience is Audience.PARTNER
+    scrub = profile_data.redactor(store) if partner else (lambda text: text)
+
+    marking = str(handling.marking if handling else DEFAULT_MARKING)
+    force = profiles.force_name(store)
+    owner = handling.owner if handling and handling.owner else "not set"
+    review = handling.review_date.isoformat() if handling and handling.review_date else "not set"
+    period = (
+        f"{handling.data_from.isoformat()} to {handling.data_to.isoformat()}"
+        if handling and handling.data_from and handling.data_to
+        else "not set"
+    )
+    consulted = ", ".join(handling.partners_consulted) if handling else ""
+    audience_text = (
+        "Partner version: for the partnership board (no nominal identities)"
+        if partner
+        else "Internal version: police only"
+    )
+    title = f"SOC local profile: {area.name}"
+    cover = Cover(
+        title="Serious and organised crime local profile",
+        subtitle=f"{area.name}" + (f" - {force}" if force else ""),
+        details=(
+            ("Protective marking", marking),
+            ("Owner", owner),
+            ("Review date", review),
+            ("Data period", period),
+            ("Partners consulted", consulted or "none recorded"),
+            ("Audience", audience_text),
+            ("Completeness", f"{status.percent}% ({status.done} of {status.total} checks met)"),
+            ("Produced", f"{today.isoformat()} by {store.actor}"),
+        ),
+        notice=HANDLING_NOTICE.format(marking=marking),
+    )
+    blocks: list[Block] = []
+    for spec in SECTIONS:
+        blocks.append(Heading(f"{spec.number}. {spec.title}"))
+        if spec.key == "handling":
+            blocks.append(
+                Table(
+                    (),
+                    (
+                        ("Marking", marking),
+                        ("Owner", owner),
+                        ("Partners consulted", consulted or "none recorded"),
+                        ("Data period", period),
+                        ("Review date", review + " (annual, and on major change)"),
+                    ),
+                    widths=(1, 2.6),
+                    key_value=True,
+                )
+            )
+            blocks.append(
+                Paragraph(
+                    f"Completeness: {status.percent}% ({status.done} of {status.total} checks met).",
+                    "body",
+                )
+            )
+            if status.missing:
+                blocks.append(Paragraph("Still missing:", "body"))
+                blocks.append(Bullets(status.missing, "body"))
+            continue
+        sv = sections.get(spec.key)
+        if sv is None or not sv.text.strip():
+            blocks.append(Paragraph("Not yet written.", "warning"))
+        else:
+            for para in [p.strip() for p in scrub(sv.text).split("\n") if p.strip()]:
+                blocks.append(Paragraph(para))
+            meta = (
+                f"Section owner: {sv.owner or 'not recorded'}; last updated "
+                f"{sv.saved_at[:10]} (version {sv.version}); sources: "
+                f"{scrub(sv.sources) or 'not recorded'}."
+            )
+            blocks.append(Paragraph(meta, "meta"))
+            if sv.conflict_with:
+                blocks.append(
+                    Paragraph(
+                        f"Version {sv.version} was saved over version {sv.conflict_with} by "
+                        "another editor; both are kept until they are reconciled.",
+                        "warning",
+                    )
+                )
+        for ls in (x for x in live if x.section == spec.key):
+            check_cancelled(progress)
+            blocks.append(Heading(ls.title, level=2))
+            for text in ls.paragraphs:
+                blocks.append(Paragraph(text, "body" if ls.available else "note"))
+            fig = _fig_for(ls.key, store, area_id, audience) if ls.available else None
+            if fig is not None:
+                blocks.append(fig)
+            for t in ls.tables:
+                blocks.append(
+                    Table(t.headers, t.rows, widths=t.widths, flagged=t.flagged, caption=t.caption)
+                )
+            if ls.note:
+                blocks.append(Paragraph(ls.note, "note"))
+    blocks.append(PageBreak())
+    blocks.append(Heading("About this profile"))
+    blocks.append(
+        Paragraph(
+            "Narrative sections are written by analysts and partners; each shows its owner, when "
+            "it was last updated and its sources. Data sections are generated from the socmap "
+            f"database on {today.isoformat()} and change as the record changes."
+        )
+    )
+    missing = profile_data.unavailable_features(live)
+    if missing:
+        blocks.append(
+            Paragraph(
+                "Data sections not available in this version of socmap: "
+                + ", ".join(missing)
+                + ".",
+                "note",
+            )
+        )
+    if partner:
+        blocks.append(
+            Paragraph(
+                "This is the partner version: nominal identities, OCG names and intelligence whose "
+                "handling code restricts sharing have been left out.",
+                "note",
+            )
+        )
+    return Report(
+        title=title + (" (partner version)" if partner else ""),
+        marking=marking,
+        blocks=blocks,
+        cover=cover,
+        author=f"socmap ({store.actor})",
+        footer_note=f"{area.name} SOC local profile - review by {review}",
+    )
+
+
+def export_profile(
+    store: Store,
+    *,
+    area: str | int,
+    fmt: str,
+    audience: str | Audience,
+    path: str | Path,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write one area's profile to ``path`` as PDF or DOCX, and record the export.
+
+    Raises:
+        PermissionDenied: the acting account may not export.
+        NotFoundError: there is no such area.
+        ValidationError: unknown format or audience.
+    """
+    progress = progress or NullProgress()
+    profiles.require_export(store)
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ValidationError("format", f"'{fmt}' is not supported (use pdf or docx)")
+    try:
+        aud = Audience(audience)
+    except ValueError:
+        raise ValidationError(
+            "audience", f"'{audience}' is not an audience (use internal or partner)"
+        ) from None
+    a = profiles.get_area(store, area) if isinstance(area, int) else profiles.find_area(store, area)
+    path = Path(path)
+    if not path.parent.exists():
+        raise ValidationError("output", f"the folder {path.parent} does not exist")
+    progress.advance(0, 3)
+    report = build_report(store, a.id, audience=aud, today=today, progress=progress)
+    progress.advance(1, 3)
+    progress.status(f"Writing {fmt.upper()}")
+    pages = render_pdf(report, path) if fmt == "pdf" else write_docx(report, path)
+    progress.advance(2, 3)
+    profiles.record_export(
+        store,
+        area_id=a.id,
+        fmt=fmt,
+        audience=aud.value,
+        path=str(path),
+        marking=report.marking,
+        pages=pages,
+    )
+    progress.advance(3, 3)
+    return ExportResult(path, a.name, fmt, aud.value, report.marking, pages)
+
+
+# ------------------------------------------------------------------------------------ DOCX
+
+
+def write_docx(report: Report, path: str | Path) -> int:
+    """Write ``report`` as an editable DOCX (marking in every header and footer); returns 0.
+
+    Word lays out its own pages, so the page count is not known here.
+    """
+    import io
+
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+
+    doc = Document()
+    props = doc.core_properties
+    props.title = f"{report.title} [{report.marking}]"
+    props.subject = report.marking
+    props.keywords = report.marking
+    props.category = report.marking
+    props.author = report.author
+    props.comments = f"Protective marking: {report.marking}"
+
+    styles = doc.styles
+    styles["Normal"].font.name = "Arial"
+    styles["Normal"].font.size = Pt(10)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(1.8)
+    for part in (section.header, section.footer):
+        para = part.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(report.marking)
+        run.bold = True
+    if report.footer_note:
+        fp = section.footer.add_paragraph(report.footer_note)
+        fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for r in fp.runs:
+            r.font.size = Pt(8)
+
+    red = RGBColor(0xA0, 0x18, 0x18)
+    muted = RGBColor(0x5A, 0x5A, 0x5A)
+
+    def add_table(t: Table) -> None:
+        ncol = len(t.headers) if t.headers else (len(t.rows[0]) if t.rows else 0)
+        if ncol == 0:
+            return
+        if t.caption:
+            cp = doc.add_paragraph()
+            cr = cp.add_run(t.caption)
+            cr.bold = True
+            cr.font.size = Pt(9)
+        header = not t.key_value and bool(t.headers)
+        table = doc.add_table(rows=0, cols=ncol)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        if header:
+            cells = table.add_row().cells
+            for i, h in enumerate(t.headers):
+                cells[i].text = ""
+                run = cells[i].paragraphs[0].add_run(h)
+                run.bold = True
+                run.font.size = Pt(8.5)
+            tr_pr = table.rows[0]._tr.get_or_add_trPr()
+            el = OxmlElement("w:tblHeader")  # repeat the header row on each page
+            el.set(qn("w:val"), "true")
+            tr_pr.append(el)
+        for k, row in enumerate(t.rows):
+            cells = table.add_row().cells
+            flagged = k < len(t.flagged) and t.flagged[k]
+            for i, value in enumerate(list(row)[:ncol]):
+                cells[i].text = ""
+                run = cells[i].paragraphs[0].add_run(str(value))
+                run.font.size = Pt(8.5)
+                if flagged:
+                    run.font.color.rgb = red
+                if t.key_value and i == 0:
+                    run.bold = True
+        if len(t.widths) == ncol:
+            total = sum(t.widths)
+            for row_ in table.rows:
+                for i, cell in enumerate(row_.cells):
+                    cell.width = Cm(17.4 * t.widths[i] / total)
+        doc.add_paragraph()
+
+    if report.cover is not None:
+        c = report.cover
+        for _ in range(4):
+            doc.add_paragraph()
+        tp = doc.add_paragraph()
+        tr = tp.add_run(c.title)
+        tr.bold = True
+        tr.font.size = Pt(24)
+        tr.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+        if c.subtitle:
+            sp = doc.add_paragraph()
+            sp.add_run(c.subtitle).font.size = Pt(14)
+        mp = doc.add_paragraph()
+        mp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        mr = mp.add_run(report.marking)
+        mr.bold = True
+        mr.font.size = Pt(13)
+        add_table(Table((), c.details, widths=(1, 2.6), key_value=True))
+        if c.notice:
+            np_ = doc.add_paragraph()
+            nr = np_.add_run(c.notice)
+            nr.italic = True
+            nr.font.size = Pt(9)
+            nr.font.color.rgb = muted
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    for b in report.blocks:
+        if isinstance(b, Heading):
+            doc.add_heading(b.text, level=min(max(b.level, 1), 3))
+        elif isinstance(b, Paragraph):
+            p = doc.add_paragraph()
+            run = p.add_run(b.text)
+            if b.style == "note":
+                run.italic = True
+                run.font.color.rgb = muted
+            elif b.style == "meta":
+                run.font.size = Pt(8)
+                run.font.color.rgb = muted
+            elif b.style == "warning":
+                run.bold = True
+                run.font.color.rgb = red
+        elif isinstance(b, Bullets):
+            for item in b.items:
+                doc.add_paragraph(item, style="List Bullet")
+        elif isinstance(b, Table):
+            add_table(b)
+        elif isinstance(b, Figure):
+            doc.add_picture(io.BytesIO(figure_png(b)), width=Cm(16))
+            if b.caption:
+                cp = doc.add_paragraph()
+                cr = cp.add_run(b.caption)
+                cr.italic = True
+                cr.font.size = Pt(8.5)
+        elif isinstance(b, PageBreak):
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.save(str(path))
+    return 0
