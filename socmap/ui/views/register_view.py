@@ -35,7 +35,6 @@ from socmap.ui.models.register_model import (
 )
 from socmap.ui.widgets.ocg_detail import OcgDetailPane
 
-
 COLUMN_WIDTHS = {
     "ref": 80,
     "name": 210,
