@@ -17,6 +17,7 @@ TABS: list[tuple[str, str]] = [
     # scoring and schedule (issue 4)
     # partners and disruptions (issue 5)
     # local profiles (issue 6)
+    ("Profiles", "socmap.ui.views.profiles_view:ProfilesView"),
     # trust (issue 7)
     # member network (issue 8)
 ]
