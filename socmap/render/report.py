@@ -198,6 +198,7 @@ class _Flow:
         painter: QPainter | None,
         new_page: Callable[[], None],
         total_pages: int = 0,
+        wrap_cache: dict[tuple[str, str, float], list[str]] | None = None,
     ) -> None:
         self.r = report
         self.device = device
@@ -213,6 +214,15 @@ class _Flow:
         self.bottom = self.page_h - self.BOTTOM
         self._metrics: dict[str, QFontMetricsF] = {}
         self._fonts: dict[str, QFont] = {}
+        # both passes (measure, paint) wrap the same texts: wrap each once
+        self._wraps = wrap_cache if wrap_cache is not None else {}
+
+    def wrapped(self, text: str, style: str, width: float) -> list[str]:
+        key = (text, style, round(width, 2))
+        lines = self._wraps.get(key)
+        if lines is None:
+            lines = self._wraps[key] = wrap(text, self.fm(style), width)
+        return lines
 
     # -- fonts
     def font(self, style: str) -> QFont:
@@ -284,7 +294,7 @@ class _Flow:
     def heading(self, b: Heading) -> None:
         style = "h1" if b.level <= 1 else "h2"
         gap = 14.0 if b.level <= 1 else 8.0
-        lines = wrap(b.text, self.fm(style), self.width)
+        lines = self.wrapped(b.text, style, self.width)
         # keep a heading with at least three lines of what follows
         self.need(gap + len(lines) * self.line_h(style) + 3 * self.line_h("body"))
         if self.y > self.TOP + 1:
@@ -301,7 +311,7 @@ class _Flow:
         style = b.style if b.style in STYLES else "body"
         lh = self.line_h(style)
         bw = 10.0 if bullet else 0.0
-        lines = wrap(b.text, self.fm(style), self.width - indent - bw)
+        lines = self.wrapped(b.text, style, self.width - indent - bw)
         for k, line in enumerate(lines):
             self.need(lh)
             if bullet and k == 0:
@@ -326,7 +336,7 @@ class _Flow:
 
         def row_lines(cells: Sequence[str], style: str) -> list[list[str]]:
             return [
-                wrap(str(c), self.fm(style), cols[i] - 2 * pad)
+                self.wrapped(str(c), style, cols[i] - 2 * pad)
                 for i, c in enumerate(list(cells)[:ncol])
             ]
 
@@ -484,12 +494,15 @@ def render_pdf(report: Report, path: str | Path) -> int:
     rect = writer.pageLayout().fullRectPoints()
     page = QSizeF(rect.width(), rect.height())
     # first pass: count pages so that headers can say "Page n of N"
-    dry = _Flow(report, writer, page, None, lambda: None)
+    cache: dict[tuple[str, str, float], list[str]] = {}
+    dry = _Flow(report, writer, page, None, lambda: None, wrap_cache=cache)
     dry.run()
     painter = QPainter(writer)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        flow = _Flow(report, writer, page, painter, writer.newPage, total_pages=dry.page_no)
+        flow = _Flow(
+            report, writer, page, painter, writer.newPage, total_pages=dry.page_no, wrap_cache=cache
+        )
         flow.run()
         pages = flow.page_no
     finally:

@@ -21,6 +21,12 @@ from socmap.store import profile_data as q
 from socmap.store import profiles as prow
 from socmap.store.db import Store
 
+#: A word: letters, with inner apostrophes or hyphens (O'Neil, Smith-Jones).
+WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+
+#: Long listings stop here: a board document lists the largest groups, the register has the rest.
+MAX_LISTED = 150
+
 
 def not_installed(feature: str) -> str:
     """The plain sentence a section shows when its source feature is not in this version."""
@@ -57,6 +63,16 @@ class LiveSection:
 Provider = Callable[..., LiveSection]
 
 
+def _listed(rows: list[tuple[str, ...]], what: str) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """At most MAX_LISTED rows, and a sentence saying how many more there are."""
+    if len(rows) <= MAX_LISTED:
+        return tuple(rows), ""
+    more = len(rows) - MAX_LISTED
+    return tuple(rows[:MAX_LISTED]), (
+        f"The first {MAX_LISTED} {what} are listed; {more} more are in the socmap register."
+    )
+
+
 def _ocg_ref(ocg_id: int) -> str:
     return f"OCG-{ocg_id:04d}"
 
@@ -90,9 +106,9 @@ def ocgs_by_band_and_market(
         caption="Active OCGs by primary market",
         widths=(3, 1),
     )
-    listing = LiveTable(
-        ("OCG", "Band", "Markets", "Lead area", "Members"),
-        tuple(
+    largest = sorted(groups, key=lambda g: (-g[6], g[0])) if len(groups) > MAX_LISTED else groups
+    listed, more = _listed(
+        [
             (
                 _ocg_label(g[0], g[1], audience),
                 "-",
@@ -100,8 +116,13 @@ def ocgs_by_band_and_market(
                 names.get(g[4], "-") if g[4] else "-",
                 str(g[6]),
             )
-            for g in groups
-        ),
+            for g in largest
+        ],
+        "groups (largest first)",
+    )
+    listing = LiveTable(
+        ("OCG", "Band", "Markets", "Lead area", "Members"),
+        listed,
         caption="Active OCGs led from or operating in the area",
         widths=(3, 0.8, 3.2, 2, 1),
     )
@@ -111,6 +132,7 @@ def ocgs_by_band_and_market(
         section="threat",
         paragraphs=(
             f"{len(groups)} active OCGs are led from or have a recorded location in the area.",
+            *((more,) if more else ()),
         ),
         tables=(counts, listing),
         note="Bands: " + not_installed("scoring and schedule"),
@@ -130,23 +152,26 @@ def principals(store: Store, area_id: int, *, audience: Audience, today: dt.date
                 "Their identities are held by the police and are not part of the partner version.",
             ),
         )
-    table = LiveTable(
-        ("OCG", "Principal", "Flags"),
-        tuple(
+    listed, more = _listed(
+        [
             (
                 _ocg_label(r[0], r[1], audience),
                 f"{r[3].upper()}, {r[4]}" if r[4] else r[3].upper(),
                 ", ".join(f.replace("_", " ") for f in r[5]) or "-",
             )
             for r in rows
-        ),
-        widths=(3, 2.5, 2.5),
+        ],
+        "principals",
     )
+    table = LiveTable(("OCG", "Principal", "Flags"), listed, widths=(3, 2.5, 2.5))
     return LiveSection(
         key="principals",
         title="Principals",
         section="threat",
-        paragraphs=(f"{len(rows)} current principal nominals (internal audience only).",),
+        paragraphs=(
+            f"{len(rows)} current principal nominals (internal audience only).",
+            *((more,) if more else ()),
+        ),
         tables=(table,),
     )
 
@@ -155,9 +180,8 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
     """OCGs with locations on both sides of the area's boundary."""
     rows = q.cross_border(store, area_id)
     here = q.area_names(store).get(area_id, "")
-    table = LiveTable(
-        ("OCG", "Lead area", "Also located in", "Locations"),
-        tuple(
+    listed, more = _listed(
+        [
             (
                 _ocg_label(r[0], r[1], audience),
                 r[2],
@@ -165,15 +189,21 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
                 str(r[4]),
             )
             for r in rows
-        ),
-        widths=(3, 2, 2.4, 1),
+        ],
+        "links",
+    )
+    table = LiveTable(
+        ("OCG", "Lead area", "Also located in", "Locations"), listed, widths=(3, 2, 2.4, 1)
     )
     n = len({r[0] for r in rows})
     return LiveSection(
         key="cross_border",
         title="Cross-border links",
         section="threat",
-        paragraphs=(f"{n} active OCGs have locations on both sides of the area's boundary.",),
+        paragraphs=(
+            f"{n} active OCGs have locations on both sides of the area's boundary.",
+            *((more,) if more else ()),
+        ),
         tables=(table,) if rows else (),
     )
 
@@ -181,17 +211,17 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
 def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
     """Active OCGs with members flagged for county lines."""
     rows = q.county_lines(store, area_id)
-    table = LiveTable(
-        ("OCG", "Members flagged county lines"),
-        tuple((_ocg_label(r[0], r[1], audience), str(r[2])) for r in rows),
-        widths=(3, 1.5),
+    listed, more = _listed(
+        [(_ocg_label(r[0], r[1], audience), str(r[2])) for r in rows], "groups (most flagged first)"
     )
+    table = LiveTable(("OCG", "Members flagged county lines"), listed, widths=(3, 1.5))
     return LiveSection(
         key="county_lines",
         title="County lines",
         section="threat",
         paragraphs=(
             f"{len(rows)} active OCGs have at least one current member flagged for county lines.",
+            *((more,) if more else ()),
         ),
         tables=(table,) if rows else (),
         note="Group-level county lines flags from scoring: "
@@ -474,28 +504,62 @@ def redactor(store: Store) -> Callable[[str], str]:
     """A function that replaces every nominal's name in free text with ``[name withheld]``.
 
     The partner version runs narrative text through it: analysts write narrative, and a name
-    typed into it must not reach a partner. Whole words only, case-insensitive; full names
-    ("Forenames Surname", "SURNAME, Forenames") first, then surnames.
+    typed into it must not reach a partner. Any word that is a nominal's surname is withheld
+    (case-insensitive, whole words), together with that nominal's forenames written next to it
+    ("Shane Vellridge", "VELLRIDGE, Shane"). One pass over the words of the text, with set
+    look-ups, so it costs the same with 45,000 nominals as with 40.
     """
-    names = q.nominal_names(store)
-    surnames = sorted({s for s, _f in names if s and len(s) > 1}, key=len, reverse=True)
-    if not surnames:
-        return lambda text: text
-    full = sorted(
-        {f"{f} {s}" for s, f in names if f and s} | {f"{s}, {f}" for s, f in names if f and s},
-        key=len,
-        reverse=True,
-    )
-    patterns = [
-        re.compile(r"\b(?:" + "|".join(re.escape(x) for x in chunk) + r")\b", re.IGNORECASE)
-        for group in (full, surnames)
-        for chunk in (group[i : i + 2000] for i in range(0, len(group), 2000))
-        if chunk
-    ]
+    forenames_of: dict[str, set[str]] = {}
+    for surname, forenames in q.nominal_names(store):
+        fn = {f.casefold() for f in (forenames or "").split()}
+        for part in WORD.findall(surname or ""):
+            if len(part) > 1:
+                forenames_of.setdefault(part.casefold(), set()).update(fn)
 
     def redact(text: str) -> str:
-        for p in patterns:
-            text = p.sub("[name withheld]", text)
-        return text
+        tokens = list(WORD.finditer(text))
+        drop: set[int] = set()
+        for i, m in enumerate(tokens):
+            fn = forenames_of.get(m.group().casefold())
+            if fn is None:
+                continue
+            drop.add(i)
+            j = i - 1
+            while (
+                j >= 0
+                and tokens[j].group().casefold() in fn
+                and not text[tokens[j].end() : tokens[j + 1].start()].strip()
+            ):
+                drop.add(j)
+                j -= 1
+            j = i + 1
+            while (
+                j < len(tokens)
+                and tokens[j].group().casefold() in fn
+                and text[tokens[j - 1].end() : tokens[j].start()].strip() in ("", ",")
+            ):
+                drop.add(j)
+                j += 1
+        if not drop:
+            return text
+        out: list[str] = []
+        pos = 0
+        i = 0
+        while i < len(tokens):
+            if i not in drop:
+                i += 1
+                continue
+            k = i
+            while k + 1 in drop and text[tokens[k].end() : tokens[k + 1].start()].strip() in (
+                "",
+                ",",
+            ):
+                k += 1
+            out.append(text[pos : tokens[i].start()])
+            out.append("[name withheld]")
+            pos = tokens[k].end()
+            i = k + 1
+        out.append(text[pos:])
+        return "".join(out)
 
     return redact

@@ -8,9 +8,12 @@ from typing import Any
 from socmap.store.db import Store
 
 #: OCGs "active in the area": active status, led from the area or with a location in it.
+#: (A non-correlated union: SQLite builds it once, where a correlated EXISTS scanned the
+#: area's locations once per group: 4 s instead of milliseconds at national scale.)
 _ACTIVE_IN_AREA = (
-    "SELECT o.id FROM ocgs o WHERE o.status = 'active' AND (o.lead_area_id = :area"
-    " OR EXISTS (SELECT 1 FROM locations l WHERE l.ocg_id = o.id AND l.area_id = :area))"
+    "SELECT id FROM ocgs WHERE status = 'active' AND lead_area_id = :area"
+    " UNION SELECT o.id FROM locations l JOIN ocgs o ON o.id = l.ocg_id"
+    " WHERE l.area_id = :area AND o.status = 'active'"
 )
 
 

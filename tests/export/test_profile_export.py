@@ -15,6 +15,10 @@ from socmap.store import profile_data as q
 from tests.conftest import act_as
 
 TODAY = dt.date(2026, 11, 1)
+
+# Headless export creates a QGuiApplication when none exists; a plain QGuiApplication would
+# then stop later widget tests from starting, so these tests run under pytest-qt's QApplication.
+pytestmark = pytest.mark.usefixtures("qapp")
 AREA = "Telford & Wrekin"
 
 needs_poppler = pytest.mark.skipif(
