@@ -45,8 +45,15 @@ def _cmd_due(args: argparse.Namespace) -> int:
     print_table(
         ["area", "active", "compliant", "%", "overdue", "never assessed", "due soon"],
         [
-            [c.area, c.active, c.compliant, f"{c.percent:.1f}", c.overdue, c.never_assessed,
-             c.due_soon]
+            [
+                c.area,
+                c.active,
+                c.compliant,
+                f"{c.percent:.1f}",
+                c.overdue,
+                c.never_assessed,
+                c.due_soon,
+            ]
             for c in report.compliance
         ],
     )
@@ -56,9 +63,15 @@ def _cmd_due(args: argparse.Namespace) -> int:
     print_table(
         ["ref", "name", "area", "band", "last assessed", "due", "state"],
         [
-            [r.ref, r.name, r.area or "", r.band or "-",
-             r.last_assessed.isoformat() if r.last_assessed else "never",
-             r.due.isoformat() if r.due else "-", STATE_LABELS[r.state]]
+            [
+                r.ref,
+                r.name,
+                r.area or "",
+                r.band or "-",
+                r.last_assessed.isoformat() if r.last_assessed else "never",
+                r.due.isoformat() if r.due else "-",
+                STATE_LABELS[r.state],
+            ]
             for r in shown
         ],
     )
@@ -101,8 +114,14 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
         print_table(
             ["ref", "name", "band before", "band after", "total before", "total after"],
             [
-                [f"OCG-{c.ocg_id:04d}", c.name, c.before, c.after, f"{c.total_before:g}",
-                 f"{c.total_after:g}"]
+                [
+                    f"OCG-{c.ocg_id:04d}",
+                    c.name,
+                    c.before,
+                    c.after,
+                    f"{c.total_before:g}",
+                    f"{c.total_after:g}",
+                ]
                 for c in summary.band_changes
             ],
         )
@@ -171,7 +190,9 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_assessment_json(a))
     else:
-        print(f"assessment {a.id} of OCG-{a.ocg_id:04d}: total {a.total:g}, band {a.band} ({a.status})")
+        print(
+            f"assessment {a.id} of OCG-{a.ocg_id:04d}: total {a.total:g}, band {a.band} ({a.status})"
+        )
     return 0
 
 
@@ -205,10 +226,31 @@ def _cmd_assess_list(args: argparse.Namespace) -> int:
         print_json([_assessment_json(a) for a in items])
         return 0
     print_table(
-        ["id", "ref", "scheme", "cfg", "total", "band", "status", "assessor", "assessed", "approver"],
         [
-            [a.id, f"OCG-{a.ocg_id:04d}", a.scheme, a.config_version, f"{a.total:g}", a.band,
-             a.status, a.assessor, a.assessed_on.isoformat(), a.approver or ""]
+            "id",
+            "ref",
+            "scheme",
+            "cfg",
+            "total",
+            "band",
+            "status",
+            "assessor",
+            "assessed",
+            "approver",
+        ],
+        [
+            [
+                a.id,
+                f"OCG-{a.ocg_id:04d}",
+                a.scheme,
+                a.config_version,
+                f"{a.total:g}",
+                a.band,
+                a.status,
+                a.assessor,
+                a.assessed_on.isoformat(),
+                a.approver or "",
+            ]
             for a in items
         ],
     )
@@ -226,8 +268,13 @@ def _cmd_assess_compare(args: argparse.Namespace) -> int:
                 "band_after": c.after.band,
                 "total_delta": c.total_delta,
                 "moves": [
-                    {"factor": m.key, "label": m.label, "before": m.before, "after": m.after,
-                     "delta": m.delta}
+                    {
+                        "factor": m.key,
+                        "label": m.label,
+                        "before": m.before,
+                        "after": m.after,
+                        "delta": m.delta,
+                    }
                     for m in c.moves
                 ],
             }
@@ -271,7 +318,10 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
     store = open_existing(args)
     version, body = scoring.config_document(store, args.kind)
     if args.history:
-        print_table(["version", "by", "at", "note"], [list(r) for r in scoring.config_history(store, args.kind)])
+        print_table(
+            ["version", "by", "at", "note"],
+            [list(r) for r in scoring.config_history(store, args.kind)],
+        )
         return 0
     print_json({"kind": args.kind, "version": version, "body": body})
     return 0
@@ -331,7 +381,8 @@ def add_commands(cli: Cli) -> None:
     _as_of(p)
 
     p = cli.command(
-        "rescore", "re-score every active OCG under the current configuration as drafts",
+        "rescore",
+        "re-score every active OCG under the current configuration as drafts",
         _cmd_rescore,
     )
     add_db_argument(p)
@@ -339,8 +390,11 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("--as-of", type=_date, default=None, help="date of the drafts (default today)")
 
     p = cli.subcommand(
-        "export", "calendar", "re-assessment calendar (.ics): one event per active OCG",
-        _cmd_calendar, group_help="write files for people",
+        "export",
+        "calendar",
+        "re-assessment calendar (.ics): one event per active OCG",
+        _cmd_calendar,
+        group_help="write files for people",
     )
     add_db_argument(p)
     p.add_argument("--area", help="only groups whose lead area is NAME")
@@ -350,21 +404,33 @@ def add_commands(cli: Cli) -> None:
 
     g = "assess"
     gh = "score OCGs and decide on assessments"
-    p = cli.subcommand(g, "create", "score an OCG (a draft, or --submit)", _cmd_assess_create,
-                       group_help=gh)
+    p = cli.subcommand(
+        g, "create", "score an OCG (a draft, or --submit)", _cmd_assess_create, group_help=gh
+    )
     add_db_argument(p)
     p.add_argument("--ocg", type=int, required=True, help="OCG id")
     p.add_argument("--scheme", choices=list(SCHEMES), default="ocgm", help="scoring scheme")
-    p.add_argument("--rating", action="append", metavar="FACTOR=VALUE",
-                   help="a rating, e.g. markets.drugs=high or flags.firearms=yes (repeat)")
-    p.add_argument("--rationale", action="append", metavar="FACTOR=TEXT",
-                   help="why a factor was rated so (repeat)")
+    p.add_argument(
+        "--rating",
+        action="append",
+        metavar="FACTOR=VALUE",
+        help="a rating, e.g. markets.drugs=high or flags.firearms=yes (repeat)",
+    )
+    p.add_argument(
+        "--rationale",
+        action="append",
+        metavar="FACTOR=TEXT",
+        help="why a factor was rated so (repeat)",
+    )
     p.add_argument("--submit", action="store_true", help="submit for approval at once")
     p.add_argument("--json", action="store_true", help="print the assessment as JSON")
     for name, help_, fn in (
         ("submit", "send a draft assessment for approval", _cmd_assess_submit),
-        ("approve", "approve a submitted assessment (a supervisor, not its assessor)",
-         _cmd_assess_approve),
+        (
+            "approve",
+            "approve a submitted assessment (a supervisor, not its assessor)",
+            _cmd_assess_approve,
+        ),
         ("return", "return a submitted assessment with a reason", _cmd_assess_return),
     ):
         p = cli.subcommand(g, name, help_, fn, group_help=gh)
@@ -372,46 +438,77 @@ def add_commands(cli: Cli) -> None:
         p.add_argument("id", type=int, help="assessment id")
         if name == "return":
             p.add_argument("--reason", required=True, help="why it is returned")
-    p = cli.subcommand(g, "list", "the approval queue and drafts, or one OCG's history",
-                       _cmd_assess_list, group_help=gh)
+    p = cli.subcommand(
+        g,
+        "list",
+        "the approval queue and drafts, or one OCG's history",
+        _cmd_assess_list,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("--ocg", type=int, help="one OCG's whole history")
     p.add_argument("--status", choices=["draft", "submitted", "approved", "returned"])
     p.add_argument("--json", action="store_true", help="JSON output")
-    p = cli.subcommand(g, "compare", "which factors moved between two assessments",
-                       _cmd_assess_compare, group_help=gh)
+    p = cli.subcommand(
+        g,
+        "compare",
+        "which factors moved between two assessments",
+        _cmd_assess_compare,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("first", type=int, help="assessment id")
     p.add_argument("second", type=int, help="assessment id")
     p.add_argument("--json", action="store_true", help="JSON output")
-    p = cli.subcommand(g, "factors", "list a scheme's factors, ratings and weights",
-                       _cmd_assess_factors, group_help=gh)
+    p = cli.subcommand(
+        g,
+        "factors",
+        "list a scheme's factors, ratings and weights",
+        _cmd_assess_factors,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("--scheme", choices=list(SCHEMES), default="ocgm", help="scoring scheme")
 
     g, gh = "config", "scoring and schedule configuration (versioned)"
-    p = cli.subcommand(g, "show", "print the current configuration (or --history)",
-                       _cmd_config_show, group_help=gh)
+    p = cli.subcommand(
+        g, "show", "print the current configuration (or --history)", _cmd_config_show, group_help=gh
+    )
     add_db_argument(p)
     p.add_argument("--kind", choices=list(scoring.CONFIG_KINDS), default="ocgm")
     p.add_argument("--history", action="store_true", help="list every version")
-    p = cli.subcommand(g, "set-weight", "change one factor's weight (a new version; admins)",
-                       _cmd_config_set_weight, group_help=gh)
+    p = cli.subcommand(
+        g,
+        "set-weight",
+        "change one factor's weight (a new version; admins)",
+        _cmd_config_set_weight,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("--scheme", choices=list(SCHEMES), default="ocgm")
     p.add_argument("--factor", required=True, help="e.g. markets.drugs")
     p.add_argument("--weight", type=float, required=True, help="the new weight")
     p.add_argument("--note", help="why it changed")
-    p = cli.subcommand(g, "load", "store a whole configuration document as a new version",
-                       _cmd_config_load, group_help=gh)
+    p = cli.subcommand(
+        g,
+        "load",
+        "store a whole configuration document as a new version",
+        _cmd_config_load,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("--kind", choices=list(scoring.CONFIG_KINDS), required=True)
     p.add_argument("file", help="JSON document (as printed by 'config show', its 'body')")
     p.add_argument("--note", help="why it changed")
 
     gh = "OCG register commands"
-    p = cli.subcommand("ocg", "trigger", "record an event that brings a re-assessment forward",
-                       _cmd_trigger, group_help=gh)
+    p = cli.subcommand(
+        "ocg",
+        "trigger",
+        "record an event that brings a re-assessment forward",
+        _cmd_trigger,
+        group_help=gh,
+    )
     add_db_argument(p)
     p.add_argument("--ocg", type=int, required=True, help="OCG id")
     p.add_argument("--kind", choices=list(TRIGGER_KINDS), required=True)
@@ -419,8 +516,11 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("--note", help="a short note")
     for name, help_, fn in (
         ("archive", "archive an OCG (supervisor, with a rationale)", _cmd_archive),
-        ("reactivate", "reactivate an archived OCG (supervisor, with a rationale)",
-         _cmd_reactivate),
+        (
+            "reactivate",
+            "reactivate an archived OCG (supervisor, with a rationale)",
+            _cmd_reactivate,
+        ),
     ):
         p = cli.subcommand("ocg", name, help_, fn, group_help=gh)
         add_db_argument(p)

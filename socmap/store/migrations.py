@@ -263,7 +263,7 @@ def _scoring(db: sqlite_utils.Database) -> None:
         db.execute(
             "INSERT INTO scoring_configs (kind, version, body, created_by, created_at, note) "
             "VALUES (?, 1, ?, 'socmap', ?, 'shipped defaults')",
-            [kind, _json.dumps(body, sort_keys=True), now],
+            [kind, _json.dumps(body), now],
         )
 
 

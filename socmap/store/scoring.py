@@ -83,7 +83,7 @@ def insert_config(store: Store, *, kind: str, body: dict[str, Any], note: str) -
     cur = store.conn.execute(
         "INSERT INTO scoring_configs (kind, version, body, created_by, created_at, note) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [kind, current + 1, json.dumps(body, sort_keys=True), store.actor, _now(), note],
+        [kind, current + 1, json.dumps(body), store.actor, _now(), note],
     )
     return config_by_id(store, int(cur.lastrowid or 0))
 
