@@ -52,7 +52,7 @@ def test_calendar_has_one_event_per_active_ocg(
     capsys: pytest.CaptureFixture[str], demo_path: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "due.ics"
-    code, out, err = run(
+    code, _out, err = run(
         capsys,
         "export",
         "calendar",
