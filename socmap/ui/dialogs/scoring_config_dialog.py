@@ -30,10 +30,26 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
-from socmap.domain.schedule import TRIGGER_KINDS
-from socmap.domain.scoring import SCHEMES
+from socmap.domain.schedule import TRIGGER_KINDS, parse_schedule
+from socmap.domain.scoring import SCHEMES, parse_policy
 from socmap.services import scoring
 from socmap.ui.context import UiContext
+
+
+def _norm(value: Any) -> Any:
+    """Numbers as floats, so 1 and 1.0 compare equal when looking for edits."""
+    if isinstance(value, dict):
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(_norm(a), sort_keys=True) == json.dumps(_norm(b), sort_keys=True)
+
 
 BANDS = ("1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C")
 
@@ -170,10 +186,10 @@ class ScoringConfigDialog(QDialog):
         self.resize(820, 720)
         self.tabs = QTabWidget()
         self.editors: dict[str, SchemeEditor | ScheduleEditor] = {}
-        self.originals: dict[str, str] = {}
+        self.originals: dict[str, dict[str, Any]] = {}
         for kind in (*SCHEMES, "schedule"):
             version, body = scoring.config_document(ctx.store, kind)
-            self.originals[kind] = json.dumps(body, sort_keys=True)
+            self.originals[kind] = body
             editor: SchemeEditor | ScheduleEditor = (
                 ScheduleEditor(version, body) if kind == "schedule" else SchemeEditor(version, body)
             )
@@ -202,7 +218,7 @@ class ScoringConfigDialog(QDialog):
         out = {}
         for kind, editor in self.editors.items():
             doc = editor.document()
-            if json.dumps(doc, sort_keys=True) != self.originals[kind]:
+            if not _same(doc, self.originals[kind]):
                 out[kind] = doc
         return out
 
@@ -212,6 +228,11 @@ class ScoringConfigDialog(QDialog):
             self.reject()
             return
         try:
+            for kind, doc in docs.items():  # check every part first: all or nothing is saved
+                if kind == "schedule":
+                    parse_schedule(doc)
+                else:
+                    parse_policy(doc)
             for kind, doc in docs.items():
                 version, changes = scoring.save_config(
                     self.ctx.store, kind=kind, body=doc, note=self.note.text()

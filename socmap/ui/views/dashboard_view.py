@@ -263,8 +263,9 @@ class _AreaFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.ItemDataRole.UserRole)
 
     def set_area(self, area: str) -> None:
+        self.beginFilterChange()  # Qt >= 6.9 (invalidateFilter is deprecated)
         self.area = area
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # type: ignore[override]
         if not self.area:
