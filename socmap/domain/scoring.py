@@ -25,7 +25,7 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from socmap.domain.errors import ValidationError
 
@@ -116,16 +116,19 @@ class ScoringPolicy:
     title: str = ""
     sections: tuple[tuple[str, str], ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {f.key: f for f in self.factors})
+
     def factor(self, key: str) -> Factor:
         """The factor called ``key``.
 
         Raises:
             ValidationError: there is no such factor in this scheme.
         """
-        for f in self.factors:
-            if f.key == key:
-                return f
-        raise ValidationError(key, f"unknown factor for the {self.scheme} scheme")
+        found: Factor | None = self._index.get(key)  # type: ignore[attr-defined]
+        if found is None:
+            raise ValidationError(key, f"unknown factor for the {self.scheme} scheme")
+        return found
 
     @property
     def bands(self) -> tuple[str, ...]:
@@ -135,17 +138,15 @@ class ScoringPolicy:
         return tuple(a + b for a in tiers for b in letters)
 
 
-@dataclass(frozen=True)
-class Rating:
-    """One factor's rating and the assessor's reason for it."""
+class Rating(NamedTuple):
+    """One factor's rating and the assessor's reason for it (a NamedTuple: cheap to build)."""
 
     value: int | str | bool
     rationale: str = ""
 
 
-@dataclass(frozen=True)
-class FactorLine:
-    """One factor's rating and the points it contributed."""
+class FactorLine(NamedTuple):
+    """One factor's rating and the points it contributed (a NamedTuple: cheap to build)."""
 
     key: str
     label: str
