@@ -105,6 +105,29 @@ def test_supervisor_approves_in_the_gui(qtbot, dashboard) -> None:  # type: igno
     qtbot.waitUntil(lambda: all(a.id != target.id for a in dashboard.pending), timeout=10_000)
 
 
+def test_supervisor_returns_with_a_reason(qtbot, dashboard, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    target = next(a for a in dashboard.pending if a.assessor != "ds.ravenscombe")
+    select_pending(qtbot, dashboard, target.id)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("rate the cash flow", True))
+    qtbot.mouseClick(dashboard.return_button, Qt.MouseButton.LeftButton)
+    back = scoring.get_assessment(dashboard.ctx.store, target.id)
+    assert back.status == "returned" and back.return_reason == "rate the cash flow"
+
+
+def test_viewer_sees_but_cannot_act(qtbot, viewer_demo_store) -> None:  # type: ignore[no-untyped-def]
+    view = DashboardView(make_ctx(viewer_demo_store))
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.report is not None, timeout=10_000)
+    assert view.overdue_proxy.rowCount() > 0
+    for b in (view.score_button, view.rescore_button, view.config_button):
+        assert not b.isEnabled()
+    select_pending(qtbot, view, view.pending[0].id)
+    assert not view.approve_button.isEnabled()
+    assert "supervisor" in view.decision_note.text()
+
+
 def test_assessor_cannot_approve_own_in_the_gui(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
     store = dashboard.ctx.store
     oid = dashboard.report.rows[0].ocg_id

@@ -88,6 +88,8 @@ class AssessmentDialog(QDialog):
             box = QGroupBox(title)
             grid = QGridLayout(box)
             grid.setColumnStretch(2, 1)
+            grid.setColumnMinimumWidth(0, 320)
+            grid.setColumnMinimumWidth(1, 130)
             row = 0
             for f in self.policy.factors:
                 if f.section != section:

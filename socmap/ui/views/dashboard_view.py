@@ -553,3 +553,28 @@ class DashboardView(QWidget):
         a = self.selected_assessment()
         if a is not None and return_assessment_dialog(self.ctx, self, a.id):
             self.ctx.bus.status_message.emit(f"Assessment {a.id} returned to {a.assessor}")
+
+
+if (
+    __name__ == "__main__"
+):  # show the dashboard on the demo force: python -m socmap.ui.views.dashboard_view
+    import sys
+
+    from PySide6.QtGui import QUndoStack
+    from PySide6.QtWidgets import QApplication
+
+    from socmap.paths import demo_db_path
+    from socmap.services.demo import ensure_demo_database
+    from socmap.services.session import open_store
+    from socmap.ui.bus import AppSignals
+    from socmap.ui.tasks import TaskRunner
+
+    app = QApplication(sys.argv)
+    ensure_demo_database(demo_db_path())
+    store = open_store(demo_db_path())
+    main_ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    main_ctx.bus.open_ocg_requested.connect(lambda oid: open_score_history(main_ctx, None, oid))
+    view = DashboardView(main_ctx)
+    view.resize(1500, 900)
+    view.show()
+    sys.exit(app.exec())
