@@ -46,7 +46,7 @@ class AssessmentDialog(QDialog):
             self.scheme.addItem(label, key)
         self.total = QLabel(objectName="total", textFormat=Qt.TextFormat.RichText)
         self.total.setStyleSheet("font-size:15px;padding:6px;")
-        self.scroll = QScrollArea(widgetResizable=True)
+        self.form_area = QScrollArea(widgetResizable=True)
         self.controls: dict[str, QComboBox | QCheckBox] = {}
         self.reasons: dict[str, QLineEdit] = {}
         self.policy: ScoringPolicy | None = None
@@ -63,7 +63,7 @@ class AssessmentDialog(QDialog):
         top.addRow("Scheme", self.scheme)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.form_area, 1)
         layout.addWidget(self.total)
         layout.addWidget(self.buttons)
         default = scoring.load_schedule(ctx.store).default_scheme
@@ -114,7 +114,7 @@ class AssessmentDialog(QDialog):
                 row += 1
             outer.addWidget(box)
         outer.addStretch(1)
-        self.scroll.setWidget(body)
+        self.form_area.setWidget(body)
         note = "Ratings start from the last approved assessment." if start else ""
         self.setToolTip(note)
         self._update()
