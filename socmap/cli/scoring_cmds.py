@@ -356,7 +356,9 @@ def _cmd_trigger(args: argparse.Namespace) -> int:
     scoring.record_trigger(
         open_existing(args), ocg_id=args.ocg, kind=args.kind, on=args.on, note=args.note or ""
     )
-    print(f"OCG-{args.ocg:04d}: {TRIGGER_KINDS[args.kind]} recorded; re-assessment brought forward")
+    print(
+        f"OCG-{args.ocg:04d}: trigger '{TRIGGER_KINDS[args.kind]}' saved; re-assessment brought forward"
+    )
     return 0
 
 
