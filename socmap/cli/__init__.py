@@ -19,6 +19,8 @@ from socmap.domain.errors import SocmapError
 #: Modules that contribute subcommands, in the order --help lists them.
 COMMAND_MODULES = (
     "socmap.cli.register_cmds",
+    # scoring and schedule (issue 4)
+    "socmap.cli.scoring_cmds",
     # local profiles (issue 6)
     "socmap.cli.profile_cmds",
 )
