@@ -196,7 +196,7 @@ class _Flow:
         device: QPaintDevice,
         page: QSizeF,
         painter: QPainter | None,
-        new_page: Callable[[], None],
+        new_page: Callable[[], object],
         total_pages: int = 0,
         wrap_cache: dict[tuple[str, str, float], list[str]] | None = None,
     ) -> None:
@@ -544,6 +544,6 @@ def figure_png(fig: Figure, width_px: int = 1600) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, "PNG")
+    img.save(buf, b"PNG")
     buf.close()
     return bytes(data.data())

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 from socmap.domain.grading import Grading
 from socmap.domain.profiles import ActionStatus, Audience, Strand
+from socmap.domain.schedule import DueState
 from socmap.domain.vocab import MARKETS
+from socmap.services import scoring
 from socmap.store import profile_data as q
 from socmap.store import profiles as prow
 from socmap.store.db import Store
@@ -73,6 +75,21 @@ def _listed(rows: list[tuple[str, ...]], what: str) -> tuple[tuple[tuple[str, ..
     )
 
 
+def scoring_flags(store: Store, ocg_ids: list[int], flag: str) -> set[int]:
+    """Groups whose latest approved assessment sets ``flag`` (e.g. ``county_lines``)."""
+    import json
+
+    from socmap.domain.scoring import breakdown_from_json
+    from socmap.store import scoring as score_rows
+
+    out = set()
+    for oid, (_aid, text) in score_rows.latest_approved_breakdowns(store, ocg_ids).items():
+        lines = breakdown_from_json(json.loads(text)).lines
+        if any(ln.key == flag and ln.rating not in (0, False, "", "none", None) for ln in lines):
+            out.add(oid)
+    return out
+
+
 def _ocg_ref(ocg_id: int) -> str:
     return f"OCG-{ocg_id:04d}"
 
@@ -96,7 +113,18 @@ def ocgs_by_band_and_market(
     """Active OCGs in the area, counted by market, and listed."""
     groups = q.active_ocgs(store, area_id)
     names = q.area_names(store)
+    bands = scoring.current_bands(store)
     by_market = Counter(g[2] or "unrecorded" for g in groups)
+    by_band = Counter(bands.get(g[0], "Not yet scored") for g in groups)
+    band_counts = LiveTable(
+        ("Band", "Active OCGs"),
+        tuple(
+            (b, str(n))
+            for b, n in sorted(by_band.items(), key=lambda kv: (kv[0] == "Not yet scored", kv[0]))
+        ),
+        caption="Active OCGs by band (latest approved assessment)",
+        widths=(3, 1),
+    )
     counts = LiveTable(
         ("Primary market", "Active OCGs"),
         tuple(
@@ -111,7 +139,7 @@ def ocgs_by_band_and_market(
         [
             (
                 _ocg_label(g[0], g[1], audience),
-                "-",
+                bands.get(g[0], "-"),
                 _markets(g[2], g[3]),
                 names.get(g[4], "-") if g[4] else "-",
                 str(g[6]),
@@ -134,8 +162,8 @@ def ocgs_by_band_and_market(
             f"{len(groups)} active OCGs are led from or have a recorded location in the area.",
             *((more,) if more else ()),
         ),
-        tables=(counts, listing),
-        note="Bands: " + not_installed("scoring and schedule"),
+        tables=(band_counts, counts, listing),
+        note="Bands come from each group's latest approved assessment; '-' means not yet scored.",
     )
 
 
@@ -209,23 +237,41 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
 
 
 def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
-    """Active OCGs with members flagged for county lines."""
-    rows = q.county_lines(store, area_id)
-    listed, more = _listed(
-        [(_ocg_label(r[0], r[1], audience), str(r[2])) for r in rows], "groups (most flagged first)"
+    """Active OCGs assessed as running county lines, or with members flagged for it."""
+    members = {r[0]: r for r in q.county_lines(store, area_id)}
+    groups = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
+    flagged_groups = scoring_flags(store, list(groups), "county_lines")
+    ids = sorted(
+        set(members) | flagged_groups,
+        key=lambda i: (-(members[i][2] if i in members else 0), i),
     )
-    table = LiveTable(("OCG", "Members flagged county lines"), listed, widths=(3, 1.5))
+    listed, more = _listed(
+        [
+            (
+                _ocg_label(i, groups.get(i, ""), audience),
+                "Yes" if i in flagged_groups else "No",
+                str(members[i][2]) if i in members else "0",
+            )
+            for i in ids
+        ],
+        "groups (most flagged members first)",
+    )
+    table = LiveTable(
+        ("OCG", "Assessed county lines", "Members flagged county lines"),
+        listed,
+        widths=(3, 1.5, 1.5),
+    )
     return LiveSection(
         key="county_lines",
         title="County lines",
         section="threat",
         paragraphs=(
-            f"{len(rows)} active OCGs have at least one current member flagged for county lines.",
+            f"{len(flagged_groups)} active OCGs carry the county lines flag in their latest "
+            f"approved assessment; {len(members)} have at least one current member flagged for "
+            "county lines.",
             *((more,) if more else ()),
         ),
-        tables=(table,) if rows else (),
-        note="Group-level county lines flags from scoring: "
-        + not_installed("scoring and schedule"),
+        tables=(table,) if ids else (),
     )
 
 
@@ -251,7 +297,9 @@ def intelligence_picture(
     counts: Counter[str] = Counter()
     withheld = 0
     for category, scheme, handling, n in q.intel_by_category(store, area_id, since=since):
-        shareable = bool(scheme and handling) and Grading(scheme, "", handling or "").shareable
+        shareable = (
+            bool(scheme and handling) and Grading(scheme or "", "", handling or "").shareable
+        )
         if audience is Audience.PARTNER and not shareable:
             withheld += n
             continue
@@ -319,13 +367,40 @@ def recent_disruptions(
 def overdue_reassessments(
     store: Store, area_id: int, *, audience: Audience, today: dt.date
 ) -> LiveSection:
-    """The area's OCGs whose re-assessment is overdue."""
+    """The area's active OCGs whose re-assessment is overdue, or that were never assessed."""
+    ids = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
+    report = scoring.schedule(store, today=today)
+    late = [r for r in report.overdue if r.ocg_id in ids]
+    never = [r for r in report.rows if r.ocg_id in ids and r.state == DueState.NEVER_ASSESSED]
+    listed, more = _listed(
+        [
+            (
+                _ocg_label(r.ocg_id, r.name, audience),
+                r.band or "-",
+                r.last_assessed.isoformat() if r.last_assessed else "never",
+                r.due.isoformat() if r.due else "-",
+                f"{-(r.days_left or 0)} days" if r.state == DueState.OVERDUE else "never assessed",
+            )
+            for r in [*late, *never]
+        ],
+        "groups (most overdue first)",
+    )
+    table = LiveTable(
+        ("OCG", "Band", "Last assessed", "Due", "Overdue by"),
+        listed,
+        flagged=tuple(True for _ in listed),
+        widths=(3, 0.9, 1.4, 1.4, 1.4),
+    )
     return LiveSection(
         key="overdue",
         title="Overdue re-assessments",
         section="risk",
-        available=False,
-        paragraphs=(not_installed("scoring and schedule"),),
+        paragraphs=(
+            f"{len(late)} of the area's {len(ids)} active OCGs are overdue for re-assessment and "
+            f"{len(never)} have never been assessed.",
+            *((more,) if more else ()),
+        ),
+        tables=(table,) if listed else (),
     )
 
 

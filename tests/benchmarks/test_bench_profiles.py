@@ -14,20 +14,21 @@ import pytest
 
 from socmap.export.profile import export_profile
 from socmap.services import profiles
-from socmap.services.demo import build_demo
 from socmap.store.db import Store, open_store
 
 AS_OF = dt.date(2026, 11, 1)
 
 
 @pytest.fixture(scope="module")
-def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def national(national_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the shared national demo (exports write audit rows)."""
+    import sqlite3
+
     path = tmp_path_factory.mktemp("bench") / "national.db"
-    store = open_store(path)
-    t0 = time.perf_counter()
-    build_demo(store, scale="national", as_of=AS_OF)
-    print(f"\nnational demo built in {time.perf_counter() - t0:.1f} s")
-    store.close()
+    src, dst = sqlite3.connect(national_db), sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
     return path
 
 

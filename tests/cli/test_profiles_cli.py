@@ -11,10 +11,6 @@ from socmap.store import audit
 from socmap.store.db import open_store
 from tests.conftest import act_as
 
-# Headless export creates a QGuiApplication when none exists; a plain QGuiApplication would
-# then stop later widget tests from starting, so these tests run under pytest-qt's QApplication.
-pytestmark = pytest.mark.usefixtures("qapp")
-
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))

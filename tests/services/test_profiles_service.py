@@ -259,7 +259,7 @@ def test_live_sections_say_plainly_what_is_not_installed(demo_store) -> None:  #
     area_id = _area(demo_store, "Telford & Wrekin")
     live = profile_data.live_sections(demo_store, area_id, today=TODAY)
     by_key = {s.key: s for s in live}
-    assert by_key["ocgs"].available and by_key["ocgs"].tables[1].rows
+    assert by_key["ocgs"].available and by_key["ocgs"].tables[-1].rows
     assert by_key["principals"].tables[0].rows
     for s in live:
         if not s.available:
@@ -277,7 +277,7 @@ def test_partner_audience_hides_identities_and_restricted_intel(demo_store) -> N
         )
     }
     assert not partner["principals"].tables
-    assert all(r[0].startswith("OCG-") and len(r[0]) == 8 for r in partner["ocgs"].tables[1].rows)
+    assert all(r[0].startswith("OCG-") and len(r[0]) == 8 for r in partner["ocgs"].tables[-1].rows)
     n_internal = sum(int(r[1]) for r in internal["intelligence"].tables[0].rows)
     n_partner = sum(int(r[1]) for r in partner["intelligence"].tables[0].rows)
     assert n_partner < n_internal
@@ -292,3 +292,27 @@ def test_redactor_removes_nominal_names(demo_store) -> None:  # type: ignore[no-
     out = scrub(f"We think {forename} {surname} runs it; {surname.upper()} was seen.")
     assert surname.casefold() not in out.casefold()
     assert out.count("[name withheld]") == 2
+
+
+def test_bands_overdue_and_county_lines_come_from_scoring(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services import scoring
+
+    area_id = _area(demo_store, "Telford & Wrekin")
+    by_key = {s.key: s for s in profile_data.live_sections(demo_store, area_id, today=TODAY)}
+    bands = scoring.current_bands(demo_store)
+    listing = by_key["ocgs"].tables[-1]
+    for row in listing.rows:
+        ocg_id = int(row[0][4:8])
+        assert row[1] == bands.get(ocg_id, "-")
+    assert by_key["overdue"].available
+    report = scoring.schedule(demo_store, today=TODAY)
+    listed = (
+        {int(r[0][4:8]) for r in by_key["overdue"].tables[0].rows}
+        if by_key["overdue"].tables
+        else set()
+    )
+    area_ocgs = {int(r[0][4:8]) for r in listing.rows}
+    expected = {r.ocg_id for r in report.overdue if r.ocg_id in area_ocgs}
+    assert expected <= listed
+    assert by_key["county_lines"].available
+    assert "is not installed" not in " ".join(by_key["county_lines"].paragraphs)

@@ -189,8 +189,8 @@ class ProfilesView(QWidget):
         root.addWidget(splitter)
 
         can_edit = ctx.can(Permission.EDIT)
-        for w in self._edit_widgets:
-            w.setEnabled(can_edit)
+        for widget in self._edit_widgets:
+            widget.setEnabled(can_edit)
         self.export_button.setEnabled(ctx.can(Permission.EXPORT))
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         self.refresh()
@@ -388,8 +388,9 @@ class ProfilesView(QWidget):
         if list(self.cards) != names:
             while self.cards_box.count():
                 item = self.cards_box.takeAt(0)
-                if item.widget() is not None:
-                    item.widget().deleteLater()
+                old = item.widget() if item is not None else None
+                if old is not None:
+                    old.deleteLater()
             self.cards = {}
             for s in statuses:
                 card = AreaCard(s)
