@@ -544,6 +544,6 @@ def figure_png(fig: Figure, width_px: int = 1600) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, b"PNG")
+    img.save(buf, "PNG")  # type: ignore[call-overload]  # stubs say bytes; runtime wants str
     buf.close()
     return bytes(data.data())
