@@ -51,3 +51,30 @@ def set_lead_areas(store: Store, lead: dict[int, int | None]) -> None:
     store.conn.executemany(
         "UPDATE ocgs SET lead_area_id = ? WHERE id = ?", [(a, o) for o, a in lead.items()]
     )
+
+
+def ocg_names(store: Store, ids: list[int]) -> dict[int, str]:
+    """OCG id -> name for ``ids``."""
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        out.update(
+            store.conn.execute(f"SELECT id, name FROM ocgs WHERE id IN ({marks})", chunk).fetchall()
+        )
+    return out
+
+
+def location_area_counts(
+    store: Store, ocg_id: int | None = None
+) -> list[tuple[int, int | None, int]]:
+    """(ocg id, area id or None outside every area, number of locations), by OCG then area."""
+    where, args = ("WHERE ocg_id = ?", [ocg_id]) if ocg_id is not None else ("", [])
+    return [
+        (int(o), None if a is None else int(a), int(n))
+        for o, a, n in store.conn.execute(
+            f"SELECT ocg_id, area_id, COUNT(*) FROM locations {where}"
+            " GROUP BY ocg_id, area_id ORDER BY ocg_id, area_id",
+            args,
+        )
+    ]
