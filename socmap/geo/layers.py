@@ -178,6 +178,30 @@ def _source_crs(path: Path, crs: str | None):  # type: ignore[no-untyped-def]
         raise _fail(path, f"declares an unknown coordinate reference system ({crs[:80]})") from None
 
 
+def _check_geojson_crs_member(path: Path) -> None:
+    """GDAL quietly falls back to WGS84 when a GeoJSON's ``crs`` member is unknown: refuse it."""
+    import re
+
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return
+    with path.open("rb") as fh:
+        head = fh.read(4096).decode("utf-8", errors="replace")
+    found = re.search(
+        r'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{[^{}]*"name"\s*:\s*"([^"]+)"', head
+    )
+    if found is None:
+        return
+    try:
+        CRS.from_user_input(found.group(1))
+    except CRSError:
+        raise _fail(
+            path, f"declares an unknown coordinate reference system ('{found.group(1)}')"
+        ) from None
+
+
 def read_boundaries(
     path: Path | str,
     *,
@@ -224,14 +248,13 @@ def read_boundaries(
             f"layer '{info.name}' has no field '{code_field}' (fields: {available})",
             field=code_field,
         )
+    _check_geojson_crs_member(path)
     crs = _source_crs(path, info.crs)
     columns = [name_field] + ([code_field] if code_field and code_field != name_field else [])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            meta, _fids, wkbs, field_data = pyogrio.raw.read(
-                path, layer=info.name, columns=columns
-            )
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=info.name, columns=columns)
     except Exception as exc:
         raise _fail(path, f"cannot be read ({_gdal_message(exc)})") from None
     if len(wkbs) == 0:

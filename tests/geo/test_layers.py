@@ -224,6 +224,7 @@ def test_unknown_epsg_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed) as err:
         read_boundaries(path, name_field="name")
     assert "unknown.geojson" in str(err.value)
+    assert "unknown coordinate reference system ('urn:ogc:def:crs:EPSG::99999')" in str(err.value)
 
 
 def test_shapefile_without_prj_is_refused(tmp_path: Path) -> None:
