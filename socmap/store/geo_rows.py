@@ -30,8 +30,9 @@ def set_areas(store: Store, table: str, ids: np.ndarray, area_ids: np.ndarray) -
     """Write the assigned area (NULL for 0: outside the force) of each row."""
     _XY[table]  # only located tables
     store.conn.executemany(
-        f'UPDATE "{table}" SET area_id = ? WHERE id = ?',
-        ((int(a) or None, int(i)) for i, a in zip(ids, area_ids, strict=True)),
+        # Rows whose area did not change are not rewritten (no page or index churn).
+        f'UPDATE "{table}" SET area_id = ?1 WHERE id = ?2 AND area_id IS NOT ?1',
+        ((int(a) or None, int(i)) for i, a in zip(ids.tolist(), area_ids.tolist(), strict=True)),
     )
 
 
