@@ -100,6 +100,19 @@ class BoundaryLayer:
     repairs: tuple[Repair, ...]
 
 
+def load_libraries() -> None:
+    """Import GDAL (pyogrio) and PROJ (pyproj) ahead of use, on socmap's GDAL/PROJ thread."""
+    from socmap.geo.project import on_geo_thread
+
+    def load() -> None:
+        import pyogrio  # noqa: F401
+        import pyproj
+
+        pyproj.CRS.from_user_input("EPSG:27700")
+
+    on_geo_thread(load)
+
+
 def _fail(path: Path | str, reason: str, *, row: int | None = None, field: str | None = None):  # type: ignore[no-untyped-def]
     from socmap.domain.errors import ImportFailed
 
@@ -113,6 +126,17 @@ def _geometry_kind(geometry_type: str | None) -> str:
 
 
 def list_layers(path: Path | str) -> list[LayerInfo]:
+    """The layers of a GeoPackage, GeoJSON or Shapefile, with their fields and geometry types.
+
+    Raises:
+        ImportFailed: the file cannot be read as a vector layer.
+    """
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(_list_layers, path)
+
+
+def _list_layers(path: Path | str) -> list[LayerInfo]:
     """The layers of a GeoPackage, GeoJSON or Shapefile, with their fields and geometry types.
 
     Raises:
@@ -211,6 +235,24 @@ def read_boundaries(
 ) -> BoundaryLayer:
     """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
 
+    Runs on socmap's one GDAL/PROJ thread (see ``geo.project.on_geo_thread``).
+    """
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(
+        _read_boundaries, path, name_field=name_field, layer=layer, code_field=code_field
+    )
+
+
+def _read_boundaries(
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    code_field: str | None = None,
+) -> BoundaryLayer:
+    """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
+
     Features that share a ``name_field`` value become one area. Invalid geometries are repaired
     with ``shapely.make_valid`` keeping only their polygonal parts; each repair is reported.
 
@@ -226,7 +268,7 @@ def read_boundaries(
     from pyproj import Transformer
 
     path = Path(path)
-    info = _choose_layer(path, list_layers(path), layer)
+    info = _choose_layer(path, _list_layers(path), layer)
     kind = _geometry_kind(info.geometry_type)
     if kind in _POINT_OR_LINE:
         raise _fail(

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
 import numpy as np
 
 from socmap.geo.crs import BNG, WGS84, transformer_to_bng
 
-__all__ = ["BNG", "WGS84", "is_geographic", "normalise_crs", "to_bng"]
+__all__ = ["BNG", "WGS84", "is_geographic", "normalise_crs", "on_geo_thread", "to_bng"]
+
+T = TypeVar("T")
+
+#: PROJ crashed the interpreter (a call through a garbage pointer inside
+#: ``DatabaseContext::create``) when pyproj ran on QThreadPool workers in the GUI tests, whose
+#: Python thread state is not kept between tasks. All PROJ/GDAL work in geo therefore runs on
+#: one long-lived Python thread, which also serialises it (neither library is thread-safe).
+_GEO_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socmap-geo")
+_GEO_THREAD: list[threading.Thread] = []
+
+
+def _mark_geo_thread() -> None:
+    _GEO_THREAD.append(threading.current_thread())
+
+
+_GEO_EXECUTOR.submit(_mark_geo_thread).result()
+
+
+def on_geo_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn`` on socmap's one GDAL/PROJ thread and wait for its result (re-entrant)."""
+    if threading.current_thread() in _GEO_THREAD:
+        return fn(*args, **kwargs)
+    return _GEO_EXECUTOR.submit(fn, *args, **kwargs).result()
 
 
 def normalise_crs(text: str) -> str:
@@ -21,19 +49,23 @@ def normalise_crs(text: str) -> str:
     value = str(text).strip()
     if value.isdigit():
         value = f"EPSG:{value}"
-    try:
-        crs = CRS.from_user_input(value)
-    except CRSError:
-        raise ValueError(f"unknown coordinate reference system '{text}'") from None
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+    def parse() -> str:
+        try:
+            crs = CRS.from_user_input(value)
+        except CRSError:
+            raise ValueError(f"unknown coordinate reference system '{text}'") from None
+        epsg = crs.to_epsg()
+        return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+    return on_geo_thread(parse)
 
 
 def is_geographic(crs: str) -> bool:
     """True for longitude/latitude systems such as EPSG:4326."""
     from pyproj import CRS
 
-    return bool(CRS.from_user_input(crs).is_geographic)
+    return on_geo_thread(lambda: bool(CRS.from_user_input(crs).is_geographic))
 
 
 def to_bng(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +82,7 @@ def to_bng(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarr
         bad = ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
         x = np.where(bad, np.nan, x)
         y = np.where(bad, np.nan, y)
-    e, n = transformer_to_bng(crs).transform(x, y)
+    e, n = on_geo_thread(lambda: transformer_to_bng(crs).transform(x, y))
     e = np.asarray(e, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
     bad = ~(np.isfinite(e) & np.isfinite(n))

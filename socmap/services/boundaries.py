@@ -214,6 +214,13 @@ def file_sha256(path: Path | str) -> str:
     return h.hexdigest()
 
 
+def load_geo_libraries() -> None:
+    """Load GDAL and PROJ on the calling (GUI) thread before layer reads run on task threads."""
+    from socmap.geo.layers import load_libraries
+
+    load_libraries()
+
+
 def layers_of(path: Path | str) -> list[LayerInfo]:
     """The layers of a boundary file (for a layer picker); raises ImportFailed."""
     from socmap.geo.layers import list_layers

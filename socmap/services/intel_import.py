@@ -21,7 +21,7 @@ from socmap.domain.errors import ConflictError, ImportFailed, ValidationError
 from socmap.domain.grading import parse_grading
 from socmap.domain.roles import Permission
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
-from socmap.geo.project import to_bng
+from socmap.geo.project import on_geo_thread, to_bng
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
 from socmap.services.csv_points import (
@@ -189,9 +189,13 @@ def _layer_table(path: Path, *, layer: str | None) -> _Table:
     if not info.crs:
         raise ImportFailed(str(path), "has no coordinate reference system; save it with one")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            meta, _fids, wkbs, data = pyogrio.raw.read(path, layer=info.name)
+
+        def read() -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return pyogrio.raw.read(path, layer=info.name)
+
+        meta, _fids, wkbs, data = on_geo_thread(read)
     except Exception as exc:
         raise ImportFailed(
             str(path), f"cannot be read ({' '.join(str(exc).split())[:200]})"
