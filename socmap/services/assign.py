@@ -139,13 +139,12 @@ def assign_csv(
                 k = 0
                 for r in chunk:
                     if not r:
-                        writer.writerow([])
-                        continue
+                        continue  # a blank line stays blank
                     if len(r) < width:
-                        r = r + [""] * (width - len(r))
+                        r.extend([""] * (width - len(r)))
                     r.append(labels[k])
                     k += 1
-                    writer.writerow(r)
+                writer.writerows(chunk)
                 progress.advance(min(out.tell(), total_bytes), total_bytes)
         os.replace(tmp, dst)
     except BaseException:

@@ -58,8 +58,9 @@ def sniff_format(path: Path, encoding: str = "utf-8") -> CsvFormat:
     if head.startswith(_UTF16_BOMS):
         raise ImportFailed(str(path), "the file is UTF-16 text; save it as UTF-8 CSV and try again")
     bom = head.startswith(UTF8_BOM)
-    if bom:
+    if bom:  # a UTF-8 byte-order mark says what the encoding is
         head = head[len(UTF8_BOM) :]
+        encoding = "utf-8"
     first = head.split(b"\n", 1)[0]
     terminator = "\r\n" if first.endswith(b"\r") else "\n"
     text = first.decode(encoding, errors="replace")
@@ -68,35 +69,42 @@ def sniff_format(path: Path, encoding: str = "utf-8") -> CsvFormat:
     return CsvFormat(encoding, bom, delimiter, terminator)
 
 
-def _decoded_lines(path: Path, fmt: CsvFormat, first_line: list[int]) -> Iterator[str]:
-    """The file's lines decoded one by one, so a bad byte is reported with its line number."""
+def _first_bad_line(path: Path, fmt: CsvFormat) -> ImportFailed:
+    """The error for the first line that does not decode (a slow scan, run only on failure)."""
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
-            first_line[0] = n
             if n == 1 and fmt.bom:
                 raw = raw[len(UTF8_BOM) :]
             try:
-                yield raw.decode(fmt.encoding)
+                raw.decode(fmt.encoding)
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start : exc.start + 1].hex()
-                raise ImportFailed(
+                return ImportFailed(
                     str(path),
-                    f"is not {fmt.encoding} text (byte 0x{bad} at character {exc.start + 1} cannot "
-                    f"be decoded); save it as UTF-8, or name its encoding with --encoding "
+                    f"is not {fmt.encoding} text (byte 0x{bad} at character {exc.start + 1} "
+                    "cannot be decoded); save it as UTF-8, or name its encoding with --encoding "
                     "(e.g. --encoding cp1252)",
                     row=n,
-                ) from None
+                )
+    return ImportFailed(str(path), f"is not {fmt.encoding} text")
 
 
 def read_rows(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
-    """(row number, fields) for every row, the header first; a quoted field may span lines."""
-    line = [0]
-    reader = csv.reader(_decoded_lines(path, fmt, line), delimiter=fmt.delimiter, strict=True)
+    """(row number, fields) for every row, the header first; a quoted field may span lines.
+
+    Raises:
+        ImportFailed: naming the row of the first byte that does not decode, or bad CSV.
+    """
+    encoding = "utf-8-sig" if fmt.bom else fmt.encoding
     start = 1
     try:
-        for fields in reader:
-            yield start, fields
-            start = reader.line_num + 1
+        with path.open(encoding=encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=fmt.delimiter, strict=True)
+            for fields in reader:
+                yield start, fields
+                start = reader.line_num + 1
+    except UnicodeDecodeError:
+        raise _first_bad_line(path, fmt) from None
     except csv.Error as exc:
         raise ImportFailed(str(path), f"is not valid CSV ({exc})", row=start) from None
 

@@ -229,6 +229,92 @@ def _cell(row: list[str], i: int | None) -> str:
     return row[i].strip() if i is not None and i < len(row) else ""
 
 
+def _columns(h: Sequence[str]) -> tuple[dict[str, int | None], bool]:
+    """Which column holds what, and whether the file is a police.uk crime extract."""
+    col = {
+        "date": find_column(h, *DATE_COLUMNS),
+        "category": find_column(h, *CATEGORY_COLUMNS),
+        "scheme": find_column(h, *SCHEME_COLUMNS),
+        "grade": find_column(h, *GRADE_COLUMNS),
+        "handling": find_column(h, *HANDLING_COLUMNS),
+        "conditions": find_column(h, *CONDITIONS_COLUMNS),
+        "text": find_column(h, *TEXT_COLUMNS),
+        "marking": find_column(h, *MARKING_COLUMNS),
+        "ocg": find_column(h, *OCG_COLUMNS),
+    }
+    police_uk = (
+        find_column(h, "Crime type", "crime_type") is not None
+        and col["grade"] is None
+        and col["scheme"] is None
+    )
+    return col, police_uk
+
+
+def _open_table(
+    path: Path,
+    *,
+    encoding: str,
+    x_column: str | None,
+    y_column: str | None,
+    crs: str | None,
+    layer: str | None,
+) -> _Table:
+    if not path.is_file():
+        raise ImportFailed(str(path), "the file does not exist")
+    if path.suffix.lower() in LAYER_SUFFIXES:
+        return _layer_table(path, layer=layer)
+    return _csv_table(path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs)
+
+
+@dataclass(frozen=True)
+class IntelFilePreview:
+    """What an intelligence file holds, before importing it (for the import dialog)."""
+
+    columns: dict[str, str]  # what -> column name, for the columns recognised
+    coordinates: str  # e.g. "Longitude/Latitude (EPSG:4326)"
+    police_uk: bool
+    rows: int
+    categories: dict[str, int]  # category -> rows, most common first
+
+
+def preview_intel(
+    path: Path | str,
+    *,
+    encoding: str = "utf-8",
+    layer: str | None = None,
+    progress: Progress | None = None,
+) -> IntelFilePreview:
+    """Read an intelligence file's columns and categories without importing it.
+
+    Raises:
+        ImportFailed: the file cannot be read or has no coordinate columns.
+    """
+    progress = progress or NullProgress()
+    path = Path(path)
+    table = _open_table(
+        path, encoding=encoding, x_column=None, y_column=None, crs=None, layer=layer
+    )
+    col, police_uk = _columns(table.header)
+    counts: Counter[str] = Counter()
+    rows = 0
+    for _n, row in table.rows:
+        if not row or not any(c.strip() for c in row):
+            continue
+        rows += 1
+        counts[_cell(row, col["category"])] += 1
+        if rows % 50_000 == 0:
+            check_cancelled(progress)
+    pts = table.points
+    coords = "geometry" if pts.x == "__x" else f"{pts.x}/{pts.y}"
+    return IntelFilePreview(
+        columns={k: table.header[i] for k, i in col.items() if i is not None},
+        coordinates=f"{coords} ({pts.crs})",
+        police_uk=police_uk,
+        rows=rows,
+        categories=dict(counts.most_common()),
+    )
+
+
 def import_intel(
     store: Store,
     path: Path | str,
@@ -267,27 +353,11 @@ def import_intel(
             f"{path}: this file was imported before (batch {earlier[overlap[0]]}, categories "
             f"{', '.join(c or '(none)' for c in overlap[:5])}); nothing was written"
         )
-    if path.suffix.lower() in LAYER_SUFFIXES:
-        table = _layer_table(path, layer=layer)
-    else:
-        table = _csv_table(path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs)
-    h = table.header
-    col = {
-        "date": find_column(h, *DATE_COLUMNS),
-        "category": find_column(h, *CATEGORY_COLUMNS),
-        "scheme": find_column(h, *SCHEME_COLUMNS),
-        "grade": find_column(h, *GRADE_COLUMNS),
-        "handling": find_column(h, *HANDLING_COLUMNS),
-        "conditions": find_column(h, *CONDITIONS_COLUMNS),
-        "text": find_column(h, *TEXT_COLUMNS),
-        "marking": find_column(h, *MARKING_COLUMNS),
-        "ocg": find_column(h, *OCG_COLUMNS),
-    }
-    police_uk = (
-        find_column(h, "Crime type", "crime_type") is not None
-        and col["grade"] is None
-        and col["scheme"] is None
+    table = _open_table(
+        path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs, layer=layer
     )
+    h = table.header
+    col, police_uk = _columns(h)
     extra_text = [find_column(h, *names) for names in POLICE_UK_TEXT] if police_uk else []
     known_ocgs = intel_rows.ocg_ids(store) if col["ocg"] is not None else set()
     index = area_index(store)
