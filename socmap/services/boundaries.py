@@ -68,15 +68,29 @@ class ReassignReport:
         return out
 
 
-def reassign_all(store: Store, index: AreaIndex) -> ReassignReport:
+_LABELS = {
+    "locations": "OCG locations",
+    "nominals": "nominal addresses",
+    "intel": "intelligence points",
+}
+
+
+def reassign_all(
+    store: Store, index: AreaIndex, progress: Progress | None = None
+) -> ReassignReport:
     """Re-assign every location, nominal address and intelligence point (caller's transaction)."""
+    progress = progress or NullProgress()
     totals = []
-    for table in ("locations", "nominals", "intel"):
+    for k, table in enumerate(("locations", "nominals", "intel")):
+        check_cancelled(progress)
+        progress.status(f"Assigning {_LABELS[table]} to the new areas")
+        progress.advance(k, 3)
         ids, xs, ys = geo_rows.coordinates(store, table)
-        assigned = index.assign(xs, ys) if len(ids) else np.zeros(0, dtype=np.int64)
-        geo_rows.set_areas(store, table, ids, assigned)
         located = np.isfinite(xs) & np.isfinite(ys) if len(ids) else np.zeros(0, dtype=bool)
-        totals.append((int(located.sum()), int((located & (assigned == 0)).sum())))
+        assigned = index.assign(xs[located], ys[located]) if len(ids) else np.zeros(0, np.int64)
+        # Rows without coordinates keep their area: it was set by hand, not by a point.
+        geo_rows.set_areas(store, table, ids[located], assigned)
+        totals.append((int(located.sum()), int((assigned == 0).sum())))
     (lt, lo), (nt, no), (it, io) = totals
     return ReassignReport(lt, lo, nt, no, it, io)
 
@@ -115,6 +129,7 @@ def replace_areas(
     attribution: str = "",
     repairs: Sequence[Repair] = (),
     extra: dict[str, object] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[ReassignReport, Changes]:
     """Replace the database's areas with ``shapes`` (EPSG:27700), in one transaction.
 
@@ -127,6 +142,9 @@ def replace_areas(
     with store.atomic():
         old_names = area_store.area_names_by_id(store)
         lead_names = geo_rows.lead_area_names(store, old_names)
+        by_hand = {
+            t: geo_rows.unlocated_area_names(store, t, old_names) for t in ("nominals", "intel")
+        }
         area_store.delete_all(store)
         new_ids: dict[str, int] = {}
         for s in shapes:
@@ -142,12 +160,17 @@ def replace_areas(
             )
         new_lead = {oid: new_ids.get(name.strip().casefold()) for oid, name in lead_names.items()}
         geo_rows.set_lead_areas(store, new_lead)
+        for table, names in by_hand.items():  # unlocated rows: matched by name like lead areas
+            geo_rows.set_area_ids(
+                store, table, {i: new_ids.get(n.strip().casefold()) for i, n in names.items()}
+            )
         lost_ids = sorted(oid for oid, aid in new_lead.items() if aid is None)
         ocg_names = geo_rows.ocg_names(store, lost_ids)
         lost = tuple((oid, ocg_names.get(oid, ""), lead_names[oid]) for oid in lost_ids)
         rows = area_store.area_rows(store)
         index = AreaIndex.from_wkb([r.id for r in rows], [r.geom_wkb for r in rows])
-        report = reassign_all(store, index)
+        report = reassign_all(store, index, progress)
+        check_cancelled(progress or NullProgress())
         report = ReassignReport(**{**report.__dict__, "lead_area_lost": lost})
         payload = {k: v for k, v in report.__dict__.items() if k != "lead_area_lost"}
         audit.record(
@@ -270,6 +293,7 @@ def import_boundaries(
         attribution=attribution.strip(),
         repairs=read.repairs,
         extra={"file_sha256": digest, "source_crs": read.source_crs, "features": read.features},
+        progress=progress,
     )
     progress.advance(3, 3)
     result = BoundaryImport(

@@ -79,3 +79,24 @@ def location_area_counts(
             args,
         )
     ]
+
+
+def unlocated_area_names(store: Store, table: str, names_by_id: dict[int, str]) -> dict[int, str]:
+    """Row id -> area name of rows that have an area but no coordinates (set by hand)."""
+    x_col, _y_col = _XY[table]
+    return {
+        int(i): names_by_id[a]
+        for i, a in store.conn.execute(
+            f'SELECT id, area_id FROM "{table}" WHERE "{x_col}" IS NULL AND area_id IS NOT NULL'
+        )
+        if a in names_by_id
+    }
+
+
+def set_area_ids(store: Store, table: str, area_by_row: dict[int, int | None]) -> None:
+    """Set the area id of the given rows (None: no area)."""
+    _XY[table]  # only located tables
+    store.conn.executemany(
+        f'UPDATE "{table}" SET area_id = ? WHERE id = ?',
+        [(a, i) for i, a in area_by_row.items()],
+    )

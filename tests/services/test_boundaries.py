@@ -167,3 +167,62 @@ def test_no_locations_means_no_areas(store) -> None:  # type: ignore[no-untyped-
     g = ocg_geography(store, 12345)
     assert g.areas == () and not g.cross_border
     assert g.label == "no located activity"
+
+
+def test_rows_without_coordinates_keep_their_area_by_name(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socmap.store import bulk
+
+    boundaries.import_boundaries(store, two_squares(tmp_path / "a.geojson"), name_field="name")
+    west = next(s.id for s in boundaries.area_summaries(store) if s.name == "West")
+    with store.atomic():
+        bulk.insert_rows(store, "nominals", ("surname", "area_id"), [("Nowhere", west)])
+        bulk.insert_rows(
+            store,
+            "nominals",
+            ("surname", "address_x", "address_y"),
+            [("Located", 405000.0, 255000.0)],
+        )
+    # the same names again, from another file: the hand-set area follows its name
+    path = two_squares(tmp_path / "b.geojson", names=("East", "West"))
+    result, _ = boundaries.import_boundaries(store, path, name_field="name")
+    names = {s.id: s.name for s in boundaries.area_summaries(store)}
+    rows = dict(store.conn.execute("SELECT surname, area_id FROM nominals").fetchall())
+    assert names[rows["Nowhere"]] == "West"
+    assert (
+        names[rows["Located"]] == "West"
+    )  # the squares swapped names: (405000, 255000) is now "West"
+    assert result.reassigned.nominals_total == 1
+
+
+class _CancelWhenAssigning:
+    """A progress that asks to stop once re-assignment has begun."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def advance(self, done: int, total: int) -> None:
+        pass
+
+    def status(self, text: str) -> None:
+        self.seen.append(text)
+
+    @property
+    def cancelled(self) -> bool:
+        return any("intelligence points" in s for s in self.seen)
+
+
+def test_cancelling_while_reassigning_changes_nothing(demo_path: Path, tmp_path: Path) -> None:
+    from socmap.domain.errors import Cancelled
+
+    before = db_fingerprint(demo_path)
+    store = open_store(demo_path)
+    progress = _CancelWhenAssigning()
+    try:
+        with pytest.raises(Cancelled):
+            boundaries.import_boundaries(
+                store, two_squares(tmp_path / "b.geojson"), name_field="name", progress=progress
+            )
+    finally:
+        store.close()
+    assert any("OCG locations" in s for s in progress.seen)
+    assert db_fingerprint(demo_path) == before
