@@ -320,6 +320,15 @@ def _read_boundaries(
                 f"{max(abs(minx), abs(maxx), abs(miny), abs(maxy)):,.0f}: they look projected. "
                 "Save it with its real CRS declared (GeoJSON without a 'crs' member means WGS84)",
             )
+    else:
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+            raise _fail(
+                path,
+                f"declares {crs.to_string()} (projected, metres) but every coordinate lies "
+                "within +/-180: they look like longitude/latitude. Save it with its real CRS "
+                "declared (e.g. EPSG:4326)",
+            )
     if crs.to_epsg() != 27700:
         tr = Transformer.from_crs(crs, BNG, always_xy=True)
         geoms = shapely.transform(

@@ -317,3 +317,12 @@ def test_demo_boundaries_still_read(tmp_path: Path) -> None:
     shutil.copy(demo_boundaries(), copy)
     layer = read_boundaries(copy, name_field="name", code_field="lad_codes")
     assert len(layer.shapes) == 5
+
+
+def test_lonlat_coordinates_declared_as_bng_are_refused(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path / "mislabelled.geojson",
+        [feature({"name": "A"}, {"type": "Polygon", "coordinates": square(-2.5, 52.0, 0.1)})],
+    )
+    with pytest.raises(ImportFailed, match="look like longitude/latitude"):
+        read_boundaries(path, name_field="name")
