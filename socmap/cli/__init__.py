@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "socmap.cli.register_cmds",
     # scoring and schedule (issue 4)
     "socmap.cli.scoring_cmds",
+    # geography (issue 3)
+    "socmap.cli.geo_cmds",
     # local profiles (issue 6)
     "socmap.cli.profile_cmds",
 )
