@@ -331,7 +331,10 @@ class ProfilesView(QWidget):
         self.action_table = QTableView()
         self.action_table.setModel(self.action_model)
         self.action_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.action_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.action_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.action_table, 1)
         self.overdue_label = QLabel()
         lay.addWidget(self.overdue_label)
@@ -437,7 +440,8 @@ class ProfilesView(QWidget):
         if st is not None:
             self.area_summary.setText(
                 f"<b>{st.area}</b>: {st.percent}% complete — "
-                f"{len(st.completeness.missing)} items missing"
+                f"{len(st.completeness.missing)} "
+                f"{'item' if len(st.completeness.missing) == 1 else 'items'} missing"
             )
         h = profiles.handling(self.store, self.area_id)
         self.handling_version = h.version if h else 0
