@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from socmap.domain.grading import Grading
 from socmap.domain.profiles import ActionStatus, Audience, Strand
@@ -530,28 +530,27 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """A registered live data provider."""
+    """A registered live data provider and the profile section it fills."""
 
     key: str
+    section: str
     fn: Provider
-    internal_only: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 #: Every live data section, in the order it appears within its profile section.
 PROVIDERS: tuple[ProviderSpec, ...] = (
-    ProviderSpec("ocgs", ocgs_by_band_and_market),
-    ProviderSpec("principals", principals),
-    ProviderSpec("cross_border", cross_border),
-    ProviderSpec("county_lines", county_lines),
-    ProviderSpec("threat_map", threat_map),
-    ProviderSpec("intelligence", intelligence_picture),
-    ProviderSpec("people_at_risk", people_at_risk),
-    ProviderSpec("disruptions", recent_disruptions),
-    ProviderSpec("overdue", overdue_reassessments),
-    ProviderSpec("partner_coverage", partner_coverage),
-    ProviderSpec("network", network_graph),
-    ProviderSpec("actions", action_plan),
+    ProviderSpec("ocgs", "threat", ocgs_by_band_and_market),
+    ProviderSpec("principals", "threat", principals),
+    ProviderSpec("cross_border", "threat", cross_border),
+    ProviderSpec("county_lines", "threat", county_lines),
+    ProviderSpec("threat_map", "threat", threat_map),
+    ProviderSpec("intelligence", "threat", intelligence_picture),
+    ProviderSpec("people_at_risk", "vulnerability", people_at_risk),
+    ProviderSpec("disruptions", "risk", recent_disruptions),
+    ProviderSpec("overdue", "risk", overdue_reassessments),
+    ProviderSpec("partner_coverage", "partner_data", partner_coverage),
+    ProviderSpec("network", "partner_data", network_graph),
+    ProviderSpec("actions", "action_plan", action_plan),
 )
 
 
@@ -561,10 +560,15 @@ def live_sections(
     *,
     audience: Audience = Audience.INTERNAL,
     today: dt.date | None = None,
+    section: str | None = None,
 ) -> list[LiveSection]:
-    """Every live section for one area and audience, in report order."""
+    """The live sections for one area and audience (of one profile section), in report order."""
     today = today or dt.date.today()
-    return [p.fn(store, area_id, audience=audience, today=today) for p in PROVIDERS]
+    return [
+        p.fn(store, area_id, audience=audience, today=today)
+        for p in PROVIDERS
+        if section is None or p.section == section
+    ]
 
 
 def unavailable_features(sections: list[LiveSection]) -> list[str]:

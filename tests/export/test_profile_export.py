@@ -71,6 +71,8 @@ def test_internal_pdf_is_marked_on_every_page_and_holds_live_data_and_narrative(
     assert "OCGs active in the area by band and market" in whole  # live data
     assert "Principals" in whole and "OCG-" in whole
     assert "is not installed in this version" in whole
+    info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
+    assert "OFFICIAL-SENSITIVE" in info  # the marking is in the file's metadata too
     row = audit.rows(demo_store, action="export")[0]
     assert audit.count(demo_store) == before + 1
     assert row.entity == "profile" and "pdf" in row.summary

@@ -180,3 +180,18 @@ def test_export_button_runs_a_task_and_writes_the_file(qtbot, view, tmp_path: Pa
     assert result.path == target and target.stat().st_size > 5_000
     assert result.audience == "partner"
     assert audit.rows(store, action="export")[0].entity == "profile"
+
+
+def test_live_data_panel_loads_off_the_ui_thread(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    view.open_area(profiles.find_area(view.ctx.store, "Telford & Wrekin").id)
+    view.pages.setCurrentIndex(1)
+    with qtbot.waitSignal(
+        view.live_loaded, timeout=20_000, check_params_cb=lambda k: k == "threat"
+    ):
+        view.section_list.setCurrentRow(1)  # threat
+    text = view.live_view.toPlainText()
+    assert "OCGs active in the area by band and market" in text
+    assert "Principals" in text
+    with qtbot.waitSignal(view.live_loaded, timeout=20_000):
+        view.section_list.setCurrentRow(0)  # key judgements: no live data
+    assert "no live data" in view.live_view.toPlainText()

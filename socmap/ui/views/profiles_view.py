@@ -126,11 +126,35 @@ class AreaCard(QFrame):
         self.missing.setToolTip("\n".join(c.missing))
 
 
+def live_html(sections: list[profile_data.LiveSection]) -> str:
+    """Live data sections as HTML for the editor's side panel."""
+    parts = []
+    for ls in sections:
+        parts.append(f"<h4>{ls.title}</h4>")
+        for p in ls.paragraphs:
+            parts.append(f"<p>{p if ls.available else '<i>' + p + '</i>'}</p>")
+        for t in ls.tables:
+            head = "".join(f"<th align='left'>{h}</th>" for h in t.headers)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in t.rows[:40]
+            )
+            more = f"<p><i>… and {len(t.rows) - 40} more rows</i></p>" if len(t.rows) > 40 else ""
+            parts.append(
+                f"<table cellspacing='0' cellpadding='2'><tr>{head}</tr>{body}</table>{more}"
+            )
+        if ls.note:
+            parts.append(f"<p><i>{ls.note}</i></p>")
+    return "".join(parts) or (
+        "<p><i>This section has no live data; it is written by analysts.</i></p>"
+    )
+
+
 class ProfilesView(QWidget):
     """Force dashboard above, the selected area's profile editor below."""
 
     export_finished = Signal(object)
     export_failed = Signal(object)
+    live_loaded = Signal(str)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +165,7 @@ class ProfilesView(QWidget):
         self.based_on: dict[str, int] = {}
         self.cards: dict[str, AreaCard] = {}
         self._loading = False
+        self._live_token = 0
 
         root = QVBoxLayout(self)
         self.headline = QLabel()
@@ -508,7 +533,7 @@ class ProfilesView(QWidget):
             item = QListWidgetItem(f"v{v.version}  {v.saved_at[:16]}  {v.author}{flag}")
             item.setData(Qt.ItemDataRole.UserRole, v)
             self.history.addItem(item)
-        self.live_view.setHtml(self._live_html(key))
+        self._request_live(key)
 
     def _show_section_state(self, sv: SectionVersion | None) -> None:
         if sv is None:
@@ -519,34 +544,28 @@ class ProfilesView(QWidget):
                 + (f"; conflicts with version {sv.conflict_with}" if sv.conflict_with else "")
             )
 
-    def _live_html(self, key: str) -> str:
+    def _request_live(self, key: str) -> None:
+        """Fill the live data panel on a worker (national-scale queries take ~0.5 s)."""
         assert self.area_id is not None
-        parts = []
-        for ls in profile_data.live_sections(
-            self.store, self.area_id, audience=Audience.INTERNAL, today=self.today
-        ):
-            if ls.section != key:
-                continue
-            parts.append(f"<h4>{ls.title}</h4>")
-            for p in ls.paragraphs:
-                parts.append(f"<p>{'<i>' + p + '</i>' if not ls.available else p}</p>")
-            for t in ls.tables:
-                head = "".join(f"<th align='left'>{h}</th>" for h in t.headers)
-                body = "".join(
-                    "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in t.rows[:40]
-                )
-                more = (
-                    f"<p><i>… and {len(t.rows) - 40} more rows</i></p>" if len(t.rows) > 40 else ""
-                )
-                parts.append(
-                    f"<table cellspacing='0' cellpadding='2'><tr>{head}</tr>{body}</table>{more}"
-                )
-            if ls.note:
-                parts.append(f"<p><i>{ls.note}</i></p>")
-        return (
-            "".join(parts)
-            or "<p><i>This section has no live data; it is written by analysts.</i></p>"
-        )
+        self._live_token += 1
+        token, area_id, today = self._live_token, self.area_id, self.today
+        self.live_view.setHtml("<p><i>Loading live data…</i></p>")
+
+        def job(store: Store, _progress: Any) -> list[profile_data.LiveSection]:
+            return profile_data.live_sections(
+                store, area_id, audience=Audience.INTERNAL, today=today, section=key
+            )
+
+        def done(sections: list[profile_data.LiveSection]) -> None:
+            if token == self._live_token:  # a newer request has replaced this one
+                self.live_view.setHtml(live_html(sections))
+                self.live_loaded.emit(key)
+
+        def failed(exc: BaseException) -> None:
+            if token == self._live_token:
+                self.live_view.setHtml(f"<p><i>Live data could not be loaded: {exc}</i></p>")
+
+        self.ctx.tasks.run(job, write=False, on_done=done, on_error=failed)
 
     # ------------------------------------------------------------------------- handlers
 
