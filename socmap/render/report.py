@@ -291,12 +291,12 @@ class _Flow:
         self.p.drawText(QRectF(x, y, w, self.line_h(style)), Qt.AlignmentFlag.AlignLeft, text)
 
     # -- blocks
-    def heading(self, b: Heading) -> None:
+    def heading(self, b: Heading, keep: float = 0.0) -> None:
         style = "h1" if b.level <= 1 else "h2"
         gap = 14.0 if b.level <= 1 else 8.0
         lines = self.wrapped(b.text, style, self.width)
-        # keep a heading with at least three lines of what follows
-        self.need(gap + len(lines) * self.line_h(style) + 3 * self.line_h("body"))
+        # keep the heading on the page with the start of what follows it
+        self.need(gap + len(lines) * self.line_h(style) + max(keep, 3 * self.line_h("body")))
         if self.y > self.TOP + 1:
             self.y += gap
         for line in lines:
@@ -328,10 +328,8 @@ class _Flow:
         ncol = len(t.headers) if t.headers else (len(t.rows[0]) if t.rows else 0)
         if ncol == 0:
             return
-        widths = list(t.widths) if len(t.widths) == ncol else [1.0] * ncol
-        total = sum(widths)
-        cols = [self.width * w / total for w in widths]
         pad = 3.5
+        cols = self.column_widths(t, ncol, pad)
         cell_lh = self.line_h("cell")
 
         def row_lines(cells: Sequence[str], style: str) -> list[list[str]]:
@@ -398,6 +396,40 @@ class _Flow:
             draw_row(cells, "cell", fill, FLAG if flagged else None)
         self.y += 8.0
 
+    def column_widths(self, t: Table, ncol: int, pad: float) -> list[float]:
+        """Each column at least as wide as its longest word; the rest shared by weight."""
+        weights = list(t.widths) if len(t.widths) == ncol else [1.0] * ncol
+        total = sum(weights)
+        need = [0.0] * ncol
+        for style, rows in (("cell_head", (t.headers,)), ("cell", t.rows)):
+            fm = self.fm(style)
+            for row in rows:
+                for i, cell in enumerate(list(row)[:ncol]):
+                    for word in str(cell).split():
+                        need[i] = max(need[i], fm.horizontalAdvance(word) + 2 * pad + 1)
+        cap = self.width * 0.4  # a very long token may still break, rather than squeeze the rest
+        need = [min(n, cap) for n in need]
+        spare = self.width - sum(need)
+        if spare <= 0:
+            return [self.width * n / sum(need) for n in need]
+        return [n + spare * w / total for n, w in zip(need, weights, strict=True)]
+
+    def min_height(self, b: Block) -> float:
+        """The least of ``b`` that must fit for a heading above it not to be left alone."""
+        if isinstance(b, Paragraph):
+            n = min(
+                2, len(self.wrapped(b.text, b.style if b.style in STYLES else "body", self.width))
+            )
+            return n * self.line_h(b.style if b.style in STYLES else "body") + 4
+        if isinstance(b, Table) and b.rows:
+            cap = self.line_h("caption") if b.caption else 0.0
+            return cap + 3 * (self.line_h("cell") + 7) + 8
+        if isinstance(b, Figure):
+            return min(self.width * b.aspect, self.bottom - self.TOP - 20)
+        if isinstance(b, Bullets):
+            return self.line_h(b.style) * min(2, len(b.items))
+        return 0.0
+
     def figure(self, f: Figure) -> None:
         h = self.width * f.aspect
         cap_h = self.line_h("caption") if f.caption else 0.0
@@ -456,9 +488,18 @@ class _Flow:
         self.decorate()
         if self.r.cover is not None:
             self.cover(self.r.cover)
-        for b in self.r.blocks:
+        blocks = self.r.blocks
+        for k, b in enumerate(blocks):
             if isinstance(b, Heading):
-                self.heading(b)
+                # keep with the next block, and with a table or figure right after a lead-in
+                following = []
+                for nxt in blocks[k + 1 : k + 3]:
+                    if isinstance(nxt, Heading | PageBreak):
+                        break
+                    following.append(nxt)
+                    if not isinstance(nxt, Paragraph):
+                        break
+                self.heading(b, keep=sum(self.min_height(x) for x in following))
             elif isinstance(b, Paragraph):
                 self.paragraph(b)
             elif isinstance(b, Bullets):
