@@ -85,7 +85,11 @@ def scoring_flags(store: Store, ocg_ids: list[int], flag: str) -> set[int]:
     out = set()
     for oid, (_aid, text) in score_rows.latest_approved_breakdowns(store, ocg_ids).items():
         lines = breakdown_from_json(json.loads(text)).lines
-        if any(ln.key == flag and ln.rating not in (0, False, "", "none", None) for ln in lines):
+        if any(
+            (ln.key == flag or ln.key.endswith("." + flag))
+            and ln.rating not in (0, False, "", "none", None)
+            for ln in lines
+        ):
             out.add(oid)
     return out
 

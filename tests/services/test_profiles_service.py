@@ -315,4 +315,8 @@ def test_bands_overdue_and_county_lines_come_from_scoring(demo_store) -> None:  
     expected = {r.ocg_id for r in report.overdue if r.ocg_id in area_ocgs}
     assert expected <= listed
     assert by_key["county_lines"].available
+    flagged = profile_data.scoring_flags(demo_store, sorted(area_ocgs), "county_lines")
+    assert flagged, "the demo's assessments flag some of the area's groups for county lines"
+    rows = {int(r[0][4:8]): r[1] for r in by_key["county_lines"].tables[0].rows}
+    assert {i for i, v in rows.items() if v == "Yes"} == flagged
     assert "is not installed" not in " ".join(by_key["county_lines"].paragraphs)
