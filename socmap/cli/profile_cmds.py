@@ -68,6 +68,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_partner_types(args: argparse.Namespace) -> int:
+    from socmap.domain.errors import ValidationError
+    from socmap.domain.profiles import PartnerType
+
+    store = open_existing(args)
+    try:
+        if args.set:
+            types = []
+            for item in args.set:
+                key, sep, label = item.partition("=")
+                if not sep:
+                    raise ValidationError("set", f"'{item}' is not KEY=LABEL")
+                types.append(PartnerType(key.strip(), label.strip()))
+            profiles.set_partner_types(store, types)
+        current = profiles.rules(store).partner_types
+    finally:
+        store.close()
+    if args.json:
+        print_json([{"key": t.key, "label": t.label} for t in current])
+    else:
+        print_table(["key", "label"], [[t.key, t.label] for t in current])
+    return 0
+
+
 def add_commands(cli: Cli) -> None:
     """Register this module's commands."""
     p = cli.subcommand(
@@ -89,6 +113,21 @@ def add_commands(cli: Cli) -> None:
         default=None,
         metavar="YYYY-MM-DD",
         help="judge currency and review dates as of this date (default: today)",
+    )
+
+    p = cli.subcommand(
+        "profile",
+        "partner-types",
+        "list, or (admins) replace, the partner types a complete profile expects data from",
+        _cmd_partner_types,
+    )
+    add_db_argument(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list of {key, label}")
+    p.add_argument(
+        "--set",
+        nargs="+",
+        metavar="KEY=LABEL",
+        help="replace the whole list, e.g. --set health=Health probation=Probation",
     )
 
     p = cli.subcommand(

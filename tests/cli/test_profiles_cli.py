@@ -126,3 +126,35 @@ def test_role_without_export_rights_is_refused(
     store = open_store(demo_path)
     assert audit.count(store) == before
     store.close()
+
+
+def test_partner_types_list_and_replace(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "profile", "partner-types", "--db", str(demo_path), "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 8
+    code, out, err = run(
+        capsys,
+        "profile",
+        "partner-types",
+        "--db",
+        str(demo_path),
+        "--json",
+        "--set",
+        "health=Health",
+        "nca=National Crime Agency",
+    )
+    assert code == 0, err
+    assert json.loads(out) == [
+        {"key": "health", "label": "Health"},
+        {"key": "nca", "label": "National Crime Agency"},
+    ]
+    code, out, _ = run(capsys, "profile", "status", "--db", str(demo_path), "--json")
+    missing = [m for r in json.loads(out) for m in r["missing"]]
+    assert any("National Crime Agency" in m for m in missing)
+    assert not any("Probation" in m for m in missing)
+    code, _out, err = run(
+        capsys, "profile", "partner-types", "--db", str(demo_path), "--set", "oops"
+    )
+    assert code == 2 and "KEY=LABEL" in err
