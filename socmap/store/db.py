@@ -20,6 +20,10 @@ from socmap.domain.errors import StoreError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 APP_ID = 0x534F434D  # "SOCM": stamped in the header's application_id field
+RESTORE_HINT = (
+    "Restore it from a backup: 'socmap restore --db {path} BACKUP.db' (the damaged file is "
+    "kept aside), or ask an administrator to recover it"
+)
 
 
 def current_account() -> str:
@@ -104,8 +108,7 @@ def _inspect_existing(path: Path) -> None:
             check = ro.execute("PRAGMA quick_check(1)").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{path} is damaged ({exc}); it was not changed. Restore it from a backup "
-                "(socmap restore) or ask an administrator to recover it"
+                f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
             ) from None
     finally:
         ro.close()
@@ -116,7 +119,7 @@ def _inspect_existing(path: Path) -> None:
     if check and check[0] != "ok":
         raise StoreError(
             f"{path} failed SQLite's integrity check ({check[0]}); it was not changed. "
-            "Restore it from a backup (socmap restore) or ask an administrator to recover it"
+            f"{RESTORE_HINT.format(path=path)}"
         )
     unknown = [name for name in applied if name not in known_migration_names()]
     if unknown:
@@ -175,6 +178,11 @@ def open_store(
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"{file_path} is locked by another socmap writer; try again") from None
         raise StoreError(f"{file_path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"{file_path} is damaged ({exc}). {RESTORE_HINT.format(path=file_path)}"
+        ) from None
     except BaseException:
         conn.close()
         raise

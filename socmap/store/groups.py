@@ -401,3 +401,15 @@ def table_counts(store: Store) -> dict[str, int]:
 def journal_mode(store: Store) -> str:
     """The database's journal mode (``wal`` for files)."""
     return str(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def memberships_of_nominal(store: Store, nominal_id: int) -> list[Membership]:
+    """A nominal's memberships, oldest first."""
+    return [
+        _membership_from_row(r)
+        for r in store.conn.execute(
+            'SELECT id, ocg_id, nominal_id, role, tags, start, "end" FROM memberships'
+            " WHERE nominal_id = ? ORDER BY id",
+            [nominal_id],
+        )
+    ]

@@ -1,0 +1,187 @@
+"""Rows for MoPI review: review dates, retention rationale, decisions, and disposal's deletes.
+
+Intelligence without its own review date is due six years after it was reported (review group
+3's clear period); a nominal without a review date is due at once (no review was ever recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from socmap.domain.errors import NotFoundError
+from socmap.store.db import Store
+
+#: Tables under review, by entity name (names come from code, never from input).
+REVIEWED = {"nominal": "nominals", "intel": "intel"}
+
+_INTEL_DUE = "COALESCE(review_due, date(reported_on, '+6 years'), '0000-01-01')"
+_NOMINAL_DUE = "COALESCE(review_due, '0000-01-01')"
+
+
+def _table(entity: str) -> str:
+    try:
+        return REVIEWED[entity]
+    except KeyError:
+        raise NotFoundError(f"'{entity}' records are not reviewed (use nominal or intel)") from None
+
+
+def queue_rows(store: Store, *, as_of: dt.date, limit: int) -> list[tuple[Any, ...]]:
+    """(entity, id, label, due, group, rationale, marking) of records due by ``as_of``, oldest first.
+
+    ``due`` is None where no review date was ever recorded. The label is the nominal's name or
+    the intelligence item's category and date (the queue is for people entitled to see them).
+    """
+    iso = as_of.isoformat()
+    sql = f"""
+    SELECT * FROM (
+        SELECT 'nominal', id,
+               upper(surname) || CASE WHEN forenames <> '' THEN ', ' || forenames ELSE '' END,
+               review_due, review_group, retention_rationale, marking, {_NOMINAL_DUE} AS eff
+        FROM nominals WHERE {_NOMINAL_DUE} <= ?
+        UNION ALL
+        SELECT 'intel', id,
+               'intelligence ' || COALESCE(category, '') || ' ' || COALESCE(reported_on, ''),
+               COALESCE(review_due, date(reported_on, '+6 years')), review_group,
+               retention_rationale, marking, {_INTEL_DUE} AS eff
+        FROM intel WHERE {_INTEL_DUE} <= ?
+    ) ORDER BY eff, 1, 2 LIMIT ?
+    """
+    return [r[:7] for r in store.conn.execute(sql, [iso, iso, limit])]
+
+
+def queue_count(store: Store, *, as_of: dt.date) -> dict[str, int]:
+    """Number of records due for review by ``as_of``, per entity."""
+    iso = as_of.isoformat()
+    n = store.conn.execute(f"SELECT COUNT(*) FROM nominals WHERE {_NOMINAL_DUE} <= ?", [iso])
+    i = store.conn.execute(f"SELECT COUNT(*) FROM intel WHERE {_INTEL_DUE} <= ?", [iso])
+    return {"nominal": int(n.fetchone()[0]), "intel": int(i.fetchone()[0])}
+
+
+def review_state(store: Store, entity: str, entity_id: int) -> tuple[str | None, int, str]:
+    """(review_due, review_group, retention_rationale) of one record; NotFoundError if absent."""
+    table = _table(entity)
+    row = store.conn.execute(
+        f'SELECT review_due, review_group, retention_rationale FROM "{table}" WHERE id = ?',
+        [entity_id],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"there is no {entity} with id {entity_id}")
+    return row[0], int(row[1]), row[2]
+
+
+def set_review(
+    store: Store, entity: str, entity_id: int, *, due: dt.date, group: int, rationale: str
+) -> None:
+    """Record the next review date, the review group and the rationale for holding the record."""
+    table = _table(entity)
+    store.conn.execute(
+        f'UPDATE "{table}" SET review_due = ?, review_group = ?, retention_rationale = ? '
+        "WHERE id = ?",
+        [due.isoformat(), group, rationale, entity_id],
+    )
+
+
+def insert_decision(
+    store: Store,
+    *,
+    entity: str,
+    entity_id: int,
+    decided_on: dt.date,
+    decided_by: str,
+    decision: str,
+    group: int,
+    next_review: dt.date | None,
+    rationale: str,
+) -> int:
+    """Record one review decision; returns its id."""
+    cur = store.conn.execute(
+        "INSERT INTO review_decisions (entity, entity_id, decided_on, decided_by, decision,"
+        " review_group, next_review, rationale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entity,
+            entity_id,
+            decided_on.isoformat(),
+            decided_by,
+            decision,
+            group,
+            next_review.isoformat() if next_review else None,
+            rationale,
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def decisions(store: Store, entity: str, entity_id: int) -> list[tuple[Any, ...]]:
+    """(id, decided_on, decided_by, decision, group, next_review, rationale), oldest first."""
+    return store.conn.execute(
+        "SELECT id, decided_on, decided_by, decision, review_group, next_review, rationale "
+        "FROM review_decisions WHERE entity = ? AND entity_id = ? ORDER BY id",
+        [entity, entity_id],
+    ).fetchall()
+
+
+def erase_decision_rationales(store: Store, entity: str, entity_id: int, text: str) -> None:
+    """Replace the rationale of earlier decisions on a disposed record (they may describe it)."""
+    store.conn.execute(
+        "UPDATE review_decisions SET rationale = ? WHERE entity = ? AND entity_id = ?",
+        [text, entity, entity_id],
+    )
+
+
+def personal_strings(store: Store, entity: str, entity_id: int) -> list[str]:
+    """Identifying strings of a record (a nominal's names and aliases), to keep out of rationales."""
+    if entity != "nominal":
+        return []
+    row = store.conn.execute(
+        "SELECT surname, forenames, aliases FROM nominals WHERE id = ?", [entity_id]
+    ).fetchone()
+    if row is None:
+        return []
+    import json
+
+    out = [row[0], row[1], *json.loads(row[2] or "[]")]
+    return [s for s in out if s and len(s.strip()) >= 3]
+
+
+def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
+    """Delete the record and everything hanging off it; returns rows deleted per table.
+
+    Memberships and person-to-person links go with a nominal (ON DELETE CASCADE, counted here
+    first so the audit can say how many).
+    """
+    table = _table(entity)
+    counts: dict[str, int] = {}
+    if entity == "nominal":
+        counts["memberships"] = int(
+            store.conn.execute(
+                "SELECT COUNT(*) FROM memberships WHERE nominal_id = ?", [entity_id]
+            ).fetchone()[0]
+        )
+        counts["associations"] = int(
+            store.conn.execute(
+                "SELECT COUNT(*) FROM associations WHERE nominal_a = ? OR nominal_b = ?",
+                [entity_id, entity_id],
+            ).fetchone()[0]
+        )
+    cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
+    if cur.rowcount == 0:
+        raise NotFoundError(f"there is no {entity} with id {entity_id}")
+    counts[table] = cur.rowcount
+    return counts
+
+
+def set_secure_delete(store: Store, on: bool) -> int:
+    """Switch secure_delete (zero freed content) on or off; returns the previous setting."""
+    before = int(store.conn.execute("PRAGMA secure_delete").fetchone()[0])
+    store.conn.execute(f"PRAGMA secure_delete = {1 if on else 0}")
+    return before
+
+
+def compact(store: Store) -> bool:
+    """VACUUM the file and checkpoint-truncate the WAL; True when no old page copy remains."""
+    store.conn.execute("VACUUM")
+    if store.path is None:
+        return True
+    busy, _log, _done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return int(busy) == 0
