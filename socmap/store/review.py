@@ -179,9 +179,21 @@ def set_secure_delete(store: Store, on: bool) -> int:
 
 
 def compact(store: Store) -> bool:
-    """VACUUM the file and checkpoint-truncate the WAL; True when no old page copy remains."""
+    """VACUUM the file and checkpoint-truncate the WAL; True when no old page copy remains.
+
+    False (nothing done) inside a caller's transaction, where SQLite cannot vacuum.
+    """
+    if store.conn.in_transaction:
+        return False
     store.conn.execute("VACUUM")
     if store.path is None:
         return True
-    busy, _log, _done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    # Readers elsewhere block the truncation; do not wait for them for long (the busy timeout
+    # would hold the writer for 15 s): report it, and compact again later.
+    timeout = int(store.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    store.conn.execute("PRAGMA busy_timeout = 500")
+    try:
+        busy, _log, _done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        store.conn.execute(f"PRAGMA busy_timeout = {timeout}")
     return int(busy) == 0
