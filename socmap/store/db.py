@@ -56,9 +56,30 @@ class Store:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        """One transaction (a savepoint when nested): all of it commits, or none of it."""
-        with self.db.atomic() as db:
-            yield db
+        """One transaction (a savepoint when nested): all of it commits, or none of it.
+
+        The outermost level is ``BEGIN IMMEDIATE``: it waits (busy timeout) for the write lock
+        up front. A deferred transaction that reads first and then writes fails at once with
+        "database is locked" when another connection wrote in between, which two open copies of
+        the app (or a backup next to the app) would hit.
+        """
+        if self.conn.in_transaction:
+            with self.db.atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
