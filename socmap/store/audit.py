@@ -121,20 +121,31 @@ def payload_ids_referring(
 ) -> list[int]:
     """Audit rows whose payload concerns the record: its own rows, and rows whose payload holds
     ``entity_id`` under one of ``keys`` (e.g. a membership's ``nominal_id``)."""
+    # SQLite may give a disposed record's id to a new record; rows up to an earlier disposal
+    # of the same id belong to the earlier record (already erased), and dispose rows themselves
+    # hold no personal data and list what was erased: both are left alone.
+    last = store.conn.execute(
+        "SELECT COALESCE(MAX(id), 0) FROM audit WHERE action = 'dispose' AND entity = ?"
+        " AND entity_id = ?",
+        [entity, str(entity_id)],
+    ).fetchone()[0]
     own = [
         r[0]
         for r in store.conn.execute(
-            "SELECT id FROM audit WHERE entity = ? AND entity_id = ?", [entity, str(entity_id)]
+            "SELECT id FROM audit WHERE entity = ? AND entity_id = ? AND id > ?"
+            " AND action <> 'dispose'",
+            [entity, str(entity_id), last],
         )
     ]
     marks = ", ".join("?" for _ in keys)
     referring = [
         r[0]
         for r in store.conn.execute(
-            "SELECT DISTINCT p.audit_id FROM audit_payload p, json_tree(p.payload) t "
-            f"WHERE json_valid(p.payload) AND t.key IN ({marks}) AND t.type = 'integer' "
-            "AND t.atom = ?",
-            [*keys, entity_id],
+            "SELECT DISTINCT p.audit_id FROM audit_payload p JOIN audit a ON a.id = p.audit_id,"
+            " json_tree(p.payload) t "
+            f"WHERE p.audit_id > ? AND a.action <> 'dispose' AND json_valid(p.payload) "
+            f"AND t.key IN ({marks}) AND t.type = 'integer' AND t.atom = ?",
+            [last, *keys, entity_id],
         )
     ]
     return sorted(set(own) | set(referring))
