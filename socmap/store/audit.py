@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,11 +229,19 @@ def verify_chain(
     erased: list[int] = []
     erasure_listed: set[int] = set()
     hashes: dict[int, str] = {}
+    # Text is read as bytes and decoded leniently: a damaged byte must show up as a row whose
+    # hash does not match, not as a decoding error.
     cur = store.conn.execute(
-        "SELECT a.id, a.ts, a.actor, a.action, a.entity, a.entity_id, a.summary, a.payload_digest,"
-        " a.prev_hash, a.row_hash, p.payload FROM audit a "
+        "SELECT a.id, CAST(a.ts AS BLOB), CAST(a.actor AS BLOB), CAST(a.action AS BLOB),"
+        " CAST(a.entity AS BLOB), CAST(a.entity_id AS BLOB), CAST(a.summary AS BLOB),"
+        " CAST(a.payload_digest AS BLOB), CAST(a.prev_hash AS BLOB), CAST(a.row_hash AS BLOB),"
+        " CAST(p.payload AS BLOB) FROM audit a "
         "LEFT JOIN audit_payload p ON p.audit_id = a.id ORDER BY a.id"
     )
+    try:
+        rows_read = [(r[0], *(_text(v) for v in r[1:])) for r in cur]
+    except sqlite3.DatabaseError as exc:
+        return ChainProblem(expected_id, f"the audit trail cannot be read ({exc})")
     for (
         row_id,
         ts,
@@ -245,7 +254,9 @@ def verify_chain(
         prev_hash,
         row_hash,
         payload,
-    ) in cur:
+    ) in rows_read:
+        if not isinstance(row_id, int):
+            return ChainProblem(expected_id, "a row's id is not a number (the row was altered)")
         if row_id != expected_id:
             if row_id < expected_id:
                 return ChainProblem(row_id, f"row {row_id} is out of order")
@@ -291,9 +302,18 @@ def verify_chain(
             unexplained[0], "its before/after values were erased without a recorded disposal"
         )
     last_id = expected_id - 1
-    anchor = store.conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
+    try:
+        anchor = store.conn.execute(
+            "SELECT CAST(value AS BLOB) FROM meta WHERE key = 'audit_head'"
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        return ChainProblem(last_id, f"the record of the trail's head cannot be read ({exc})")
+    anchor_text = _text(anchor[0]) if anchor else None
+    own = _parse_head(anchor_text or "")
+    if anchor_text is not None and own is None:
+        return ChainProblem(last_id, "the record of the trail's head was altered")
     for source, pair in (
-        ("the database's own record", _parse_head(anchor[0] if anchor else "")),
+        ("the database's own record", own),
         ("the head you gave", expect_head),
     ):
         if pair is None:
@@ -310,6 +330,10 @@ def verify_chain(
                 want_id, f"its hash differs from {source} of it (the trail was rewritten)"
             )
     return None
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).decode("utf-8", errors="replace")
 
 
 def _parse_head(text: str) -> tuple[int, str] | None:

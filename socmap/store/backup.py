@@ -93,7 +93,7 @@ def check_file(path: Path) -> FileCheck:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap' ORDER BY rowid"
             )
         )
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         return FileCheck(path, f"{path} is damaged ({exc})")
     finally:
         conn.close()

@@ -127,7 +127,7 @@ def _inspect_existing(path: Path) -> None:
             ]
             row = ro.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
             check = ro.execute("PRAGMA quick_check(1)").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise StoreError(
                 f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
             ) from None
@@ -199,7 +199,7 @@ def open_store(
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"{file_path} is locked by another socmap writer; try again") from None
         raise StoreError(f"{file_path}: {exc}") from None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         conn.close()
         raise StoreError(
             f"{file_path} is damaged ({exc}). {RESTORE_HINT.format(path=file_path)}"
