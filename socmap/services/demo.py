@@ -750,6 +750,9 @@ def _feature_steps() -> list[DemoStep]:
     # local profiles (issue 6)
 
     # trust (issue 7)
+    from socmap.services.review import demo_step as _review_demo_step
+
+    steps.append(_review_demo_step)
 
     # member network (issue 8)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
@@ -256,3 +256,38 @@ def decisions(store: Store, entity: str, entity_id: int) -> list[tuple[object, .
     """A record's review decisions, oldest first."""
     require(store, Permission.VIEW, action="see review decisions")
     return review.decisions(store, parse_entity(entity), entity_id)
+
+
+DEMO_RATIONALES = (
+    "Active member of a mapped OCG; intelligence current and corroborated",
+    "Subject of a live investigation; retain until its outcome is recorded",
+    "Linked to county lines activity in the last two years",
+    "Associate of principal members; continuing policing purpose",
+    "Prison release due; risk of resuming offending",
+)
+
+
+def demo_step(ctx: Any, progress: Any) -> None:
+    """Demo: review dates, groups and rationales for the demo's nominals; some intel overdue.
+
+    Uses its own seeded generator so the steps after it see the same random stream as before.
+    """
+    import random
+
+    progress.status("Setting review dates")
+    rng = random.Random(f"review-{ctx.seed}")
+    rows = []
+    for nid in ctx.nominal_ids:
+        r = rng.random()
+        group = 1 if r < 0.03 else 2 if r < 0.25 else 3
+        overdue = rng.random() < 0.05
+        days = rng.randint(-120, -1) if overdue else rng.randint(30, 6 * 365)
+        due = ctx.as_of + dt.timedelta(days=days)
+        rows.append((due.isoformat(), group, rng.choice(DEMO_RATIONALES), nid))
+    review.set_reviews_bulk(ctx.store, "nominal", rows)
+    review.mark_intel_due(
+        ctx.store,
+        every=97,
+        as_of=ctx.as_of,
+        rationale="Intelligence reported by a source since deactivated; check it is still needed",
+    )

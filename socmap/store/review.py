@@ -197,3 +197,23 @@ def compact(store: Store) -> bool:
     finally:
         store.conn.execute(f"PRAGMA busy_timeout = {timeout}")
     return int(busy) == 0
+
+
+def set_reviews_bulk(store: Store, entity: str, rows: list[tuple[str, int, str, int]]) -> None:
+    """(review_due, group, rationale, id) for many records (demo and imports; caller's transaction)."""
+    table = _table(entity)
+    store.conn.executemany(
+        f'UPDATE "{table}" SET review_due = ?, review_group = ?, retention_rationale = ? '
+        "WHERE id = ?",
+        rows,
+    )
+
+
+def mark_intel_due(store: Store, *, every: int, as_of: dt.date, rationale: str) -> int:
+    """Make every ``every``-th intelligence item due up to 60 days before ``as_of`` (demo)."""
+    cur = store.conn.execute(
+        "UPDATE intel SET review_due = date(?, '-' || (id % 60) || ' days'),"
+        " retention_rationale = ? WHERE id % ? = 0",
+        [as_of.isoformat(), rationale, every],
+    )
+    return cur.rowcount
