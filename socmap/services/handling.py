@@ -210,4 +210,4 @@ def check_graded_input(
     fields = [str(v or "").strip() for v in (scheme, grade, handling)]
     if not any(fields):
         return GradedInput(None, mark)
-    return GradedInput(parse_grading(*fields, conditions=str(conditions or "")), mark)
+    return GradedInput(parse_grading(fields[0], fields[1], fields[2], str(conditions or "")), mark)

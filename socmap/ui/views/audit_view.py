@@ -47,6 +47,13 @@ RECORD_KINDS = (
 )
 
 
+def _date_edit(date: QDate) -> QDateEdit:
+    edit = QDateEdit(date)
+    edit.setCalendarPopup(True)
+    edit.setEnabled(False)
+    return edit
+
+
 def _date(edit: QDateEdit) -> dt.date:
     d = edit.date()
     return dt.date(d.year(), d.month(), d.day())
@@ -59,16 +66,20 @@ class AuditView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._notice = ""
-        self.person = QComboBox(editable=True, toolTip="Only rows by this account")
-        self.kind = QComboBox(editable=True, toolTip="Only rows about this kind of record")
+        self.person = QComboBox(editable=True)
+        self.person.setToolTip("Only rows by this account")
+        self.kind = QComboBox(editable=True)
+        self.kind.setToolTip("Only rows about this kind of record")
         self.kind.addItems(list(RECORD_KINDS))
-        self.record_id = QLineEdit(placeholderText="record id", maximumWidth=90)
-        self.action = QComboBox(editable=True, toolTip="Only this action")
+        self.record_id = QLineEdit(placeholderText="record id")
+        self.record_id.setMaximumWidth(90)
+        self.action = QComboBox(editable=True)
+        self.action.setToolTip("Only this action")
         today = QDate.currentDate()
         self.since_on = QCheckBox("From")
-        self.since = QDateEdit(today.addMonths(-1), calendarPopup=True, enabled=False)
+        self.since = _date_edit(today.addMonths(-1))
         self.until_on = QCheckBox("to")
-        self.until = QDateEdit(today, calendarPopup=True, enabled=False)
+        self.until = _date_edit(today)
         self.since_on.toggled.connect(self.since.setEnabled)
         self.until_on.toggled.connect(self.until.setEnabled)
         self.filter_button = QPushButton("Filter")
@@ -80,11 +91,9 @@ class AuditView(QWidget):
         self.model = AuditTableModel(self)
         self.proxy = QSortFilterProxyModel(self, sortRole=Qt.ItemDataRole.UserRole)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView(
-            sortingEnabled=True,
-            selectionBehavior=QTableView.SelectionBehavior.SelectRows,
-            alternatingRowColors=True,
-        )
+        self.table = QTableView(sortingEnabled=True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
         self.table.setModel(self.proxy)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -108,7 +117,7 @@ class AuditView(QWidget):
             if label:
                 filters.addWidget(QLabel(label))
             filters.addWidget(w)
-        for w in (
+        for extra in (
             self.since_on,
             self.since,
             self.until_on,
@@ -116,7 +125,7 @@ class AuditView(QWidget):
             self.filter_button,
             self.clear_button,
         ):
-            filters.addWidget(w)
+            filters.addWidget(extra)
         filters.addStretch(1)
         actions = QHBoxLayout()
         actions.addWidget(self.verify_button)

@@ -43,18 +43,18 @@ class ReviewView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         today = QDate.currentDate()
-        self.as_of = QDateEdit(today, calendarPopup=True, toolTip="Show records due by this date")
+        self.as_of = QDateEdit(today)
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setToolTip("Show records due by this date")
         self.refresh_button = QPushButton("Refresh")
         self.summary = QLabel("")
         self.model = ReviewQueueModel(self)
         self.proxy = QSortFilterProxyModel(self, sortRole=Qt.ItemDataRole.UserRole)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView(
-            sortingEnabled=True,
-            selectionBehavior=QTableView.SelectionBehavior.SelectRows,
-            selectionMode=QTableView.SelectionMode.SingleSelection,
-            alternatingRowColors=True,
-        )
+        self.table = QTableView(sortingEnabled=True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
         self.table.setModel(self.proxy)
         # the queue's own order (most overdue first) until the user sorts by a column
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -62,21 +62,23 @@ class ReviewView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.selected = QLabel("Select a record in the queue")
-        self.retain_radio = QRadioButton("Retain", checked=True)
+        self.retain_radio = QRadioButton("Retain")
+        self.retain_radio.setChecked(True)
         self.dispose_radio = QRadioButton("Dispose of it (deletes it for real)")
         self._choice = QButtonGroup(self)
         self._choice.addButton(self.retain_radio)
         self._choice.addButton(self.dispose_radio)
-        self.next_review = QDateEdit(today.addYears(1), calendarPopup=True)
+        self.next_review = QDateEdit(today.addYears(1))
+        self.next_review.setCalendarPopup(True)
         self.group = QComboBox()
         for number, text in review.GROUPS.items():
             self.group.addItem(f"{number}: {text}", number)
         self.group.setCurrentIndex(2)
         self.rationale = QPlainTextEdit(
             placeholderText="Why keep it (policing purpose, still current and adequate), or why "
-            "dispose of it. Kept on record; never name the person.",
-            maximumHeight=90,
+            "dispose of it. Kept on record; never name the person."
         )
+        self.rationale.setMaximumHeight(90)
         self.decide_button = QPushButton("Record decision")
         self.dispose_radio.toggled.connect(self._on_dispose_toggled)
 
