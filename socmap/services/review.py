@@ -35,8 +35,8 @@ GROUPS = {
     2: "Other sexual, violent or serious offending (10-year clear period)",
     3: "All other records (6-year clear period)",
 }
-#: Payload keys under which other audit rows refer to a reviewed record (erased at disposal).
-#: Features that record links to a person under another key add it here.
+#: Payload keys under which other audit rows refer to a reviewed record (erased at disposal),
+#: besides the names of foreign-key columns that point at its table (found in the schema).
 REFERRING_KEYS: dict[str, tuple[str, ...]] = {
     "nominal": ("nominal_id", "nominal_a", "nominal_b", "person_id"),
     "intel": ("intel_id",),
@@ -204,9 +204,15 @@ def dispose(
     previous = review.set_secure_delete(store, True)
     try:
         with store.atomic():
-            ids = audit.payload_ids_referring(
-                store, entity=kind, entity_id=entity_id, keys=REFERRING_KEYS[kind]
+            keys = tuple(
+                dict.fromkeys(
+                    [
+                        *REFERRING_KEYS[kind],
+                        *(c for _t, c, _r in review.referencing_columns(store, kind)),
+                    ]
+                )
             )
+            ids = audit.payload_ids_referring(store, entity=kind, entity_id=entity_id, keys=keys)
             deleted = review.delete_record(store, kind, entity_id)
             review.erase_decision_rationales(store, kind, entity_id, ERASED_RATIONALE)
             erased = audit.erase_payloads(store, ids)

@@ -7,9 +7,10 @@ Intelligence without its own review date is due six years after it was reported 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from typing import Any
 
-from socmap.domain.errors import NotFoundError
+from socmap.domain.errors import NotFoundError, SocmapError
 from socmap.store.db import Store
 
 #: Tables under review, by entity name (names come from code, never from input).
@@ -144,27 +145,57 @@ def personal_strings(store: Store, entity: str, entity_id: int) -> list[str]:
     return [s for s in out if s and len(s.strip()) >= 3]
 
 
-def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
-    """Delete the record and everything hanging off it; returns rows deleted per table.
+def referencing_columns(store: Store, entity: str) -> list[tuple[str, str, str]]:
+    """(table, column, on_delete) of every foreign key pointing at the record's table.
 
-    Memberships and person-to-person links go with a nominal (ON DELETE CASCADE, counted here
-    first so the audit can say how many).
+    Read from the schema, so tables that features add later are covered without code changes.
+    """
+    target = _table(entity)
+    tables = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    out = []
+    for t in tables:
+        # PRAGMA cannot take parameters; the name comes from sqlite_master, quoted.
+        for fk in store.conn.execute(f'PRAGMA foreign_key_list("{t}")'):
+            if fk[2] == target:
+                out.append((t, fk[3], str(fk[6]).upper()))
+    return out
+
+
+def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
+    """Delete the record and what hangs off it; returns rows deleted (or unlinked) per table.
+
+    Rows in other tables that refer to it go by their foreign key's ON DELETE rule (memberships
+    and person-to-person links cascade); they are counted first so the audit can say how many.
+
+    Raises:
+        SocmapError: another table refers to the record without ON DELETE CASCADE/SET NULL.
     """
     table = _table(entity)
     counts: dict[str, int] = {}
-    if entity == "nominal":
-        counts["memberships"] = int(
+    for ref_table, column, _rule in referencing_columns(store, entity):
+        n = int(
             store.conn.execute(
-                "SELECT COUNT(*) FROM memberships WHERE nominal_id = ?", [entity_id]
+                f'SELECT COUNT(*) FROM "{ref_table}" WHERE "{column}" = ?', [entity_id]
             ).fetchone()[0]
         )
-        counts["associations"] = int(
-            store.conn.execute(
-                "SELECT COUNT(*) FROM associations WHERE nominal_a = ? OR nominal_b = ?",
-                [entity_id, entity_id],
-            ).fetchone()[0]
+        counts[ref_table] = counts.get(ref_table, 0) + n
+    try:
+        cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
+    except sqlite3.IntegrityError:
+        blocking = sorted(
+            t
+            for t, _c, rule in referencing_columns(store, entity)
+            if rule not in ("CASCADE", "SET NULL") and counts.get(t)
         )
-    cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
+        raise SocmapError(
+            f"{entity} {entity_id} cannot be disposed of: records in "
+            f"{', '.join(blocking) or 'another table'} still refer to it; remove them first"
+        ) from None
     if cur.rowcount == 0:
         raise NotFoundError(f"there is no {entity} with id {entity_id}")
     counts[table] = cur.rowcount

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from socmap.domain.errors import NotFoundError, PermissionDenied, ValidationError
+from socmap.domain.errors import NotFoundError, PermissionDenied, SocmapError, ValidationError
 from socmap.domain.groups import Membership, Nominal, Ocg
 from socmap.domain.vocab import Role
 from socmap.services import audit_trail, records, register, review
@@ -199,3 +199,35 @@ def test_intelligence_is_due_six_years_after_it_was_reported(store: Any) -> None
     report, _ = review.dispose(store, "intel", 1, rationale="graded E, no policing purpose")
     assert report.deleted == {"intel": 1}
     assert review.queue_counts(store, as_of=TODAY) == {"nominal": 0, "intel": 0}
+
+
+def test_tables_added_by_later_features_are_covered(store: Any) -> None:
+    """A feature's table pointing at nominals is found from the schema, not from a list."""
+    store.conn.executescript(
+        "CREATE TABLE at_risk (id INTEGER PRIMARY KEY, person INTEGER NOT NULL"
+        " REFERENCES nominals(id) ON DELETE CASCADE, note TEXT);"
+        "CREATE TABLE pinned (id INTEGER PRIMARY KEY, who INTEGER REFERENCES nominals(id));"
+    )
+    nid = _person(store)
+    with store.atomic():
+        store.conn.execute("INSERT INTO at_risk (person, note) VALUES (?, 'exploited')", [nid])
+        audit.record(
+            store,
+            action="create",
+            entity="at_risk",
+            entity_id=1,
+            summary="person at risk recorded",
+            after={"person": nid, "note": "exploited"},
+        )
+        store.conn.execute("INSERT INTO pinned (who) VALUES (?)", [nid])
+    before = list(store.conn.iterdump())
+    with pytest.raises(SocmapError, match="pinned still refer to it"):
+        review.dispose(store, "nominal", nid, rationale="no continuing policing purpose")
+    assert list(store.conn.iterdump()) == before
+    store.conn.execute("DELETE FROM pinned")
+    store.conn.commit()
+    report, _ = review.dispose(store, "nominal", nid, rationale="no continuing policing purpose")
+    assert report.deleted["at_risk"] == 1
+    erased = audit.rows(store, entity="at_risk")[0]
+    assert erased.payload == audit.TOMBSTONE
+    assert audit.verify_chain(store) is None
