@@ -17,8 +17,8 @@ from pathlib import Path
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.store import audit
 from socmap.store.audit import AuditRow, ChainProblem
 from socmap.store.db import Store
@@ -130,7 +130,7 @@ def export_extract(
         raise ValidationError("output", f"{path} is a folder; give a file name")
     if not path.parent.exists():
         raise ValidationError("output", f"the folder {path.parent} does not exist")
-    marking = str(DEFAULT_MARKING)
+    marking = str(export_marking([]))  # the trail is OFFICIAL-SENSITIVE: who looked at whom
     tmp = path.with_name(path.name + ".part")
     header = ["id", "time (UTC)", "person", "action", "record", "record id", "summary"]
     try:

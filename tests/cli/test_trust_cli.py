@@ -179,3 +179,43 @@ def test_backup_and_restore(db: Path, tmp_path: Path, capsys: Any) -> None:
     code, _, err = run(capsys, "restore", "--db", str(db), str(garbage))
     assert code == 6 and "backup refused" in err and "nothing was changed" in err
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "summary changed",
+        "row deleted",
+        "row inserted in the middle",
+        "rows reordered",
+        "last row deleted",
+        "values changed",
+    ],
+)
+def test_verify_command_names_the_row_for_each_kind_of_tampering(
+    tmp_path: Path, capsys: Any, case: str
+) -> None:
+    import importlib.util
+
+    from socmap.domain.groups import Ocg
+
+    # the same tampering cases as the store-level tests (loaded by path: tests is no package)
+    spec = importlib.util.spec_from_file_location(
+        "audit_tamper_cases", Path(__file__).parents[1] / "store" / "test_audit_tamper.py"
+    )
+    assert spec is not None and spec.loader is not None
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+
+    path = tmp_path / "t.db"
+    s = open_store(path)
+    for i in range(4):
+        register.create_ocg(s, Ocg(name=f"Group {i}"))
+    for i in range(3):
+        register.create_nominal(s, Nominal(surname=f"Person{i}"))
+    s.close()
+    assert run(capsys, "audit", "verify", "--db", str(path))[0] == 0
+    sql, bad_row = cases.CASES[case]
+    cases.shell(path, sql)
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(path))
+    assert code == 1 and f"broken at row {bad_row}:" in out
