@@ -19,6 +19,10 @@ from socmap.domain.errors import SocmapError
 #: Modules that contribute subcommands, in the order --help lists them.
 COMMAND_MODULES = (
     "socmap.cli.register_cmds",
+    # scoring and schedule (issue 4)
+    "socmap.cli.scoring_cmds",
+    # geography (issue 3)
+    "socmap.cli.geo_cmds",
     # trust (issue 7)
     "socmap.cli.trust_cmds",
 )

@@ -137,7 +137,7 @@ def parse_marking(value: str, *, field: str = "marking") -> Marking:
         if text.split(" ")[0].rstrip(":") in PRE_2014_MARKINGS:
             raise ValidationError(
                 field,
-                f"'{value}' is a pre-2014 protective marking; re-mark the material under the "
+                f"unknown marking '{value}': a pre-2014 protective marking; re-mark it under the "
                 "Government Security Classifications (OFFICIAL or OFFICIAL-SENSITIVE here; "
                 "SECRET material must not be held in socmap)",
             ) from None

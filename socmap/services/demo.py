@@ -28,7 +28,8 @@ from socmap.paths import demo_boundaries
 from socmap.services import boundaries
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
-from socmap.store import audit, bulk
+from socmap.store import areas as area_store
+from socmap.store import audit, bulk, groups, meta
 from socmap.store.db import Store
 
 FORCE_NAME = "West Mercia (demo)"
@@ -238,10 +239,10 @@ class DemoContext:
         """The date ``n`` days before ``as_of``."""
         return self.as_of - dt.timedelta(days=n)
 
-    def write(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk-insert rows and fold them into the content hash."""
         self.digest.update(table.encode())
-        self.digest.update(json.dumps(rows[:2000], default=str).encode())
+        self.digest.update(json.dumps(list(rows[:2000]), default=str).encode())
         self.digest.update(str(len(rows)).encode())
         self.counts[table] = self.counts.get(table, 0) + bulk.insert_rows(
             self.store, table, columns, rows
@@ -297,11 +298,11 @@ def _areas_step(ctx: DemoContext, progress: Progress) -> None:
         source=f"socmap demo: {demo_boundaries().name}",
         attribution="Simplified demo outlines drawn for socmap; not official boundaries.",
     )
-    for row in ctx.store.conn.execute("SELECT id, name, geom_wkb FROM areas ORDER BY id"):
-        ctx.area_ids[row[1]] = row[0]
-        poly = shapely.from_wkb(row[2])
+    for row in area_store.area_rows(ctx.store):
+        ctx.area_ids[row.name] = row.id
+        poly = shapely.from_wkb(row.geom_wkb)
         shapely.prepare(poly)
-        ctx.area_polygons[row[0]] = poly
+        ctx.area_polygons[row.id] = poly
     ctx.index = AreaIndex.from_wkb(
         list(ctx.area_polygons), [shapely.to_wkb(p) for p in ctx.area_polygons.values()]
     )
@@ -337,8 +338,9 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
         )
         if status == "archived":
             identified = ctx.days_ago(rng.randint(900, 3600))
-            archived: dt.date | None = identified + dt.timedelta(days=rng.randint(200, 800))
-            archived = min(archived, ctx.days_ago(30))
+            archived: dt.date | None = min(
+                identified + dt.timedelta(days=rng.randint(200, 800)), ctx.days_ago(30)
+            )
         elif status == "active":
             identified = ctx.days_ago(rng.randint(60, 1800))
             archived = None
@@ -448,7 +450,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
     check_cancelled(progress)
 
     progress.status("Creating nominals and memberships")
-    nominal_rows = []
+    nominal_rows: list[list[Any]] = []
     for nid in range(1, sc.nominals + 1):
         female = rng.random() < 0.18
         fore = rng.choice(FORENAMES_F if female else FORENAMES_M)
@@ -590,7 +592,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
     check_cancelled(progress)
 
     progress.status("Linking associates")
-    assoc_rows = []
+    assoc_rows: list[tuple[Any, ...]] = []
     kinds_a = ("associate", "associate", "family", "co-offender", "financial", "communications")
     seen: set[tuple[int, int]] = set()
     groups_list = [m for m in ctx.members.values() if len(m) >= 2]
@@ -744,6 +746,9 @@ def _feature_steps() -> list[DemoStep]:
     # geography (issue 3)
 
     # scoring and schedule (issue 4)
+    from socmap.services.scoring_demo import scoring_step
+
+    steps.append(scoring_step)
 
     # partners and disruptions (issue 5)
 
@@ -774,7 +779,7 @@ def build_demo(
     require(store, Permission.ADMIN, action="build the demo force")
     if scale not in SCALES:
         raise SocmapError(f"unknown scale '{scale}' (use force or national)")
-    if store.conn.execute("SELECT 1 FROM ocgs LIMIT 1").fetchone():
+    if groups.ocg_count_by_status(store):
         raise SocmapError("the database already holds OCGs; build the demo into a new file")
     progress = progress or NullProgress()
     ctx = DemoContext(
@@ -787,9 +792,7 @@ def build_demo(
         seed=seed,
     )
     with store.atomic():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('force_name', ?)", [FORCE_NAME]
-        )
+        meta.set_value(store, "force_name", FORCE_NAME)
         steps = DEMO_STEPS + _feature_steps()
         for i, step in enumerate(steps):
             check_cancelled(progress)

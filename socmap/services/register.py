@@ -80,10 +80,11 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
     require(store, Permission.EDIT, action="edit OCGs")
     if ocg.id is None:
         raise ValidationError("id", "an OCG must be created before it can be edited")
+    ocg_id = ocg.id
     ocg = validate_ocg(ocg)
     _check_area(store, ocg.lead_area_id)
     with store.atomic():
-        before = groups.get_ocg(store, ocg.id)
+        before = groups.get_ocg(store, ocg_id)
         check_transition(before.status, ocg.status)
         stored = groups.update_ocg(store, ocg, expected_version=ocg.version)
         changed = {
@@ -95,12 +96,12 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
             store,
             action=action,
             entity="ocg",
-            entity_id=ocg.id,
+            entity_id=ocg_id,
             summary=f"{action} {stored.display_id}: {', '.join(sorted(changed)) or 'no change'}",
             before={k: as_record(before)[k] for k in changed},
             after=changed,
         )
-    return stored, Changes.of("ocg", ocg.id)
+    return stored, Changes.of("ocg", ocg_id)
 
 
 def delete_ocg(store: Store, ocg_id: int, *, action: str = "delete") -> Changes:
@@ -179,6 +180,25 @@ def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     return stored, Changes.of("nominal", nominal.id or 0)
 
 
+def delete_nominal(store: Store, nominal_id: int, *, action: str = "delete") -> Changes:
+    """Remove a nominal recorded by mistake (undo of a creation); refuses one with memberships."""
+    require(store, Permission.EDIT, action="remove nominals")
+    with store.atomic():
+        before = groups.get_nominal(store, nominal_id)
+        if groups.membership_count(store, nominal_id):
+            raise ValidationError("id", f"nominal {nominal_id} still belongs to a group")
+        groups.delete_nominal(store, nominal_id)
+        audit.record(
+            store,
+            action=action,
+            entity="nominal",
+            entity_id=nominal_id,
+            summary=f"{action} nominal {nominal_id}",
+            before=as_record(before),
+        )
+    return Changes.of("nominal", nominal_id)
+
+
 # ----------------------------------------------------------------------------- memberships
 
 
@@ -201,6 +221,22 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
             after=as_record(stored),
         )
     return stored, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
+
+
+def add_member(
+    store: Store, membership: Membership, *, new_nominal: Nominal | None = None
+) -> tuple[Membership, Nominal | None, Changes]:
+    """Add a membership, first recording ``new_nominal`` when given: one transaction."""
+    require(store, Permission.EDIT, action="change memberships")
+    with store.atomic():
+        created = None
+        changes = Changes()
+        if new_nominal is not None:
+            created, changes = create_nominal(store, new_nominal)
+            assert created.id is not None
+            membership = dataclasses.replace(membership, nominal_id=created.id)
+        stored, more = add_membership(store, membership)
+    return stored, created, changes | more
 
 
 def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Changes]:

@@ -26,7 +26,15 @@ from hypothesis import strategies as st
 from socmap.domain.errors import ImportFailed, SocmapError, StoreError, ValidationError
 from socmap.domain.groups import ExternalRef, Location, Membership, Nominal, Ocg
 from socmap.geo.layers import read_bng_geojson
-from socmap.services import accounts, audit_trail, boundaries, handling, register, review
+from socmap.services import (
+    accounts,
+    audit_trail,
+    boundaries,
+    handling,
+    intel_import,
+    register,
+    review,
+)
 from socmap.store.db import Store, open_store
 
 #: Examples per property (CI: 400 per edit path, 1,000 files, 200 damaged databases; about a
@@ -48,9 +56,36 @@ def _import_boundaries(store: Store, path: Path) -> object:
     return boundaries.replace_areas(store, read_bng_geojson(path), source=path.name)
 
 
+def _import_boundary_layer(store: Store, path: Path) -> object:
+    return boundaries.import_boundaries(store, path, name_field="name")
+
+
+def _import_intel(store: Store, path: Path) -> object:
+    return intel_import.import_intel(store, path)
+
+
+def _import_intel_latin1_columns(store: Store, path: Path) -> object:
+    return intel_import.import_intel(
+        store, path, encoding="latin-1", x_column="x", y_column="y", crs="EPSG:27700"
+    )
+
+
+def _preview_intel(store: Store, path: Path) -> object:
+    return intel_import.preview_intel(path)
+
+
+def _preview_boundaries(store: Store, path: Path) -> object:
+    return boundaries.preview_boundaries(path, name_field="name")
+
+
 #: Every file import path: name -> import_fn(store, path). Add new importers here.
 IMPORTERS: dict[str, Importer] = {
-    "boundaries (GeoJSON, EPSG:27700)": _import_boundaries,
+    "demo boundaries (read_bng_geojson + replace_areas)": _import_boundaries,
+    "boundary layer (import_boundaries)": _import_boundary_layer,
+    "boundary preview": _preview_boundaries,
+    "intelligence (import_intel)": _import_intel,
+    "intelligence, given columns and encoding": _import_intel_latin1_columns,
+    "intelligence preview": _preview_intel,
 }
 
 
@@ -354,12 +389,20 @@ def csv_bytes(draw: Any) -> bytes:
 
 
 @FILE_FUZZ
-@given(content=geojson_bytes() | csv_bytes(), which=st.sampled_from(sorted(IMPORTERS)))
+@given(
+    content=st.tuples(st.just(".geojson"), geojson_bytes())
+    | st.tuples(st.sampled_from([".csv", ".geojson", ".txt"]), csv_bytes()),
+    which=st.sampled_from(sorted(IMPORTERS)),
+)
 def test_imports_refuse_malformed_files(
-    fuzz_store: Store, tmp_path_factory: pytest.TempPathFactory, content: bytes, which: str
+    fuzz_store: Store,
+    tmp_path_factory: pytest.TempPathFactory,
+    content: tuple[str, bytes],
+    which: str,
 ) -> None:
-    path = tmp_path_factory.mktemp("in", numbered=True) / "input.geojson"
-    path.write_bytes(content)
+    suffix, data = content
+    path = tmp_path_factory.mktemp("in", numbered=True) / f"input{suffix}"
+    path.write_bytes(data)
     attempt(fuzz_store, lambda: IMPORTERS[which](fuzz_store, path), path=path)
 
 
