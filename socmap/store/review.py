@@ -244,7 +244,7 @@ def mark_intel_due(store: Store, *, every: int, as_of: dt.date, rationale: str) 
     """Make every ``every``-th intelligence item due up to 60 days before ``as_of`` (demo)."""
     cur = store.conn.execute(
         "UPDATE intel SET review_due = date(?, '-' || (id % 60) || ' days'),"
-        " retention_rationale = ? WHERE id % ? = 0",
-        [as_of.isoformat(), rationale, every],
+        " retention_rationale = ? WHERE id % ? = 0 AND reported_on < date(?, '-60 days')",
+        [as_of.isoformat(), rationale, every, as_of.isoformat()],
     )
     return cur.rowcount
