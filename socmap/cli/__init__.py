@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "socmap.cli.geo_cmds",
     # local profiles (issue 6)
     "socmap.cli.profile_cmds",
+    # trust (issue 7)
+    "socmap.cli.trust_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]
