@@ -415,7 +415,8 @@ def _rec(obj: object) -> dict[str, object]:
 def record_export(
     store: Store, *, area_id: int, fmt: str, audience: str, path: str, marking: str, pages: int
 ) -> None:
-    """Check export rights was done by the caller; append the export's audit row."""
+    """Append the export's audit row (export rights are checked again, first)."""
+    require(store, Permission.EXPORT, action="export local profiles")
     with store.atomic():
         audit.record(
             store,
