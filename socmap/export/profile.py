@@ -30,6 +30,7 @@ from socmap.render.report import (
     render_pdf,
 )
 from socmap.services import profile_data, profiles
+from socmap.services.handling import export_marking
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
 
@@ -80,7 +81,8 @@ def build_report(
     partner = audience is Audience.PARTNER
     scrub = profile_data.redactor(store) if partner else (lambda text: text)
 
-    marking = str(handling.marking if handling else DEFAULT_MARKING)
+    # the force's one export rule: the profile's own marking, never below the default
+    marking = str(export_marking([str(handling.marking if handling else DEFAULT_MARKING)]))
     force = profiles.force_name(store)
     owner = handling.owner if handling and handling.owner else "not set"
     review = handling.review_date.isoformat() if handling and handling.review_date else "not set"

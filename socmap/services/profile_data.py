@@ -18,6 +18,7 @@ from socmap.domain.grading import Grading
 from socmap.domain.profiles import ActionStatus, Audience, Strand
 from socmap.domain.schedule import DueState
 from socmap.domain.vocab import MARKETS
+from socmap.services import handling as handling_policy
 from socmap.services import scoring
 from socmap.store import profile_data as q
 from socmap.store import profiles as prow
@@ -94,6 +95,34 @@ def scoring_flags(store: Store, ocg_ids: list[int], flag: str) -> set[int]:
     return out
 
 
+def partner_listable(
+    store: Store, area_id: int, audience: Audience
+) -> tuple[Callable[[int], bool], str]:
+    """Which of the area's groups may be listed one by one for ``audience``, and a note.
+
+    Counts are aggregates and always shown; a partner version lists a group's record only when
+    the force's handling policy lets partners see it (``services.handling.may_share``).
+    """
+    if audience is Audience.INTERNAL:
+        return (lambda _i: True), ""
+    ok: set[int] = set()
+    left, reason = 0, ""
+    for g in q.active_ocgs(store, area_id):
+        d = handling_policy.may_share(
+            audience=handling_policy.Audience.PARTNER, marking=g[7], is_intelligence=False
+        )
+        if d.allowed:
+            ok.add(g[0])
+        else:
+            left, reason = left + 1, d.reason
+    note = (
+        f"{left} groups are counted but not listed one by one in the partner version ({reason})."
+        if left
+        else ""
+    )
+    return ok.__contains__, note
+
+
 def _ocg_ref(ocg_id: int) -> str:
     return f"OCG-{ocg_id:04d}"
 
@@ -138,7 +167,9 @@ def ocgs_by_band_and_market(
         caption="Active OCGs by primary market",
         widths=(3, 1),
     )
+    listable, withheld_note = partner_listable(store, area_id, audience)
     largest = sorted(groups, key=lambda g: (-g[6], g[0])) if len(groups) > MAX_LISTED else groups
+    largest = [g for g in largest if listable(g[0])]
     listed, more = _listed(
         [
             (
@@ -165,8 +196,9 @@ def ocgs_by_band_and_market(
         paragraphs=(
             f"{len(groups)} active OCGs are led from or have a recorded location in the area.",
             *((more,) if more else ()),
+            *((withheld_note,) if withheld_note else ()),
         ),
-        tables=(band_counts, counts, listing),
+        tables=(band_counts, counts, *((listing,) if listed else ())),
         note="Bands come from each group's latest approved assessment; '-' means not yet scored.",
     )
 
@@ -210,7 +242,9 @@ def principals(store: Store, area_id: int, *, audience: Audience, today: dt.date
 
 def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
     """OCGs with locations on both sides of the area's boundary."""
-    rows = q.cross_border(store, area_id)
+    all_rows = q.cross_border(store, area_id)
+    listable, withheld_note = partner_listable(store, area_id, audience)
+    rows = [r for r in all_rows if listable(r[0])]
     here = q.area_names(store).get(area_id, "")
     listed, more = _listed(
         [
@@ -227,7 +261,7 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
     table = LiveTable(
         ("OCG", "Lead area", "Also located in", "Locations"), listed, widths=(3, 2, 2.4, 1)
     )
-    n = len({r[0] for r in rows})
+    n = len({r[0] for r in all_rows})
     return LiveSection(
         key="cross_border",
         title="Cross-border links",
@@ -235,6 +269,7 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
         paragraphs=(
             f"{n} active OCGs have locations on both sides of the area's boundary.",
             *((more,) if more else ()),
+            *((withheld_note,) if withheld_note and all_rows else ()),
         ),
         tables=(table,) if rows else (),
     )
@@ -245,8 +280,10 @@ def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.da
     members = {r[0]: r for r in q.county_lines(store, area_id)}
     groups = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
     flagged_groups = scoring_flags(store, list(groups), "county_lines")
+    all_ids = set(members) | flagged_groups
+    listable, withheld_note = partner_listable(store, area_id, audience)
     ids = sorted(
-        set(members) | flagged_groups,
+        (i for i in all_ids if listable(i)),
         key=lambda i: (-(members[i][2] if i in members else 0), i),
     )
     listed, more = _listed(
@@ -274,6 +311,7 @@ def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.da
             f"approved assessment; {len(members)} have at least one current member flagged for "
             "county lines.",
             *((more,) if more else ()),
+            *((withheld_note,) if withheld_note and all_ids else ()),
         ),
         tables=(table,) if ids else (),
     )
@@ -295,18 +333,26 @@ def intelligence_picture(
 ) -> LiveSection:
     """Intelligence reported in the area over the last year, by category.
 
-    The partner version counts only items whose handling code allows sharing.
+    The partner version counts only what the force's handling policy lets partners see
+    (``services.handling.may_share``: grading, handling code and marking).
     """
     since = (today - dt.timedelta(days=365)).isoformat()
     counts: Counter[str] = Counter()
     withheld = 0
-    for category, scheme, handling, n in q.intel_by_category(store, area_id, since=since):
-        shareable = (
-            bool(scheme and handling) and Grading(scheme or "", "", handling or "").shareable
-        )
-        if audience is Audience.PARTNER and not shareable:
-            withheld += n
-            continue
+    conditions: set[str] = set()
+    for category, scheme, grade, code, cond, marking, n in q.intel_by_category(
+        store, area_id, since=since
+    ):
+        if audience is Audience.PARTNER:
+            grading = Grading(scheme, grade or "", code or "", cond or "") if scheme else None
+            decision = handling_policy.may_share(
+                audience=handling_policy.Audience.PARTNER, marking=marking, grading=grading
+            )
+            if not decision.allowed:
+                withheld += n
+                continue
+            if decision.conditions:
+                conditions.add(decision.conditions)
         counts[category or "Uncategorised"] += n
     table = LiveTable(
         ("Category", "Reports"),
@@ -316,9 +362,11 @@ def intelligence_picture(
     paras = [f"{sum(counts.values())} intelligence reports in the last twelve months."]
     if audience is Audience.PARTNER and withheld:
         paras.append(
-            f"{withheld} further reports are not included: their handling codes do not allow "
-            "them to be shared with partners."
+            f"{withheld} further reports are not included: their grading or handling codes do "
+            "not allow them to be shared with partners."
         )
+    if conditions:
+        paras.append("Handling conditions that apply: " + "; ".join(sorted(conditions)) + ".")
     return LiveSection(
         key="intelligence",
         title="Intelligence picture (last 12 months)",
@@ -376,6 +424,7 @@ def overdue_reassessments(
     report = scoring.schedule(store, today=today)
     late = [r for r in report.overdue if r.ocg_id in ids]
     never = [r for r in report.rows if r.ocg_id in ids and r.state == DueState.NEVER_ASSESSED]
+    listable, withheld_note = partner_listable(store, area_id, audience)
     listed, more = _listed(
         [
             (
@@ -386,6 +435,7 @@ def overdue_reassessments(
                 f"{-(r.days_left or 0)} days" if r.state == DueState.OVERDUE else "never assessed",
             )
             for r in [*late, *never]
+            if listable(r.ocg_id)
         ],
         "groups (most overdue first)",
     )
@@ -403,6 +453,7 @@ def overdue_reassessments(
             f"{len(late)} of the area's {len(ids)} active OCGs are overdue for re-assessment and "
             f"{len(never)} have never been assessed.",
             *((more,) if more else ()),
+            *((withheld_note,) if withheld_note and (late or never) else ()),
         ),
         tables=(table,) if listed else (),
     )

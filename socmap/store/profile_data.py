@@ -18,14 +18,15 @@ _ACTIVE_IN_AREA = (
 
 
 def active_ocgs(store: Store, area_id: int) -> list[tuple[Any, ...]]:
-    """(id, name, primary_market, secondary_markets list, lead_area_id, lro, current members)."""
+    """(id, name, primary_market, secondary_markets list, lead_area_id, lro, current members,
+    marking)."""
     rows = store.conn.execute(
         "SELECT o.id, o.name, o.primary_market, o.secondary_markets, o.lead_area_id, o.lro,"
-        ' (SELECT COUNT(*) FROM memberships m WHERE m.ocg_id = o.id AND m."end" IS NULL)'
-        f" FROM ocgs o WHERE o.id IN ({_ACTIVE_IN_AREA}) ORDER BY o.id",
+        ' (SELECT COUNT(*) FROM memberships m WHERE m.ocg_id = o.id AND m."end" IS NULL),'
+        f" o.marking FROM ocgs o WHERE o.id IN ({_ACTIVE_IN_AREA}) ORDER BY o.id",
         {"area": area_id},
     ).fetchall()
-    return [(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+    return [(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def principals(store: Store, area_id: int) -> list[tuple[Any, ...]]:
@@ -76,13 +77,14 @@ def county_lines(store: Store, area_id: int) -> list[tuple[int, str, int]]:
 
 def intel_by_category(
     store: Store, area_id: int, *, since: str
-) -> list[tuple[str, str | None, str | None, int]]:
-    """(category, grading scheme, handling code, count) of intelligence reported in the area."""
+) -> list[tuple[str, str | None, str | None, str | None, str, str, int]]:
+    """(category, scheme, grade, handling, conditions, marking, count) of the area's intelligence."""
     return [
         tuple(r)  # type: ignore[misc]
         for r in store.conn.execute(
-            "SELECT category, grading_scheme, handling, COUNT(*) FROM intel"
-            " WHERE area_id = ? AND reported_on >= ? GROUP BY 1, 2, 3",
+            "SELECT category, grading_scheme, grade, handling, handling_conditions, marking,"
+            " COUNT(*) FROM intel WHERE area_id = ? AND reported_on >= ?"
+            " GROUP BY 1, 2, 3, 4, 5, 6",
             [area_id, since],
         )
     ]

@@ -277,7 +277,26 @@ def test_partner_audience_hides_identities_and_restricted_intel(demo_store) -> N
         )
     }
     assert not partner["principals"].tables
-    assert all(r[0].startswith("OCG-") and len(r[0]) == 8 for r in partner["ocgs"].tables[-1].rows)
+    # the demo's OCG records are OFFICIAL-SENSITIVE: partners get counts, not a listing
+    assert len(partner["ocgs"].tables) == len(internal["ocgs"].tables) - 1
+    assert partner["ocgs"].tables[:2] == internal["ocgs"].tables[:2]
+    assert "counted but not listed" in " ".join(partner["ocgs"].paragraphs)
+    # an OCG whose record is marked OFFICIAL is listed, by reference only
+    import dataclasses
+
+    from socmap.domain.vocab import Marking
+    from socmap.services import queries, register
+
+    ocg_id = int(internal["ocgs"].tables[-1].rows[0][0][4:8])
+    ocg = queries.get_ocg(demo_store, ocg_id)
+    register.update_ocg(demo_store, dataclasses.replace(ocg, marking=Marking.OFFICIAL))
+    again = {
+        s.key: s
+        for s in profile_data.live_sections(
+            demo_store, area_id, audience=Audience.PARTNER, today=TODAY
+        )
+    }
+    assert [r[0] for r in again["ocgs"].tables[-1].rows] == [f"OCG-{ocg_id:04d}"]
     n_internal = sum(int(r[1]) for r in internal["intelligence"].tables[0].rows)
     n_partner = sum(int(r[1]) for r in partner["intelligence"].tables[0].rows)
     assert n_partner < n_internal
