@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 TABS: list[tuple[str, str]] = [
     ("Register", "socmap.ui.views.register_view:RegisterView"),
     # geography (issue 3)
+    ("Map", "socmap.ui.views.map_view:MapView"),
     # scoring and schedule (issue 4)
     # partners and disruptions (issue 5)
     # local profiles (issue 6)

@@ -1,0 +1,119 @@
+"""Bulk reads for the map and briefing maps: areas, OCG locations, intelligence points.
+
+Hot paths use plain ``sqlite3`` tuples and numpy (perf notes: fetchall is the fastest load).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from socmap.store.db import Store
+
+
+def area_geometries(store: Store) -> list[tuple[int, str, bytes, float]]:
+    """(id, name, geom_wkb, area_km2) of every area, by id."""
+    return store.conn.execute(
+        "SELECT id, name, geom_wkb, area_km2 FROM areas ORDER BY id"
+    ).fetchall()
+
+
+def area_attributions(store: Store) -> list[str]:
+    """The distinct non-empty attribution texts of the stored areas."""
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT attribution FROM areas WHERE attribution <> '' ORDER BY attribution"
+        )
+    ]
+
+
+def active_ocgs_by_lead_area(store: Store) -> dict[int, int]:
+    """Area id -> number of active OCGs whose lead area it is."""
+    return dict(
+        store.conn.execute(
+            "SELECT lead_area_id, COUNT(*) FROM ocgs WHERE status = 'active'"
+            " AND lead_area_id IS NOT NULL GROUP BY lead_area_id"
+        ).fetchall()
+    )
+
+
+def ocg_rows(store: Store) -> list[tuple[Any, ...]]:
+    """(id, name, status, primary_market, secondary_markets JSON, lead_area_id, identified_on,
+    member count, marking) of every OCG, by id."""
+    return store.conn.execute(
+        "SELECT o.id, o.name, o.status, o.primary_market, o.secondary_markets, o.lead_area_id,"
+        " o.identified_on, (SELECT COUNT(*) FROM memberships m WHERE m.ocg_id = o.id"
+        '  AND m."end" IS NULL), o.marking'
+        " FROM ocgs o ORDER BY o.id"
+    ).fetchall()
+
+
+def location_rows(store: Store) -> list[tuple[Any, ...]]:
+    """(location id, ocg id, kind, easting, northing, area_id) of every OCG location, by id."""
+    return store.conn.execute(
+        "SELECT id, ocg_id, kind, easting, northing, COALESCE(area_id, 0) FROM locations"
+        " ORDER BY id"
+    ).fetchall()
+
+
+def intel_points(
+    store: Store, *, area_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, list[tuple[str, str, str]]]:
+    """Located intelligence as arrays: (x, y, category code, categories, grading code, gradings).
+
+    ``categories[code]`` names a category; ``gradings[code]`` is (scheme, grade, handling) as
+    recorded, so a caller can judge handling once per distinct grading, not per row.
+    """
+    sql = (
+        "SELECT easting, northing, category, COALESCE(grading_scheme, ''), COALESCE(grade, ''),"
+        " COALESCE(handling, '') FROM intel WHERE easting IS NOT NULL AND northing IS NOT NULL"
+    )
+    params: list[Any] = []
+    if area_id is not None:
+        sql += " AND area_id = ?"
+        params.append(area_id)
+    rows = store.conn.execute(sql + " ORDER BY id", params).fetchall()
+    n = len(rows)
+    if n == 0:
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=np.int16), [], np.zeros(0, dtype=np.int16), []
+    xs, ys, cats, schemes, grades, handlings = zip(*rows, strict=True)
+    x = np.fromiter(xs, dtype=np.float64, count=n)
+    y = np.fromiter(ys, dtype=np.float64, count=n)
+    cat_index: dict[str, int] = {}
+    cat = np.fromiter(
+        (cat_index.setdefault(c, len(cat_index)) for c in cats), dtype=np.int16, count=n
+    )
+    grading_index: dict[tuple[str, str, str], int] = {}
+    grading = np.fromiter(
+        (
+            grading_index.setdefault(k, len(grading_index))
+            for k in zip(schemes, grades, handlings, strict=True)
+        ),
+        dtype=np.int16,
+        count=n,
+    )
+    return x, y, cat, list(cat_index), grading, list(grading_index)
+
+
+def latest_record_date(store: Store) -> str | None:
+    """The latest date recorded on an OCG or an intelligence report (ISO), or None."""
+    row = store.conn.execute(
+        "SELECT MAX(d) FROM (SELECT MAX(reported_on) AS d FROM intel"
+        " UNION ALL SELECT MAX(identified_on) FROM ocgs"
+        " UNION ALL SELECT MAX(archived_on) FROM ocgs)"
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def force_name(store: Store) -> str:
+    """The force's name from ``meta`` ('' when none is recorded)."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = 'force_name'").fetchone()
+    return str(row[0]) if row else ""
+
+
+def nominal_names(store: Store) -> list[tuple[str, str]]:
+    """(surname, forenames) of every nominal, to keep identities out of shared briefings."""
+    return store.conn.execute("SELECT surname, forenames FROM nominals").fetchall()
