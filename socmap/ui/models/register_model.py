@@ -155,9 +155,15 @@ class RegisterFilterProxy(QSortFilterProxyModel):
         text: str = "",
     ) -> None:
         """Apply all filters at once (None or empty: no filter)."""
-        self.area, self.status, self.market = area, status, market
-        self.text = text.strip().casefold()
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter is deprecated there
+            self.beginFilterChange()
+            self.area, self.status, self.market = area, status, market
+            self.text = text.strip().casefold()
+            self.endFilterChange()
+        else:
+            self.area, self.status, self.market = area, status, market
+            self.text = text.strip().casefold()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         """True when the row passes every filter."""
