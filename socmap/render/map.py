@@ -117,7 +117,8 @@ class MapViewState:
     highlighted_area: int | None = None
     ui_scale: float = 1.0  # multiplies pens, markers and text (e.g. dpi / 96 for print)
     legend: bool = True
-    furniture: bool = True  # scale bar, north arrow, attribution
+    furniture: bool = True  # scale bar and north arrow
+    attribution: bool = True
     band_order: tuple[str, ...] = ()
 
     @staticmethod
@@ -345,6 +346,7 @@ class MapRenderer:
         if state.furniture:
             self._draw_scale_bar(painter, state)
             self._draw_north_arrow(painter, state)
+        if state.attribution:
             self._draw_attribution(painter, state)
         if state.legend:
             self._draw_legend(painter, state)
@@ -404,7 +406,7 @@ class MapRenderer:
             pen = QPen(INTEL_POINT, 2.6 * state.ui_scale)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             painter.setPen(pen)
-            painter.drawPointsNp(np.ascontiguousarray(sx), np.ascontiguousarray(sy))
+            painter.drawPointsNp(np.ascontiguousarray(sx), np.ascontiguousarray(sy))  # type: ignore[arg-type]
             painter.restore()
             return
         # density: the coarsest level whose cells are still at most ~6 device pixels
@@ -693,7 +695,7 @@ class MapRenderer:
             items = []
             seen: set[tuple[str, str | None]] = set()
             m = self.data.markers
-            present = np.unique(m.style[m.active]) if m.active.any() else []
+            present: list[int] = np.unique(m.style[m.active]).tolist() if m.active.any() else []
             for s in present:
                 cat, band = m.styles[int(s)]
                 if (cat, band) in seen:

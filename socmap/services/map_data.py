@@ -56,7 +56,10 @@ class ThreatShading:
 class ThreatMetric(Protocol):
     """Something that shades areas by threat."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """A short name for menus and logs."""
+        ...
 
     def shade(self, store: Store, areas: Sequence[AreaShape]) -> ThreatShading:
         """Shade ``areas``."""

@@ -117,3 +117,36 @@ def force_name(store: Store) -> str:
 def nominal_names(store: Store) -> list[tuple[str, str]]:
     """(surname, forenames) of every nominal, to keep identities out of shared briefings."""
     return store.conn.execute("SELECT surname, forenames FROM nominals").fetchall()
+
+
+def area_id_named(store: Store, name: str) -> int | None:
+    """The id of the area called ``name`` (case-insensitive), or None."""
+    row = store.conn.execute(
+        "SELECT id FROM areas WHERE lower(name) = lower(?)", [name.strip()]
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def meta_value(store: Store, key: str) -> str | None:
+    """A value from ``meta``, or None."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else None
+
+
+def ocg_location_kinds(
+    store: Store, ocg_ids: list[int], *, audience: str
+) -> dict[int, list[tuple[str, int]]]:
+    """OCG id -> [(location kind, area id or 0)], by location id; partners get no base kind."""
+    out: dict[int, list[tuple[str, int]]] = {i: [] for i in ocg_ids}
+    if not ocg_ids:
+        return out
+    marks = ",".join("?" * len(ocg_ids))
+    for oid, kind, aid in store.conn.execute(
+        f"SELECT ocg_id, kind, COALESCE(area_id, 0) FROM locations WHERE ocg_id IN ({marks})"
+        " ORDER BY id",
+        ocg_ids,
+    ):
+        if audience == "partner" and kind == "base":
+            continue
+        out[oid].append((kind, aid))
+    return out

@@ -167,7 +167,7 @@ class MapCanvas(QWidget):
         self.area_clicked.emit(self.renderer.area_at(x, y) or 0)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
+        key = Qt.Key(event.key())
         step_x, step_y = self.width() / 8, self.height() / 8
         moves = {
             Qt.Key.Key_Left: (step_x, 0),
