@@ -534,6 +534,8 @@ class MapRenderer:
         f = QFont("DejaVu Sans")
         f.setPixelSize(max(1, round(px * state.ui_scale)))
         f.setBold(bold)
+        # no ligatures: extracted text (search, screen readers) must read 'fi', not U+FB01
+        f.setFeature(QFont.Tag("liga"), 0)
         return f
 
     def _label(

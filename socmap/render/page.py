@@ -62,6 +62,8 @@ class PageCanvas:
         f.setPixelSize(max(1, round(self.g.pt(pt))))
         f.setBold(bold)
         f.setItalic(italic)
+        # no ligatures: extracted text (search, screen readers) must read 'fi', not U+FB01
+        f.setFeature(QFont.Tag("liga"), 0)
         return f
 
     def text_width(self, text: str, pt: float, *, bold: bool = False) -> float:

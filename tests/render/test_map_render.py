@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from socmap.render.map import (
     BACKGROUND,
@@ -25,17 +25,14 @@ from socmap.services.map_data import (
     ThreatShading,
 )
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _app() -> None:
-    if QGuiApplication.instance() is None:
-        _app.keep = QGuiApplication([])  # type: ignore[attr-defined]
+# pytest-qt's QApplication, so that a bare QGuiApplication never blocks later widget tests
+pytestmark = pytest.mark.usefixtures("qapp")
 
 
 def make_data(intel_xy: np.ndarray | None = None, *, archived: bool = False) -> MapData:
     """Two squares side by side (ids 1 and 2); one active marker at (2500, 2500) in area 1."""
     sq1 = np.array([[0, 0], [5000, 0], [5000, 5000], [0, 5000], [0, 0]], dtype=float)
-    sq2 = [*sq1, 5000, 0]
+    sq2 = sq1 + np.array([5000.0, 0.0])
     areas = (
         AreaShape(1, "West", (sq1,), (0, 0, 5000, 5000), (2500, 4000), 25.0),
         AreaShape(2, "East", (sq2,), (5000, 0, 10000, 5000), (7500, 4000), 25.0),
