@@ -237,13 +237,16 @@ class MainWindow(QMainWindow):
             write=False,
             title="Building the demo force…",
             parent=self,
-            on_done=lambda p: self.switch_to(p),
+            on_done=self._open_built_demo,
             on_error=lambda exc: (
                 self.ctx.report_error(self, exc)
                 if not isinstance(exc, SocmapError) or "cancel" not in str(exc)
                 else self.statusBar().showMessage("Demo build cancelled; nothing was written", 8000)
             ),
         )
+
+    def _open_built_demo(self, path: Path) -> None:
+        self.switch_to(path)
 
     # ----------------------------------------------------------------------------- layout
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -107,23 +107,19 @@ class OcgDetailPane(QWidget):
         self.remove_location_button.clicked.connect(self._remove_location)
         self.show_detail(None)
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         if self.ocg_id is not None:
-            signal.emit(self.ocg_id)  # type: ignore[attr-defined]
+            signal.emit(self.ocg_id)
 
     def _remove_member(self) -> None:
-        row = self.members.currentRow()
-        if row >= 0:
-            self.remove_member_requested.emit(
-                int(self.members.item(row, 0).data(Qt.ItemDataRole.UserRole))
-            )
+        item = self.members.item(self.members.currentRow(), 0)
+        if item is not None:
+            self.remove_member_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def _remove_location(self) -> None:
-        row = self.locations.currentRow()
-        if row >= 0:
-            self.remove_location_requested.emit(
-                int(self.locations.item(row, 0).data(Qt.ItemDataRole.UserRole))
-            )
+        item = self.locations.item(self.locations.currentRow(), 0)
+        if item is not None:
+            self.remove_location_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def set_editable(self, editable: bool) -> None:
         """Enable or disable the editing buttons (by the user's role)."""
