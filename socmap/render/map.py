@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, QThread
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPixmap,
     QPolygonF,
     QTransform,
 )
@@ -103,6 +104,20 @@ def marker_colour(
             return QColor(BAND_RAMP[min(rank_from_top, len(BAND_RAMP) - 1)])
         return QColor(BAND_RAMP[hash(band) % len(BAND_RAMP)])
     return QColor(MARKET_COLOURS.get(category, MARKET_COLOURS["unknown"]))
+
+
+def _is_vector(painter: QPainter) -> bool:
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in (
+        QPaintEngine.Type.Pdf,
+        QPaintEngine.Type.SVG,
+        QPaintEngine.Type.Picture,
+    )
+
+
+def _on_gui_thread() -> bool:
+    app = QCoreApplication.instance()
+    return app is not None and QThread.currentThread() is app.thread()
 
 
 @dataclass(frozen=True)
@@ -236,6 +251,8 @@ class MapRenderer:
             self._paths[a.id] = path
         self._density: list[_Density] = self._build_density()
         self._sprites: dict[tuple[int, int, int], QImage] = {}
+        self._pixmaps: dict[int, QPixmap] = {}
+        self._fonts: dict[tuple[int, bool], QFont] = {}
         m = data.markers
         self._marker_style_colours = [marker_colour(cat, band, ()) for cat, band in m.styles]
 
@@ -257,6 +274,9 @@ class MapRenderer:
         ix = np.clip(((intel.x - minx) / cell).astype(np.int64), 0, cols - 1)
         iy = np.clip(((maxy - intel.y) / cell).astype(np.int64), 0, rows - 1)  # row 0 = north
         grid = np.bincount(iy * cols + ix, minlength=rows * cols).reshape(rows, cols)
+        sat = np.zeros((rows + 1, cols + 1), dtype=np.int64)
+        sat[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
+        self._sat = (sat, minx, maxy, cell)
         levels = []
         for k in range(DENSITY_LEVELS):
             levels.append(self._colour(grid, minx, maxy, cell))
@@ -316,6 +336,20 @@ class MapRenderer:
         k = int(np.argmin(d2))
         return int(idx[k]) if d2[k] <= radius * radius else None
 
+    def intel_count_in_view(self, state: MapViewState) -> int:
+        """About how many intelligence points are in view (summed-area table of 100 m cells:
+        O(1), exact to a cell)."""
+        if len(self.data.intel) == 0:
+            return 0
+        sat, x0, y1, cell = self._sat
+        rows, cols = sat.shape[0] - 1, sat.shape[1] - 1
+        minx, miny, maxx, maxy = state.bounds()
+        c0 = int(np.clip(math.floor((minx - x0) / cell), 0, cols))
+        c1 = int(np.clip(math.ceil((maxx - x0) / cell), 0, cols))
+        r0 = int(np.clip(math.floor((y1 - maxy) / cell), 0, rows))
+        r1 = int(np.clip(math.ceil((y1 - miny) / cell), 0, rows))
+        return int(sat[r1, c1] - sat[r0, c1] - sat[r1, c0] + sat[r0, c0])
+
     def intel_in_view(self, state: MapViewState) -> tuple[int, int, np.ndarray]:
         """(start, stop, mask) of the x-sorted intelligence points inside the view."""
         intel = self.data.intel
@@ -358,6 +392,8 @@ class MapRenderer:
         painter.save()
         painter.setTransform(state.transform(), True)
         painter.setPen(Qt.PenStyle.NoPen)
+        # the outlines drawn later cover the fill's edges: no antialiasing needed here
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, _is_vector(painter))
         for aid, path in self._paths.items():
             painter.setBrush(threat_colour(threat.area_class.get(aid, -1), n))
             painter.drawPath(path)
@@ -389,17 +425,15 @@ class MapRenderer:
         """'points' when few enough points are in view to draw one by one, else 'density'."""
         if len(self.data.intel) == 0:
             return "none"
-        lo, hi, mask = self.intel_in_view(state)
-        return (
-            "points" if (hi - lo) <= POINTS_LIMIT or int(mask.sum()) <= POINTS_LIMIT else "density"
-        )
+        return "points" if self.intel_count_in_view(state) <= POINTS_LIMIT else "density"
 
     def _draw_intel(self, painter: QPainter, state: MapViewState) -> None:
         intel = self.data.intel
-        if len(intel) == 0:
+        mode = self.intel_mode(state)
+        if mode == "none":
             return
-        lo, hi, mask = self.intel_in_view(state)
-        if (hi - lo) <= POINTS_LIMIT or int(mask.sum()) <= POINTS_LIMIT:
+        if mode == "points":
+            lo, hi, mask = self.intel_in_view(state)
             sx, sy = state.to_screen(intel.x[lo:hi][mask], intel.y[lo:hi][mask])
             painter.save()
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, state.ui_scale > 1.5)
@@ -435,12 +469,12 @@ class MapRenderer:
             return
         sx, sy = state.to_screen(m.x[idx], m.y[idx])
         size = self._marker_size(state)
-        # level of detail: keep one marker per style per screen cell of about half a marker
-        cell = max(1.0, size * 0.5)
-        key = (
-            (np.floor(sx / cell).astype(np.int64) + 100_000) * 200_000
-            + (np.floor(sy / cell).astype(np.int64) + 100_000)
-        ) * 64 + m.style[idx].astype(np.int64) % 64
+        # level of detail: one marker per screen cell of about two thirds of a marker (a
+        # marker that would be almost wholly covered by its neighbours is not drawn)
+        cell = max(1.0, size * 0.66)
+        key = (np.floor(sx / cell).astype(np.int64) + 100_000) * 200_000 + (
+            np.floor(sy / cell).astype(np.int64) + 100_000
+        )
         _, first = np.unique(key, return_index=True)
         first.sort()
         idx, sx, sy = idx[first], sx[first], sy[first]
@@ -452,13 +486,7 @@ class MapRenderer:
         keys = np.where(active, styles.astype(np.int64), -1)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        engine = painter.paintEngine()
-        vector = engine is not None and engine.type() in (
-            QPaintEngine.Type.Pdf,
-            QPaintEngine.Type.SVG,
-            QPaintEngine.Type.Picture,
-        )
-        if vector:
+        if _is_vector(painter):
             # real vector circles for print: an area's markers number in the hundreds
             r = size / 2
             outline = QPen(QColor("white"), 1.2 * state.ui_scale)
@@ -470,20 +498,46 @@ class MapRenderer:
                 for x, y in zip(sx[sel].tolist(), sy[sel].tolist(), strict=True):
                     painter.drawEllipse(QPointF(x, y), rr, rr)
         else:
-            # raster: one pre-drawn sprite per style, blitted at integer positions (perf F5)
-            sprites = {int(k): self._sprite(int(k), size, state.ui_scale) for k in np.unique(keys)}
-            half = {k: img.width() // 2 for k, img in sprites.items()}
-            draw = painter.drawImage
-            for x, y, k in zip(
-                sx.astype(np.int64).tolist(),
-                sy.astype(np.int64).tolist(),
-                keys.tolist(),
-                strict=True,
-            ):
-                draw(x - half[k], y - half[k], sprites[k])
+            # raster: one pre-drawn sprite per style, blitted at integer positions (perf F5);
+            # QPixmap (fastest) on the GUI thread, QImage on a worker (exports)
+            gui = _on_gui_thread()
+            ix = sx.astype(np.int64)
+            iy = sy.astype(np.int64)
+            for k in np.unique(keys).tolist():
+                sprite = self._sprite(int(k), size, state.ui_scale)
+                half = sprite.width() // 2
+                sel = keys == k
+                xs = (ix[sel] - half).tolist()
+                ys = (iy[sel] - half).tolist()
+                if gui:
+                    pm = self._pixmap(sprite)
+                    draw_pm = painter.drawPixmap
+                    for x, y in zip(xs, ys, strict=True):
+                        draw_pm(x, y, pm)
+                else:
+                    draw_img = painter.drawImage
+                    for x, y in zip(xs, ys, strict=True):
+                        draw_img(x, y, sprite)
         painter.restore()
         if state.selected_ocg is not None:
             self._draw_selection(painter, state, size)
+
+    @staticmethod
+    def _box(painter: QPainter, rect: QRectF, rx: float, ry: float) -> None:
+        """A rounded box on vector devices; a plain, unantialiased one on screen (far cheaper)."""
+        if _is_vector(painter):
+            painter.drawRoundedRect(rect, rx, ry)
+            return
+        hint = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.drawRect(rect)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, hint)
+
+    def _pixmap(self, sprite: QImage) -> QPixmap:
+        pm = self._pixmaps.get(sprite.cacheKey())
+        if pm is None:
+            pm = self._pixmaps[sprite.cacheKey()] = QPixmap.fromImage(sprite)
+        return pm
 
     def _style_colour(self, key: int) -> QColor:
         return QColor(110, 110, 110) if key < 0 else self._marker_style_colours[key]
@@ -531,11 +585,15 @@ class MapRenderer:
         painter.restore()
 
     def _font(self, state: MapViewState, px: float, *, bold: bool = False) -> QFont:
-        f = QFont("DejaVu Sans")
-        f.setPixelSize(max(1, round(px * state.ui_scale)))
-        f.setBold(bold)
-        # no ligatures: extracted text (search, screen readers) must read 'fi', not U+FB01
-        f.setFeature(QFont.Tag("liga"), 0)
+        size = max(1, round(px * state.ui_scale))
+        f = self._fonts.get((size, bold))
+        if f is None:
+            f = QFont("DejaVu Sans")
+            f.setPixelSize(size)
+            f.setBold(bold)
+            # no ligatures: extracted text (search, screen readers) must read 'fi', not U+FB01
+            f.setFeature(QFont.Tag("liga"), 0)
+            self._fonts[(size, bold)] = f
         return f
 
     def _label(
@@ -559,7 +617,7 @@ class MapRenderer:
         y = at.y() - h / 2 if centred else at.y()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 255, 255, 200))
-        painter.drawRoundedRect(QRectF(x - pad, y - pad, w + 2 * pad, h + 2 * pad), pad, pad)
+        self._box(painter, QRectF(x - pad, y - pad, w + 2 * pad, h + 2 * pad), pad, pad)
         painter.setPen(INK)
         painter.setFont(f)
         painter.drawText(
@@ -609,9 +667,7 @@ class MapRenderer:
         painter.save()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 255, 255, 215))
-        painter.drawRoundedRect(
-            QRectF(x0 - 8 * u, y0 - 20 * u, bar_px + 16 * u, 32 * u), 4 * u, 4 * u
-        )
+        self._box(painter, QRectF(x0 - 8 * u, y0 - 20 * u, bar_px + 16 * u, 32 * u), 4 * u, 4 * u)
         half = bar_px / 2
         painter.setBrush(INK)
         painter.drawRect(QRectF(x0, y0, half, 5 * u))
@@ -633,7 +689,7 @@ class MapRenderer:
         painter.save()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 255, 255, 215))
-        painter.drawRoundedRect(QRectF(cx - 16 * u, top - 4 * u, 32 * u, 50 * u), 4 * u, 4 * u)
+        self._box(painter, QRectF(cx - 16 * u, top - 4 * u, 32 * u, 50 * u), 4 * u, 4 * u)
         left = QPolygonF(
             [
                 QPointF(cx, top + 16 * u),
@@ -752,7 +808,7 @@ class MapRenderer:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(QPen(QColor(0, 0, 0, 40), 1 * u))
         painter.setBrush(QColor(255, 255, 255, 228))
-        painter.drawRoundedRect(QRectF(x, y, width + 2 * pad, height + 2 * pad), 5 * u, 5 * u)
+        self._box(painter, QRectF(x, y, width + 2 * pad, height + 2 * pad), 5 * u, 5 * u)
         cy = y + pad
         for title, items in sections:
             painter.setFont(title_f)

@@ -185,7 +185,7 @@ def briefing_content(
     if area_id is None:
         names = ", ".join(n for _i, n, *_ in map_rows.area_geometries(store))
         raise NotFoundError(f"no area called '{area_name}' (areas: {names or 'none'})")
-    data = load_map_data(store, audience=audience, area_id=area_id)
+    data = load_map_data(store, audience=audience, area_id=area_id, categories=False)
     area = data.area(area_id)
     assert area is not None
     in_area = {int(o) for o in data.markers.ocg_id}

@@ -349,6 +349,24 @@ def _markers(
     )
 
 
+def _intel_lean(
+    store: Store, *, audience: str, area_id: int | None
+) -> tuple[IntelLayer, str | None]:
+    """Positions only (two floats a row, no strings): the briefing path."""
+    gradings = None
+    if audience != "internal":
+        gradings = [
+            g
+            for g in map_rows.intel_gradings(store, area_id=area_id)
+            if intel_allowed(*g, audience)
+        ]
+    x, y = map_rows.intel_xy(store, area_id=area_id, gradings=gradings)
+    latest = map_rows.latest_intel_date(store, area_id=area_id) if area_id is not None else None
+    order = np.argsort(x, kind="stable")
+    layer = IntelLayer(x[order], y[order], np.zeros(x.size, dtype=np.int16), ("Intelligence",))
+    return layer, latest
+
+
 def _intel(store: Store, *, audience: str, area_id: int | None) -> IntelLayer:
     x, y, cat, categories, grading, gradings = map_rows.intel_points(store, area_id=area_id)
     if audience != "internal" and len(gradings):
@@ -365,12 +383,15 @@ def load_map_data(
     audience: str = "internal",
     area_id: int | None = None,
     metric: ThreatMetric | None = None,
+    categories: bool = True,
     progress: Progress | None = None,
 ) -> MapData:
     """Read everything the map draws; ``area_id`` restricts markers and intelligence to one area.
 
     Non-internal audiences get only intelligence whose handling allows it (see
-    :func:`intel_allowed`) and, for partners, no base (home) locations.
+    :func:`intel_allowed`) and, for partners, no base (home) locations. Without
+    ``categories`` intelligence comes as positions only (faster: briefings).
+    With ``area_id``, the data currency is that of the area's intelligence and the register.
     """
     check_audience(audience)
     progress = progress or NullProgress()
@@ -392,7 +413,13 @@ def load_map_data(
     markers = _markers(store, ocgs, audience=audience, area_id=area_id)
     check_cancelled(progress)
     progress.status("Loading intelligence points")
-    intel = _intel(store, audience=audience, area_id=area_id)
+    if categories:
+        intel = _intel(store, audience=audience, area_id=area_id)
+        intel_latest = (
+            map_rows.latest_intel_date(store, area_id=area_id) if area_id is not None else None
+        )
+    else:
+        intel, intel_latest = _intel_lean(store, audience=audience, area_id=area_id)
     check_cancelled(progress)
     if areas:
         b = np.array([a.bounds for a in areas])
@@ -421,6 +448,12 @@ def load_map_data(
         extent=extent,
         attribution="; ".join(attributions),
         force_name=map_rows.force_name(store),
-        latest_date=map_rows.latest_record_date(store),
+        latest_date=(
+            map_rows.latest_record_date(store)
+            if area_id is None
+            else max(
+                (d for d in (intel_latest, map_rows.latest_ocg_date(store)) if d), default=None
+            )
+        ),
         audience=audience,
     )

@@ -98,6 +98,80 @@ def intel_points(
     return x, y, cat, list(cat_index), grading, list(grading_index)
 
 
+_GRADING_KEY = (
+    "COALESCE(grading_scheme, '') || '|' || COALESCE(grade, '') || '|' || COALESCE(handling, '')"
+)
+
+
+def intel_gradings(store: Store, *, area_id: int | None = None) -> list[tuple[str, str, str]]:
+    """The distinct (scheme, grade, handling) recorded on located intelligence (in an area)."""
+    sql = (
+        "SELECT DISTINCT COALESCE(grading_scheme, ''), COALESCE(grade, ''),"
+        " COALESCE(handling, '') FROM intel WHERE easting IS NOT NULL"
+    )
+    params: list[Any] = []
+    if area_id is not None:
+        sql += " AND area_id = ?"
+        params.append(area_id)
+    return store.conn.execute(sql, params).fetchall()
+
+
+def intel_xy(
+    store: Store, *, area_id: int | None = None, gradings: list[tuple[str, str, str]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of located intelligence, optionally in one area and with one of ``gradings``.
+
+    The lean path for briefings: two floats a row, no per-row strings.
+    """
+    where, params = _intel_where(area_id, gradings)
+    sql = "SELECT easting, northing FROM intel WHERE " + where
+    rows = store.conn.execute(sql, params).fetchall()
+    if not rows:
+        return np.zeros(0), np.zeros(0)
+    arr = np.array(rows, dtype=np.float64)
+    return arr[:, 0].copy(), arr[:, 1].copy()
+
+
+def intel_count(
+    store: Store, *, area_id: int | None = None, gradings: list[tuple[str, str, str]] | None = None
+) -> int:
+    """How many located intelligence reports (in an area, with one of ``gradings``)."""
+    sql, params = _intel_where(area_id, gradings)
+    return int(store.conn.execute("SELECT COUNT(*) FROM intel WHERE " + sql, params).fetchone()[0])
+
+
+def _intel_where(
+    area_id: int | None, gradings: list[tuple[str, str, str]] | None
+) -> tuple[str, list[Any]]:
+    sql = "easting IS NOT NULL AND northing IS NOT NULL"
+    params: list[Any] = []
+    if area_id is not None:
+        sql += " AND area_id = ?"
+        params.append(area_id)
+    if gradings is not None:
+        if not gradings:
+            return "0", []
+        sql += f" AND {_GRADING_KEY} IN ({','.join('?' * len(gradings))})"
+        params.extend("|".join(g) for g in gradings)
+    return sql, params
+
+
+def latest_intel_date(store: Store, *, area_id: int) -> str | None:
+    """The latest report date of the intelligence in one area (ISO), or None."""
+    row = store.conn.execute(
+        "SELECT MAX(reported_on) FROM intel WHERE area_id = ?", [area_id]
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def latest_ocg_date(store: Store) -> str | None:
+    """The latest identified or archived date on any OCG (ISO), or None."""
+    row = store.conn.execute(
+        "SELECT MAX(MAX(COALESCE(identified_on, '')), MAX(COALESCE(archived_on, ''))) FROM ocgs"
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
 def latest_record_date(store: Store) -> str | None:
     """The latest date recorded on an OCG or an intelligence report (ISO), or None."""
     row = store.conn.execute(
