@@ -229,6 +229,11 @@ def _draw_area_map(
     else:
         note = f"Intelligence shown: {content.intel_shown:,} reports"
     c = PageCanvas(painter, g)
+    note_w = c.text_width(note, 7.5) + g.mm(3)
+    painter.fillRect(
+        QRectF(rect.x() + g.mm(0.5), rect.y() + g.mm(0.5), note_w, g.pt(7.5) * 1.9),
+        QColor(255, 255, 255, 215),
+    )
     c.text(
         QRectF(rect.x() + g.mm(2), rect.y() + g.mm(1.5), rect.width() * 0.7, g.pt(8) * 1.6),
         note,

@@ -288,10 +288,17 @@ class MapRenderer:
 
     @staticmethod
     def _colour(grid: np.ndarray, x0: float, y1: float, cell: float) -> _Density:
+        # a 3x3 box blur turns counts per cell into a smooth surface (a simple kernel density)
+        padded = np.pad(grid.astype(np.float32), 1)
+        rows, cols = grid.shape
+        smooth = sum(
+            padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3)
+        ) / np.float32(9.0)
+        grid = np.asarray(smooth)
         nz = grid[grid > 0]
         # scale by a high percentile so one hot cell does not wash the rest out
         top = float(np.percentile(nz, 99)) if nz.size else 1.0
-        t = np.log1p(grid) / math.log1p(max(top, 1.0))
+        t = np.log1p(grid) / math.log1p(max(top, 1e-6))
         idx = np.clip((t * 255).astype(np.int64), 0, 255)
         idx[(grid > 0) & (idx < 40)] = 40  # any report at all stays visible
         buf = np.ascontiguousarray(_LUT[idx])
