@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSize, Qt
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -120,7 +120,7 @@ def draw_briefing_page(
     c.text(QRectF(x0, y, width, g.pt(10) * 1.6), sub, 10, colour=MUTED, wrap=False)
     y += g.pt(10) * 1.6 + g.mm(2)
     painter.setPen(QPen(RULE, g.mm(0.3)))
-    painter.drawLine(x0, y, right, y)
+    painter.drawLine(QPointF(x0, y), QPointF(right, y))
     y += g.mm(3)
     body_bottom = bottom - g.mm(9)
 
@@ -337,7 +337,7 @@ def _write_png(path: Path, content: svc.BriefingContent, marking: str) -> None:
     img.setText("Protective marking", marking)
     img.setText("Software", f"socmap {__version__}")
     img.setText("Creation Time", content.produced_on)
-    if not img.save(str(path), "PNG"):
+    if not img.save(str(path), "PNG"):  # type: ignore[call-overload]
         raise ValidationError("output", f"could not write {path}")
 
 

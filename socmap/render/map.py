@@ -134,7 +134,6 @@ class MapViewState:
     legend: bool = True
     furniture: bool = True  # scale bar and north arrow
     attribution: bool = True
-    band_order: tuple[str, ...] = ()
 
     @staticmethod
     def fit(
@@ -254,7 +253,9 @@ class MapRenderer:
         self._pixmaps: dict[int, QPixmap] = {}
         self._fonts: dict[tuple[int, bool], QFont] = {}
         m = data.markers
-        self._marker_style_colours = [marker_colour(cat, band, ()) for cat, band in m.styles]
+        self._marker_style_colours = [
+            marker_colour(cat, band, data.band_order) for cat, band in m.styles
+        ]
 
     # --- caches -------------------------------------------------------------------------
 

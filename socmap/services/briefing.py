@@ -178,7 +178,11 @@ def briefing_content(
     today: dt.date | None = None,
     band_order: tuple[str, ...] = (),
 ) -> BriefingContent:
-    """Gather one area's briefing for ``audience`` (internal, neighbourhood or partner)."""
+    """Gather one area's briefing for ``audience`` (internal, neighbourhood or partner).
+
+    Groups rank by band (``band_order`` lowest first, default: the registered band source's),
+    then by current members, then by how recently they were identified.
+    """
     check_audience(audience)
     marking_v = parse_marking(marking).value if marking else DEFAULT_MARKING.value
     area_id = map_rows.area_id_named(store, area_name)
@@ -194,7 +198,7 @@ def briefing_content(
         for o in data.ocgs.values()
         if o.status == "active" and (o.lead_area_id == area_id or o.id in in_area)
     ]
-    groups.sort(key=lambda o: _rank_key(o, band_order))
+    groups.sort(key=lambda o: _rank_key(o, band_order or data.band_order))
     locations = map_rows.ocg_location_kinds(store, [o.id for o in groups], audience=audience)
     rows = tuple(
         BriefingRow(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -243,7 +243,7 @@ class MapData:
     force_name: str
     latest_date: str | None
     audience: str = "internal"
-    meta: dict[str, str] = field(default_factory=dict)
+    band_order: tuple[str, ...] = ()  # lowest band first, when OCGs carry bands
 
     def area(self, area_id: int) -> AreaShape | None:
         """The area with this id, if any."""
@@ -456,4 +456,5 @@ def load_map_data(
             )
         ),
         audience=audience,
+        band_order=_band_source[1] if _band_source is not None else (),
     )

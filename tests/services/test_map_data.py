@@ -134,3 +134,19 @@ def test_band_source_switches_the_shading_and_marker_category(demo_store) -> Non
     finally:
         map_data.set_band_source(None)
     assert isinstance(map_data.default_metric(), ActiveOcgCount)
+
+
+def test_briefing_ranks_by_band_when_bands_exist(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services import briefing
+
+    plain = briefing.briefing_content(demo_store, area_name="Shropshire", audience="internal")
+    members = [r.members for r in plain.rows]
+    assert members == sorted(members, reverse=True)  # no bands: by current members
+    last = plain.rows[-1].ref
+    bands = {int(last.split("-")[1]): "A"}
+    map_data.set_band_source(lambda store: bands, order=("C", "B", "A"))
+    try:
+        banded = briefing.briefing_content(demo_store, area_name="Shropshire", audience="internal")
+    finally:
+        map_data.set_band_source(None)
+    assert banded.rows[0].ref == last and banded.rows[0].band == "A"

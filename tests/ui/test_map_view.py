@@ -201,3 +201,15 @@ def test_refreshes_after_changes_to_map_kinds(qtbot, view) -> None:  # type: ign
     assert view.canvas.renderer is first
     view.ctx.bus.changes_applied.emit(Changes.of("location", 1), None)
     qtbot.waitUntil(lambda: view.canvas.renderer is not first, timeout=10_000)
+
+
+def test_selection_from_elsewhere_brings_the_group_into_view(view) -> None:  # type: ignore[no-untyped-def]
+    m = view.data.markers
+    view.canvas.zoom(30)
+    minx, miny, maxx, maxy = view.state.bounds()
+    outside = np.flatnonzero(~((m.x >= minx) & (m.x <= maxx) & (m.y >= miny) & (m.y <= maxy)))
+    ocg_id = int(m.ocg_id[outside[0]])
+    view.ctx.bus.ocg_selected.emit(ocg_id)
+    minx, miny, maxx, maxy = view.state.bounds()
+    sel = m.ocg_id == ocg_id
+    assert ((m.x[sel] >= minx) & (m.x[sel] <= maxx) & (m.y[sel] >= miny) & (m.y[sel] <= maxy)).any()

@@ -324,8 +324,19 @@ class MapView(QWidget):
         self.canvas.set_state(replace(self.canvas.state, highlighted_area=area_id or None))
 
     def _on_bus_ocg_selected(self, ocg_id: int) -> None:
-        if self.canvas.state.selected_ocg != ocg_id:
-            self.canvas.set_state(replace(self.canvas.state, selected_ocg=ocg_id))
+        if self.canvas.state.selected_ocg == ocg_id:
+            return
+        state = replace(self.canvas.state, selected_ocg=ocg_id)
+        data = self.data
+        if data is not None:
+            # bring the group into view when none of its locations is on screen
+            sel = data.markers.ocg_id == ocg_id
+            if sel.any():
+                minx, miny, maxx, maxy = state.bounds()
+                xs, ys = data.markers.x[sel], data.markers.y[sel]
+                if not ((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)).any():
+                    state = replace(state, centre=(float(xs.mean()), float(ys.mean())))
+        self.canvas.set_state(state)
 
     def _on_bus_changes_applied(self, changes: Changes, initiator: object) -> None:
         if isinstance(changes, Changes) and changes.touches(*MAP_KINDS):
