@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "socmap.cli.register_cmds",
     # geography (issue 3)
     "socmap.cli.briefing_cmds",
+    # scoring and schedule (issue 4)
+    "socmap.cli.scoring_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]

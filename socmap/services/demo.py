@@ -746,6 +746,9 @@ def _feature_steps() -> list[DemoStep]:
     # geography (issue 3)
 
     # scoring and schedule (issue 4)
+    from socmap.services.scoring_demo import scoring_step
+
+    steps.append(scoring_step)
 
     # partners and disruptions (issue 5)
 

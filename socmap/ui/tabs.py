@@ -16,6 +16,7 @@ TABS: list[tuple[str, str]] = [
     # geography (issue 3)
     ("Map", "socmap.ui.views.map_view:MapView"),
     # scoring and schedule (issue 4)
+    ("Dashboard", "socmap.ui.views.dashboard_view:DashboardView"),
     # partners and disruptions (issue 5)
     # local profiles (issue 6)
     # trust (issue 7)
