@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 )
 
 from socmap.domain.vocab import MARKETS
+from socmap.render.chart import TIER_COLOURS
 from socmap.services.map_data import MapData
 
 LAYERS = ("areas", "labels", "intel", "ocgs", "archived")
@@ -97,12 +98,20 @@ def threat_colour(cls: int, n_classes: int) -> QColor:
 def marker_colour(
     category: str, band: str | None = None, band_order: tuple[str, ...] = ()
 ) -> QColor:
-    """Marker colour: by band when given (highest band darkest), else by market category."""
+    """Marker colour: by band when given, else by market category.
+
+    OCGM bands (``1A``..``3C``) take their tier's colour from the score chart (1 red, 2 amber,
+    3 green; A darkest); other band labels are ranked in ``band_order`` (lowest first).
+    """
     if band:
+        if band[0] in TIER_COLOURS:
+            base = QColor(TIER_COLOURS[band[0]])
+            letter = band[1:2].upper()
+            return base.lighter({"A": 90, "B": 120, "C": 150}.get(letter, 100))
         if band in band_order:
             rank_from_top = len(band_order) - 1 - band_order.index(band)
             return QColor(BAND_RAMP[min(rank_from_top, len(BAND_RAMP) - 1)])
-        return QColor(BAND_RAMP[hash(band) % len(BAND_RAMP)])
+        return QColor(BAND_RAMP[0])
     return QColor(MARKET_COLOURS.get(category, MARKET_COLOURS["unknown"]))
 
 
@@ -774,10 +783,13 @@ class MapRenderer:
             items.sort(key=lambda e: e[0])
             if "archived" in state.layers and (~m.active).any():
                 items.append(("Archived group", QColor(110, 110, 110), "dot"))
+            banded = [b is not None for _c, b in m.styles]
             title = (
-                "OCG locations (by band)"
-                if any(b for _c, b in m.styles)
-                else "OCG locations (primary market)"
+                "OCG locations (primary market)"
+                if not any(banded)
+                else "OCG locations (by band)"
+                if all(banded)
+                else "OCG locations (band, else market)"
             )
             out.append((title, items))
         if "intel" in state.layers and len(self.data.intel):

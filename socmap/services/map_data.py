@@ -135,10 +135,34 @@ def set_band_source(source: BandSource | None, order: Sequence[str] = ()) -> Non
     _band_source = (source, tuple(order)) if source is not None else None
 
 
-def default_metric() -> ThreatMetric:
-    """Highest band when a band source is registered, else the active OCG count."""
+def band_order_of(bands: Sequence[str]) -> tuple[str, ...]:
+    """OCGM-style bands (``1A`` highest .. ``3C`` lowest) ordered lowest first."""
+    return tuple(sorted(set(bands), reverse=True))
+
+
+def scoring_bands(store: Store) -> dict[int, str]:
+    """OCG id -> band of its latest approved assessment (the scoring feature's read model)."""
+    from socmap.services import scoring
+
+    return scoring.current_bands(store)
+
+
+def band_source(store: Store) -> tuple[BandSource, tuple[str, ...]] | None:
+    """The registered band source, else the scoring feature's approved bands when any exist."""
     if _band_source is not None:
-        return HighestBand(_band_source[0], _band_source[1])
+        return _band_source
+    bands = scoring_bands(store)
+    if not bands:
+        return None
+    return scoring_bands, band_order_of(list(bands.values()))
+
+
+def default_metric(store: Store | None = None) -> ThreatMetric:
+    """Highest band when bands exist (a registered source, or approved assessments in
+    ``store``), else the active OCG count."""
+    source = _band_source if store is None else band_source(store)
+    if source is not None:
+        return HighestBand(source[0], source[1])
     return ActiveOcgCount()
 
 
@@ -397,11 +421,15 @@ def load_map_data(
     progress = progress or NullProgress()
     progress.status("Loading area outlines")
     areas = _area_shapes(store)
-    metric = metric or default_metric()
+    source = band_source(store)
+    bands = source[0](store) if source is not None else {}
+    if metric is None:
+        metric = (
+            HighestBand(lambda _store: bands, source[1]) if source is not None else ActiveOcgCount()
+        )
     threat = metric.shade(store, areas)
     check_cancelled(progress)
     progress.status("Loading groups and locations")
-    bands = _band_source[0](store) if _band_source is not None else {}
     ocgs: dict[int, OcgInfo] = {}
     for oid, name, status, primary, secondary, lead, ident, members, marking in _ocg_tuples(store):
         markets = ((primary,) if primary else ()) + tuple(
@@ -456,5 +484,5 @@ def load_map_data(
             )
         ),
         audience=audience,
-        band_order=_band_source[1] if _band_source is not None else (),
+        band_order=source[1] if source is not None else (),
     )

@@ -17,7 +17,7 @@ from socmap.services.map_data import (
 
 
 def test_loads_areas_threat_markers_and_intel(demo_store) -> None:  # type: ignore[no-untyped-def]
-    data = load_map_data(demo_store)
+    data = load_map_data(demo_store, metric=ActiveOcgCount())
     conn = demo_store.conn
     assert {a.name for a in data.areas} == {r[0] for r in conn.execute("SELECT name FROM areas")}
     for a in data.areas:
@@ -119,6 +119,30 @@ def test_count_classes_cover_every_count() -> None:
         assert len(classes) <= 5
 
 
+def test_approved_bands_shade_by_highest_band(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services import scoring
+
+    bands = scoring.current_bands(demo_store)
+    assert bands, "the demo approves some assessments"
+    data = load_map_data(demo_store)
+    assert data.threat.kind == "band"
+    assert data.band_order[-1] == "1A" and data.band_order[0] == max(data.band_order)
+    lead = dict(
+        demo_store.conn.execute(
+            "SELECT id, lead_area_id FROM ocgs WHERE status='active'"
+        ).fetchall()
+    )
+    for a in data.areas:
+        mine = [bands[o] for o, area in lead.items() if area == a.id and o in bands]
+        cls = data.threat.area_class[a.id]
+        if mine:
+            assert data.threat.labels[cls] == min(mine)  # "1A" sorts first: the highest
+        else:
+            assert cls == -1
+    oid = next(iter(bands))
+    assert data.ocgs[oid].band == bands[oid] and data.ocgs[oid].category == bands[oid]
+
+
 def test_band_source_switches_the_shading_and_marker_category(demo_store) -> None:  # type: ignore[no-untyped-def]
     active = [r[0] for r in demo_store.conn.execute("SELECT id FROM ocgs WHERE status='active'")]
     bands = {oid: ("A" if i % 3 == 0 else "C") for i, oid in enumerate(active)}
@@ -134,14 +158,15 @@ def test_band_source_switches_the_shading_and_marker_category(demo_store) -> Non
     finally:
         map_data.set_band_source(None)
     assert isinstance(map_data.default_metric(), ActiveOcgCount)
+    assert isinstance(map_data.default_metric(demo_store), HighestBand)  # approved assessments
 
 
 def test_briefing_ranks_by_band_when_bands_exist(demo_store) -> None:  # type: ignore[no-untyped-def]
     from socmap.services import briefing
 
     plain = briefing.briefing_content(demo_store, area_name="Shropshire", audience="internal")
-    members = [r.members for r in plain.rows]
-    assert members == sorted(members, reverse=True)  # no bands: by current members
+    keys = [(r.band or "9", -r.members) for r in plain.rows]
+    assert keys == sorted(keys)  # approved bands first (1A highest), then current members
     last = plain.rows[-1].ref
     bands = {int(last.split("-")[1]): "A"}
     map_data.set_band_source(lambda store: bands, order=("C", "B", "A"))

@@ -192,7 +192,7 @@ def test_tooltip_over_an_area_names_it_with_its_count(view) -> None:  # type: ig
         if canvas.renderer.marker_at(canvas.state, x, y) is None:
             text = canvas.tooltip_at(QPointF(x, y))
             break
-    assert area.name in text and "active OCG" in text
+    assert area.name in text and view.data.threat.area_text[area.id] in text
 
 
 def test_refreshes_after_changes_to_map_kinds(qtbot, view) -> None:  # type: ignore[no-untyped-def]
