@@ -272,11 +272,9 @@ class MapRenderer:
         intel = self.data.intel
         if len(intel) == 0:
             return []
-        minx, miny, maxx, maxy = self.data.extent
-        minx = min(minx, float(intel.x.min()))
-        maxx = max(maxx, float(intel.x.max()))
-        miny = min(miny, float(intel.y.min()))
-        maxy = max(maxy, float(intel.y.max()))
+        # the grid covers the reports only (one area's for a briefing: a fifth of the force)
+        minx, maxx = float(intel.x[0]) - 1.0, float(intel.x[-1]) + 1.0  # sorted by x
+        miny, maxy = float(intel.y.min()) - 1.0, float(intel.y.max()) + 1.0
         cell = DENSITY_CELL_M
         top = 2 ** (DENSITY_LEVELS - 1)
         cols = math.ceil((maxx - minx) / cell / top) * top or top

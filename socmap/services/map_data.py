@@ -115,8 +115,8 @@ class HighestBand:
         bands = self.source(store)
         rank = {b: i for i, b in enumerate(self.order)}
         best: dict[int, int] = {}
-        for oid, _name, status, *_rest, lead, _ident, _members, _marking in _ocg_tuples(store):
-            if status == "active" and lead is not None and bands.get(oid) in rank:
+        for oid, lead in map_rows.active_lead_areas(store):
+            if bands.get(oid) in rank:
                 best[lead] = max(best.get(lead, -1), rank[bands[oid]])
         area_class = {a.id: best.get(a.id, -1) for a in areas}
         text = {
@@ -154,7 +154,7 @@ def band_source(store: Store) -> tuple[BandSource, tuple[str, ...]] | None:
     bands = scoring_bands(store)
     if not bands:
         return None
-    return scoring_bands, band_order_of(list(bands.values()))
+    return (lambda _store: bands), band_order_of(list(bands.values()))
 
 
 def default_metric(store: Store | None = None) -> ThreatMetric:

@@ -39,6 +39,13 @@ def active_ocgs_by_lead_area(store: Store) -> dict[int, int]:
     )
 
 
+def active_lead_areas(store: Store) -> list[tuple[int, int]]:
+    """(OCG id, lead area id) of every active OCG that has a lead area."""
+    return store.conn.execute(
+        "SELECT id, lead_area_id FROM ocgs WHERE status = 'active' AND lead_area_id IS NOT NULL"
+    ).fetchall()
+
+
 def ocg_rows(store: Store) -> list[tuple[Any, ...]]:
     """(id, name, status, primary_market, secondary_markets JSON, lead_area_id, identified_on,
     member count, marking) of every OCG, by id."""
