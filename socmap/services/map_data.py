@@ -377,15 +377,15 @@ def _intel_lean(
     store: Store, *, audience: str, area_id: int | None
 ) -> tuple[IntelLayer, str | None]:
     """Positions only (two floats a row, no strings): the briefing path."""
-    gradings = None
-    if audience != "internal":
-        gradings = [
-            g
-            for g in map_rows.intel_gradings(store, area_id=area_id)
-            if intel_allowed(*g, audience)
-        ]
-    x, y = map_rows.intel_xy(store, area_id=area_id, gradings=gradings)
-    latest = map_rows.latest_intel_date(store, area_id=area_id) if area_id is not None else None
+    summary = map_rows.intel_grading_summary(store, area_id=area_id)
+    allowed = [row for row in summary if intel_allowed(row[0], row[1], row[2], audience)]
+    latest = max((row[4] for row in allowed if row[4]), default=None)
+    if len(allowed) == len(summary):
+        x, y = map_rows.intel_xy(store, area_id=area_id)
+    else:
+        x, y = map_rows.intel_xy(
+            store, area_id=area_id, gradings=[(r[0], r[1], r[2]) for r in allowed]
+        )
     order = np.argsort(x, kind="stable")
     layer = IntelLayer(x[order], y[order], np.zeros(x.size, dtype=np.int16), ("Intelligence",))
     return layer, latest

@@ -110,17 +110,18 @@ _GRADING_KEY = (
 )
 
 
-def intel_gradings(store: Store, *, area_id: int | None = None) -> list[tuple[str, str, str]]:
-    """The distinct (scheme, grade, handling) recorded on located intelligence (in an area)."""
-    sql = (
-        "SELECT DISTINCT COALESCE(grading_scheme, ''), COALESCE(grade, ''),"
-        " COALESCE(handling, '') FROM intel WHERE easting IS NOT NULL"
-    )
-    params: list[Any] = []
-    if area_id is not None:
-        sql += " AND area_id = ?"
-        params.append(area_id)
-    return store.conn.execute(sql, params).fetchall()
+def intel_grading_summary(
+    store: Store, *, area_id: int | None = None
+) -> list[tuple[str, str, str, int, str | None]]:
+    """(scheme, grade, handling, count, latest report date) per distinct grading recorded on
+    located intelligence (in an area): one pass that serves both the handling filter and the
+    data currency."""
+    where, params = _intel_where(area_id, None)
+    return store.conn.execute(
+        "SELECT COALESCE(grading_scheme, ''), COALESCE(grade, ''), COALESCE(handling, ''),"
+        f" COUNT(*), MAX(reported_on) FROM intel WHERE {where} GROUP BY 1, 2, 3",
+        params,
+    ).fetchall()
 
 
 def intel_xy(
@@ -137,14 +138,6 @@ def intel_xy(
         return np.zeros(0), np.zeros(0)
     arr = np.array(rows, dtype=np.float64)
     return arr[:, 0].copy(), arr[:, 1].copy()
-
-
-def intel_count(
-    store: Store, *, area_id: int | None = None, gradings: list[tuple[str, str, str]] | None = None
-) -> int:
-    """How many located intelligence reports (in an area, with one of ``gradings``)."""
-    sql, params = _intel_where(area_id, gradings)
-    return int(store.conn.execute("SELECT COUNT(*) FROM intel WHERE " + sql, params).fetchone()[0])
 
 
 def _intel_where(
