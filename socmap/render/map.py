@@ -781,7 +781,7 @@ class MapRenderer:
             items.sort(key=lambda e: e[0])
             if "archived" in state.layers and (~m.active).any():
                 items.append(("Archived group", QColor(110, 110, 110), "dot"))
-            banded = [b is not None for _c, b in m.styles]
+            banded = [m.styles[int(k)][1] is not None for k in present]
             title = (
                 "OCG locations (primary market)"
                 if not any(banded)
