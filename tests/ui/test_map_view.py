@@ -213,3 +213,33 @@ def test_selection_from_elsewhere_brings_the_group_into_view(view) -> None:  # t
     minx, miny, maxx, maxy = view.state.bounds()
     sel = m.ocg_id == ocg_id
     assert ((m.x[sel] >= minx) & (m.x[sel] <= maxx) & (m.y[sel] >= miny) & (m.y[sel] <= maxy)).any()
+
+
+def test_hidden_map_loads_on_first_show_and_after_changes(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    qtbot.addWidget(v)
+    assert v.data is None  # nothing read while hidden
+    v.show()
+    qtbot.waitUntil(lambda: v.data is not None, timeout=10_000)
+    first = v.canvas.renderer
+    v.hide()
+    ctx.bus.changes_applied.emit(Changes.of("ocg", 1), None)
+    assert v.canvas.renderer is first
+    v.show()
+    qtbot.waitUntil(lambda: v.canvas.renderer is not first, timeout=10_000)
+    ctx.tasks.wait()
+    store.close()
+
+
+def test_closing_while_loading_is_harmless(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    v.show()
+    v.deleteLater()
+    qtbot.wait(10)
+    ctx.tasks.wait()
+    qtbot.wait(50)  # the finished signal arrives after the view is gone: no error
+    store.close()

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
@@ -269,7 +271,13 @@ class MapView(QWidget):
         ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         self._loading = False
-        self.reload()
+        self._reload_again = False
+        self._stale = True  # loaded on first show, so a hidden tab costs nothing at start-up
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     # --- data ----------------------------------------------------------------------------
 
@@ -278,17 +286,22 @@ class MapView(QWidget):
         if self._loading:
             self._reload_again = True
             return
+        self._stale = False
         self._loading = True
         self._reload_again = False
         self.ctx.tasks.run(_load, write=False, on_done=self._on_loaded, on_error=self._on_failed)
 
     def _on_loaded(self, renderer: MapRenderer) -> None:
+        if not isValid(self) or not isValid(self.canvas):
+            return  # the view was closed while its data loaded
         self._loading = False
         self.canvas.set_renderer(renderer)
         if self._reload_again:
             self.reload()
 
     def _on_failed(self, exc: BaseException) -> None:
+        if not isValid(self) or not isValid(self.canvas):
+            return
         self._loading = False
         self.canvas.message = f"The map could not be loaded: {exc}"
         self.canvas.update()
@@ -340,7 +353,10 @@ class MapView(QWidget):
 
     def _on_bus_changes_applied(self, changes: Changes, initiator: object) -> None:
         if isinstance(changes, Changes) and changes.touches(*MAP_KINDS):
-            self.reload()
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
 
 
 if __name__ == "__main__":  # pragma: no cover - manual check with the demo force
