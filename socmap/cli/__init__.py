@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "socmap.cli.briefing_cmds",
     # scoring and schedule (issue 4)
     "socmap.cli.scoring_cmds",
+    # geography (issue 3)
+    "socmap.cli.geo_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]
