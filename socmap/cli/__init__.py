@@ -19,12 +19,11 @@ from socmap.domain.errors import SocmapError
 #: Modules that contribute subcommands, in the order --help lists them.
 COMMAND_MODULES = (
     "socmap.cli.register_cmds",
-    # geography (issue 3)
-    "socmap.cli.briefing_cmds",
     # scoring and schedule (issue 4)
     "socmap.cli.scoring_cmds",
     # geography (issue 3)
     "socmap.cli.geo_cmds",
+    "socmap.cli.briefing_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]
