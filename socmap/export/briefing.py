@@ -192,11 +192,12 @@ def draw_briefing_page(
 
     # small print above the bottom marking
     left = f"socmap {__version__} · page {page} of {pages} · {content.area_name}"
-    attribution = content.map_data.attribution or "Area outlines: see source"
+    attribution = content.map_data.attribution
     c.footer(
         bottom - g.mm(5.5),
         left,
-        f"Boundaries: {attribution} · British National Grid",
+        (f"Boundaries: {attribution} · " if attribution else "")
+        + "British National Grid (EPSG:27700)",
         margin_mm=MARGIN_MM,
     )
 
