@@ -440,6 +440,8 @@ class MapRenderer:
         """'points' when few enough points are in view to draw one by one, else 'density'."""
         if len(self.data.intel) == 0:
             return "none"
+        if self.data.intel.sampled:
+            return "density"  # a sample is never drawn point by point
         return "points" if self.intel_count_in_view(state) <= POINTS_LIMIT else "density"
 
     def _draw_intel(self, painter: QPainter, state: MapViewState) -> None:

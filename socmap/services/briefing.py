@@ -230,7 +230,7 @@ def briefing_content(
         lookouts=tuple(lookouts),
         submit_text=text,
         map_data=data,
-        intel_shown=len(data.intel),
+        intel_shown=data.intel.report_count,
     )
 
 

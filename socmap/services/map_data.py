@@ -244,9 +244,21 @@ class IntelLayer:
     y: np.ndarray
     category: np.ndarray  # code into ``categories``
     categories: tuple[str, ...]
+    #: how many reports the layer stands for when it holds a sample (0: every report is here)
+    reports: int = 0
 
     def __len__(self) -> int:
         return int(self.x.size)
+
+    @property
+    def report_count(self) -> int:
+        """How many reports the layer stands for (all of them, even when it holds a sample)."""
+        return self.reports or len(self)
+
+    @property
+    def sampled(self) -> bool:
+        """True when the layer holds a sample of its reports (drawn as density only)."""
+        return self.reports > len(self)
 
     def subset(self, mask: np.ndarray) -> IntelLayer:
         """The points where ``mask`` is True (still sorted by x)."""
@@ -373,6 +385,11 @@ def _markers(
     )
 
 
+#: Lean loads (briefings) with more reports than this draw a density surface from a sample.
+SAMPLE_ABOVE = 50_000
+SAMPLE_TARGET = 40_000
+
+
 def _intel_lean(
     store: Store, *, audience: str, area_id: int | None
 ) -> tuple[IntelLayer, str | None]:
@@ -380,14 +397,20 @@ def _intel_lean(
     summary = map_rows.intel_grading_summary(store, area_id=area_id)
     allowed = [row for row in summary if intel_allowed(row[0], row[1], row[2], audience)]
     latest = max((row[4] for row in allowed if row[4]), default=None)
-    if len(allowed) == len(summary):
-        x, y = map_rows.intel_xy(store, area_id=area_id)
-    else:
-        x, y = map_rows.intel_xy(
-            store, area_id=area_id, gradings=[(r[0], r[1], r[2]) for r in allowed]
-        )
+    total = sum(int(row[3]) for row in allowed)
+    # level of detail for print: far above the points limit the map is a density surface
+    # whatever the sample, so read a deterministic 1-in-k sample of at most SAMPLE_TARGET rows
+    every = math.ceil(total / SAMPLE_TARGET) if total > SAMPLE_ABOVE else 1
+    gradings = None if len(allowed) == len(summary) else [(r[0], r[1], r[2]) for r in allowed]
+    x, y = map_rows.intel_xy(store, area_id=area_id, gradings=gradings, every=every)
     order = np.argsort(x, kind="stable")
-    layer = IntelLayer(x[order], y[order], np.zeros(x.size, dtype=np.int16), ("Intelligence",))
+    layer = IntelLayer(
+        x[order],
+        y[order],
+        np.zeros(x.size, dtype=np.int16),
+        ("Intelligence",),
+        reports=total,
+    )
     return layer, latest
 
 

@@ -193,3 +193,12 @@ def test_selected_ocg_is_ringed() -> None:
         for dx in range(5, 16)
     )
     assert changed > 0
+
+
+def test_a_sampled_layer_is_only_ever_a_density_surface() -> None:
+    xy = np.array([[2500.0, 2500.0], [2600.0, 2600.0]])
+    data = make_data(xy)
+    sampled = replace(data, intel=replace(data.intel, reports=50_000))
+    state = MapViewState.fit(data.extent, (400, 200))
+    assert MapRenderer(data).intel_mode(state) == "points"
+    assert MapRenderer(sampled).intel_mode(state) == "density"

@@ -175,3 +175,19 @@ def test_briefing_ranks_by_band_when_bands_exist(demo_store) -> None:  # type: i
     finally:
         map_data.set_band_source(None)
     assert banded.rows[0].ref == last and banded.rows[0].band == "A"
+
+
+def test_lean_load_samples_big_layers_but_counts_every_report(demo_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    aid = demo_store.conn.execute("SELECT id FROM areas WHERE name='Shropshire'").fetchone()[0]
+    n = demo_store.conn.execute("SELECT COUNT(*) FROM intel WHERE area_id=?", [aid]).fetchone()[0]
+    full = load_map_data(demo_store, area_id=aid, categories=False)
+    assert len(full.intel) == full.intel.report_count == n and not full.intel.sampled
+    monkeypatch.setattr(map_data, "SAMPLE_ABOVE", 100)
+    monkeypatch.setattr(map_data, "SAMPLE_TARGET", 100)
+    sample = load_map_data(demo_store, area_id=aid, categories=False)
+    assert sample.intel.sampled and sample.intel.report_count == n
+    assert 0 < len(sample.intel) < n // 2
+    assert set(zip(sample.intel.x.tolist(), sample.intel.y.tolist(), strict=True)) <= set(
+        zip(full.intel.x.tolist(), full.intel.y.tolist(), strict=True)
+    )
+    assert sample.latest_date == full.latest_date
