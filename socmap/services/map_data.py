@@ -166,9 +166,10 @@ def default_metric(store: Store | None = None) -> ThreatMetric:
     return ActiveOcgCount()
 
 
-def _ocg_tuples(store: Store) -> list[tuple]:
+def _ocg_tuples(store: Store, area_id: int | None = None) -> list[tuple]:
     return [
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in map_rows.ocg_rows(store)
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
+        for r in map_rows.ocg_rows(store, area_id=area_id)
     ]
 
 
@@ -350,7 +351,7 @@ def _area_shapes(store: Store) -> tuple[AreaShape, ...]:
 def _markers(
     store: Store, ocgs: dict[int, OcgInfo], *, audience: str, area_id: int | None
 ) -> OcgMarkers:
-    rows = map_rows.location_rows(store)
+    rows = map_rows.location_rows(store, area_id=area_id)
     kinds = tuple(LOCATION_KINDS)
     kind_index = {k: i for i, k in enumerate(kinds)}
     styles: dict[tuple[str, str | None], int] = {}
@@ -454,7 +455,9 @@ def load_map_data(
     check_cancelled(progress)
     progress.status("Loading groups and locations")
     ocgs: dict[int, OcgInfo] = {}
-    for oid, name, status, primary, secondary, lead, ident, members, marking in _ocg_tuples(store):
+    for oid, name, status, primary, secondary, lead, ident, members, marking in _ocg_tuples(
+        store, area_id
+    ):
         markets = ((primary,) if primary else ()) + tuple(
             m for m in json.loads(secondary or "[]") if m != primary
         )

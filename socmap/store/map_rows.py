@@ -46,22 +46,32 @@ def active_lead_areas(store: Store) -> list[tuple[int, int]]:
     ).fetchall()
 
 
-def ocg_rows(store: Store) -> list[tuple[Any, ...]]:
+def ocg_rows(store: Store, *, area_id: int | None = None) -> list[tuple[Any, ...]]:
     """(id, name, status, primary_market, secondary_markets JSON, lead_area_id, identified_on,
-    member count, marking) of every OCG, by id."""
+    member count, marking) of every OCG (or those led from or located in one area), by id."""
+    where, params = "", []
+    if area_id is not None:
+        where = (
+            " WHERE o.lead_area_id = ? OR o.id IN (SELECT ocg_id FROM locations WHERE area_id = ?)"
+        )
+        params = [area_id, area_id]
     return store.conn.execute(
         "SELECT o.id, o.name, o.status, o.primary_market, o.secondary_markets, o.lead_area_id,"
         " o.identified_on, (SELECT COUNT(*) FROM memberships m WHERE m.ocg_id = o.id"
         '  AND m."end" IS NULL), o.marking'
-        " FROM ocgs o ORDER BY o.id"
+        f" FROM ocgs o{where} ORDER BY o.id",
+        params,
     ).fetchall()
 
 
-def location_rows(store: Store) -> list[tuple[Any, ...]]:
-    """(location id, ocg id, kind, easting, northing, area_id) of every OCG location, by id."""
+def location_rows(store: Store, *, area_id: int | None = None) -> list[tuple[Any, ...]]:
+    """(location id, ocg id, kind, easting, northing, area_id) of every OCG location (in one
+    area), by id."""
+    where, params = ("", []) if area_id is None else (" WHERE area_id = ?", [area_id])
     return store.conn.execute(
         "SELECT id, ocg_id, kind, easting, northing, COALESCE(area_id, 0) FROM locations"
-        " ORDER BY id"
+        f"{where} ORDER BY id",
+        params,
     ).fetchall()
 
 
