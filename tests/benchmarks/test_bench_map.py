@@ -69,6 +69,7 @@ def test_full_redraw_after_pan_or_zoom(national_copy: Path, qapp) -> None:  # ty
         ("zoom x2", 2.0),
         ("zoom x4", 4.0),
         ("zoom x16", 16.0),
+        ("zoom x64", 64.0),
     ):
         state = home.zoomed(zoom, (1000.0, 560.0))
         modes[label] = renderer.intel_mode(state)
