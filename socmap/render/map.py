@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, QThread
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
@@ -880,8 +879,3 @@ def render_map(painter: QPainter, data: MapData, state: MapViewState) -> MapRend
     r = MapRenderer(data)
     r.render(painter, state)
     return r
-
-
-def brush(colour: QColor) -> QBrush:
-    """A solid brush (helper for callers drawing legends beside the map)."""
-    return QBrush(colour)
