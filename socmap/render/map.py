@@ -762,9 +762,13 @@ class MapRenderer:
         t = self.data.threat
         if "areas" in state.layers and self.data.areas:
             n = len(t.labels)
-            out.append(
-                (t.title, [(lab, threat_colour(i, n), "box") for i, lab in enumerate(t.labels)])
-            )
+            shown = set(t.area_class.values())
+            # a long scale (nine bands) lists only the classes some area has
+            classes = [(i, lab) for i, lab in enumerate(t.labels) if n <= 5 or i in shown]
+            items = [(lab, threat_colour(i, n), "box") for i, lab in reversed(classes)]
+            if -1 in shown:
+                items.append(("none recorded", threat_colour(-1, n), "box"))
+            out.append((t.title, items))
         if "ocgs" in state.layers and len(self.data.markers):
             items = []
             seen: set[tuple[str, str | None]] = set()

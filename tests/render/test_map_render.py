@@ -178,7 +178,7 @@ def test_legend_lists_threat_classes_and_markets() -> None:
     r = MapRenderer(data)
     state = MapViewState.fit(data.extent, (400, 200))
     sections = dict(r.legend_entries(state))
-    assert [e[0] for e in sections["Active OCGs"]] == ["0", "1–2", "3–4"]
+    assert [e[0] for e in sections["Active OCGs"]] == ["3–4", "1–2", "0"]  # highest first
     assert any("Drugs" in e[0] for e in sections["OCG locations (primary market)"])
 
 
