@@ -20,6 +20,8 @@ TABS: list[tuple[str, str]] = [
     # partners and disruptions (issue 5)
     # local profiles (issue 6)
     # trust (issue 7)
+    ("Review", "socmap.ui.views.review_view:ReviewView"),
+    ("Audit", "socmap.ui.views.audit_view:AuditView"),
     # member network (issue 8)
 ]
 
