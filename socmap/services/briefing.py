@@ -257,7 +257,7 @@ def record_export(
     marking_reason: str = "",
 ) -> int:
     """Write the export's audit row (no personal data in the summary); returns its id."""
-    check_can_export(store)
+    require(store, Permission.EXPORT, action="export briefings")
     with store.atomic():
         return audit.record(
             store,
