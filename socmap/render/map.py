@@ -876,10 +876,3 @@ class MapRenderer:
                 cy += line
             cy += 6 * u
         painter.restore()
-
-
-def render_map(painter: QPainter, data: MapData, state: MapViewState) -> MapRenderer:
-    """Draw ``data`` once (builds a renderer; keep the renderer to redraw cheaply)."""
-    r = MapRenderer(data)
-    r.render(painter, state)
-    return r

@@ -221,21 +221,6 @@ class OcgMarkers:
     def __len__(self) -> int:
         return int(self.x.size)
 
-    def subset(self, mask: np.ndarray) -> OcgMarkers:
-        """The markers where ``mask`` is True."""
-        return OcgMarkers(
-            self.location_id[mask],
-            self.ocg_id[mask],
-            self.x[mask],
-            self.y[mask],
-            self.area_id[mask],
-            self.kind[mask],
-            self.kinds,
-            self.active[mask],
-            self.style[mask],
-            self.styles,
-        )
-
 
 @dataclass(frozen=True)
 class IntelLayer:
@@ -260,10 +245,6 @@ class IntelLayer:
     def sampled(self) -> bool:
         """True when the layer holds a sample of its reports (drawn as density only)."""
         return self.reports > len(self)
-
-    def subset(self, mask: np.ndarray) -> IntelLayer:
-        """The points where ``mask`` is True (still sorted by x)."""
-        return IntelLayer(self.x[mask], self.y[mask], self.category[mask], self.categories)
 
 
 @dataclass(frozen=True)

@@ -207,11 +207,6 @@ def force_name(store: Store) -> str:
     return str(row[0]) if row else ""
 
 
-def nominal_names(store: Store) -> list[tuple[str, str]]:
-    """(surname, forenames) of every nominal, to keep identities out of shared briefings."""
-    return store.conn.execute("SELECT surname, forenames FROM nominals").fetchall()
-
-
 def area_id_named(store: Store, name: str) -> int | None:
     """The id of the area called ``name`` (case-insensitive), or None."""
     row = store.conn.execute(
