@@ -17,7 +17,11 @@ from socmap import __version__
 from socmap.domain.errors import SocmapError
 
 #: Modules that contribute subcommands, in the order --help lists them.
-COMMAND_MODULES = ("socmap.cli.register_cmds",)
+COMMAND_MODULES = (
+    "socmap.cli.register_cmds",
+    # partners and disruptions (issue 5)
+    "socmap.cli.partners_cmds",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
