@@ -16,6 +16,8 @@ TABS: list[tuple[str, str]] = [
     # geography (issue 3)
     # scoring and schedule (issue 4)
     # partners and disruptions (issue 5)
+    ("Partners", "socmap.ui.views.partners_view:PartnersView"),
+    ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
     # local profiles (issue 6)
     # trust (issue 7)
     # member network (issue 8)

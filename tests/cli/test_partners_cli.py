@@ -66,8 +66,10 @@ def test_graph_files_read_back_with_same_counts_and_kinds(
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_pictures_carry_the_marking(
-    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    qapp: object, demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
+    # qapp first: headless export would otherwise make a QGuiApplication that later widget
+    # tests in the same process cannot use
     out_file = tmp_path / f"g.{fmt}"
     code, _out, err = run(
         capsys,
@@ -93,7 +95,7 @@ def test_pictures_carry_the_marking(
 
 
 def test_export_errors_are_one_line(
-    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    qapp: object, demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _out, err = run(
         capsys,
