@@ -355,13 +355,22 @@ def draw_graph(
         )
     m = mapping_for(scene, top, viewport, margin=margin)
     nodes = scene.node_map()
-    # edges first, batched by style
+    # edges first, batched by style; thousands of long antialiased lines cost seconds to
+    # rasterise, so big graphs draw their edges without antialiasing
+    batches: dict[tuple[str, float, bool], list[QLineF]] = {}
     for edge in scene.edges:
         a, b = nodes.get(edge.source), nodes.get(edge.target)
         if a is None or b is None:
             continue
-        painter.setPen(_pen(edge.colour, edge.width, edge.dashed))
-        painter.drawLine(QLineF(m.to_device(a.x, a.y), m.to_device(b.x, b.y)))
+        batches.setdefault((edge.colour, edge.width, edge.dashed), []).append(
+            QLineF(m.to_device(a.x, a.y), m.to_device(b.x, b.y))
+        )
+    if len(scene.edges) > 1500:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    for (colour, width, dashed), lines in batches.items():
+        painter.setPen(_pen(colour, width, dashed))
+        painter.drawLines(lines)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     # plain nodes, then highlighted ones on top
     order = sorted(scene.nodes, key=lambda n: (n.highlighted, n.size))
     for node in order:

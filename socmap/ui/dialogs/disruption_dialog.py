@@ -61,6 +61,12 @@ class DisruptionDialog(QDialog):
             self.ocg.addItem(f"{label} [{status}]", oid)
         if ocg_id is not None:
             self.ocg.setCurrentIndex(max(0, self.ocg.findData(ocg_id)))
+        else:  # start on the first active group
+            first = next(
+                (i for i in range(self.ocg.count()) if self.ocg.itemText(i).endswith("[active]")),
+                0,
+            )
+            self.ocg.setCurrentIndex(first)
         self.date = QDateEdit(calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setDate(QDate(self.today.year, self.today.month, self.today.day))

@@ -26,6 +26,7 @@ from socmap.domain.disruptions import LEVELS, STRANDS
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.graph.build import parse_node_id
+from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
 from socmap.render.partner_graph import scene_for
 from socmap.render.timeline import draw_timeline, event_at
 from socmap.services import disruptions, partner_graphs
@@ -276,13 +277,20 @@ class DisruptionsView(QWidget):
         area = self.area.currentData()
         today = self.today
 
+        title = "Disruption outcomes" + self._area_suffix()
+
         def load(store: Any, _progress: Any) -> tuple[Any, ...]:
             g = partner_graphs.disruption_graph(store, area=area)
+            if g.number_of_nodes() > IGRAPH_THRESHOLD:
+                # igraph holds the GIL for the whole call: lay out in another process
+                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
+            else:
+                pos = partner_graphs.positions(g)
             return (
                 disruptions.disruption_log(store, area=area, today=today),
                 disruptions.what_works(store, area=area),
                 g,
-                partner_graphs.positions(g),
+                scene_for(g, pos, title=title),
             )
 
         self.ctx.tasks.run(
@@ -294,7 +302,7 @@ class DisruptionsView(QWidget):
         self._load_timeline()
 
     def _on_loaded(self, result: tuple[Any, ...]) -> None:
-        log, works, g, pos = result
+        log, works, g, scene = result
         self.log_model.set_rows(log)
         self.works_model.set_rows(works)
         self.table.resizeColumnsToContents()
@@ -314,9 +322,7 @@ class DisruptionsView(QWidget):
             )
         )
         self._graph = g
-        self.graph_canvas.set_scene(
-            scene_for(g, pos, title="Disruption outcomes" + self._area_suffix())
-        )
+        self.graph_canvas.set_scene(scene)
         self._apply_filters()
         self.loaded.emit()
 
@@ -326,17 +332,18 @@ class DisruptionsView(QWidget):
     def _load_timeline(self) -> None:
         kind, _, text = str(self.timeline_scope.currentData() or "all").partition(":")
         ident = int(text) if text else None
-        try:
-            data = disruptions.timeline(
-                self.ctx.store,
+        today = self.today
+        self.ctx.tasks.run(
+            lambda store, _p: disruptions.timeline(
+                store,
                 ocg_id=ident if kind == "ocg" else None,
                 area=ident if kind == "area" else None,
-                today=self.today,
-            )
-        except SocmapError as exc:
-            self.ctx.report_error(self, exc)
-            return
-        self.timeline.set_data(data)
+                today=today,
+            ),
+            write=False,
+            on_done=self.timeline.set_data,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
 
     # ----------------------------------------------------------------------------- filters
 

@@ -64,6 +64,7 @@ class PartnersView(QWidget):
         self._input: PartnerGraphInput | None = None
         self._cache = PositionCache()
         self._graph: Any = None
+        self._token: object = None
 
         self.partner_model: RowsTableModel[partners.PartnerRow] = RowsTableModel(
             PARTNER_COLUMNS, lambda r: r.id, self
@@ -208,39 +209,42 @@ class PartnersView(QWidget):
     def _draw_graph(self) -> None:
         if self._input is None:
             return
+        data = self._input
         area_id = self.area.currentData()
         ptype = self.partner_type.currentData()
-        g = build_partner_graph(
-            self._input,
-            area_ids=[area_id] if area_id is not None else None,
-            partner_types=[ptype] if ptype else None,
-        )
-        self._graph = g
         cache = self._cache
-        fresh = [n for n in g.nodes if cache.get(n) is None]
-        if len(fresh) > IGRAPH_THRESHOLD:
-            # a big first layout runs igraph in another process so the UI never freezes
-            def lay(_store: Any, _progress: Any) -> dict[Any, tuple[float, float]]:
+        title = "Partner graph" + (f": {self.area.currentText()}" if area_id is not None else "")
+
+        def work(_store: Any, _progress: Any) -> tuple[Any, Any]:
+            # built, laid out and styled off the UI thread; a big fresh layout runs igraph in
+            # another process, because igraph holds the GIL for the whole call
+            g = build_partner_graph(
+                data,
+                area_ids=[area_id] if area_id is not None else None,
+                partner_types=[ptype] if ptype else None,
+            )
+            known = sum(1 for n in g.nodes if cache.get(n) is not None)
+            if g.number_of_nodes() > IGRAPH_THRESHOLD and known < g.number_of_nodes() // 2:
                 pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
                 cache.update(pos)
-                return pos
+            else:
+                pos = partner_graphs.positions(g, cache=cache)
+            return g, scene_for(g, pos, title=title)
 
-            self.ctx.tasks.run(
-                lay,
-                write=False,
-                on_done=lambda pos: self._show_graph(g, pos),
-                on_error=lambda exc: self.ctx.report_error(self, exc),
-            )
-            return
-        self._show_graph(g, partner_graphs.positions(g, cache=cache))
-
-    def _show_graph(self, g: Any, pos: dict[Any, tuple[float, float]]) -> None:
-        if g is not self._graph:
-            return  # a newer filter superseded this layout
-        title = "Partner graph" + (
-            f": {self.area.currentText()}" if self.area.currentData() is not None else ""
+        token = object()
+        self._token = token
+        self.ctx.tasks.run(
+            work,
+            write=False,
+            on_done=lambda result: self._show_graph(token, *result),
+            on_error=lambda exc: self.ctx.report_error(self, exc),
         )
-        self.canvas.set_scene(scene_for(g, pos, title=title), keep_view=False)
+
+    def _show_graph(self, token: object, g: Any, scene: Any) -> None:
+        if token is not self._token:
+            return  # a newer filter superseded this one
+        self._graph = g
+        self.canvas.set_scene(scene, keep_view=False)
         gaps = gap_summary(g)
         self.gap_label.setText(
             "Gaps (ringed red): "
