@@ -161,6 +161,8 @@ def build_partner_graph(
         )
         if lead in areas_keep:
             g.add_edge(n, node_id("area", lead), relation="lead_area")
+        for a in sorted(ocg_in.get(oid, set()) & areas_keep - {lead}):
+            g.add_edge(n, node_id("area", a), relation="operates_in")
     order = list(LINK_RELATIONS)
     for p, o, r in data.links:
         if p not in shown_partners or o not in shown_ocgs:

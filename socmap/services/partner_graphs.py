@@ -133,7 +133,13 @@ def positions(
     """Seeded positions for ``g``'s nodes (keeping cached ones in place)."""
     # strong pulls keep OCGs and structures by their area; weak "serves" edges stop force-wide
     # agencies from dragging every area into one knot
-    strength = {"lead_area": 3.0, "soc_partnership": 3.0, "serves": 0.3, "member": 0.5}
+    strength = {
+        "lead_area": 3.0,
+        "soc_partnership": 3.0,
+        "serves": 0.3,
+        "member": 0.5,
+        "operates_in": 0.3,
+    }
     weights = [strength.get(attrs.get("relation", ""), 1.0) for _a, _b, attrs in g.edges(data=True)]
     return layout(
         list(g.nodes), [(a, b) for a, b in g.edges], seed=seed, cache=cache, weights=weights
