@@ -171,6 +171,12 @@ def plot_rect(scene: GraphScene, rect: QRectF, *, marking: str = "") -> QRectF:
     inner = rect.adjusted(0, 28, 0, -28) if marking else QRectF(rect)
     if scene.title:
         inner = inner.adjusted(0, QFontMetricsF(_label_font(15, bold=True)).height() + 8, 0, 0)
+    if scene.legend and rect.width() > 700:
+        # keep the nodes clear of the legend box in the top-left corner
+        fm = QFontMetricsF(_label_font(11))
+        inner = inner.adjusted(
+            max(fm.horizontalAdvance(e.label) for e in scene.legend) + 56, 0, 0, 0
+        )
     return inner
 
 
@@ -411,7 +417,8 @@ def draw_graph(
         placed.append(box)
         _draw_label(painter, node.label, box, font)
     painter.setClipping(False)
-    draw_legend(painter, scene, top)
+    legend_rect = QRectF(rect.left(), top.top(), rect.width(), top.height())
+    draw_legend(painter, scene, legend_rect)
     if marking:
         draw_marking(painter, rect, marking)
     painter.restore()

@@ -225,7 +225,11 @@ def partner_register(
                 name=p.name,
                 partner_type=p.partner_type,
                 type_label=PARTNER_TYPE_SHORT.get(p.partner_type, p.partner_type),
-                areas=", ".join(sorted(names.get(a, str(a)) for a in p.area_ids)),
+                areas=(
+                    f"All {len(names)} areas"
+                    if names and set(p.area_ids) >= set(names)
+                    else ", ".join(sorted(names.get(a, str(a)) for a in p.area_ids))
+                ),
                 contacts="; ".join(f"{c.role}: {c.name}" for c in p.contacts),
                 isa_reference=p.isa_reference,
                 isa_expires=p.isa_expires,

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.domain.disruptions import LEVELS, STRANDS
@@ -244,7 +245,9 @@ class DisruptionsView(QWidget):
         self.table.doubleClicked.connect(lambda _i: self._timeline_of_selected())
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         self._fill_areas()
-        self.reload()
+        # loaded when first shown, and reloaded on changes only while visible (a hidden tab
+        # marks itself stale), so edits elsewhere never wait on this tab's queries
+        self._stale = True
 
     # ----------------------------------------------------------------------------- loading
 
@@ -274,6 +277,7 @@ class DisruptionsView(QWidget):
 
     def reload(self) -> None:
         """Reload the log, "what works" and the graph on a reader thread."""
+        self._stale = False
         area = self.area.currentData()
         today = self.today
 
@@ -296,8 +300,8 @@ class DisruptionsView(QWidget):
         self.ctx.tasks.run(
             load,
             write=False,
-            on_done=self._on_loaded,
-            on_error=lambda exc: self.ctx.report_error(self, exc),
+            on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
+            on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
         self._load_timeline()
 
@@ -341,8 +345,8 @@ class DisruptionsView(QWidget):
                 today=today,
             ),
             write=False,
-            on_done=self.timeline.set_data,
-            on_error=lambda exc: self.ctx.report_error(self, exc),
+            on_done=lambda data: self.timeline.set_data(data) if isValid(self) else None,
+            on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
 
     # ----------------------------------------------------------------------------- filters
@@ -459,4 +463,12 @@ class DisruptionsView(QWidget):
         if initiator is self:
             return
         if changes.touches(*KINDS):
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.reload()

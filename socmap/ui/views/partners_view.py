@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.domain.partners import PARTNER_TYPE_SHORT
@@ -135,12 +137,15 @@ class PartnersView(QWidget):
         self.fit.clicked.connect(self.canvas.reset_view)
         self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
-        self.reload()
+        # loaded when first shown, and reloaded on changes only while visible (a hidden tab
+        # marks itself stale), so edits elsewhere never wait on this tab's queries
+        self._stale = True
 
     # ----------------------------------------------------------------------------- loading
 
     def reload(self) -> None:
         """Load tables and graph rows on a reader thread."""
+        self._stale = False
         today = self.today
 
         def load(store: Any, _progress: Any) -> tuple[Any, ...]:
@@ -154,8 +159,8 @@ class PartnersView(QWidget):
         self.ctx.tasks.run(
             load,
             write=False,
-            on_done=self._on_loaded,
-            on_error=lambda exc: self.ctx.report_error(self, exc),
+            on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
+            on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
 
     def _on_loaded(self, result: tuple[Any, ...]) -> None:
@@ -199,7 +204,9 @@ class PartnersView(QWidget):
         def keep(row: partners.PartnerRow) -> bool:
             if ptype and row.partner_type != ptype:
                 return False
-            if area_name and area_name not in row.areas.split(", "):
+            if area_name and not (
+                area_name in row.areas.split(", ") or row.areas.startswith("All ")
+            ):
                 return False
             return not gaps or row.isa_status in ("expired", "expiring")
 
@@ -236,8 +243,8 @@ class PartnersView(QWidget):
         self.ctx.tasks.run(
             work,
             write=False,
-            on_done=lambda result: self._show_graph(token, *result),
-            on_error=lambda exc: self.ctx.report_error(self, exc),
+            on_done=lambda result: self._show_graph(token, *result) if isValid(self) else None,
+            on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
 
     def _show_graph(self, token: object, g: Any, scene: Any) -> None:
@@ -299,4 +306,12 @@ class PartnersView(QWidget):
 
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches(*PARTNER_KINDS):
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.reload()
