@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from socmap.domain.errors import ValidationError
@@ -115,7 +116,7 @@ def follow_up_dates(day: dt.date) -> tuple[dt.date, ...]:
     return tuple(add_months(day, m) for m in FOLLOW_UP_MONTHS)
 
 
-def _choice(field: str, value: str, allowed: dict[str, object], what: str) -> str:
+def _choice(field: str, value: str, allowed: Mapping[str, object], what: str) -> str:
     key = (value or "").strip().lower()
     if key not in allowed:
         raise ValidationError(field, f"unknown {what} '{value}' (use one of: {', '.join(allowed)})")

@@ -167,21 +167,21 @@ def build_partner_graph(
     for p, o, r in data.links:
         if p not in shown_partners or o not in shown_ocgs:
             continue
-        a, b = node_id("partner", p), node_id("ocg", o)
-        if g.has_edge(a, b):
-            rels = sorted({*g.edges[a, b]["relations"].split(";"), r}, key=order.index)
-            g.edges[a, b]["relations"] = ";".join(rels)
-            g.edges[a, b]["relation"] = rels[0]
+        pa, ob = node_id("partner", p), node_id("ocg", o)
+        if g.has_edge(pa, ob):
+            rels = sorted({*g.edges[pa, ob]["relations"].split(";"), r}, key=order.index)
+            g.edges[pa, ob]["relations"] = ";".join(rels)
+            g.edges[pa, ob]["relation"] = rels[0]
         else:
-            g.add_edge(a, b, relation=r, relations=r)
+            g.add_edge(pa, ob, relation=r, relations=r)
     for o, p in data.partner_lros:
         if p in shown_partners and o in shown_ocgs:
             g.nodes[node_id("ocg", o)]["lro_partner"] = node_id("partner", p)
-            a, b = node_id("partner", p), node_id("ocg", o)
-            if g.has_edge(a, b):
-                g.edges[a, b]["lro"] = True
+            pa, ob = node_id("partner", p), node_id("ocg", o)
+            if g.has_edge(pa, ob):
+                g.edges[pa, ob]["lro"] = True
             else:
-                g.add_edge(a, b, relation="lro", relations="lro", lro=True)
+                g.add_edge(pa, ob, relation="lro", relations="lro", lro=True)
     return g
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from socmap.domain.disruptions import LEVELS
 from socmap.render.graph import draw_marking
 from socmap.render.partner_graph import LEVEL_COLOURS
-from socmap.services.disruptions import TimelineData
+from socmap.services.disruptions import TimelineData, TimelineEvent
 
 SCHEME_COLOURS = ("#1f4e79", "#8c564b", "#6a3d9a", "#17becf")
 
@@ -39,7 +39,7 @@ def _plot_rect(rect: QRectF) -> QRectF:
     return rect.adjusted(64, 40, -200, -64)
 
 
-def _event_positions(data: TimelineData, plot: QRectF) -> list[tuple[object, QPointF]]:
+def _event_positions(data: TimelineData, plot: QRectF) -> list[tuple[TimelineEvent, QPointF]]:
     strip_top = plot.bottom() + 10
     stacks: dict[int, int] = {}
     out = []
@@ -107,7 +107,7 @@ def draw_timeline(
     # disruptions: a faint line through the plot and a marker in the strip below
     positions = _event_positions(data, plot)
     for ev, centre in positions:
-        colour = QColor(LEVEL_COLOURS.get(ev.level, "#999999"))  # type: ignore[attr-defined]
+        colour = QColor(LEVEL_COLOURS.get(ev.level, "#999999"))
         faint = QColor(colour)
         faint.setAlpha(70)
         pen = QPen(faint)

@@ -74,24 +74,25 @@ def update_partner(store: Store, partner: Partner) -> tuple[Partner, Changes]:
     require(store, Permission.EDIT, action="edit partner agencies")
     if partner.id is None:
         raise ValidationError("id", "a partner must be created before it can be edited")
+    pid: int = partner.id
     partner = validate_partner(partner)
     _check_areas(store, partner.area_ids, "area_ids")
     other = rows.partner_id_by_name(store, partner.name)
     if other is not None and other != partner.id:
         raise ValidationError("name", f"a partner agency called '{partner.name}' already exists")
     with store.atomic():
-        before = rows.get_partner(store, partner.id)
+        before = rows.get_partner(store, pid)
         stored = rows.update_partner(store, partner, expected_version=partner.version)
         audit.record(
             store,
             action="update",
             entity="partner",
-            entity_id=partner.id,
-            summary=f"updated partner {partner.id}",
+            entity_id=pid,
+            summary=f"updated partner {pid}",
             before=as_record(before),
             after=as_record(stored),
         )
-    return stored, Changes.of("partner", partner.id)
+    return stored, Changes.of("partner", pid)
 
 
 def save_structure(
@@ -274,18 +275,18 @@ def area_partnerships(store: Store, *, today: dt.date | None = None) -> list[Are
         by_area.setdefault(s.area_id, []).append(s)
     out = []
     for aid, name in rows.area_rows(store):
-        structures = by_area.get(aid) or [None]
-        for s in structures:
+        structures: list[PartnershipStructure | None] = list(by_area.get(aid, [])) or [None]
+        for st in structures:
             out.append(
                 AreaPartnership(
                     area_id=aid,
                     area=name,
-                    structure=s,
-                    kind_label=STRUCTURE_KINDS.get(s.kind, s.kind) if s else "",
-                    members=", ".join(partner_names.get(m, str(m)) for m in s.member_ids)
-                    if s
+                    structure=st,
+                    kind_label=STRUCTURE_KINDS.get(st.kind, st.kind) if st else "",
+                    members=", ".join(partner_names.get(m, str(m)) for m in st.member_ids)
+                    if st
                     else "",
-                    overdue=meeting_overdue(s, today) if s else False,
+                    overdue=meeting_overdue(st, today) if st else False,
                 )
             )
     return out

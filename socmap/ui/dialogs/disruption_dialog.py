@@ -67,7 +67,8 @@ class DisruptionDialog(QDialog):
                 0,
             )
             self.ocg.setCurrentIndex(first)
-        self.date = QDateEdit(calendarPopup=True)
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setDate(QDate(self.today.year, self.today.month, self.today.day))
         self.strand = QComboBox()

@@ -144,7 +144,15 @@ class DisruptionsView(QWidget):
             self.status.addItem(label, key)
         self.search = QLineEdit(placeholderText="Search OCG or tactic")
         bar = QHBoxLayout()
-        for w in (QLabel("Area:"), self.area, self.strand, self.level, self.status, self.search):
+        bar_widgets: list[QWidget] = [
+            QLabel("Area:"),
+            self.area,
+            self.strand,
+            self.level,
+            self.status,
+            self.search,
+        ]
+        for w in bar_widgets:
             bar.addWidget(w)
 
         # log
@@ -158,7 +166,7 @@ class DisruptionsView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        for w in (
+        for w in (  # type: ignore[assignment]
             self.record_button,
             self.approve_button,
             self.reject_button,
