@@ -456,7 +456,7 @@ def save_png(scene: GraphScene, path: Path, *, marking: str, size: QSize | None 
     image = render_image(scene, size=size, marking=marking)
     image.setText("Classification", marking)
     image.setText("Title", scene.title)
-    if not image.save(str(path), b"PNG"):
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
         raise OSError(f"could not write {path}")
 
 
