@@ -301,3 +301,13 @@ def links_of_ocg(store: Store, ocg_id: int) -> list[tuple[PartnerLink, str]]:
     """An OCG's partner links with the partner's name."""
     names = dict(partner_choices(store))
     return [(lk, names.get(lk.partner_id, "?")) for lk in rows.list_links(store, ocg_id=ocg_id)]
+
+
+def get_partner(store: Store, partner_id: int) -> Partner:
+    """One partner agency (for editing)."""
+    return rows.get_partner(store, partner_id)
+
+
+def get_structure(store: Store, structure_id: int) -> PartnershipStructure:
+    """One partnership structure (for editing)."""
+    return rows.get_structure(store, structure_id)

@@ -219,3 +219,101 @@ def test_viewer_cannot_record_or_approve(qtbot, viewer_demo_store) -> None:  # t
     view: DisruptionsView = tab(win, DisruptionsView)
     assert not view.record_button.isEnabled()
     assert not view.approve_button.isEnabled()
+
+
+def _partners_view(qtbot, window) -> PartnersView:  # type: ignore[no-untyped-def]
+    view: PartnersView = tab(window, PartnersView)
+    qtbot.waitUntil(lambda: view.partner_model.rowCount() > 0, timeout=10_000)
+    return view
+
+
+def test_add_partner_form_validates_then_saves(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _partners_view(qtbot, window)
+    before = view.partner_model.rowCount()
+    dialog = view.add_partner()
+    qtbot.addWidget(dialog)
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)  # no name
+    assert dialog.isVisible() and "needs a name" in dialog.error_text("name")
+    qtbot.keyClicks(dialog.name, "Test Housing Association")
+    qtbot.keyClicks(dialog.contacts, "boss, Jo Bloggs")
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert "unknown contact role" in dialog.error_text("contacts")
+    assert dialog.error_text("name") == ""
+    dialog.contacts.clear()
+    qtbot.keyClicks(dialog.contacts, "spoc, Jo Bloggs, 01234 567890")
+    dialog.areas.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.keyClicks(dialog.isa_reference, "ISA-TEST-1")
+    dialog.has_expiry.setChecked(True)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: view.partner_model.rowCount() == before + 1, timeout=10_000)
+    names = [view.partner_model.row_at(r).name for r in range(view.partner_model.rowCount())]
+    assert "Test Housing Association" in names
+
+
+def test_link_lro_and_structure_forms(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _partners_view(qtbot, window)
+    store = window.ctx.store
+    links_before = store.conn.execute("SELECT COUNT(*) FROM partner_ocg_links").fetchone()[0]
+    view.partner_table.selectRow(0)
+    dialog = view.link_partner()
+    qtbot.addWidget(dialog)
+    dialog.relation.setCurrentIndex(dialog.relation.findData("safeguarding_lead"))
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert not dialog.isVisible(), dialog.general_error.text()
+    assert (
+        store.conn.execute("SELECT COUNT(*) FROM partner_ocg_links").fetchone()[0]
+        == links_before + 1
+    )
+
+    lro = view.set_lro()
+    qtbot.addWidget(lro)
+    lro.kind.setCurrentIndex(lro.kind.findData("partner"))
+    qtbot.mouseClick(
+        lro.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert "needs a name" in lro.error_text("name")
+    qtbot.keyClicks(lro.name, "Jo Bloggs, housing lead")
+    qtbot.mouseClick(
+        lro.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert not lro.isVisible()
+
+    # the gap row for an area without a structure opens an empty form for that area
+    gap_row = next(
+        r
+        for r in range(view.structure_model.rowCount())
+        if view.structure_model.row_at(r).structure is None
+    )
+    area = view.structure_model.row_at(gap_row).area
+    view.structure_table.selectRow(gap_row)
+    form = view.edit_structure()
+    assert form is not None
+    qtbot.addWidget(form)
+    assert form.area.currentText() == area
+    qtbot.keyClicks(form.name, f"{area} SOC Board")
+    form.members.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(
+        form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+    assert not form.isVisible(), form.general_error.text()
+    qtbot.waitUntil(
+        lambda: all(
+            view.structure_model.row_at(r).structure is not None
+            for r in range(view.structure_model.rowCount())
+            if view.structure_model.row_at(r).area == area
+        ),
+        timeout=10_000,
+    )
+
+
+def test_viewer_cannot_edit_partners(qtbot, viewer_demo_store) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(viewer_demo_store, remember_layout=False)
+    qtbot.addWidget(win)
+    view: PartnersView = tab(win, PartnersView)
+    assert not view.add_partner_button.isEnabled()
+    assert not view.link_button.isEnabled()
+    assert not view.structure_button.isEnabled()

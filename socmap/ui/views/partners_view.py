@@ -24,11 +24,18 @@ from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.domain.partners import PARTNER_TYPE_SHORT
+from socmap.domain.roles import Permission
 from socmap.graph.build import PartnerGraphInput, build_partner_graph, gap_summary, parse_node_id
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout_in_process
 from socmap.render.partner_graph import scene_for
 from socmap.services import partner_graphs, partners
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.partner_dialogs import (
+    LinkDialog,
+    LroDialog,
+    PartnerDialog,
+    StructureDialog,
+)
 from socmap.ui.models.partner_models import (
     ID_ROLE,
     PARTNER_COLUMNS,
@@ -85,6 +92,20 @@ class PartnersView(QWidget):
             self.partner_type.addItem(label, key)
         self.gaps_only = QCheckBox("Only agreements expired or expiring")
         self.fit = QPushButton("Fit graph")
+        self.add_partner_button = QPushButton("Add partner…")
+        self.edit_partner_button = QPushButton("Edit partner…")
+        self.link_button = QPushButton("Link to OCG…")
+        self.lro_button = QPushButton("Set an OCG's LRO…")
+        self.structure_button = QPushButton("Edit area structure…")
+        can_edit = ctx.can(Permission.EDIT)
+        for b in (
+            self.add_partner_button,
+            self.edit_partner_button,
+            self.link_button,
+            self.lro_button,
+            self.structure_button,
+        ):
+            b.setEnabled(can_edit)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Area:"))
         bar.addWidget(self.area)
@@ -112,8 +133,22 @@ class PartnersView(QWidget):
         lv.addWidget(QLabel("<b>Partner register</b>"))
         lv.addWidget(self.isa_label)
         lv.addWidget(self.partner_table, 3)
+        buttons = QHBoxLayout()
+        for b in (
+            self.add_partner_button,
+            self.edit_partner_button,
+            self.link_button,
+            self.lro_button,
+        ):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lv.addLayout(buttons)
         lv.addWidget(QLabel("<b>SOC partnership structure per area</b>"))
         lv.addWidget(self.structure_table, 2)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.structure_button)
+        row2.addStretch(1)
+        lv.addLayout(row2)
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -135,6 +170,13 @@ class PartnersView(QWidget):
         self.partner_type.currentIndexChanged.connect(self._apply_filters)
         self.gaps_only.toggled.connect(self._apply_filters)
         self.fit.clicked.connect(self.canvas.reset_view)
+        self.add_partner_button.clicked.connect(self.add_partner)
+        self.edit_partner_button.clicked.connect(self.edit_partner)
+        self.link_button.clicked.connect(self.link_partner)
+        self.lro_button.clicked.connect(self.set_lro)
+        self.structure_button.clicked.connect(self.edit_structure)
+        self.partner_table.doubleClicked.connect(lambda _i: self.edit_partner())
+        self.structure_table.doubleClicked.connect(lambda _i: self.edit_structure())
         self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         # loaded when first shown, and reloaded on changes only while visible (a hidden tab
@@ -303,6 +345,47 @@ class PartnersView(QWidget):
         """The partner selected in the register table."""
         rows = self.partner_table.selectionModel().selectedRows()
         return int(rows[0].data(ID_ROLE)) if rows else None
+
+    # ----------------------------------------------------------------------------- editing
+
+    def add_partner(self) -> PartnerDialog:
+        """Open the form for a new partner agency."""
+        dialog = PartnerDialog(self.ctx, None, self)
+        dialog.open()
+        return dialog
+
+    def edit_partner(self) -> PartnerDialog | None:
+        """Open the selected partner agency's form."""
+        pid = self.selected_partner_id()
+        if pid is None:
+            self.selected_label.setText("Select a partner agency in the register first.")
+            return None
+        dialog = PartnerDialog(self.ctx, partners.get_partner(self.ctx.store, pid), self)
+        dialog.open()
+        return dialog
+
+    def link_partner(self) -> LinkDialog:
+        """Open the form linking the selected partner to an OCG."""
+        dialog = LinkDialog(self.ctx, partner_id=self.selected_partner_id(), parent=self)
+        dialog.open()
+        return dialog
+
+    def set_lro(self) -> LroDialog:
+        """Open the form for an OCG's Lead Responsible Officer."""
+        dialog = LroDialog(self.ctx, parent=self)
+        dialog.open()
+        return dialog
+
+    def edit_structure(self) -> StructureDialog | None:
+        """Edit the selected area's SOC structure, or record one where there is a gap."""
+        rows = self.structure_table.selectionModel().selectedRows()
+        if not rows:
+            self.selected_label.setText("Select an area in the structures table first.")
+            return None
+        line = self.structure_model.row_at(rows[0].row())
+        dialog = StructureDialog(self.ctx, line.structure, area_id=line.area_id, parent=self)
+        dialog.open()
+        return dialog
 
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches(*PARTNER_KINDS):
