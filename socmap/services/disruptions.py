@@ -163,6 +163,55 @@ def reject_disruption(
 Assessment = tuple[int, str, float, float, dt.date]
 
 
+def scheme_maximum(store: Store, config_id: int) -> float | None:
+    """The highest total a scoring configuration can give (every factor at its top rating).
+
+    Uses the scoring feature's configuration and pure scoring function; None when they are not
+    available or the maximum is not positive.
+    """
+    try:
+        from socmap.domain.scoring import parse_policy, score
+        from socmap.store import scoring as scoring_rows
+    except ImportError:  # the scoring feature is not installed
+        return None
+    try:
+        row = scoring_rows.config_by_id(store, config_id)
+    except Exception:  # an unknown config id: no maximum, so the case is not scored
+        return None
+    policy = parse_policy(row.body, version=row.version)
+    top: dict[str, int | str | bool] = {}
+    for f in policy.factors:
+        if f.kind == "flag":
+            top[f.key] = True
+        elif f.kind == "choice":
+            top[f.key] = max(f.choices, key=lambda c: c[1])[0]
+        else:
+            top[f.key] = f.max_level
+    maximum = float(score(policy, top).total)
+    return maximum if maximum > 0 else None
+
+
+def approved_assessments(store: Store, *, ocg_ids: Sequence[int] | None = None) -> list[Assessment]:
+    """(ocg_id, scheme, total, scheme maximum, assessed_on) of approved assessments.
+
+    The maximum is the table's ``max_total`` when it has one, else worked out from the
+    assessment's configuration version (once per version); rows without a maximum are left out.
+    """
+    maxima: dict[int, float | None] = {}
+    out: list[Assessment] = []
+    for oid, scheme, total, config_id, max_total, on in rows.approved_assessment_rows(
+        store, ocg_ids=ocg_ids
+    ):
+        mx = max_total
+        if mx is None and config_id is not None:
+            if config_id not in maxima:
+                maxima[config_id] = scheme_maximum(store, config_id)
+            mx = maxima[config_id]
+        if mx:
+            out.append((oid, scheme, total, mx, on))
+    return out
+
+
 @dataclass(frozen=True)
 class ScoreChange:
     """The approved assessments either side of a disruption (same scheme) and the change."""
@@ -263,7 +312,7 @@ def what_works(store: Store, *, area: str | int | None = None) -> list[WhatWorks
     all_d = rows.list_disruptions(store, area_id=area_id)
     approved = [d for d in all_d if d.status == "approved"]
     changes = score_changes(
-        approved, rows.approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in approved}))
+        approved, approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in approved}))
     )
     groups: dict[tuple[str, str], list[Disruption]] = defaultdict(list)
     pending: Counter[tuple[str, str]] = Counter()
@@ -343,9 +392,7 @@ def disruption_log(
     ds = rows.list_disruptions(store, area_id=area_id, ocg_id=ocg_id)
     ocgs = {r[0]: r for r in partner_rows.ocg_rows(store)}
     areas = dict(partner_rows.area_rows(store))
-    changes = score_changes(
-        ds, rows.approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in ds}))
-    )
+    changes = score_changes(ds, approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in ds})))
     out = []
     for d in reversed(ds):
         o = ocgs.get(d.ocg_id)
@@ -447,7 +494,7 @@ def timeline(
     data.events = [
         TimelineEvent(d.id or 0, d.occurred_on, d.level, TACTICS[d.tactic][0], d.status) for d in ds
     ]
-    assessments = [a for a in rows.approved_assessments(store, ocg_ids=ocg_ids) if a[4] >= start]
+    assessments = [a for a in approved_assessments(store, ocg_ids=ocg_ids) if a[4] >= start]
     if ocg_id is not None:
         for _o, scheme, total, mx, on in assessments:
             data.scores.setdefault(scheme, []).append((on, total / mx))

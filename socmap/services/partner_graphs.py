@@ -16,7 +16,7 @@ from socmap.graph.build import (
     build_partner_graph,
 )
 from socmap.graph.layout import PositionCache, layout
-from socmap.services.disruptions import _area_id, score_changes
+from socmap.services.disruptions import _area_id, approved_assessments, score_changes
 from socmap.store import disruptions as disruption_rows
 from socmap.store import partners as rows
 from socmap.store.db import Store
@@ -91,7 +91,7 @@ def disruption_graph(
     ]
     changes = score_changes(
         ds,
-        disruption_rows.approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in ds})),
+        approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in ds})),
     )
     areas = [(int(a), n) for a, n in rows.area_rows(store) if area_id is None or a == area_id]
     data = DisruptionGraphInput(

@@ -399,3 +399,22 @@ def partners_demo_step(ctx: Any, progress: Progress) -> None:
     )
     write("disruption_partners", ("disruption_id", "partner_id"), dp_rows)
     write("disruption_nominals", ("disruption_id", "nominal_id"), dn_rows)
+    _major_triggers(ctx, d_rows)
+
+
+def _major_triggers(ctx: Any, d_rows: list[Sequence[Any]]) -> None:
+    """Major disruptions bring re-assessment forward: add their triggers to the schedule."""
+    try:
+        from socmap.store import scoring as scoring_rows
+    except ImportError:  # the scoring feature is not installed
+        return
+    status = {oid: st for oid, st, *_rest in ctx.ocgs}
+    triggers = [
+        (row[1], "major_disruption", row[2], f"Major disruption {row[0]} recorded")
+        for row in d_rows
+        if row[6] == "major" and row[11] != "rejected" and status.get(row[1]) == "active"
+    ]
+    n = scoring_rows.insert_triggers(ctx.store, triggers)
+    ctx.digest.update(b"major_disruption triggers")
+    ctx.digest.update(json.dumps(triggers[:2000], default=str).encode())
+    ctx.counts["schedule_triggers"] = ctx.counts.get("schedule_triggers", 0) + n

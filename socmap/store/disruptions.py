@@ -1,9 +1,10 @@
 """Rows <-> disruptions; and the read of approved assessments that "what works" compares.
 
 The ``assessments`` table belongs to the scoring feature (issue 4), not to this module. The
-query below assumes its columns are ``ocg_id, scheme, total, max_total, status, assessed_on``
-with ``status = 'approved'`` for approved assessments and ``assessed_on`` an ISO date; when the
-table (or one of those columns) is absent it returns nothing, and score changes are unknown.
+query reads ``ocg_id, scheme, total, status, assessed_on`` and either ``max_total`` or
+``config_id`` (the scoring configuration version, from which services work out the scheme's
+maximum), with ``status = 'approved'`` for approved assessments and ``assessed_on`` an ISO date.
+When the table (or those columns) is absent it returns nothing and score changes are unknown.
 """
 
 from __future__ import annotations
@@ -193,38 +194,55 @@ def disruption_rows(store: Store) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+def _assessment_columns(store: Store) -> set[str]:
+    return {r[1] for r in store.conn.execute("PRAGMA table_info(assessments)")}
+
+
 def assessments_available(store: Store) -> bool:
-    """True when an ``assessments`` table with the assumed columns exists."""
-    cols = {r[1] for r in store.conn.execute("PRAGMA table_info(assessments)")}
-    return set(ASSESSMENT_COLUMNS) <= cols
+    """True when an ``assessments`` table with the columns "what works" needs exists."""
+    cols = _assessment_columns(store)
+    return set(ASSESSMENT_COLUMNS) - {"max_total"} <= cols and bool(
+        {"max_total", "config_id"} & cols
+    )
 
 
-def approved_assessments(
+def approved_assessment_rows(
     store: Store, *, ocg_ids: Sequence[int] | None = None
-) -> list[tuple[int, str, float, float, dt.date]]:
-    """(ocg_id, scheme, total, max_total, assessed_on) of approved assessments, by OCG and date.
+) -> list[tuple[int, str, float, int | None, float | None, dt.date]]:
+    """(ocg_id, scheme, total, config_id, max_total, assessed_on) of approved assessments.
 
-    Assumes the scoring feature's ``assessments`` table has the columns in
-    :data:`ASSESSMENT_COLUMNS`; returns ``[]`` when it does not.
+    Reads the scoring feature's ``assessments`` table: ``max_total`` when the table has it,
+    else ``config_id`` (the scheme's configuration version, whose maximum the caller works
+    out). Returns ``[]`` when the table or those columns are absent.
     """
     if not assessments_available(store):
         return []
+    cols = _assessment_columns(store)
+    config = "config_id" if "config_id" in cols else "NULL"
+    maximum = "max_total" if "max_total" in cols else "NULL"
     sql = (
-        "SELECT ocg_id, scheme, total, max_total, assessed_on FROM assessments"
-        " WHERE status = 'approved' AND total IS NOT NULL AND max_total > 0"
+        f"SELECT ocg_id, scheme, total, {config}, {maximum}, assessed_on FROM assessments"
+        " WHERE status = 'approved' AND total IS NOT NULL"
     )
     params: list[Any] = []
-    if ocg_ids is not None:
-        ids = list(ocg_ids)
+    ids = list(ocg_ids) if ocg_ids is not None else None
+    if ids is not None:
         if not ids:
             return []
         if len(ids) <= 500:
             sql += f" AND ocg_id IN ({', '.join('?' for _ in ids)})"
             params = ids
-    sql += " ORDER BY ocg_id, assessed_on"
-    wanted = set(ocg_ids) if ocg_ids is not None else None
+    sql += " ORDER BY ocg_id, assessed_on, id"
+    wanted = set(ids) if ids is not None else None
     return [
-        (int(r[0]), str(r[1]), float(r[2]), float(r[3]), dt.date.fromisoformat(str(r[4])[:10]))
+        (
+            int(r[0]),
+            str(r[1]),
+            float(r[2]),
+            int(r[3]) if r[3] is not None else None,
+            float(r[4]) if r[4] is not None else None,
+            dt.date.fromisoformat(str(r[5])[:10]),
+        )
         for r in store.conn.execute(sql, params)
         if wanted is None or r[0] in wanted
     ]

@@ -13,34 +13,53 @@ import pytest
 from socmap.cli import main
 from socmap.services import disruptions
 
-#: The columns this feature assumes the scoring feature's table has (see store/disruptions.py).
-FAKE_ASSESSMENTS = """
-CREATE TABLE assessments (
-    id INTEGER PRIMARY KEY, ocg_id INTEGER, scheme TEXT, total REAL, max_total REAL,
-    status TEXT, assessed_on TEXT
-)
-"""
+
+def hand_maximum(body: dict) -> float:  # type: ignore[type-arg]
+    """A scheme's top total worked out by hand from its configuration document."""
+    sections = {sec["key"]: sec for sec in body["sections"]}
+
+    def level_sum(key: str) -> float:
+        sec = sections[key]
+        return sum(f.get("weight", 1) * sec["max"] for f in sec["factors"].values())
+
+    if body["scheme"] == "ocgm":
+        flags = sum(f["weight"] for f in sections["flags"]["factors"].values())
+        return level_sum("markets") + level_sum("capability") + flags
+    scope = max(next(iter(sections["scope"]["factors"].values()))["choices"].values())
+    vuln = max(next(iter(sections["vulnerability"]["factors"].values()))["choices"].values())
+    return level_sum("harm") * scope * vuln * level_sum("likelihood")
 
 
-def add_fake_assessments(path: Path, seed: int = 3) -> None:
-    """Approved and draft assessments in two schemes, on distinct dates per OCG."""
+def add_maxima_table(con: sqlite3.Connection) -> None:
+    """A temp table of each configuration's maximum, for the independent SQL below."""
+    con.execute("CREATE TEMP TABLE maxima (config_id INTEGER PRIMARY KEY, mx REAL)")
+    for cid, body in con.execute(
+        "SELECT id, body FROM scoring_configs WHERE kind IN ('ocgm', 'morile')"
+    ).fetchall():
+        con.execute("INSERT INTO maxima VALUES (?, ?)", [cid, hand_maximum(json.loads(body))])
+
+
+def add_more_assessments(path: Path, seed: int = 3) -> None:
+    """Extra approved (and draft) assessments in both schemes, so most disruptions are scored."""
     rng = random.Random(seed)
     con = sqlite3.connect(path)
-    con.execute(FAKE_ASSESSMENTS)
+    configs = dict(
+        con.execute("SELECT kind, id FROM scoring_configs WHERE kind IN ('ocgm', 'morile')")
+    )
+    maxima = {"ocgm": 117.0, "morile": 300.0}
     rows = []
     for (oid,) in con.execute("SELECT DISTINCT ocg_id FROM disruptions ORDER BY ocg_id"):
         day = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randint(0, 60))
         while day < dt.date(2026, 11, 1):
-            scheme, mx = ("ocgm", 100.0) if rng.random() < 0.75 else ("morile", 500.0)
+            scheme = "ocgm" if rng.random() < 0.75 else "morile"
             status = "approved" if rng.random() < 0.85 else "draft"
-            rows.append(
-                (oid, scheme, round(rng.uniform(0.2, 0.9) * mx, 1), mx, status, day.isoformat())
-            )
+            total = round(rng.uniform(0.2, 0.9) * maxima[scheme], 1)
+            rows.append((oid, scheme, configs[scheme], total, day.isoformat(), status))
             day += dt.timedelta(days=rng.randint(60, 120))
     con.executemany(
-        "INSERT INTO assessments (ocg_id, scheme, total, max_total, status, assessed_on)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
+        "INSERT INTO assessments (ocg_id, scheme, config_id, config_version, breakdown, total,"
+        " band, assessor, assessed_on, status) VALUES (?, ?, ?, 1, '{}', ?, '3C', 'test', ?, ?)",
+        [(o, sc, c, t, d, st) for o, sc, c, t, d, st in rows],
     )
     con.commit()
     con.close()
@@ -48,14 +67,16 @@ def add_fake_assessments(path: Path, seed: int = 3) -> None:
 
 INDEPENDENT = """
 SELECT d.strand, d.tactic, COUNT(*),
-       AVG(a2.total * 1.0 / a2.max_total - a1.total * 1.0 / a1.max_total)
+       AVG(a2.total / m2.mx - a1.total / m1.mx)
 FROM disruptions d
 JOIN assessments a1 ON a1.id = (
     SELECT id FROM assessments WHERE ocg_id = d.ocg_id AND status = 'approved'
-    AND assessed_on <= d.occurred_on ORDER BY assessed_on DESC LIMIT 1)
+    AND assessed_on <= d.occurred_on ORDER BY assessed_on DESC, id DESC LIMIT 1)
 JOIN assessments a2 ON a2.id = (
     SELECT id FROM assessments WHERE ocg_id = d.ocg_id AND status = 'approved'
-    AND scheme = a1.scheme AND assessed_on > d.occurred_on ORDER BY assessed_on LIMIT 1)
+    AND scheme = a1.scheme AND assessed_on > d.occurred_on ORDER BY assessed_on, id LIMIT 1)
+JOIN maxima m1 ON m1.config_id = a1.config_id
+JOIN maxima m2 ON m2.config_id = a2.config_id
 JOIN ocgs o ON o.id = d.ocg_id
 WHERE d.status = 'approved' AND (? IS NULL OR o.lead_area_id = ?)
 GROUP BY d.strand, d.tactic
@@ -76,7 +97,8 @@ def independent(path: Path, area_id: int | None = None) -> dict[tuple[str, str],
         )
         row["count"] += n  # type: ignore[operator]
         row["levels"][level] = n  # type: ignore[index]
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'assessments'").fetchone():
+    add_maxima_table(con)
+    if True:
         for strand, tactic, n, mean in con.execute(INDEPENDENT, [area_id, area_id]):
             out[(strand, tactic)]["n_scored"] = n
             out[(strand, tactic)]["mean"] = mean
@@ -105,32 +127,48 @@ def check(rows: list[dict], expected: dict) -> None:  # type: ignore[type-arg]
             assert r["mean_score_change"] == pytest.approx(exp["mean"], abs=1e-5)
 
 
-def test_summary_without_assessments_has_no_means(
-    demo_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    rows = summary_json(demo_path, capsys)
-    assert rows and all(r["n_scored"] == 0 and r["mean_score_change"] is None for r in rows)
-    check(rows, independent(demo_path))
-    assert set(rows[0]) >= {"tactic", "strand", "count", "levels", "mean_score_change", "n_scored"}
-
-
 def test_summary_matches_independent_computation(
     demo_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_fake_assessments(demo_path)
+    rows = summary_json(demo_path, capsys)
+    assert set(rows[0]) >= {"tactic", "strand", "count", "levels", "mean_score_change", "n_scored"}
+    expected = independent(demo_path)
+    check(rows, expected)
+
+
+def test_summary_with_more_assessments(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_more_assessments(demo_path)
     rows = summary_json(demo_path, capsys)
     expected = independent(demo_path)
-    assert sum(e["n_scored"] for e in expected.values()) > 50  # type: ignore[misc]
+    assert sum(e["n_scored"] for e in expected.values()) > 100  # type: ignore[misc]
     check(rows, expected)
 
 
 def test_summary_for_one_area(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    add_fake_assessments(demo_path)
+    add_more_assessments(demo_path)
     con = sqlite3.connect(demo_path)
     area_id = con.execute("SELECT id FROM areas WHERE name = 'Shropshire'").fetchone()[0]
     con.close()
     rows = summary_json(demo_path, capsys, "--area", "shropshire")
     check(rows, independent(demo_path, area_id))
+
+
+def test_scheme_maximum_matches_the_configuration(demo_store) -> None:  # type: ignore[no-untyped-def]
+    for cid, body in demo_store.conn.execute(
+        "SELECT id, body FROM scoring_configs WHERE kind IN ('ocgm', 'morile')"
+    ).fetchall():
+        assert disruptions.scheme_maximum(demo_store, cid) == pytest.approx(
+            hand_maximum(json.loads(body))
+        )
+    assert disruptions.scheme_maximum(demo_store, 99999) is None
+
+
+def test_without_an_assessments_table_nothing_is_scored(store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.store import disruptions as rows
+
+    store.conn.execute("ALTER TABLE assessments RENAME TO assessments_gone")
+    assert rows.approved_assessment_rows(store) == []
+    assert disruptions.approved_assessments(store) == []
 
 
 def test_score_change_compares_the_same_scheme_only() -> None:

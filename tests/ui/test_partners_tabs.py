@@ -189,8 +189,9 @@ def test_timeline_and_what_works(qtbot, window) -> None:  # type: ignore[no-unty
     view = _disruptions(qtbot, window)
     assert view.works_model.rowCount() > 5
     cells = [view.works_model.index(r, 6).data() for r in range(view.works_model.rowCount())]
-    assert all(c == "no scored cases" for c in cells)  # no assessments table in this branch
-    assert "No score changes can be shown" in view.works_note.text()
+    assert any("(n=" in c for c in cells)  # every mean carries its number of cases
+    assert all("(n=" in c or c == "no scored cases" for c in cells)
+    assert "have approved assessments before and after" in view.works_note.text()
     # timeline of one OCG from the log
     view.table.selectRow(0)
     qtbot.mouseClick(view.timeline_button, Qt.MouseButton.LeftButton)
