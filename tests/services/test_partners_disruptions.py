@@ -166,13 +166,27 @@ def test_major_disruption_brings_reassessment_forward(demo_store) -> None:  # ty
         calls.append(kw)
         return real(store, **kw)
 
+    ocg = an_active_ocg(demo_store)
+
+    def triggers() -> int:
+        return demo_store.conn.execute(
+            "SELECT COUNT(*) FROM schedule_triggers WHERE ocg_id = ? AND kind = 'major_disruption'",
+            [ocg],
+        ).fetchone()[0]
+
+    before = triggers()
     scoring.record_trigger = spy
     try:
-        ocg = an_active_ocg(demo_store)
-        disruptions.record_disruption(demo_store, a_disruption(ocg, level="major"), today=TODAY)
+        disruptions.record_disruption(demo_store, a_disruption(ocg, level="minor"), today=TODAY)
+        assert not calls  # only a Major claim brings the re-assessment forward
+        _d, changes = disruptions.record_disruption(
+            demo_store, a_disruption(ocg, level="major"), today=TODAY
+        )
     finally:
         scoring.record_trigger = real
     assert calls and calls[0]["ocg_id"] == ocg and calls[0]["kind"] == "major_disruption"
+    assert triggers() == before + 1
+    assert changes.touches("schedule")
 
 
 def test_viewer_is_refused_every_write(viewer_demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
