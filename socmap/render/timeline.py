@@ -13,6 +13,13 @@ from socmap.render.partner_graph import LEVEL_COLOURS
 from socmap.services.disruptions import TimelineData, TimelineEvent
 
 SCHEME_COLOURS = ("#1f4e79", "#8c564b", "#6a3d9a", "#17becf")
+#: a scheme keeps its colour whichever schemes a chart shows
+FIXED_SCHEME_COLOURS = {"ocgm": "#1f4e79", "morile": "#8c564b"}
+
+
+def scheme_colour(scheme: str, k: int) -> QColor:
+    """The line colour of a scoring scheme (``k``: its position, for unknown schemes)."""
+    return QColor(FIXED_SCHEME_COLOURS.get(scheme, SCHEME_COLOURS[(k + 2) % len(SCHEME_COLOURS)]))
 
 
 def _font(px: int, bold: bool = False) -> QFont:
@@ -120,8 +127,8 @@ def draw_timeline(
         painter.setBrush(colour)
         painter.drawEllipse(centre, 4.5, 4.5)
     # score lines
-    for k, (_scheme, points) in enumerate(sorted(data.scores.items())):
-        colour = QColor(SCHEME_COLOURS[k % len(SCHEME_COLOURS)])
+    for k, (scheme, points) in enumerate(sorted(data.scores.items())):
+        colour = scheme_colour(scheme, k)
         pen = QPen(colour, 2.2)
         painter.setPen(pen)
         path = QPainterPath()
@@ -175,7 +182,7 @@ def draw_timeline(
         y += fm.height() + 4
         painter.setFont(_font(11))
         for k, scheme in enumerate(sorted(data.scores)):
-            painter.setPen(QPen(QColor(SCHEME_COLOURS[k % len(SCHEME_COLOURS)]), 2.2))
+            painter.setPen(QPen(scheme_colour(scheme, k), 2.2))
             painter.drawLine(
                 QPointF(x0, y + fm.height() / 2), QPointF(x0 + 12, y + fm.height() / 2)
             )
