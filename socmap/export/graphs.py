@@ -70,6 +70,7 @@ def export_graph(
             nx.write_graphml(exportable(g), path)
         elif fmt == "gexf":
             nx.write_gexf(exportable(g), path)
+            _mark_gexf(path, mark)
         else:
             from socmap.render.graph import save_png, save_svg
             from socmap.render.partner_graph import scene_for
@@ -95,3 +96,16 @@ def export_graph(
         gaps=gap_summary(g),
         marking=mark,
     )
+
+
+def _mark_gexf(path: Path, marking: str) -> None:
+    """GEXF has no graph attributes: put the marking in the file's meta description."""
+    from xml.sax.saxutils import escape
+
+    text = path.read_text(encoding="utf-8")
+    note = f"<description>Protective marking: {escape(marking)}</description>"
+    if "</creator>" in text:
+        text = text.replace("</creator>", "</creator>" + note, 1)
+    else:
+        text = text.replace("<graph ", f"<meta>{note}</meta><graph ", 1)
+    path.write_text(text, encoding="utf-8")
