@@ -289,7 +289,12 @@ class WhatWorksRow:
         }
 
 
-def _area_id(store: Store, area: str | int | None) -> int | None:
+def resolve_area(store: Store, area: str | int | None) -> int | None:
+    """The id of an area given by name (case-insensitive) or id; None for no area.
+
+    Raises:
+        NotFoundError: no area has that name.
+    """
     if area is None or area == "":
         return None
     if isinstance(area, int):
@@ -308,7 +313,7 @@ def what_works(store: Store, *, area: str | int | None = None) -> list[WhatWorks
     ``mean_score_change`` is the mean over the ``n_scored`` approved claims with assessments
     before and after (None when there are none).
     """
-    area_id = _area_id(store, area)
+    area_id = resolve_area(store, area)
     all_d = rows.list_disruptions(store, area_id=area_id)
     approved = [d for d in all_d if d.status == "approved"]
     changes = score_changes(
@@ -388,7 +393,7 @@ def disruption_log(
 ) -> list[DisruptionRow]:
     """The disruption log (newest first) with approval state, next follow-up and score change."""
     today = today or dt.date.today()
-    area_id = _area_id(store, area)
+    area_id = resolve_area(store, area)
     ds = rows.list_disruptions(store, area_id=area_id, ocg_id=ocg_id)
     ocgs = {r[0]: r for r in partner_rows.ocg_rows(store)}
     areas = dict(partner_rows.area_rows(store))
@@ -473,7 +478,7 @@ def timeline(
     """
     today = today or dt.date.today()
     start = dt.date(today.year - years, today.month, 1)
-    area_id = _area_id(store, area)
+    area_id = resolve_area(store, area)
     ds = [
         d
         for d in rows.list_disruptions(store, ocg_id=ocg_id, area_id=area_id)

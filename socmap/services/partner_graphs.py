@@ -16,7 +16,7 @@ from socmap.graph.build import (
     build_partner_graph,
 )
 from socmap.graph.layout import PositionCache, layout
-from socmap.services.disruptions import _area_id, approved_assessments, score_changes
+from socmap.services.disruptions import approved_assessments, resolve_area, score_changes
 from socmap.store import disruptions as disruption_rows
 from socmap.store import partners as rows
 from socmap.store.db import Store
@@ -71,7 +71,7 @@ def partner_graph(
 ) -> nx.Graph:
     """The partner graph (optionally one area's, optionally some partner types only)."""
     data = data or partner_graph_input(store, today=today)
-    area_id = _area_id(store, area)
+    area_id = resolve_area(store, area)
     return build_partner_graph(
         data,
         area_ids=[area_id] if area_id is not None else None,
@@ -83,7 +83,7 @@ def disruption_graph(
     store: Store, *, area: str | int | None = None, approved_only: bool = False
 ) -> nx.Graph:
     """The disruption-outcome graph: OCGs, disruptions, tactics, agencies, areas."""
-    area_id = _area_id(store, area)
+    area_id = resolve_area(store, area)
     ds = [
         d
         for d in disruption_rows.list_disruptions(store, area_id=area_id)
