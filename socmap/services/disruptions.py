@@ -382,6 +382,7 @@ class DisruptionRow:
     approvals: str
     follow_up: str
     score_change: str
+    score_detail: str = ""
 
 
 def disruption_log(
@@ -427,6 +428,12 @@ def disruption_log(
                 approvals=approvals,
                 follow_up=nxt.isoformat() if nxt else "done",
                 score_change=f"{sc.change * 100:+.1f} pts ({sc.scheme})" if sc else "",
+                score_detail=(
+                    f"{sc.scheme}: {sc.before:.0%} of maximum on {sc.before_on.isoformat()},"
+                    f" {sc.after:.0%} on {sc.after_on.isoformat()} (approved assessments)"
+                    if sc
+                    else "no approved assessments of one scheme both before and after"
+                ),
             )
         )
     return out

@@ -185,3 +185,11 @@ def test_score_change_compares_the_same_scheme_only() -> None:
     assert disruptions.score_changes([d], a[:2]) == {}
     assert disruptions.describe_mean(-0.15, 1) == "-15.0 pts (n=1), a single case"
     assert disruptions.describe_mean(None, 0) == "no scored cases"
+
+
+def test_log_shows_the_assessments_either_side(demo_store) -> None:  # type: ignore[no-untyped-def]
+    log = disruptions.disruption_log(demo_store, today=dt.date(2026, 11, 1))
+    scored = [r for r in log if r.score_change]
+    assert scored
+    assert all("of maximum on" in r.score_detail for r in scored)
+    assert all("no approved assessments" in r.score_detail for r in log if not r.score_change)

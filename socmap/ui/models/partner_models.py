@@ -216,7 +216,7 @@ DISRUPTION_COLUMNS: list[Column[DisruptionRow]] = [
     ),
     Column("Approvals", lambda r: r.approvals),
     Column("Next follow-up", lambda r: r.follow_up),
-    Column("Score change", lambda r: r.score_change),
+    Column("Score change", lambda r: r.score_change, tooltip=lambda r: r.score_detail),
 ]
 
 
