@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "socmap.cli.geo_cmds",
     # partners and disruptions (issue 5)
     "socmap.cli.partners_cmds",
+    # trust (issue 7)
+    "socmap.cli.trust_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]

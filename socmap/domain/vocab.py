@@ -102,6 +102,8 @@ DEFAULT_MARKING = Marking.OFFICIAL_SENSITIVE
 
 #: Markings socmap must refuse to hold, with the reason.
 REFUSED_MARKINGS = ("SECRET", "TOP SECRET")
+#: Markings of the scheme replaced on 2 April 2014 (brief 6.2): refused with a re-marking hint.
+PRE_2014_MARKINGS = ("UNCLASSIFIED", "PROTECT", "RESTRICTED", "CONFIDENTIAL")
 
 
 def marking_rank(marking: str) -> int:
@@ -121,7 +123,8 @@ def parse_marking(value: str, *, field: str = "marking") -> Marking:
     from socmap.domain.errors import ValidationError
 
     text = " ".join(value.replace("_", "-").upper().split())
-    if any(text.startswith(r) for r in REFUSED_MARKINGS):
+    # "SECRET" anywhere (TOP_SECRET, TOP-SECRET, UK SECRET, SECRET//UK EYES...) is refused.
+    if any(r.replace(" ", "") in text.replace(" ", "").replace("-", "") for r in REFUSED_MARKINGS):
         raise ValidationError(
             field,
             f"'{value}' material must not be held in socmap, an OFFICIAL(-SENSITIVE) system; "
@@ -131,5 +134,12 @@ def parse_marking(value: str, *, field: str = "marking") -> Marking:
     try:
         return Marking(text)
     except ValueError:
+        if text.split(" ")[0].rstrip(":") in PRE_2014_MARKINGS:
+            raise ValidationError(
+                field,
+                f"unknown marking '{value}': a pre-2014 protective marking; re-mark it under the "
+                "Government Security Classifications (OFFICIAL or OFFICIAL-SENSITIVE here; "
+                "SECRET material must not be held in socmap)",
+            ) from None
         allowed = ", ".join(m.value for m in Marking)
         raise ValidationError(field, f"unknown marking '{value}' (use one of: {allowed})") from None

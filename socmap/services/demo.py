@@ -607,6 +607,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
             continue
         seen.add(key)
         start = ctx.days_ago(rng.randint(30, 1500))
+        handling = rng.choice("PPPC")
         assoc_rows.append(
             (
                 key[0],
@@ -625,7 +626,8 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
                 ),
                 "3x5x2",
                 f"{rng.choice('112')}{rng.choice('ABBCCD')}",
-                rng.choice("PPPC"),
+                handling,
+                "share with police partners only" if handling == "C" else "",
             )
         )
     ctx.write(
@@ -640,6 +642,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
             "grading_scheme",
             "grade",
             "handling",
+            "handling_conditions",
         ),
         assoc_rows,
     )
@@ -683,7 +686,7 @@ def _intel_step(ctx: DemoContext, progress: Progress) -> None:
             progress.advance(k, n)
             check_cancelled(progress)
         if legacy[k]:
-            scheme, g, h = "5x5x5", f"{'BCD'[k % 3]}{2 + k % 3}{1 + k % 4}", None
+            scheme, g, h = "5x5x5", f"{'BCD'[k % 3]}{2 + k % 3}", str(1 + k % 4)
         else:
             scheme, g, h = "3x5x2", f"{src[k]}{grade[k]}", str(handling[k])
         rows.append(
@@ -758,6 +761,9 @@ def _feature_steps() -> list[DemoStep]:
     # local profiles (issue 6)
 
     # trust (issue 7)
+    from socmap.services.review import demo_step as _review_demo_step
+
+    steps.append(_review_demo_step)
 
     # member network (issue 8)
 

@@ -297,8 +297,8 @@ def return_assessment(
     store: Store, assessment_id: int, *, reason: str, on: dt.date | None = None
 ) -> tuple[Assessment, Changes]:
     """Send a submitted assessment back to its assessor with a reason."""
+    require(store, Permission.APPROVE, action="return assessments")  # before looking at input
     if not reason.strip():
-        require(store, Permission.APPROVE, action="return assessments")
         raise ValidationError("reason", "say why the assessment is returned")
     return _decide(store, assessment_id, status="returned", on=on, reason=reason.strip())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,67 @@ def record(
         store.conn.execute(
             "INSERT INTO audit_payload (audit_id, payload) VALUES (?, ?)", [row_id, payload_text]
         )
+        # The head (last id and hash) is kept in meta too, so that rows cut off the end of the
+        # trail are noticed; an anchor kept outside the file (``socmap audit head``) is stronger.
+        store.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('audit_head', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [f"{row_id}:{h}"],
+        )
     return row_id
+
+
+def head(store: Store) -> tuple[int, str]:
+    """(id, row_hash) of the last audit row; (0, GENESIS) when the trail is empty."""
+    row = store.conn.execute("SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def erase_payloads(store: Store, audit_ids: list[int]) -> int:
+    """Replace the payloads of ``audit_ids`` with the tombstone (disposal); returns how many."""
+    if not audit_ids:
+        return 0
+    before = store.conn.total_changes
+    store.conn.executemany(
+        "UPDATE audit_payload SET payload = ? WHERE audit_id = ? AND payload <> ?",
+        [(TOMBSTONE, i, TOMBSTONE) for i in audit_ids],
+    )
+    return store.conn.total_changes - before
+
+
+def payload_ids_referring(
+    store: Store, *, entity: str, entity_id: int, keys: tuple[str, ...]
+) -> list[int]:
+    """Audit rows whose payload concerns the record: its own rows, and rows whose payload holds
+    ``entity_id`` under one of ``keys`` (e.g. a membership's ``nominal_id``)."""
+    # SQLite may give a disposed record's id to a new record; rows up to an earlier disposal
+    # of the same id belong to the earlier record (already erased), and dispose rows themselves
+    # hold no personal data and list what was erased: both are left alone.
+    last = store.conn.execute(
+        "SELECT COALESCE(MAX(id), 0) FROM audit WHERE action = 'dispose' AND entity = ?"
+        " AND entity_id = ?",
+        [entity, str(entity_id)],
+    ).fetchone()[0]
+    own = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT id FROM audit WHERE entity = ? AND entity_id = ? AND id > ?"
+            " AND action <> 'dispose'",
+            [entity, str(entity_id), last],
+        )
+    ]
+    marks = ", ".join("?" for _ in keys)
+    referring = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT p.audit_id FROM audit_payload p JOIN audit a ON a.id = p.audit_id,"
+            " json_tree(p.payload) t "
+            f"WHERE p.audit_id > ? AND a.action <> 'dispose' AND json_valid(p.payload) "
+            f"AND t.key IN ({marks}) AND t.type = 'integer' AND t.atom = ?",
+            [last, *keys, entity_id],
+        )
+    ]
+    return sorted(set(own) | set(referring))
 
 
 @dataclass(frozen=True)
@@ -154,15 +215,33 @@ class ChainProblem:
     reason: str
 
 
-def verify_chain(store: Store) -> ChainProblem | None:
-    """Recompute the chain from the first row; the first problem found, or None when intact."""
+def verify_chain(
+    store: Store, *, expect_head: tuple[int, str] | None = None
+) -> ChainProblem | None:
+    """Recompute the chain from the first row; the first problem found, or None when intact.
+
+    Uses only the rows themselves (never the triggers). ``expect_head`` is an (id, hash) pair
+    recorded outside the file earlier (``socmap audit head``): that row must still be there
+    with that hash, which also catches rows cut off the end of the trail.
+    """
     prev = GENESIS
     expected_id = 1
+    erased: list[int] = []
+    erasure_listed: set[int] = set()
+    hashes: dict[int, str] = {}
+    # Text is read as bytes and decoded leniently: a damaged byte must show up as a row whose
+    # hash does not match, not as a decoding error.
     cur = store.conn.execute(
-        "SELECT a.id, a.ts, a.actor, a.action, a.entity, a.entity_id, a.summary, a.payload_digest,"
-        " a.prev_hash, a.row_hash, p.payload FROM audit a "
+        "SELECT a.id, CAST(a.ts AS BLOB), CAST(a.actor AS BLOB), CAST(a.action AS BLOB),"
+        " CAST(a.entity AS BLOB), CAST(a.entity_id AS BLOB), CAST(a.summary AS BLOB),"
+        " CAST(a.payload_digest AS BLOB), CAST(a.prev_hash AS BLOB), CAST(a.row_hash AS BLOB),"
+        " CAST(p.payload AS BLOB) FROM audit a "
         "LEFT JOIN audit_payload p ON p.audit_id = a.id ORDER BY a.id"
     )
+    try:
+        rows_read = [(r[0], *(_text(v) for v in r[1:])) for r in cur]
+    except sqlite3.DatabaseError as exc:
+        return ChainProblem(expected_id, f"the audit trail cannot be read ({exc})")
     for (
         row_id,
         ts,
@@ -175,30 +254,106 @@ def verify_chain(store: Store) -> ChainProblem | None:
         prev_hash,
         row_hash,
         payload,
-    ) in cur:
+    ) in rows_read:
+        if not isinstance(row_id, int):
+            return ChainProblem(expected_id, "a row's id is not a number (the row was altered)")
         if row_id != expected_id:
+            if row_id < expected_id:
+                return ChainProblem(row_id, f"row {row_id} is out of order")
             return ChainProblem(expected_id, f"row {expected_id} is missing (next row is {row_id})")
         if prev_hash != prev:
-            return ChainProblem(row_id, "its link to the previous row does not match")
+            return ChainProblem(
+                row_id,
+                "its link to the previous row does not match (rows were "
+                "removed, inserted or reordered before it)",
+            )
         computed = _row_hash(
             prev,
             row_id=row_id,
-            ts=ts,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            summary=summary,
-            payload_digest=digest,
+            ts=str(ts),
+            actor=str(actor),
+            action=str(action),
+            entity=str(entity),
+            entity_id=str(entity_id),
+            summary=str(summary),
+            payload_digest=str(digest),
         )
         if computed != row_hash:
             return ChainProblem(row_id, "its content does not match its hash (the row was altered)")
-        if (
-            payload is not None
-            and payload != TOMBSTONE
-            and hashlib.sha256(payload.encode("utf-8")).hexdigest() != digest
-        ):
-            return ChainProblem(row_id, "its before/after values were altered")
+        if payload is None:
+            return ChainProblem(row_id, "its before/after values are missing")
+        if payload == TOMBSTONE:
+            erased.append(row_id)
+        else:
+            if hashlib.sha256(str(payload).encode("utf-8")).hexdigest() != digest:
+                return ChainProblem(row_id, "its before/after values were altered")
+            if action == "dispose":
+                try:
+                    listed = json.loads(payload).get("erased_audit_ids") or []
+                    erasure_listed.update(int(i) for i in listed)
+                except (ValueError, TypeError, AttributeError):
+                    pass
+        hashes[row_id] = row_hash
         prev = row_hash
         expected_id += 1
+    unexplained = [i for i in erased if i not in erasure_listed]
+    if unexplained:
+        return ChainProblem(
+            unexplained[0], "its before/after values were erased without a recorded disposal"
+        )
+    last_id = expected_id - 1
+    try:
+        anchor = store.conn.execute(
+            "SELECT CAST(value AS BLOB) FROM meta WHERE key = 'audit_head'"
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        return ChainProblem(last_id, f"the record of the trail's head cannot be read ({exc})")
+    anchor_text = _text(anchor[0]) if anchor else None
+    own = _parse_head(anchor_text or "")
+    if anchor_text is not None and own is None:
+        return ChainProblem(last_id, "the record of the trail's head was altered")
+    for source, pair in (
+        ("the database's own record", own),
+        ("the head you gave", expect_head),
+    ):
+        if pair is None:
+            continue
+        want_id, want_hash = pair
+        if want_id > last_id:
+            return ChainProblem(
+                last_id + 1,
+                f"rows {last_id + 1} to {want_id} are missing from the end of the trail "
+                f"({source} of the latest row is row {want_id})",
+            )
+        if hashes.get(want_id) != want_hash:
+            return ChainProblem(
+                want_id, f"its hash differs from {source} of it (the trail was rewritten)"
+            )
     return None
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).decode("utf-8", errors="replace")
+
+
+def _parse_head(text: str) -> tuple[int, str] | None:
+    """Parse ``ID:HASH`` (as stored in meta and printed by ``socmap audit head``)."""
+    row_id, sep, h = text.strip().partition(":")
+    if not sep or not row_id.isdigit() or len(h) != 64:
+        return None
+    return int(row_id), h.lower()
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """Parse a head as printed by ``socmap audit head`` (``ID:HASH``); ValueError otherwise."""
+    pair = _parse_head(text)
+    if pair is None:
+        raise ValueError(f"'{text}' is not an audit head (expected ID:SHA256, e.g. 42:9f86d0...)")
+    return pair
+
+
+def distinct_values(store: Store, column: str) -> list[str]:
+    """Distinct values of ``actor`` or ``action`` (for filters)."""
+    if column not in ("actor", "action", "entity"):
+        raise ValueError(f"no filter on {column!r}")
+    return [r[0] for r in store.conn.execute(f"SELECT DISTINCT {column} FROM audit ORDER BY 1")]

@@ -20,6 +20,10 @@ from socmap.domain.errors import StoreError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 APP_ID = 0x534F434D  # "SOCM": stamped in the header's application_id field
+RESTORE_HINT = (
+    "Restore it from a backup: 'socmap restore --db {path} BACKUP.db' (the damaged file is "
+    "kept aside), or ask an administrator to recover it"
+)
 
 
 def current_account() -> str:
@@ -52,9 +56,30 @@ class Store:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        """One transaction (a savepoint when nested): all of it commits, or none of it."""
-        with self.db.atomic() as db:
-            yield db
+        """One transaction (a savepoint when nested): all of it commits, or none of it.
+
+        The outermost level is ``BEGIN IMMEDIATE``: it waits (busy timeout) for the write lock
+        up front. A deferred transaction that reads first and then writes fails at once with
+        "database is locked" when another connection wrote in between, which two open copies of
+        the app (or a backup next to the app) would hit.
+        """
+        if self.conn.in_transaction:
+            with self.db.atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
@@ -102,10 +127,9 @@ def _inspect_existing(path: Path) -> None:
             ]
             row = ro.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
             check = ro.execute("PRAGMA quick_check(1)").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise StoreError(
-                f"{path} is damaged ({exc}); it was not changed. Restore it from a backup "
-                "(socmap restore) or ask an administrator to recover it"
+                f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
             ) from None
     finally:
         ro.close()
@@ -116,7 +140,7 @@ def _inspect_existing(path: Path) -> None:
     if check and check[0] != "ok":
         raise StoreError(
             f"{path} failed SQLite's integrity check ({check[0]}); it was not changed. "
-            "Restore it from a backup (socmap restore) or ask an administrator to recover it"
+            f"{RESTORE_HINT.format(path=path)}"
         )
     unknown = [name for name in applied if name not in known_migration_names()]
     if unknown:
@@ -179,6 +203,11 @@ def open_store(
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"{file_path} is locked by another socmap writer; try again") from None
         raise StoreError(f"{file_path}: {exc}") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        conn.close()
+        raise StoreError(
+            f"{file_path} is damaged ({exc}). {RESTORE_HINT.format(path=file_path)}"
+        ) from None
     except BaseException:
         conn.close()
         raise

@@ -429,3 +429,15 @@ def membership_count(store: Store, nominal_id: int) -> int:
             "SELECT COUNT(*) FROM memberships WHERE nominal_id = ?", [nominal_id]
         ).fetchone()[0]
     )
+
+
+def memberships_of_nominal(store: Store, nominal_id: int) -> list[Membership]:
+    """A nominal's memberships, oldest first."""
+    return [
+        _membership_from_row(r)
+        for r in store.conn.execute(
+            'SELECT id, ocg_id, nominal_id, role, tags, start, "end" FROM memberships'
+            " WHERE nominal_id = ? ORDER BY id",
+            [nominal_id],
+        )
+    ]

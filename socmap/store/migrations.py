@@ -372,6 +372,48 @@ def _partners_disruptions(db: sqlite_utils.Database) -> None:
 # --- trust: roles, grading, review (issue 7) ---
 
 
+@migrations(name="0500_trust")
+def _trust(db: sqlite_utils.Database) -> None:
+    # MoPI review (brief 6.3): a review date, the recorded rationale for holding the record and
+    # its review group (1 public protection, 2 serious, 3 other) on nominals and intelligence;
+    # every review decision in its own table. Links carry 3x5x2 handling conditions like intel.
+    # audit_payload may only be erased to the tombstone (disposal), never edited or deleted.
+    db.executescript(
+        """
+        ALTER TABLE nominals ADD COLUMN review_due TEXT;
+        ALTER TABLE nominals ADD COLUMN retention_rationale TEXT NOT NULL DEFAULT '';
+        ALTER TABLE nominals ADD COLUMN review_group INTEGER NOT NULL DEFAULT 3
+            CHECK (review_group IN (1, 2, 3));
+        ALTER TABLE intel ADD COLUMN review_due TEXT;
+        ALTER TABLE intel ADD COLUMN retention_rationale TEXT NOT NULL DEFAULT '';
+        ALTER TABLE intel ADD COLUMN review_group INTEGER NOT NULL DEFAULT 3
+            CHECK (review_group IN (1, 2, 3));
+        ALTER TABLE associations ADD COLUMN handling_conditions TEXT NOT NULL DEFAULT '';
+        CREATE INDEX nominals_review_due ON nominals(review_due);
+        CREATE INDEX intel_review_due ON intel(review_due);
+
+        CREATE TABLE review_decisions (
+            id INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL CHECK (entity IN ('nominal', 'intel')),
+            entity_id INTEGER NOT NULL,
+            decided_on TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('retain', 'dispose')),
+            review_group INTEGER NOT NULL CHECK (review_group IN (1, 2, 3)),
+            next_review TEXT,
+            rationale TEXT NOT NULL
+        );
+        CREATE INDEX review_decisions_entity ON review_decisions(entity, entity_id);
+
+        CREATE TRIGGER audit_payload_erase_only BEFORE UPDATE ON audit_payload
+        WHEN NEW.payload <> '{"erased": true}' OR NEW.audit_id <> OLD.audit_id
+        BEGIN SELECT RAISE(ABORT, 'audit payloads may only be erased by disposal'); END;
+        CREATE TRIGGER audit_payload_no_delete BEFORE DELETE ON audit_payload
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        """
+    )
+
+
 # --- member network and people at risk (issue 8) ---
 
 # --- end of feature steps ---

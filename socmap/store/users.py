@@ -52,3 +52,8 @@ def set_role(store: Store, account: str, role: str) -> str | None:
         [account, role, dt.date.today().isoformat()],
     )
     return before
+
+
+def remove_user(store: Store, account: str) -> None:
+    """Unregister ``account``."""
+    store.conn.execute("DELETE FROM users WHERE account = ?", [account])

@@ -21,6 +21,8 @@ TABS: list[tuple[str, str]] = [
     ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
     # local profiles (issue 6)
     # trust (issue 7)
+    ("Review", "socmap.ui.views.review_view:ReviewView"),
+    ("Audit", "socmap.ui.views.audit_view:AuditView"),
     # member network (issue 8)
 ]
 

@@ -53,3 +53,16 @@ def test_demo_force_shape(demo_store) -> None:  # type: ignore[no-untyped-def]
     )
     # one audit row per batch, not one per row
     assert info.counts["audit"] < 10
+
+
+def test_demo_grades_parse_in_their_own_scheme(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.domain.grading import parse_grading
+
+    for table in ("intel", "associations"):
+        rows = demo_store.conn.execute(
+            f"SELECT DISTINCT grading_scheme, grade, handling, handling_conditions FROM {table}"
+            " WHERE grading_scheme IS NOT NULL"
+        ).fetchall()
+        assert rows
+        for scheme, grade, handling, conditions in rows:
+            parse_grading(scheme, grade, handling, conditions)

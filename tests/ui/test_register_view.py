@@ -69,6 +69,8 @@ def test_selecting_shows_members_and_announces(qtbot, window) -> None:  # type: 
     with qtbot.waitSignal(window.ctx.bus.ocg_selected) as blocker:
         view.table.selectRow(2)
     assert blocker.args == [ocg_id]
+    views = audit.rows(window.ctx.store, entity="ocg", entity_id=str(ocg_id), action="view")
+    assert len(views) == 1  # opening the record is on record
     detail = queries.ocg_detail(window.ctx.store, ocg_id)
     assert view.detail.members.rowCount() == len(detail.members)
     assert detail.ocg.name in view.detail.title.text()

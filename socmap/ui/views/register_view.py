@@ -22,7 +22,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.vocab import MARKETS, Status
-from socmap.services import commands, queries
+from socmap.services import commands, queries, records
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.location_dialog import LocationDialog
 from socmap.ui.dialogs.member_dialog import MemberDialog
@@ -215,13 +215,17 @@ class RegisterView(QWidget):
         ocg_id = int(rows[0].data(ID_ROLE))
         changed = ocg_id != self._selected
         self._selected = ocg_id
-        self._show(ocg_id)
+        self._show(ocg_id, viewed=changed)
         if changed:
             self.ctx.bus.ocg_selected.emit(ocg_id)
 
-    def _show(self, ocg_id: int) -> None:
+    def _show(self, ocg_id: int, *, viewed: bool = False) -> None:
+        """Show the OCG; ``viewed``: a person opened it (recorded in the audit trail)."""
         try:
-            detail = queries.ocg_detail(self.ctx.store, ocg_id)
+            if viewed:
+                detail = records.open_ocg_detail(self.ctx.store, ocg_id)
+            else:
+                detail = queries.ocg_detail(self.ctx.store, ocg_id)
         except SocmapError:
             self.detail.show_detail(None)
             return

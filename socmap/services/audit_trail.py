@@ -1,0 +1,166 @@
+"""Reading, checking and exporting the audit trail.
+
+Reading the trail is for supervisors and admins (``Permission.APPROVE``): it says who looked at
+whom. Exporting an extract also needs ``Permission.EXPORT`` and is itself on the trail.
+Anyone may verify the chain.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from socmap.domain.changes import Changes
+from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.roles import Permission
+from socmap.services.auth import require
+from socmap.services.handling import export_marking
+from socmap.store import audit
+from socmap.store.audit import AuditRow, ChainProblem
+from socmap.store.db import Store
+
+#: Characters that make a spreadsheet treat a cell as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit viewer and ``socmap audit list`` filter on (None: any)."""
+
+    person: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    action: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int = 1000
+
+    def describe(self) -> str:
+        """The filter in words, for the export's audit row."""
+        parts = [
+            f"{k}={v}"
+            for k, v in (
+                ("person", self.person),
+                ("entity", self.entity),
+                ("id", self.entity_id),
+                ("action", self.action),
+                ("since", self.since),
+                ("until", self.until),
+            )
+            if v not in (None, "")
+        ]
+        return ", ".join(parts) or "everything"
+
+
+def parse_date(value: str, *, field: str) -> dt.date:
+    """A date written YYYY-MM-DD; ValidationError naming ``field`` otherwise."""
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(field, f"'{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+def entries(store: Store, flt: AuditFilter) -> list[AuditRow]:
+    """Audit rows matching ``flt``, newest first."""
+    require(store, Permission.APPROVE, action="read the audit trail")
+    if flt.since and flt.until and flt.until < flt.since:
+        raise ValidationError("until", "is before 'since'")
+    if flt.limit < 1:
+        raise ValidationError("limit", "must be at least 1")
+    return audit.rows(
+        store,
+        entity=flt.entity or None,
+        entity_id=flt.entity_id or None,
+        actor=flt.person or None,
+        action=flt.action or None,
+        since=flt.since.isoformat() if flt.since else None,
+        until=(flt.until + dt.timedelta(days=1)).isoformat() if flt.until else None,
+        limit=flt.limit,
+    )
+
+
+def verify(store: Store, *, expect_head: str | None = None) -> ChainProblem | None:
+    """Check the whole chain (and, given, the head recorded elsewhere); None when intact."""
+    pair = None
+    if expect_head:
+        try:
+            pair = audit.parse_head(expect_head)
+        except ValueError as exc:
+            raise ValidationError("head", str(exc)) from None
+    return audit.verify_chain(store, expect_head=pair)
+
+
+def head(store: Store) -> str:
+    """The chain's head as ``ID:HASH``: record it outside the file to detect a rewritten trail."""
+    row_id, h = audit.head(store)
+    return f"{row_id}:{h}"
+
+
+def actions(store: Store) -> list[str]:
+    """The distinct actions on the trail (for the viewer's filter)."""
+    return audit.distinct_values(store, "action")
+
+
+def people(store: Store) -> list[str]:
+    """The distinct accounts on the trail (for the viewer's filter)."""
+    return audit.distinct_values(store, "actor")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_extract(
+    store: Store, flt: AuditFilter, path: Path, *, include_payload: bool = False
+) -> tuple[int, Changes]:
+    """Write the rows matching ``flt`` to a CSV file; returns how many. On the trail itself.
+
+    The file starts and ends with its protective marking (OFFICIAL-SENSITIVE: the trail names
+    who looked at whom). Cells that a spreadsheet would run as formulas are prefixed with '.
+    """
+    require(store, Permission.EXPORT, action="export audit extracts")
+    found = entries(store, flt)
+    path = Path(path)
+    if path.is_dir():
+        raise ValidationError("output", f"{path} is a folder; give a file name")
+    if not path.parent.exists():
+        raise ValidationError("output", f"the folder {path.parent} does not exist")
+    marking = str(export_marking([]))  # the trail is OFFICIAL-SENSITIVE: who looked at whom
+    tmp = path.with_name(path.name + ".part")
+    header = ["id", "time (UTC)", "person", "action", "record", "record id", "summary"]
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow([marking])
+            w.writerow(header + (["values"] if include_payload else []))
+            for r in reversed(found):
+                row = [r.id, r.ts, r.actor, r.action, r.entity, r.entity_id, r.summary]
+                if include_payload:
+                    row.append(r.payload)
+                w.writerow([_cell(c) for c in row])
+            w.writerow([marking])
+            fh.flush()
+            os.fsync(fh.fileno())
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        with store.atomic():
+            audit.record(
+                store,
+                action="export",
+                entity="audit",
+                summary=f"audit extract of {len(found)} rows ({flt.describe()})"
+                + (" with values" if include_payload else ""),
+                extra={"sha256": digest, "rows": len(found), "marking": marking},
+            )
+            tmp.replace(path)  # inside the transaction: a failed rename leaves no export row
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SocmapError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(found), Changes.of("audit")

@@ -1,0 +1,250 @@
+"""Rows for MoPI review: review dates, retention rationale, decisions, and disposal's deletes.
+
+Intelligence without its own review date is due six years after it was reported (review group
+3's clear period); a nominal without a review date is due at once (no review was ever recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+
+from socmap.domain.errors import NotFoundError, SocmapError
+from socmap.store.db import Store
+
+#: Tables under review, by entity name (names come from code, never from input).
+REVIEWED = {"nominal": "nominals", "intel": "intel"}
+
+_INTEL_DUE = "COALESCE(review_due, date(reported_on, '+6 years'), '0000-01-01')"
+_NOMINAL_DUE = "COALESCE(review_due, '0000-01-01')"
+
+
+def _table(entity: str) -> str:
+    try:
+        return REVIEWED[entity]
+    except KeyError:
+        raise NotFoundError(f"'{entity}' records are not reviewed (use nominal or intel)") from None
+
+
+def queue_rows(store: Store, *, as_of: dt.date, limit: int) -> list[tuple[Any, ...]]:
+    """(entity, id, label, due, group, rationale, marking) of records due by ``as_of``, oldest first.
+
+    ``due`` is None where no review date was ever recorded. The label is the nominal's name or
+    the intelligence item's category and date (the queue is for people entitled to see them).
+    """
+    iso = as_of.isoformat()
+    sql = f"""
+    SELECT * FROM (
+        SELECT 'nominal', id,
+               upper(surname) || CASE WHEN forenames <> '' THEN ', ' || forenames ELSE '' END,
+               review_due, review_group, retention_rationale, marking, {_NOMINAL_DUE} AS eff
+        FROM nominals WHERE {_NOMINAL_DUE} <= ?
+        UNION ALL
+        SELECT 'intel', id,
+               'intelligence ' || COALESCE(category, '') || ' ' || COALESCE(reported_on, ''),
+               COALESCE(review_due, date(reported_on, '+6 years')), review_group,
+               retention_rationale, marking, {_INTEL_DUE} AS eff
+        FROM intel WHERE {_INTEL_DUE} <= ?
+    ) ORDER BY eff, 1, 2 LIMIT ?
+    """
+    return [r[:7] for r in store.conn.execute(sql, [iso, iso, limit])]
+
+
+def queue_count(store: Store, *, as_of: dt.date) -> dict[str, int]:
+    """Number of records due for review by ``as_of``, per entity."""
+    iso = as_of.isoformat()
+    n = store.conn.execute(f"SELECT COUNT(*) FROM nominals WHERE {_NOMINAL_DUE} <= ?", [iso])
+    i = store.conn.execute(f"SELECT COUNT(*) FROM intel WHERE {_INTEL_DUE} <= ?", [iso])
+    return {"nominal": int(n.fetchone()[0]), "intel": int(i.fetchone()[0])}
+
+
+def review_state(store: Store, entity: str, entity_id: int) -> tuple[str | None, int, str]:
+    """(review_due, review_group, retention_rationale) of one record; NotFoundError if absent."""
+    table = _table(entity)
+    row = store.conn.execute(
+        f'SELECT review_due, review_group, retention_rationale FROM "{table}" WHERE id = ?',
+        [entity_id],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"there is no {entity} with id {entity_id}")
+    return row[0], int(row[1]), row[2]
+
+
+def set_review(
+    store: Store, entity: str, entity_id: int, *, due: dt.date, group: int, rationale: str
+) -> None:
+    """Record the next review date, the review group and the rationale for holding the record."""
+    table = _table(entity)
+    store.conn.execute(
+        f'UPDATE "{table}" SET review_due = ?, review_group = ?, retention_rationale = ? '
+        "WHERE id = ?",
+        [due.isoformat(), group, rationale, entity_id],
+    )
+
+
+def insert_decision(
+    store: Store,
+    *,
+    entity: str,
+    entity_id: int,
+    decided_on: dt.date,
+    decided_by: str,
+    decision: str,
+    group: int,
+    next_review: dt.date | None,
+    rationale: str,
+) -> int:
+    """Record one review decision; returns its id."""
+    cur = store.conn.execute(
+        "INSERT INTO review_decisions (entity, entity_id, decided_on, decided_by, decision,"
+        " review_group, next_review, rationale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entity,
+            entity_id,
+            decided_on.isoformat(),
+            decided_by,
+            decision,
+            group,
+            next_review.isoformat() if next_review else None,
+            rationale,
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def decisions(store: Store, entity: str, entity_id: int) -> list[tuple[Any, ...]]:
+    """(id, decided_on, decided_by, decision, group, next_review, rationale), oldest first."""
+    return store.conn.execute(
+        "SELECT id, decided_on, decided_by, decision, review_group, next_review, rationale "
+        "FROM review_decisions WHERE entity = ? AND entity_id = ? ORDER BY id",
+        [entity, entity_id],
+    ).fetchall()
+
+
+def erase_decision_rationales(store: Store, entity: str, entity_id: int, text: str) -> None:
+    """Replace the rationale of earlier decisions on a disposed record (they may describe it)."""
+    store.conn.execute(
+        "UPDATE review_decisions SET rationale = ? WHERE entity = ? AND entity_id = ?",
+        [text, entity, entity_id],
+    )
+
+
+def personal_strings(store: Store, entity: str, entity_id: int) -> list[str]:
+    """Identifying strings of a record (a nominal's names and aliases), to keep out of rationales."""
+    if entity != "nominal":
+        return []
+    row = store.conn.execute(
+        "SELECT surname, forenames, aliases FROM nominals WHERE id = ?", [entity_id]
+    ).fetchone()
+    if row is None:
+        return []
+    import json
+
+    out = [row[0], row[1], *json.loads(row[2] or "[]")]
+    return [s for s in out if s and len(s.strip()) >= 3]
+
+
+def referencing_columns(store: Store, entity: str) -> list[tuple[str, str, str]]:
+    """(table, column, on_delete) of every foreign key pointing at the record's table.
+
+    Read from the schema, so tables that features add later are covered without code changes.
+    """
+    target = _table(entity)
+    tables = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    out = []
+    for t in tables:
+        # PRAGMA cannot take parameters; the name comes from sqlite_master, quoted.
+        for fk in store.conn.execute(f'PRAGMA foreign_key_list("{t}")'):
+            if fk[2] == target:
+                out.append((t, fk[3], str(fk[6]).upper()))
+    return out
+
+
+def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
+    """Delete the record and what hangs off it; returns rows deleted (or unlinked) per table.
+
+    Rows in other tables that refer to it go by their foreign key's ON DELETE rule (memberships
+    and person-to-person links cascade); they are counted first so the audit can say how many.
+
+    Raises:
+        SocmapError: another table refers to the record without ON DELETE CASCADE/SET NULL.
+    """
+    table = _table(entity)
+    counts: dict[str, int] = {}
+    for ref_table, column, _rule in referencing_columns(store, entity):
+        n = int(
+            store.conn.execute(
+                f'SELECT COUNT(*) FROM "{ref_table}" WHERE "{column}" = ?', [entity_id]
+            ).fetchone()[0]
+        )
+        counts[ref_table] = counts.get(ref_table, 0) + n
+    try:
+        cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
+    except sqlite3.IntegrityError:
+        blocking = sorted(
+            t
+            for t, _c, rule in referencing_columns(store, entity)
+            if rule not in ("CASCADE", "SET NULL") and counts.get(t)
+        )
+        raise SocmapError(
+            f"{entity} {entity_id} cannot be disposed of: records in "
+            f"{', '.join(blocking) or 'another table'} still refer to it; remove them first"
+        ) from None
+    if cur.rowcount == 0:
+        raise NotFoundError(f"there is no {entity} with id {entity_id}")
+    counts[table] = cur.rowcount
+    return counts
+
+
+def set_secure_delete(store: Store, on: bool) -> int:
+    """Switch secure_delete (zero freed content) on or off; returns the previous setting."""
+    before = int(store.conn.execute("PRAGMA secure_delete").fetchone()[0])
+    store.conn.execute(f"PRAGMA secure_delete = {1 if on else 0}")
+    return before
+
+
+def compact(store: Store) -> bool:
+    """VACUUM the file and checkpoint-truncate the WAL; True when no old page copy remains.
+
+    False (nothing done) inside a caller's transaction, where SQLite cannot vacuum.
+    """
+    if store.conn.in_transaction:
+        return False
+    store.conn.execute("VACUUM")
+    if store.path is None:
+        return True
+    # Readers elsewhere block the truncation; do not wait for them for long (the busy timeout
+    # would hold the writer for 15 s): report it, and compact again later.
+    timeout = int(store.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    store.conn.execute("PRAGMA busy_timeout = 500")
+    try:
+        busy, _log, _done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        store.conn.execute(f"PRAGMA busy_timeout = {timeout}")
+    return int(busy) == 0
+
+
+def set_reviews_bulk(store: Store, entity: str, rows: list[tuple[str, int, str, int]]) -> None:
+    """(review_due, group, rationale, id) for many records (demo and imports; caller's transaction)."""
+    table = _table(entity)
+    store.conn.executemany(
+        f'UPDATE "{table}" SET review_due = ?, review_group = ?, retention_rationale = ? '
+        "WHERE id = ?",
+        rows,
+    )
+
+
+def mark_intel_due(store: Store, *, every: int, as_of: dt.date, rationale: str) -> int:
+    """Make every ``every``-th intelligence item due up to 60 days before ``as_of`` (demo)."""
+    cur = store.conn.execute(
+        "UPDATE intel SET review_due = date(?, '-' || (id % 60) || ' days'),"
+        " retention_rationale = ? WHERE id % ? = 0 AND reported_on < date(?, '-60 days')",
+        [as_of.isoformat(), rationale, every, as_of.isoformat()],
+    )
+    return cur.rowcount
