@@ -311,3 +311,17 @@ def get_partner(store: Store, partner_id: int) -> Partner:
 def get_structure(store: Store, structure_id: int) -> PartnershipStructure:
     """One partnership structure (for editing)."""
     return rows.get_structure(store, structure_id)
+
+
+def link_rows(store: Store) -> list[tuple[PartnerLink, str]]:
+    """Every partner <-> OCG link with the OCG's reference and name, by OCG."""
+    names = {r[0]: f"OCG-{r[0]:04d} {r[1]}" for r in rows.ocg_rows(store)}
+    return sorted(
+        ((lk, names.get(lk.ocg_id, f"OCG-{lk.ocg_id:04d}")) for lk in rows.list_links(store)),
+        key=lambda x: (x[0].ocg_id, x[0].relation),
+    )
+
+
+def links_of_partner(store: Store, partner_id: int) -> list[tuple[PartnerLink, str]]:
+    """A partner's OCG links with each OCG's reference and name, by OCG."""
+    return [x for x in link_rows(store) if x[0].partner_id == partner_id]

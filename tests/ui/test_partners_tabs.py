@@ -318,3 +318,25 @@ def test_viewer_cannot_edit_partners(qtbot, viewer_demo_store) -> None:  # type:
     assert not view.add_partner_button.isEnabled()
     assert not view.link_button.isEnabled()
     assert not view.structure_button.isEnabled()
+
+
+def test_links_of_selected_partner_and_unlink(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _partners_view(qtbot, window)
+    store = window.ctx.store
+    busy = next(
+        r
+        for r in range(view.partner_proxy.rowCount())
+        if int(view.partner_proxy.index(r, 4).data()) > 0
+    )
+    view.partner_table.selectRow(busy)
+    pid = view.selected_partner_id()
+    n = int(view.partner_proxy.index(busy, 4).data())
+    assert view.links_list.count() == n
+    assert view.links_list.item(0).text().startswith("OCG-")
+    view.links_list.setCurrentRow(0)
+    qtbot.mouseClick(view.unlink_button, Qt.MouseButton.LeftButton)
+    count = store.conn.execute(
+        "SELECT COUNT(*) FROM partner_ocg_links WHERE partner_id = ?", [pid]
+    ).fetchone()[0]
+    assert count == n - 1
+    qtbot.waitUntil(lambda: view.links_list.count() == max(n - 1, 1), timeout=10_000)

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableView,
@@ -23,7 +25,8 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
-from socmap.domain.partners import PARTNER_TYPE_SHORT
+from socmap.domain.errors import SocmapError
+from socmap.domain.partners import LINK_RELATIONS, PARTNER_TYPE_SHORT
 from socmap.domain.roles import Permission
 from socmap.graph.build import PartnerGraphInput, build_partner_graph, gap_summary, parse_node_id
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout_in_process
@@ -44,6 +47,8 @@ from socmap.ui.models.partner_models import (
     RowsTableModel,
 )
 from socmap.ui.views.graph_canvas import GraphCanvas
+
+LINK_OCG_ROLE = Qt.ItemDataRole.UserRole + 1
 
 PARTNER_KINDS = ("partner", "partner_link", "partnership_structure", "ocg", "ocg_lro", "area")
 
@@ -74,6 +79,7 @@ class PartnersView(QWidget):
         self._cache = PositionCache()
         self._graph: Any = None
         self._token: object = None
+        self._links: list[Any] = []
 
         self.partner_model: RowsTableModel[partners.PartnerRow] = RowsTableModel(
             PARTNER_COLUMNS, lambda r: r.id, self
@@ -97,6 +103,9 @@ class PartnersView(QWidget):
         self.link_button = QPushButton("Link to OCG…")
         self.lro_button = QPushButton("Set an OCG's LRO…")
         self.structure_button = QPushButton("Edit area structure…")
+        self.links_list = QListWidget()
+        self.links_list.setMaximumHeight(90)
+        self.unlink_button = QPushButton("Unlink")
         can_edit = ctx.can(Permission.EDIT)
         for b in (
             self.add_partner_button,
@@ -104,6 +113,7 @@ class PartnersView(QWidget):
             self.link_button,
             self.lro_button,
             self.structure_button,
+            self.unlink_button,
         ):
             b.setEnabled(can_edit)
         bar = QHBoxLayout()
@@ -143,6 +153,11 @@ class PartnersView(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lv.addLayout(buttons)
+        links_row = QHBoxLayout()
+        links_row.addWidget(self.links_list, 1)
+        links_row.addWidget(self.unlink_button, 0, Qt.AlignmentFlag.AlignTop)
+        lv.addWidget(QLabel("OCG links of the selected partner:"))
+        lv.addLayout(links_row)
         lv.addWidget(QLabel("<b>SOC partnership structure per area</b>"))
         lv.addWidget(self.structure_table, 2)
         row2 = QHBoxLayout()
@@ -176,6 +191,11 @@ class PartnersView(QWidget):
         self.lro_button.clicked.connect(self.set_lro)
         self.structure_button.clicked.connect(self.edit_structure)
         self.partner_table.doubleClicked.connect(lambda _i: self.edit_partner())
+        self.partner_table.selectionModel().selectionChanged.connect(self._show_links)
+        self.unlink_button.clicked.connect(self.unlink_selected)
+        self.links_list.itemDoubleClicked.connect(
+            lambda item: self.ctx.bus.open_ocg_requested.emit(int(item.data(LINK_OCG_ROLE)))
+        )
         self.structure_table.doubleClicked.connect(lambda _i: self.edit_structure())
         self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
@@ -196,6 +216,7 @@ class PartnersView(QWidget):
                 partners.area_partnerships(store, today=today),
                 partners.isa_warnings(store, today=today),
                 partner_graphs.partner_graph_input(store, today=today),
+                partners.link_rows(store),
             )
 
         self.ctx.tasks.run(
@@ -206,8 +227,13 @@ class PartnersView(QWidget):
         )
 
     def _on_loaded(self, result: tuple[Any, ...]) -> None:
-        register, structures, warnings, data = result
+        register, structures, warnings, data, links = result
+        self._links = links
+        keep = self.selected_partner_id()
         self.partner_model.set_rows(register)
+        if keep is not None:
+            self._select(self.partner_table, self.partner_model, keep, self.partner_proxy)
+        self._show_links()
         self.structure_model.set_rows(structures)
         self.partner_table.resizeColumnsToContents()
         self.structure_table.resizeColumnsToContents()
@@ -345,6 +371,37 @@ class PartnersView(QWidget):
         """The partner selected in the register table."""
         rows = self.partner_table.selectionModel().selectedRows()
         return int(rows[0].data(ID_ROLE)) if rows else None
+
+    # ------------------------------------------------------------------------------- links
+
+    def _show_links(self, *_args: Any) -> None:
+        self.links_list.clear()
+        pid = self.selected_partner_id()
+        if pid is None:
+            return
+        for link, label in (x for x in self._links if x[0].partner_id == pid):
+            item = QListWidgetItem(f"{label}: {LINK_RELATIONS.get(link.relation, link.relation)}")
+            item.setData(Qt.ItemDataRole.UserRole, link.id)
+            item.setData(LINK_OCG_ROLE, link.ocg_id)
+            self.links_list.addItem(item)
+        if not self.links_list.count():
+            self.links_list.addItem("no OCG links")
+
+    def unlink_selected(self) -> None:
+        """Remove the selected partner <-> OCG link."""
+        item = self.links_list.currentItem()
+        link_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if link_id is None:
+            self.selected_label.setText("Select a link to remove.")
+            return
+        try:
+            _link, changes = partners.unlink_partner(self.ctx.store, int(link_id))
+        except SocmapError as exc:
+            self.ctx.report_error(self, exc)
+            return
+        self._links = [x for x in self._links if x[0].id != int(link_id)]
+        self.ctx.bus.changes_applied.emit(changes, self)
+        self._show_links()
 
     # ----------------------------------------------------------------------------- editing
 
