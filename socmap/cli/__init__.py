@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     # geography (issue 3)
     "socmap.cli.geo_cmds",
     "socmap.cli.briefing_cmds",
+    # partners and disruptions (issue 5)
+    "socmap.cli.partners_cmds",
     # trust (issue 7)
     "socmap.cli.trust_cmds",
 )

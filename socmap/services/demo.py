@@ -760,6 +760,9 @@ def _feature_steps() -> list[DemoStep]:
     steps.append(scoring_step)
 
     # partners and disruptions (issue 5)
+    from socmap.services.partners_demo import partners_demo_step
+
+    steps.append(partners_demo_step)
 
     # local profiles (issue 6)
 

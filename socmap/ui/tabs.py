@@ -18,6 +18,8 @@ TABS: list[tuple[str, str]] = [
     # scoring and schedule (issue 4)
     ("Dashboard", "socmap.ui.views.dashboard_view:DashboardView"),
     # partners and disruptions (issue 5)
+    ("Partners", "socmap.ui.views.partners_view:PartnersView"),
+    ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
     # local profiles (issue 6)
     # trust (issue 7)
     ("Review", "socmap.ui.views.review_view:ReviewView"),
