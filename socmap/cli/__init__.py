@@ -23,6 +23,9 @@ COMMAND_MODULES = (
     "socmap.cli.scoring_cmds",
     # geography (issue 3)
     "socmap.cli.geo_cmds",
+    "socmap.cli.briefing_cmds",
+    # partners and disruptions (issue 5)
+    "socmap.cli.partners_cmds",
     # local profiles (issue 6)
     "socmap.cli.profile_cmds",
     # trust (issue 7)

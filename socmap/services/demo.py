@@ -656,18 +656,24 @@ def _intel_step(ctx: DemoContext, progress: Progress) -> None:
     n_clustered = int(n * 0.7)
     picks = rng.integers(0, len(active), n_clustered)
     centres = np.array([ctx.locations[active[i][0]][0] for i in picks])
-    xs = np.concatenate(
-        [
-            centres[:, 0] + rng.normal(0, 2200, n_clustered),
-            rng.uniform(318000, 413000, n - n_clustered),
-        ]
+    # the rest is background reporting spread over the areas, a few just over the border
+    n_background = n - n_clustered
+    n_outside = n_background // 50
+    area_ids = list(ctx.area_polygons)
+    per_area = np.bincount(
+        rng.integers(0, len(area_ids), n_background - n_outside), minlength=len(area_ids)
     )
-    ys = np.concatenate(
-        [
-            centres[:, 1] + rng.normal(0, 2200, n_clustered),
-            rng.uniform(211000, 346000, n - n_clustered),
-        ]
+    background = [
+        ctx.random_points(a, int(k)) for a, k in zip(area_ids, per_area, strict=True) if k
+    ]
+    background.append(
+        np.column_stack(
+            [rng.uniform(318000, 413000, n_outside), rng.uniform(211000, 346000, n_outside)]
+        )
     )
+    bg = np.concatenate(background)
+    xs = np.concatenate([centres[:, 0] + rng.normal(0, 2200, n_clustered), bg[:, 0]])
+    ys = np.concatenate([centres[:, 1] + rng.normal(0, 2200, n_clustered), bg[:, 1]])
     assert ctx.index is not None
     area = ctx.index.assign(xs, ys)
     ocg_of = np.concatenate(
@@ -754,6 +760,9 @@ def _feature_steps() -> list[DemoStep]:
     steps.append(scoring_step)
 
     # partners and disruptions (issue 5)
+    from socmap.services.partners_demo import partners_demo_step
+
+    steps.append(partners_demo_step)
 
     # local profiles (issue 6)
     from socmap.services.profile_demo import profiles_step

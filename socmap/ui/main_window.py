@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
 
     def _extend_menus(self) -> None:
         """Feature menu entries (import, export, tools)."""
+        from socmap.ui.dialogs.briefing_dialog import open_briefing_dialog
         from socmap.ui.dialogs.import_boundaries_dialog import open_import_boundaries_dialog
         from socmap.ui.dialogs.import_intel_dialog import open_import_intel_dialog
         from socmap.ui.views import dashboard_view as dash
@@ -169,6 +170,13 @@ class MainWindow(QMainWindow):
             "&Intelligence points…",
             lambda: open_import_intel_dialog(ctx, self),
             permission=Permission.EDIT,
+        )
+        self._menu_action(
+            self.export_menu,
+            "&Briefing map…",
+            lambda: open_briefing_dialog(ctx, self),
+            permission=Permission.EXPORT,
+            shortcut="Ctrl+Shift+B",
         )
         self._menu_action(
             self.export_menu,

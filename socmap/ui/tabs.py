@@ -14,9 +14,12 @@ from PySide6.QtWidgets import QWidget
 TABS: list[tuple[str, str]] = [
     ("Register", "socmap.ui.views.register_view:RegisterView"),
     # geography (issue 3)
+    ("Map", "socmap.ui.views.map_view:MapView"),
     # scoring and schedule (issue 4)
     ("Dashboard", "socmap.ui.views.dashboard_view:DashboardView"),
     # partners and disruptions (issue 5)
+    ("Partners", "socmap.ui.views.partners_view:PartnersView"),
+    ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
     # local profiles (issue 6)
     ("Profiles", "socmap.ui.views.profiles_view:ProfilesView"),
     # trust (issue 7)

@@ -150,7 +150,13 @@ def test_disposed_nominal_leaves_no_trace_in_the_file(tmp_path: Path) -> None:
 
     report, _ = review.dispose(s, "nominal", nid, rationale="no continuing policing purpose")
     assert report.compacted
-    assert report.deleted == {"memberships": 1, "associations": 0, "nominals": 1}
+    # every table that refers to nominals is swept (disruption_nominals: issue 5)
+    assert report.deleted == {
+        "memberships": 1,
+        "associations": 0,
+        "disruption_nominals": 0,
+        "nominals": 1,
+    }
     assert audit.verify_chain(s) is None
     # the tombstone: a dispose row naming only the id, and the decision
     tomb = audit.rows(s, action="dispose")[0]

@@ -1,0 +1,378 @@
+"""The Map tab: threat-shaded areas, OCG markers and intelligence, drawn by render/map.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from socmap.domain.changes import Changes
+from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
+from socmap.services.map_data import MapData, load_map_data
+from socmap.services.session import Store
+from socmap.ui.context import UiContext
+
+#: Kinds of change after which the map reloads its data.
+MAP_KINDS = ("area", "location", "ocg", "intel")
+WHEEL_STEP = 1.25
+KEY_ZOOM = 1.5
+
+
+def _load(store: Store, progress: Any) -> MapRenderer:
+    """Worker: read the map data and build the renderer's caches (QImage/QPainterPath are
+    usable off the GUI thread)."""
+    return MapRenderer(load_map_data(store, progress=progress))
+
+
+class MapCanvas(QWidget):
+    """The drawing surface: pan with drag or arrow keys, zoom with the wheel or +/-."""
+
+    cursor_moved = Signal(float, float)
+    marker_clicked = Signal(int)  # ocg id
+    area_clicked = Signal(int)  # area id (0: outside every area)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("map_canvas")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self.renderer: MapRenderer | None = None
+        self.state = MapViewState((0.0, 0.0), 100.0, (self.width(), self.height()))
+        self._press: QPointF | None = None
+        self._last: QPointF | None = None
+        self._dragged = False
+        self._fitted = False
+        self.message = "Loading the map…"
+
+    # --- state ---------------------------------------------------------------------------
+
+    def set_renderer(self, renderer: MapRenderer | None) -> None:
+        """Show new data; the first data fits the view to the force."""
+        self.renderer = renderer
+        if renderer is not None and not self._fitted:
+            self.fit()
+        self.update()
+
+    def set_state(self, state: MapViewState) -> None:
+        """Replace the view state and repaint."""
+        self.state = state
+        self.update()
+
+    def fit(self) -> None:
+        """Show the whole force."""
+        if self.renderer is None:
+            return
+        self._fitted = True
+        self.set_state(
+            MapViewState.fit(
+                self.renderer.data.extent,
+                (self.width(), self.height()),
+                layers=self.state.layers,
+                selected_ocg=self.state.selected_ocg,
+                highlighted_area=self.state.highlighted_area,
+            )
+        )
+
+    def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom in by ``factor`` (out when < 1) about ``anchor`` (default: the centre)."""
+        self.set_state(
+            self.state.zoomed(factor, (anchor.x(), anchor.y()) if anchor is not None else None)
+        )
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move the map with the pointer by (dx, dy) pixels."""
+        self.set_state(self.state.panned(dx, dy))
+
+    # --- Qt overrides --------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        if self.renderer is None:
+            painter.fillRect(self.rect(), QColor("#e9eef2"))
+            painter.setPen(QColor("#5b6875"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+        else:
+            self.renderer.render(painter, self.state)
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        size = (max(1, event.size().width()), max(1, event.size().height()))
+        self.state = replace(self.state, size=size)
+        if self.renderer is not None and not self._fitted:
+            self.fit()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom(WHEEL_STEP**steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = self._last = event.position()
+            self._dragged = False
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._last is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            if self._press is not None and (pos - self._press).manhattanLength() > 3:
+                self._dragged = True
+            if self._dragged:
+                self.pan(pos.x() - self._last.x(), pos.y() - self._last.y())
+                self._last = pos
+        x, y = self.state.to_map(pos.x(), pos.y())
+        self.cursor_moved.emit(x, y)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            self.unsetCursor()
+            if not self._dragged:
+                self._click(event.position())
+            self._press = self._last = None
+        super().mouseReleaseEvent(event)
+
+    def _click(self, pos: QPointF) -> None:
+        if self.renderer is None:
+            return
+        hit = self.renderer.marker_at(self.state, pos.x(), pos.y())
+        if hit is not None:
+            self.marker_clicked.emit(int(self.renderer.data.markers.ocg_id[hit]))
+            return
+        x, y = self.state.to_map(pos.x(), pos.y())
+        self.area_clicked.emit(self.renderer.area_at(x, y) or 0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = Qt.Key(event.key())
+        step_x, step_y = self.width() / 8, self.height() / 8
+        moves = {
+            Qt.Key.Key_Left: (step_x, 0),
+            Qt.Key.Key_Right: (-step_x, 0),
+            Qt.Key.Key_Up: (0, step_y),
+            Qt.Key.Key_Down: (0, -step_y),
+        }
+        if key in moves:
+            self.pan(*moves[key])
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(KEY_ZOOM)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom(1 / KEY_ZOOM)
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_0):
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """The tooltip text for pixel ``pos``: an OCG at a marker, else the area and its count."""
+        if self.renderer is None:
+            return ""
+        data = self.renderer.data
+        hit = self.renderer.marker_at(self.state, pos.x(), pos.y())
+        if hit is not None:
+            o = data.ocgs.get(int(data.markers.ocg_id[hit]))
+            if o is not None:
+                kind = data.markers.kinds[int(data.markers.kind[hit])].replace("_", " ")
+                band = f" · band {o.band}" if o.band else ""
+                return (
+                    f"<b>{o.name}</b> ({o.ref})<br>{o.status}{band} · {o.market_labels}<br>{kind}"
+                )
+        x, y = self.state.to_map(pos.x(), pos.y())
+        aid = self.renderer.area_at(x, y)
+        area = data.area(aid) if aid else None
+        if area is not None:
+            return f"<b>{area.name}</b><br>{data.threat.area_text.get(area.id, '')}"
+        return ""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+class MapView(QWidget):
+    """The Map tab: toolbar (layers, fit) over a MapCanvas, linked to the app's selection."""
+
+    cursor_moved = Signal(float, float)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("map_view")
+        self.canvas = MapCanvas(self)
+        self.layer_boxes: dict[str, QCheckBox] = {}
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        bar.addWidget(QLabel("Show:"))
+        for name in LAYERS:
+            box = QCheckBox(LAYER_LABELS[name], objectName=f"layer_{name}")
+            box.setChecked(name in DEFAULT_LAYERS)
+            box.toggled.connect(lambda on, name=name: self._on_layer_toggled(name, on))
+            self.layer_boxes[name] = box
+            bar.addWidget(box)
+        bar.addStretch(1)
+        self.coords = QLabel("", objectName="map_coords")
+        self.coords.setMinimumWidth(200)
+        bar.addWidget(self.coords)
+        for text, name, slot in (
+            ("−", "zoom_out", lambda: self.canvas.zoom(1 / KEY_ZOOM)),
+            ("+", "zoom_in", lambda: self.canvas.zoom(KEY_ZOOM)),
+            ("Fit to force", "fit", self.canvas.fit),
+        ):
+            b = QPushButton(text, objectName=name)
+            b.setToolTip(
+                {"zoom_out": "Zoom out (-)", "zoom_in": "Zoom in (+)"}.get(
+                    name, "Show the whole force (Home)"
+                )
+            )
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.canvas, 1)
+
+        self.canvas.cursor_moved.connect(self._on_canvas_cursor_moved)
+        self.canvas.marker_clicked.connect(self._on_canvas_marker_clicked)
+        self.canvas.area_clicked.connect(self._on_canvas_area_clicked)
+        ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
+        ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self._loading = False
+        self._reload_again = False
+        self._stale = True  # loaded on first show, so a hidden tab costs nothing at start-up
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    # --- data ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the map data on a worker (national scale takes a few seconds) and redraw."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._stale = False
+        self._loading = True
+        self._reload_again = False
+        self.ctx.tasks.run(_load, write=False, on_done=self._on_loaded, on_error=self._on_failed)
+
+    def _on_loaded(self, renderer: MapRenderer) -> None:
+        if not isValid(self) or not isValid(self.canvas):
+            return  # the view was closed while its data loaded
+        self._loading = False
+        self.canvas.set_renderer(renderer)
+        if self._reload_again:
+            self.reload()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if not isValid(self) or not isValid(self.canvas):
+            return
+        self._loading = False
+        self.canvas.message = f"The map could not be loaded: {exc}"
+        self.canvas.update()
+
+    @property
+    def data(self) -> MapData | None:
+        """The data on show (None while loading)."""
+        return self.canvas.renderer.data if self.canvas.renderer else None
+
+    @property
+    def state(self) -> MapViewState:
+        """The canvas's view state."""
+        return self.canvas.state
+
+    # --- handlers ------------------------------------------------------------------------
+
+    def _on_layer_toggled(self, name: str, on: bool) -> None:
+        layers = set(self.canvas.state.layers)
+        (layers.add if on else layers.discard)(name)
+        self.canvas.set_state(replace(self.canvas.state, layers=frozenset(layers)))
+
+    def _on_canvas_cursor_moved(self, x: float, y: float) -> None:
+        text = f"E {x:,.0f}  N {y:,.0f} (BNG)"
+        self.coords.setText(text)
+        self.cursor_moved.emit(x, y)
+        self.ctx.bus.status_message.emit(text)
+
+    def _on_canvas_marker_clicked(self, ocg_id: int) -> None:
+        self.canvas.set_state(replace(self.canvas.state, selected_ocg=ocg_id))
+        self.ctx.bus.ocg_selected.emit(ocg_id)
+
+    def _on_canvas_area_clicked(self, area_id: int) -> None:
+        self.canvas.set_state(replace(self.canvas.state, highlighted_area=area_id or None))
+
+    def _on_bus_ocg_selected(self, ocg_id: int) -> None:
+        if self.canvas.state.selected_ocg == ocg_id:
+            return
+        state = replace(self.canvas.state, selected_ocg=ocg_id)
+        data = self.data
+        if data is not None:
+            # bring the group into view when none of its locations is on screen
+            sel = data.markers.ocg_id == ocg_id
+            if sel.any():
+                minx, miny, maxx, maxy = state.bounds()
+                xs, ys = data.markers.x[sel], data.markers.y[sel]
+                if not ((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy)).any():
+                    state = replace(state, centre=(float(xs.mean()), float(ys.mean())))
+        self.canvas.set_state(state)
+
+    def _on_bus_changes_applied(self, changes: Changes, initiator: object) -> None:
+        if isinstance(changes, Changes) and changes.touches(*MAP_KINDS):
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+
+if __name__ == "__main__":  # pragma: no cover - manual check with the demo force
+    import sys
+
+    from PySide6.QtGui import QUndoStack
+    from PySide6.QtWidgets import QApplication
+
+    from socmap.services.session import open_store
+    from socmap.ui.bus import AppSignals
+    from socmap.ui.tasks import TaskRunner
+
+    app = QApplication(sys.argv)
+    store = open_store(sys.argv[1])
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    view = MapView(ctx)
+    view.resize(1280, 800)
+    view.show()
+    app.exec()

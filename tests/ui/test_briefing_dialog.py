@@ -1,0 +1,71 @@
+"""The briefing export dialog: runs the export through ctx.tasks; viewers cannot export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+
+from socmap.services.session import open_store
+from socmap.store import audit
+from socmap.ui.bus import AppSignals
+from socmap.ui.context import UiContext
+from socmap.ui.dialogs.briefing_dialog import ALL_AREAS, open_briefing_dialog
+from socmap.ui.tasks import TaskRunner
+from tests.conftest import act_as
+
+
+def make_ctx(path: Path) -> UiContext:
+    store = open_store(path)
+    return UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+
+
+def test_dialog_exports_an_atlas(qtbot, demo_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = make_ctx(demo_path)
+    dialog = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.area.setCurrentIndex(dialog.area.findText(ALL_AREAS))
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    dialog.audience.setCurrentIndex(dialog.audience.findData("partner"))
+    assert "one page per area" in dialog.note.text()
+    target = tmp_path / "atlas.pdf"
+    dialog.file.setText(str(target))
+    messages: list[str] = []
+    ctx.bus.status_message.connect(messages.append)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result_ is not None, timeout=20_000)
+    assert target.exists() and dialog.result_.pages == 5
+    assert messages and "atlas.pdf" in messages[-1]
+    assert len(audit.rows(ctx.store, action="export")) == 1
+    ctx.tasks.wait()
+    ctx.store.close()
+
+
+def test_dialog_shows_a_lowered_marking_needs_a_reason(
+    qtbot, demo_path: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    ctx = make_ctx(demo_path)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(ctx, "report_error", lambda parent, exc: errors.append(exc))
+    dialog = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.marking.setCurrentIndex(dialog.marking.findData("OFFICIAL"))
+    assert dialog.reason.isEnabled()
+    dialog.file.setText(str(tmp_path / "x.pdf"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    assert "needs a reason" in dialog.note.text()
+    assert dialog.export_button.isEnabled() and not (tmp_path / "x.pdf").exists()
+    ctx.tasks.wait()
+    ctx.store.close()
+
+
+def test_viewer_cannot_export(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ctx = make_ctx(demo_path)
+    act_as(ctx.store, "viewer.test", "viewer")
+    dialog = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog)
+    assert not dialog.export_button.isEnabled()
+    assert "may not export" in dialog.note.text()
+    ctx.store.close()

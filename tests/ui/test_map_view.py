@@ -1,0 +1,245 @@
+"""The Map tab: loading, zoom, pan, keys, selection both ways, layer toggles, tooltips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QPushButton
+
+from socmap.domain.changes import Changes
+from socmap.services.session import open_store
+from socmap.ui.bus import AppSignals
+from socmap.ui.context import UiContext
+from socmap.ui.tabs import TABS
+from socmap.ui.tasks import TaskRunner
+from socmap.ui.views.map_view import MapView
+
+
+@pytest.fixture
+def view(qtbot, demo_path):  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    qtbot.addWidget(v)
+    v.resize(900, 640)
+    v.show()
+    qtbot.waitUntil(lambda: v.data is not None, timeout=10_000)
+    yield v
+    ctx.tasks.wait()
+    store.close()
+
+
+def _active_marker(v: MapView) -> tuple[int, QPoint]:
+    """An active OCG marker that is alone within 12 px, and its pixel on the canvas."""
+    m = v.data.markers
+    sx, sy = v.state.to_screen(m.x, m.y)
+    w, h = v.state.size
+    for k in np.flatnonzero(m.active):
+        if not (20 < sx[k] < w - 20 and 20 < sy[k] < h - 20):
+            continue
+        d = np.hypot(sx - sx[k], sy - sy[k])
+        if np.sum(d < 12) == 1:
+            return int(m.ocg_id[k]), QPoint(round(float(sx[k])), round(float(sy[k])))
+    raise AssertionError("no isolated marker in view")
+
+
+def test_map_tab_is_registered() -> None:
+    assert ("Map", "socmap.ui.views.map_view:MapView") in TABS
+
+
+def test_loads_and_fits_the_force(view) -> None:  # type: ignore[no-untyped-def]
+    minx, miny, maxx, maxy = view.state.bounds()
+    ex = view.data.extent
+    assert minx <= ex[0] and miny <= ex[1] and maxx >= ex[2] and maxy >= ex[3]
+    assert view.state.size == (view.canvas.width(), view.canvas.height())
+
+
+def test_wheel_zooms_about_the_cursor(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QWheelEvent
+
+    canvas = view.canvas
+    before = canvas.state
+    pos = QPointF(300, 200)
+    anchor = before.to_map(pos.x(), pos.y())
+    ev = QWheelEvent(
+        pos,
+        canvas.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    canvas.wheelEvent(ev)
+    assert canvas.state.scale == pytest.approx(before.scale / 1.25**2)
+    assert canvas.state.to_map(pos.x(), pos.y()) == pytest.approx(anchor)
+
+
+def test_drag_pans_the_map(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    canvas = view.canvas
+    before = canvas.state.centre
+    start, end = QPoint(400, 300), QPoint(500, 340)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for t in (0.25, 0.5, 1.0):
+        p = start + (end - start) * t
+        qtbot.mouseMove(canvas, p)
+        # offscreen mouseMove does not carry the button state: send the event ourselves
+        from PySide6.QtGui import QMouseEvent
+
+        canvas.mouseMoveEvent(
+            QMouseEvent(
+                QMouseEvent.Type.MouseMove,
+                QPointF(p),
+                canvas.mapToGlobal(QPointF(p)),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+            )
+        )
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    s = canvas.state.scale
+    assert canvas.state.centre == pytest.approx((before[0] - 100 * s, before[1] + 40 * s))
+
+
+def test_keys_pan_and_zoom(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    canvas = view.canvas
+    s0 = canvas.state
+    qtbot.keyClick(canvas, Qt.Key.Key_Plus)
+    assert canvas.state.scale == pytest.approx(s0.scale / 1.5)
+    qtbot.keyClick(canvas, Qt.Key.Key_Minus)
+    assert canvas.state.scale == pytest.approx(s0.scale)
+    qtbot.keyClick(canvas, Qt.Key.Key_Right)
+    assert canvas.state.centre[0] > s0.centre[0]
+    qtbot.keyClick(canvas, Qt.Key.Key_Up)
+    assert canvas.state.centre[1] > s0.centre[1]
+    canvas.zoom(4)
+    qtbot.mouseClick(view.findChild(QPushButton, "fit"), Qt.MouseButton.LeftButton)
+    assert canvas.state.scale == pytest.approx(s0.scale)
+
+
+def test_click_on_a_marker_selects_the_ocg(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    ocg_id, at = _active_marker(view)
+    with qtbot.waitSignal(view.ctx.bus.ocg_selected, timeout=2000) as sig:
+        qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=at)
+    assert sig.args == [ocg_id]
+    assert view.state.selected_ocg == ocg_id
+    assert view.data.ocgs[ocg_id].name in view.canvas.tooltip_at(QPointF(at))
+
+
+def test_selection_from_elsewhere_highlights_the_markers(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    ocg_id, at = _active_marker(view)
+    before = view.canvas.grab().toImage()
+    view.ctx.bus.ocg_selected.emit(ocg_id)
+    assert view.state.selected_ocg == ocg_id
+    after = view.canvas.grab().toImage()
+    ring = [
+        before.pixelColor(at.x() + dx, at.y()) != after.pixelColor(at.x() + dx, at.y())
+        for dx in range(6, 14)
+    ]
+    assert any(ring)
+
+
+def test_layer_toggle_hides_intelligence(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    box = view.layer_boxes["intel"]
+    assert box.isChecked() and "intel" in view.state.layers
+    box.click()
+    assert "intel" not in view.state.layers
+    # with areas and markers off too, only the background is left where reports were
+    view.layer_boxes["areas"].click()
+    view.layer_boxes["ocgs"].click()
+    view.layer_boxes["labels"].click()
+    img = view.canvas.grab().toImage()
+    intel = view.data.intel
+    sx, sy = view.state.to_screen(intel.x[::50], intel.y[::50])
+    w, h = view.state.size
+    inside = (sx > 250) & (sx < w - 60) & (sy > 60) & (sy < h - 60)
+
+    def background_share() -> float:
+        pixels = [
+            img.pixelColor(int(x), int(y)).name()
+            for x, y in zip(sx[inside], sy[inside], strict=True)
+        ]
+        return sum(p == "#e9eef2" for p in pixels) / len(pixels)
+
+    assert background_share() > 0.9  # only area outlines cross some reports
+    box.click()
+    img = view.canvas.grab().toImage()
+    assert background_share() < 0.5
+
+
+def test_cursor_reports_british_national_grid(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    messages: list[str] = []
+    view.ctx.bus.status_message.connect(messages.append)
+    with qtbot.waitSignal(view.cursor_moved, timeout=2000) as sig:
+        qtbot.mouseMove(view.canvas, QPoint(321, 222))
+    x, y = view.state.to_map(321, 222)
+    assert sig.args == pytest.approx([x, y], abs=1.0)
+    assert messages and messages[-1].startswith(f"E {x:,.0f}")
+    assert view.coords.text() == messages[-1]
+
+
+def test_tooltip_over_an_area_names_it_with_its_count(view) -> None:  # type: ignore[no-untyped-def]
+    area = view.data.areas[0]
+    sx, sy = view.state.to_screen(*area.label_xy)
+    canvas = view.canvas
+    # find a spot in the area away from markers
+    text = ""
+    for dx in range(0, 60, 7):
+        x, y = float(sx) + dx, float(sy) + 25
+        if canvas.renderer.marker_at(canvas.state, x, y) is None:
+            text = canvas.tooltip_at(QPointF(x, y))
+            break
+    assert area.name in text and view.data.threat.area_text[area.id] in text
+
+
+def test_refreshes_after_changes_to_map_kinds(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    first = view.canvas.renderer
+    view.ctx.bus.changes_applied.emit(Changes.of("nominal", 1), None)
+    assert view.canvas.renderer is first
+    view.ctx.bus.changes_applied.emit(Changes.of("location", 1), None)
+    qtbot.waitUntil(lambda: view.canvas.renderer is not first, timeout=10_000)
+
+
+def test_selection_from_elsewhere_brings_the_group_into_view(view) -> None:  # type: ignore[no-untyped-def]
+    m = view.data.markers
+    view.canvas.zoom(30)
+    minx, miny, maxx, maxy = view.state.bounds()
+    outside = np.flatnonzero(~((m.x >= minx) & (m.x <= maxx) & (m.y >= miny) & (m.y <= maxy)))
+    ocg_id = int(m.ocg_id[outside[0]])
+    view.ctx.bus.ocg_selected.emit(ocg_id)
+    minx, miny, maxx, maxy = view.state.bounds()
+    sel = m.ocg_id == ocg_id
+    assert ((m.x[sel] >= minx) & (m.x[sel] <= maxx) & (m.y[sel] >= miny) & (m.y[sel] <= maxy)).any()
+
+
+def test_hidden_map_loads_on_first_show_and_after_changes(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    qtbot.addWidget(v)
+    assert v.data is None  # nothing read while hidden
+    v.show()
+    qtbot.waitUntil(lambda: v.data is not None, timeout=10_000)
+    first = v.canvas.renderer
+    v.hide()
+    ctx.bus.changes_applied.emit(Changes.of("ocg", 1), None)
+    assert v.canvas.renderer is first
+    v.show()
+    qtbot.waitUntil(lambda: v.canvas.renderer is not first, timeout=10_000)
+    ctx.tasks.wait()
+    store.close()
+
+
+def test_closing_while_loading_is_harmless(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    v.show()
+    v.deleteLater()
+    qtbot.wait(10)
+    ctx.tasks.wait()
+    qtbot.wait(50)  # the finished signal arrives after the view is gone: no error
+    store.close()
