@@ -153,6 +153,20 @@ DEFAULT_PARTNER_TYPES: tuple[PartnerType, ...] = (
 )
 
 
+#: The partner register's agency types (domain.partners.PARTNER_TYPES) -> the expected
+#: profile partner type they count as, by default.
+REGISTER_TYPE_TO_PROFILE_TYPE: dict[str, str] = {
+    "council_community": "council_csp_housing",
+    "council_regulatory": "trading_standards",
+    "health": "health",
+    "dwp": "dwp_hmrc",
+    "hmrc": "dwp_hmrc",
+    "probation": "probation",
+    "fire": "fire_rescue",
+    "nca_rocu": "rocu",
+}
+
+
 @dataclass(frozen=True)
 class Handling:
     """Section 1: how the profile is handled."""

@@ -13,6 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+
 from socmap.domain.errors import ValidationError
 from socmap.domain.profiles import SECTIONS, Audience
 from socmap.domain.vocab import DEFAULT_MARKING
@@ -56,8 +59,98 @@ class ExportResult:
 
 
 def _fig_for(key: str, store: Store, area_id: int, audience: Audience) -> Figure | None:
-    """The figure drawn by the app's renderer for a live section (None until it is installed)."""
+    """The figure a live section shows, drawn by the same renderer as the app's views."""
+    if key == "threat_map":
+        return threat_map_figure(store, area_id, audience)
+    if key == "network":
+        return partner_graph_figure(store, area_id, audience)
     return None
+
+
+def threat_map_figure(store: Store, area_id: int, audience: Audience) -> Figure | None:
+    """The area's map (render/map.py, as in the Map tab and briefings): outline, groups'
+    locations and intelligence density, filtered for the audience."""
+    from socmap.render.map import MapRenderer, MapViewState
+    from socmap.services.map_data import load_map_data
+
+    data = load_map_data(store, audience=audience.value, area_id=area_id, categories=False)
+    area = data.area(area_id)
+    if area is None:
+        return None
+    minx, miny, maxx, maxy = area.bounds
+    aspect = min(max((maxy - miny) / max(maxx - minx, 1.0), 0.55), 1.25)
+    renderer = MapRenderer(data)
+
+    def draw(painter: QPainter, rect: QRectF) -> None:
+        k = max(1.0, 2000.0 / rect.width())  # draw at ~2000 px across, then scale into rect
+        size = (int(rect.width() * k), int(rect.height() * k))
+        state = MapViewState.fit(
+            area.bounds,
+            size,
+            margin=0.04,
+            layers=frozenset({"areas", "labels", "intel", "ocgs"}),
+            highlighted_area=area_id,
+            ui_scale=size[0] / 860.0,
+            attribution=False,
+        )
+        painter.save()
+        painter.translate(rect.x(), rect.y())
+        painter.scale(1.0 / k, 1.0 / k)
+        renderer.render(painter, state)
+        painter.restore()
+
+    shown = "reports cleared for partners" if audience is Audience.PARTNER else "reports"
+    return Figure(
+        draw,
+        aspect,
+        f"Threat map: {area.name}, the groups' recorded locations and the density of "
+        f"intelligence {shown}. British National Grid.",
+    )
+
+
+def partner_graph_figure(store: Store, area_id: int, audience: Audience) -> Figure | None:
+    """The area's partner graph (render/graph.py, as in the Partners tab)."""
+    import dataclasses
+
+    from socmap.render.graph import draw_graph
+    from socmap.render.partner_graph import scene_for
+    from socmap.services.partner_graphs import partner_graph, positions
+
+    g = partner_graph(store, area=area_id)
+    if g.number_of_nodes() == 0:
+        return None
+    scene = scene_for(g, positions(g), title="")
+    if audience is Audience.PARTNER:
+        # groups by reference only (their names may carry a family name)
+        scene = dataclasses.replace(
+            scene,
+            nodes=[
+                dataclasses.replace(n, label=_ref_label(n.label), tooltip="")
+                if n.kind == "ocg"
+                else n
+                for n in scene.nodes
+            ],
+        )
+
+    def draw(painter: QPainter, rect: QRectF) -> None:
+        k = max(1.0, 820.0 / rect.width())  # lay out at ~820 px so labels and legend fit
+        painter.save()
+        painter.translate(rect.x(), rect.y())
+        painter.scale(1.0 / k, 1.0 / k)
+        draw_graph(painter, scene, QRectF(0, 0, rect.width() * k, rect.height() * k), margin=30)
+        painter.restore()
+
+    return Figure(
+        draw,
+        0.72,
+        "Partner graph: partner agencies serving the area, its partnership structure and the "
+        "groups they are linked to (as intelligence source, enforcement lever, safeguarding "
+        "lead or action owner).",
+    )
+
+
+def _ref_label(label: str) -> str:
+    return label.split(" ", 1)[0] if label.startswith("OCG-") else "OCG"
 
 
 def build_report(
@@ -166,7 +259,7 @@ def build_report(
             blocks.append(Heading(ls.title, level=2))
             for text in ls.paragraphs:
                 blocks.append(Paragraph(text, "body" if ls.available else "note"))
-            fig = _fig_for(ls.key, store, area_id, audience) if ls.available else None
+            fig = _fig_for(ls.figure, store, area_id, audience) if ls.figure else None
             if fig is not None:
                 blocks.append(fig)
             for t in ls.tables:

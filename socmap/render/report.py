@@ -374,11 +374,12 @@ class _Flow:
 
         head_h = 0.0 if t.key_value or not t.headers else row_h(t.headers)
         first_h = row_h(t.rows[0]) if t.rows else 0.0
-        cap_h = self.line_h("caption") if t.caption else 0.0
+        cap_lines = self.wrapped(t.caption, "caption", self.width) if t.caption else []
+        cap_h = len(cap_lines) * self.line_h("caption")
         self.need(cap_h + head_h + first_h + 2)
-        if t.caption:
-            self.text_line(t.caption, "caption", self.x0, self.y, self.width)
-            self.y += cap_h
+        for line in cap_lines:
+            self.text_line(line, "caption", self.x0, self.y, self.width)
+            self.y += self.line_h("caption")
         if self.p is not None:
             self.p.setPen(QPen(RULE, 0.8))
             self.p.drawLine(QPointF(self.x0, self.y), QPointF(self.x0 + self.width, self.y))
@@ -432,7 +433,8 @@ class _Flow:
 
     def figure(self, f: Figure) -> None:
         h = self.width * f.aspect
-        cap_h = self.line_h("caption") if f.caption else 0.0
+        cap_lines = self.wrapped(f.caption, "note", self.width) if f.caption else []
+        cap_h = len(cap_lines) * self.line_h("note")
         max_h = self.bottom - self.TOP - cap_h - 4
         if h > max_h:
             h = max_h
@@ -447,9 +449,9 @@ class _Flow:
             self.p.setPen(QPen(RULE, 0.6))
             self.p.drawRect(rect)
         self.y += h + 3
-        if f.caption:
-            self.text_line(f.caption, "caption", self.x0, self.y, self.width)
-            self.y += cap_h
+        for line in cap_lines:
+            self.text_line(line, "note", self.x0, self.y, self.width)
+            self.y += self.line_h("note")
         self.y += 6.0
 
     def cover(self, c: Cover) -> None:

@@ -318,13 +318,20 @@ def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.da
 
 
 def threat_map(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
-    """The area's threat map, drawn by the app's map renderer."""
+    """The area's threat map; the report draws it with the app's map renderer."""
+    what = (
+        "intelligence reports cleared for partners; home addresses are not shown"
+        if audience is Audience.PARTNER
+        else "all intelligence reports"
+    )
     return LiveSection(
         key="threat_map",
         title="Threat map",
         section="threat",
-        available=False,
-        paragraphs=(not_installed("the map renderer (geography)"),),
+        paragraphs=(
+            f"The area's outline, the active groups' recorded locations and the density of {what}.",
+        ),
+        figure="threat_map",
     )
 
 
@@ -377,13 +384,16 @@ def intelligence_picture(
 
 
 def network_graph(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
-    """The area's partner and disruption graph, drawn by the app's graph renderer."""
+    """The area's partner graph; the report draws it with the app's graph renderer."""
     return LiveSection(
         key="network",
-        title="Partner and disruption graph",
+        title="Partner graph",
         section="partner_data",
-        available=False,
-        paragraphs=(not_installed("the graph renderer (partners and disruptions)"),),
+        paragraphs=(
+            "Partner agencies serving the area, its partnership structure and their links to "
+            "the area's groups.",
+        ),
+        figure="network",
     )
 
 
@@ -406,13 +416,66 @@ def people_at_risk(
 def recent_disruptions(
     store: Store, area_id: int, *, audience: Audience, today: dt.date
 ) -> LiveSection:
-    """Disruptions against the area's OCGs in the last year, with their levels."""
+    """Disruptions against the area's OCGs in the last year, with their claimed levels."""
+    from socmap.services import disruptions as disruption_svc
+
+    since = today - dt.timedelta(days=365)
+    log = [
+        r
+        for r in disruption_svc.disruption_log(store, area=area_id, today=today)
+        if r.occurred_on >= since and r.status != "rejected"
+    ]
+    listable, withheld_note = partner_listable(store, area_id, audience)
+    by_level = Counter(r.level for r in log)
+    order = ("Major", "Moderate", "Minor", "None", "Negative")
+    levels = LiveTable(
+        ("Level claimed", "Disruptions", "Approved"),
+        tuple(
+            (
+                lv,
+                str(by_level[lv]),
+                str(sum(1 for r in log if r.level == lv and r.status == "approved")),
+            )
+            for lv in order
+            if by_level[lv]
+        ),
+        caption="Disruptions in the last twelve months by level claimed",
+        widths=(2, 1, 1),
+    )
+    listed, more = _listed(
+        [
+            (
+                r.occurred_on.isoformat(),
+                _ocg_ref(r.ocg_id) if audience is Audience.PARTNER else r.ocg,
+                r.strand,
+                r.tactic,
+                r.level,
+                r.lead_agency,
+                "approved" if r.status == "approved" else "awaiting approval",
+                r.score_change or "-",
+            )
+            for r in log
+            if listable(r.ocg_id)
+        ],
+        "disruptions (newest first)",
+    )
+    table = LiveTable(
+        ("Date", "OCG", "4P", "Tactic", "Level", "Lead agency", "Status", "Score change"),
+        listed,
+        widths=(1.2, 2.4, 1, 2, 1.1, 1.6, 1.4, 1.4),
+    )
+    n_approved = sum(1 for r in log if r.status == "approved")
     return LiveSection(
         key="disruptions",
         title="Recent disruptions",
         section="risk",
-        available=False,
-        paragraphs=(not_installed("partners and disruptions"),),
+        paragraphs=(
+            f"{len(log)} disruptions recorded against the area's groups in the last twelve "
+            f"months ({n_approved} approved, {len(log) - n_approved} awaiting approval).",
+            *((more,) if more else ()),
+            *((withheld_note,) if withheld_note and log else ()),
+        ),
+        tables=(levels, *((table,) if listed else ())) if log else (),
     )
 
 
@@ -502,12 +565,22 @@ def partner_coverage(
         widths=(2.2, 2, 3.4, 1.3, 1.6),
     )
     n_done = sum(1 for f in flagged if not f)
+    register = area_partner_register(store, area_id, today=today)
+    register_table = LiveTable(
+        ("Partner (register)", "Type", "Sharing agreement", "ISA status", "Links to OCGs"),
+        tuple(register),
+        flagged=tuple(r[3] != "valid" for r in register),
+        caption="Partners serving the area (partner register)",
+        widths=(2.6, 1.8, 1.8, 1.4, 1.1),
+    )
+    structures = area_structures(store, area_id, today=today)
     return LiveSection(
         key="partner_coverage",
         title="Partner coverage",
         section="partner_data",
         paragraphs=(
             f"{n_done} of {len(rules.partner_types)} expected partner types have contributed data.",
+            structures,
         ),
         tables=(
             LiveTable(
@@ -518,8 +591,56 @@ def partner_coverage(
                 widths=(3, 1.2, 1.4, 3),
             ),
             *((detail,) if contribs else ()),
+            *((register_table,) if register else ()),
         ),
     )
+
+
+def area_partner_register(
+    store: Store, area_id: int, *, today: dt.date
+) -> list[tuple[str, str, str, str, str]]:
+    """Partners on the register that serve the area: name, type, ISA, its status, OCG links."""
+    from socmap.services import partners as partner_svc
+
+    names = q.area_names(store)
+    here = names.get(area_id, "")
+    area_ocgs = {g[0] for g in q.active_ocgs(store, area_id)}
+    links: Counter[int] = Counter(
+        link.partner_id for link, _n in partner_svc.link_rows(store) if link.ocg_id in area_ocgs
+    )
+    out = []
+    for r in partner_svc.partner_register(store, today=today):
+        if not (r.areas.startswith("All ") or here in r.areas.split(", ")):
+            continue
+        out.append(
+            (
+                r.name,
+                r.type_label,
+                r.isa_reference or "none recorded",
+                r.isa_status,
+                str(links.get(r.id, 0)),
+            )
+        )
+    return out
+
+
+def area_structures(store: Store, area_id: int, *, today: dt.date) -> str:
+    """One sentence on the area's SOC partnership structure (or its absence)."""
+    from socmap.services import partners as partner_svc
+
+    mine = [a for a in partner_svc.area_partnerships(store, today=today) if a.area_id == area_id]
+    found = [a for a in mine if a.structure is not None]
+    if not found:
+        return "No SOC partnership structure is recorded for the area: a gap."
+    parts = []
+    for a in found:
+        st = a.structure
+        assert st is not None
+        text = f"{a.kind_label} '{st.name}'" if st.name else a.kind_label
+        if a.overdue:
+            text += " (its meeting is overdue)"
+        parts.append(text)
+    return "Partnership structure: " + "; ".join(parts) + "."
 
 
 STRAND_LABELS = {s: s.value.capitalize() for s in Strand}

@@ -10,7 +10,9 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
+from socmap.domain.profiles import REGISTER_TYPE_TO_PROFILE_TYPE
 from socmap.services.progress import Progress
+from socmap.store import partners as partner_rows
 from socmap.store import profile_data as q
 from socmap.store import profiles as rows
 
@@ -164,6 +166,7 @@ def profiles_step(ctx: DemoContext, progress: Progress) -> None:
     section_rows: list[tuple[Any, ...]] = []
     contrib_rows: list[tuple[Any, ...]] = []
     action_rows: list[tuple[Any, ...]] = []
+    register = partner_rows.list_partners(store)  # empty when partners are not in the demo
     for area, state in STATES.items():
         area_id = ctx.area_ids.get(area)
         if area_id is None or state == "empty":
@@ -246,21 +249,35 @@ def profiles_step(ctx: DemoContext, progress: Progress) -> None:
                     )
                 )
         n_partners = {"nearly": 7, "partial": 4, "stale": 2, "started": 0}[state]
-        for k, (ptype, name, data) in enumerate(
+        chosen = (
             PARTNERS[:n_partners]
             if state != "nearly"
             else [x for x in PARTNERS if x[0] != "dwp_hmrc"]
-        ):
+        )
+        for k, (ptype, name, data) in enumerate(chosen):
+            # a partner on the register that serves the area and is of this type, if any
+            candidates = [
+                p
+                for p in register
+                if REGISTER_TYPE_TO_PROFILE_TYPE.get(p.partner_type) == ptype
+                and area_id in p.area_ids
+            ]
+            # the regional organised crime unit itself, where the register has it
+            candidates.sort(key=lambda p: "ROCU" not in p.name if ptype == "rocu" else False)
+            reg = candidates[0] if candidates else None
             contrib_rows.append(
                 (
                     area_id,
-                    name.format(area=short),
+                    reg.name if reg else name.format(area=short),
                     ptype,
                     data,
                     ctx.days_ago(20 + 9 * k + (400 if state == "stale" else 0)).isoformat(),
-                    f"ISA-{''.join(w[0] for w in short.split())}-{2024 + k % 2}-{k + 1:02d}",
+                    (reg.isa_reference if reg and reg.isa_reference else None)
+                    or f"ISA-{''.join(w[0] for w in short.split())}-{2024 + k % 2}-{k + 1:02d}",
+                    reg.id if reg else None,
                 )
             )
+
         n_actions = {"nearly": 5, "partial": 2, "stale": 1, "started": 0}[state]
         linked = [o[0] for o in ocgs[:3]]
         for strand, action, a_owner, partner, due_in, measure, status in ACTIONS[:n_actions]:
@@ -314,7 +331,15 @@ def profiles_step(ctx: DemoContext, progress: Progress) -> None:
         ),
         (
             "profile_contributions",
-            ("area_id", "partner_name", "partner_type", "data_supplied", "supplied_on", "isa_ref"),
+            (
+                "area_id",
+                "partner_name",
+                "partner_type",
+                "data_supplied",
+                "supplied_on",
+                "isa_ref",
+                "partner_id",
+            ),
             contrib_rows,
         ),
         (

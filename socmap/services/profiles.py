@@ -308,6 +308,26 @@ def add_contribution(store: Store, c: Contribution) -> tuple[Contribution, Chang
     """Record that a partner supplied data for the area's profile."""
     require(store, Permission.EDIT, action="record partner contributions")
     get_area(store, c.area_id)
+    if c.partner_id is not None:
+        # a partner from the register: its record supplies the name (and, by default, the type)
+        from socmap.domain.profiles import REGISTER_TYPE_TO_PROFILE_TYPE
+        from socmap.services import partners as partner_svc
+
+        try:
+            partner = partner_svc.get_partner(store, c.partner_id)
+        except NotFoundError:
+            from socmap.domain.errors import ValidationError
+
+            raise ValidationError(
+                "partner_id", f"there is no partner with id {c.partner_id} on the register"
+            ) from None
+        c = dataclasses.replace(
+            c,
+            partner_name=c.partner_name or partner.name,
+            partner_type=c.partner_type
+            or REGISTER_TYPE_TO_PROFILE_TYPE.get(partner.partner_type, partner.partner_type),
+            isa_ref=c.isa_ref or partner.isa_reference,
+        )
     c = validate_contribution(c)
     with store.atomic():
         stored = rows.insert_contribution(store, c)
@@ -436,3 +456,19 @@ def require_export(store: Store) -> None:
 def force_name(store: Store) -> str:
     """The force's name as recorded in the database (blank when none)."""
     return rows.force_name(store)
+
+
+def register_partners(store: Store) -> list[tuple[int, str, str, str]]:
+    """(id, name, expected profile type, ISA reference) of every partner on the register."""
+    from socmap.domain.profiles import REGISTER_TYPE_TO_PROFILE_TYPE
+    from socmap.store import partners as partner_rows
+
+    return [
+        (
+            p.id or 0,
+            p.name,
+            REGISTER_TYPE_TO_PROFILE_TYPE.get(p.partner_type, ""),
+            p.isa_reference,
+        )
+        for p in partner_rows.list_partners(store)
+    ]

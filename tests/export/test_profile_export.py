@@ -70,7 +70,13 @@ def test_internal_pdf_is_marked_on_every_page_and_holds_live_data_and_narrative(
     assert "Drugs supply remains the dominant" in whole  # narrative
     assert "OCGs active in the area by band and market" in whole  # live data
     assert "Principals" in whole and "OCG-" in whole
-    assert "is not installed in this version" in whole
+    # live sections wired to the features merged so far: map, graph, disruptions, scoring
+    for title in ("Threat map", "Partner graph", "Recent disruptions", "Overdue re-assessments"):
+        assert title in whole
+    assert "Disruptions in the last twelve months by level claimed" in whole
+    assert "Partners serving the area (partner register)" in whole
+    not_installed = [ln for ln in whole.splitlines() if "is not installed in this version" in ln]
+    assert all("people at risk" in ln for ln in not_installed), not_installed
     info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
     assert "OFFICIAL-SENSITIVE" in info  # the marking is in the file's metadata too
     row = audit.rows(demo_store, action="export")[0]
@@ -119,6 +125,7 @@ def test_docx_is_marked_in_every_header_and_footer(demo_store, tmp_path: Path) -
     assert "Drugs supply remains the dominant" in body
     assert "OCGs active in the area by band and market" in body
     assert "Partner coverage" in body
+    assert len(d.inline_shapes) == 2  # the threat map and the partner graph, as pictures
     # the header row of long tables repeats on each page Word lays out
     assert any(
         t.rows[0]._tr.trPr is not None and "tblHeader" in t.rows[0]._tr.trPr.xml for t in d.tables

@@ -339,3 +339,34 @@ def test_bands_overdue_and_county_lines_come_from_scoring(demo_store) -> None:  
     rows = {int(r[0][4:8]): r[1] for r in by_key["county_lines"].tables[0].rows}
     assert {i for i, v in rows.items() if v == "Yes"} == flagged
     assert "is not installed" not in " ".join(by_key["county_lines"].paragraphs)
+
+
+def test_contribution_from_the_partner_register(demo_store) -> None:  # type: ignore[no-untyped-def]
+    area_id = _area(demo_store, "Herefordshire")
+    pid, name, ptype, isa = next(p for p in profiles.register_partners(demo_store) if p[2])
+    c, _ = profiles.add_contribution(
+        demo_store,
+        Contribution(area_id, "", "", "exploitation referrals", TODAY, partner_id=pid),
+    )
+    assert (c.partner_id, c.partner_name, c.partner_type) == (pid, name, ptype)
+    assert c.isa_ref == isa
+    with pytest.raises(ValidationError) as e:
+        profiles.add_contribution(
+            demo_store, Contribution(area_id, "", "", "x", TODAY, partner_id=99999)
+        )
+    assert e.value.field == "partner_id"
+
+
+def test_demo_contributions_link_to_the_register(demo_store) -> None:  # type: ignore[no-untyped-def]
+    area_id = _area(demo_store, "Telford & Wrekin")
+    linked = [c for c in profiles.contributions(demo_store, area_id) if c.partner_id]
+    assert len(linked) >= 5
+    live = {
+        s.key: s
+        for s in profile_data.live_sections(
+            demo_store, area_id, today=TODAY, section="partner_data"
+        )
+    }
+    register = live["partner_coverage"].tables[-1]
+    assert register.caption == "Partners serving the area (partner register)"
+    assert {c.partner_name for c in linked} <= {r[0] for r in register.rows}

@@ -195,3 +195,21 @@ def test_live_data_panel_loads_off_the_ui_thread(qtbot, view) -> None:  # type: 
     with qtbot.waitSignal(view.live_loaded, timeout=20_000):
         view.section_list.setCurrentRow(0)  # key judgements: no live data
     assert "no live data" in view.live_view.toPlainText()
+
+
+def test_pick_a_partner_from_the_register(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    store = view.ctx.store
+    view.open_area(profiles.find_area(store, "Herefordshire").id)
+    view.pages.setCurrentIndex(2)
+    idx = next(
+        i for i in range(1, view.c_register.count()) if view.c_register.itemData(i)[2] == "health"
+    )
+    view.c_register.setCurrentIndex(idx)
+    pid, name, _ptype, _isa = view.c_register.itemData(idx)
+    assert view.c_partner.text() == name
+    assert view.c_type.currentData() == "health"
+    qtbot.keyClicks(view.c_data, "A&E assault data")
+    qtbot.mouseClick(view.c_add, Qt.MouseButton.LeftButton)
+    saved = profiles.contributions(store, view.area_id)
+    assert [(c.partner_id, c.partner_type) for c in saved] == [(pid, "health")]
+    assert view.contrib_model.index(0, 0).data() == f"{name} (register)"

@@ -84,7 +84,11 @@ class ContributionsTableModel(_RowsModel[Contribution]):
         super().__init__(parent)
         self.type_labels: dict[str, str] = {}
         self.columns = (
-            Column("partner", "Partner", lambda c: c.partner_name),
+            Column(
+                "partner",
+                "Partner",
+                lambda c: c.partner_name + (" (register)" if c.partner_id else ""),
+            ),
             Column("type", "Type", lambda c: self.type_labels.get(c.partner_type, c.partner_type)),
             Column("data", "Data supplied", lambda c: c.data_supplied),
             Column("supplied_on", "Supplied", lambda c: c.supplied_on.isoformat()),

@@ -322,6 +322,10 @@ class ProfilesView(QWidget):
         self.coverage_label = QLabel(wordWrap=True)
         lay.addWidget(self.coverage_label)
         form = QGridLayout()
+        self.c_register = QComboBox()
+        self.c_register.currentIndexChanged.connect(self._on_register_partner_changed)
+        form.addWidget(QLabel("From the partner register"), 2, 0)
+        form.addWidget(self.c_register, 3, 0, 1, 3)
         self.c_partner = QLineEdit(placeholderText="partner, e.g. Shropshire Council housing")
         self.c_type = QComboBox()
         self.c_data = QLineEdit(placeholderText="data supplied, e.g. cuckooing referrals")
@@ -441,6 +445,7 @@ class ProfilesView(QWidget):
             self.c_type.addItem(label, key)
         if current_type is not None:
             self.c_type.setCurrentIndex(max(0, self.c_type.findData(current_type)))
+        self._fill_register_choices()
         if self.area_id is None and statuses:
             self.open_area(statuses[0].area_id)
         elif self.area_id is not None:
@@ -652,9 +657,33 @@ class ProfilesView(QWidget):
         self.section_owner.setText(v.owner)
         self.section_sources.setText(v.sources)
 
+    def _fill_register_choices(self) -> None:
+        current = self.c_register.currentData()
+        self.c_register.blockSignals(True)
+        self.c_register.clear()
+        self.c_register.addItem("(not on the register: type the name)", None)
+        for pid, name, ptype, isa in profiles.register_partners(self.store):
+            self.c_register.addItem(name, (pid, name, ptype, isa))
+        idx = self.c_register.findData(current) if current is not None else 0
+        self.c_register.setCurrentIndex(max(idx, 0))
+        self.c_register.blockSignals(False)
+
+    def _on_register_partner_changed(self, index: int) -> None:
+        data = self.c_register.itemData(index)
+        if not data:
+            return
+        _pid, name, ptype, isa = data
+        self.c_partner.setText(name)
+        if ptype:
+            self.c_type.setCurrentIndex(max(0, self.c_type.findData(ptype)))
+        if isa:
+            self.c_isa.setText(isa)
+
     def _on_add_contribution_clicked(self) -> None:
         if self.area_id is None:
             return
+        chosen = self.c_register.currentData()
+        partner_id = chosen[0] if chosen and self.c_partner.text().strip() == chosen[1] else None
         c = Contribution(
             area_id=self.area_id,
             partner_name=self.c_partner.text(),
@@ -662,6 +691,7 @@ class ProfilesView(QWidget):
             data_supplied=self.c_data.text(),
             supplied_on=_pydate(self.c_date.date()),
             isa_ref=self.c_isa.text(),
+            partner_id=partner_id,
         )
         if self._write(lambda: profiles.add_contribution(self.store, c)):
             for w in (self.c_partner, self.c_data, self.c_isa):
