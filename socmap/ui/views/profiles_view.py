@@ -324,8 +324,10 @@ class ProfilesView(QWidget):
         form = QGridLayout()
         self.c_register = QComboBox()
         self.c_register.currentIndexChanged.connect(self._on_register_partner_changed)
-        form.addWidget(QLabel("From the partner register"), 2, 0)
-        form.addWidget(self.c_register, 3, 0, 1, 3)
+        form.addWidget(
+            QLabel("Pick from the partner register, or type a partner below"), 0, 0, 1, 3
+        )
+        form.addWidget(self.c_register, 1, 0, 1, 3)
         self.c_partner = QLineEdit(placeholderText="partner, e.g. Shropshire Council housing")
         self.c_type = QComboBox()
         self.c_data = QLineEdit(placeholderText="data supplied, e.g. cuckooing referrals")
@@ -344,10 +346,10 @@ class ProfilesView(QWidget):
                 ("ISA", self.c_isa),
             )
         ):
-            form.addWidget(QLabel(label), 0, col)
-            form.addWidget(widget, 1, col)
-        form.addWidget(self.c_add, 1, 5)
-        form.addWidget(self.c_remove, 1, 6)
+            form.addWidget(QLabel(label), 2, col)
+            form.addWidget(widget, 3, col)
+        form.addWidget(self.c_add, 3, 5)
+        form.addWidget(self.c_remove, 3, 6)
         lay.addLayout(form)
         self._edit_widgets += [self.c_add, self.c_remove]
         return w
