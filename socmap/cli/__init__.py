@@ -17,7 +17,11 @@ from socmap import __version__
 from socmap.domain.errors import SocmapError
 
 #: Modules that contribute subcommands, in the order --help lists them.
-COMMAND_MODULES = ("socmap.cli.register_cmds",)
+COMMAND_MODULES = (
+    "socmap.cli.register_cmds",
+    # member network (issue 8)
+    "socmap.cli.network_cmds",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -752,6 +752,9 @@ def _feature_steps() -> list[DemoStep]:
     # trust (issue 7)
 
     # member network (issue 8)
+    from socmap.services.network_demo import network_step
+
+    steps.append(network_step)
 
     return steps
 

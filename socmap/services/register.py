@@ -190,6 +190,9 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
         raise NotFoundError(f"there is no OCG with id {membership.ocg_id}")
     if not groups.nominal_exists(store, membership.nominal_id):
         raise NotFoundError(f"there is no nominal with id {membership.nominal_id}")
+    from socmap.services.atrisk import check_not_at_risk  # issue 8: victims are never members
+
+    check_not_at_risk(store, membership.nominal_id)
     with store.atomic():
         stored = groups.insert_membership(store, membership)
         audit.record(
