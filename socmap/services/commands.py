@@ -10,7 +10,7 @@ import dataclasses
 from typing import Protocol
 
 from socmap.domain.changes import Changes
-from socmap.domain.groups import Location, Membership, Ocg
+from socmap.domain.groups import Location, Membership, Nominal, Ocg
 from socmap.services import register
 from socmap.store import groups
 from socmap.store.db import Store
@@ -76,23 +76,40 @@ class EditOcg:
 
 
 class AddMember:
-    """Add a nominal to an OCG; undo removes the membership."""
+    """Add a nominal (optionally a new one) to an OCG; undo removes what was added."""
 
-    def __init__(self, membership: Membership) -> None:
+    def __init__(self, membership: Membership, new_nominal: Nominal | None = None) -> None:
         self.membership = membership
+        self.new_nominal = new_nominal
         self.stored: Membership | None = None
+        self.created: Nominal | None = None
         self.label = f"Add member to OCG-{membership.ocg_id:04d}"
 
     def do(self, store: Store) -> Changes:
-        """Add (redo re-adds with the same id)."""
-        m = self.stored or self.membership
-        self.stored, changes = register.add_membership(store, m)
-        return changes
+        """Add (redo re-adds with the same ids)."""
+        if self.stored is None:
+            self.stored, self.created, changes = register.add_member(
+                store, self.membership, new_nominal=self.new_nominal
+            )
+            return changes
+        with store.atomic():
+            changes = Changes()
+            if self.created is not None:
+                self.created, changes = register.create_nominal(store, self.created)
+            self.stored, more = register.add_membership(store, self.stored)
+        return changes | more
 
     def undo(self, store: Store) -> Changes:
-        """Remove the membership."""
-        assert self.stored is not None and self.stored.id is not None
-        return register.remove_membership(store, self.stored.id)[1]
+        """Remove the membership (and the nominal, when this command recorded it)."""
+        assert self.stored is not None
+        assert self.stored.id is not None
+        with store.atomic():
+            changes = register.remove_membership(store, self.stored.id)[1]
+            if self.created is not None and self.created.id is not None:
+                changes = changes | register.delete_nominal(
+                    store, self.created.id, action="undo create"
+                )
+        return changes
 
 
 class RemoveMember:

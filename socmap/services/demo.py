@@ -28,7 +28,8 @@ from socmap.paths import demo_boundaries
 from socmap.services import boundaries
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
-from socmap.store import audit, bulk
+from socmap.store import areas as area_store
+from socmap.store import audit, bulk, groups, meta
 from socmap.store.db import Store
 
 FORCE_NAME = "West Mercia (demo)"
@@ -297,11 +298,11 @@ def _areas_step(ctx: DemoContext, progress: Progress) -> None:
         source=f"socmap demo: {demo_boundaries().name}",
         attribution="Simplified demo outlines drawn for socmap; not official boundaries.",
     )
-    for row in ctx.store.conn.execute("SELECT id, name, geom_wkb FROM areas ORDER BY id"):
-        ctx.area_ids[row[1]] = row[0]
-        poly = shapely.from_wkb(row[2])
+    for row in area_store.area_rows(ctx.store):
+        ctx.area_ids[row.name] = row.id
+        poly = shapely.from_wkb(row.geom_wkb)
         shapely.prepare(poly)
-        ctx.area_polygons[row[0]] = poly
+        ctx.area_polygons[row.id] = poly
     ctx.index = AreaIndex.from_wkb(
         list(ctx.area_polygons), [shapely.to_wkb(p) for p in ctx.area_polygons.values()]
     )
@@ -774,7 +775,7 @@ def build_demo(
     require(store, Permission.ADMIN, action="build the demo force")
     if scale not in SCALES:
         raise SocmapError(f"unknown scale '{scale}' (use force or national)")
-    if store.conn.execute("SELECT 1 FROM ocgs LIMIT 1").fetchone():
+    if groups.ocg_count_by_status(store):
         raise SocmapError("the database already holds OCGs; build the demo into a new file")
     progress = progress or NullProgress()
     ctx = DemoContext(
@@ -787,9 +788,7 @@ def build_demo(
         seed=seed,
     )
     with store.atomic():
-        store.conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('force_name', ?)", [FORCE_NAME]
-        )
+        meta.set_value(store, "force_name", FORCE_NAME)
         steps = DEMO_STEPS + _feature_steps()
         for i, step in enumerate(steps):
             check_cancelled(progress)

@@ -156,3 +156,8 @@ def ocg_list_json(store: Store) -> list[dict[str, object]]:
         }
         for r in register(store)
     ]
+
+
+def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int, str]]:
+    """Nominals matching ``text`` as (id, label) for pickers."""
+    return groups.find_nominals(store, text, limit=limit)

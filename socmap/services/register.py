@@ -179,6 +179,25 @@ def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     return stored, Changes.of("nominal", nominal.id or 0)
 
 
+def delete_nominal(store: Store, nominal_id: int, *, action: str = "delete") -> Changes:
+    """Remove a nominal recorded by mistake (undo of a creation); refuses one with memberships."""
+    require(store, Permission.EDIT, action="remove nominals")
+    with store.atomic():
+        before = groups.get_nominal(store, nominal_id)
+        if groups.membership_count(store, nominal_id):
+            raise ValidationError("id", f"nominal {nominal_id} still belongs to a group")
+        groups.delete_nominal(store, nominal_id)
+        audit.record(
+            store,
+            action=action,
+            entity="nominal",
+            entity_id=nominal_id,
+            summary=f"{action} nominal {nominal_id}",
+            before=as_record(before),
+        )
+    return Changes.of("nominal", nominal_id)
+
+
 # ----------------------------------------------------------------------------- memberships
 
 
@@ -204,6 +223,21 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
             after=as_record(stored),
         )
     return stored, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
+
+
+def add_member(
+    store: Store, membership: Membership, *, new_nominal: Nominal | None = None
+) -> tuple[Membership, Nominal | None, Changes]:
+    """Add a membership, first recording ``new_nominal`` when given: one transaction."""
+    require(store, Permission.EDIT, action="change memberships")
+    with store.atomic():
+        created = None
+        changes = Changes()
+        if new_nominal is not None:
+            created, changes = create_nominal(store, new_nominal)
+            membership = dataclasses.replace(membership, nominal_id=created.id)
+        stored, more = add_membership(store, membership)
+    return stored, created, changes | more
 
 
 def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Changes]:

@@ -64,7 +64,7 @@ class Store:
         """A new connection to the same file, for use on another thread."""
         if self.path is None:
             raise StoreError("an in-memory database cannot be opened on another thread")
-        return open_store(self.path, actor=self.actor, migrate=False)
+        return open_store(self.path, actor=self.actor, migrate=False, check=False)
 
 
 def _inspect_existing(path: Path) -> None:
@@ -131,8 +131,12 @@ def open_store(
     *,
     actor: str | None = None,
     migrate: bool = True,
+    check: bool = True,
 ) -> Store:
     """Open (creating if needed) the socmap database at ``path``; ``None`` or ``":memory:"`` for RAM.
+
+    ``check=False`` skips the checks made before opening (used to reopen a file this process
+    already opened, on another thread).
 
     Raises:
         StoreError: the file is not a socmap database, is damaged, is from a newer socmap,
@@ -148,7 +152,7 @@ def open_store(
         file_path = Path(path).expanduser()  # type: ignore[arg-type]
         if file_path.is_dir():
             raise StoreError(f"{file_path} is a folder, not a database file")
-        if file_path.exists():
+        if check and file_path.exists():
             _inspect_existing(file_path)
         elif not file_path.parent.exists():
             raise StoreError(

@@ -401,3 +401,31 @@ def table_counts(store: Store) -> dict[str, int]:
 def journal_mode(store: Store) -> str:
     """The database's journal mode (``wal`` for files)."""
     return str(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int, str]]:
+    """(id, "SURNAME, Forenames (dob)") of nominals whose names or aliases match ``text``."""
+    like = f"%{text.strip()}%"
+    return [
+        (nid, f"{s.upper()}, {f}" + (f" ({dob})" if dob else ""))
+        for nid, s, f, dob in store.conn.execute(
+            "SELECT id, surname, forenames, date_of_birth FROM nominals"
+            " WHERE surname LIKE ? OR forenames LIKE ? OR (forenames || ' ' || surname) LIKE ?"
+            " OR aliases LIKE ? ORDER BY surname, forenames LIMIT ?",
+            [like, like, like, like, limit],
+        )
+    ]
+
+
+def delete_nominal(store: Store, nominal_id: int) -> None:
+    """Remove a nominal record."""
+    store.conn.execute("DELETE FROM nominals WHERE id = ?", [nominal_id])
+
+
+def membership_count(store: Store, nominal_id: int) -> int:
+    """How many memberships a nominal has."""
+    return int(
+        store.conn.execute(
+            "SELECT COUNT(*) FROM memberships WHERE nominal_id = ?", [nominal_id]
+        ).fetchone()[0]
+    )

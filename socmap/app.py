@@ -1,0 +1,143 @@
+"""GUI composition root: QApplication, open (and migrate) the store, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from pathlib import Path
+
+
+def _build_demo_with_progress(path: Path) -> None:
+    """Build the demo database before the window opens, with a cancellable progress dialog."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from socmap.services.demo import ensure_demo_database
+
+    class _Progress:
+        def __init__(self) -> None:
+            self.done, self.total, self.text, self._cancel = 0, 1, "", False
+
+        def advance(self, done: int, total: int) -> None:
+            self.done, self.total = done, total
+
+        def status(self, text: str) -> None:
+            self.text = text
+
+        @property
+        def cancelled(self) -> bool:
+            return self._cancel
+
+    progress = _Progress()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            ensure_demo_database(path, progress=progress)
+        except BaseException as exc:  # reported below on the GUI thread
+            errors.append(exc)
+
+    dialog = QProgressDialog("Building the demo force…", "Cancel", 0, 100)
+    dialog.setWindowTitle("socmap")
+    dialog.setMinimumDuration(200)
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    loop = QEventLoop()
+    timer = QTimer()
+
+    def poll() -> None:
+        if dialog.wasCanceled():
+            progress._cancel = True
+        dialog.setLabelText(progress.text or "Building the demo force…")
+        dialog.setValue(int(100 * progress.done / max(progress.total, 1)))
+        if not thread.is_alive():
+            loop.quit()
+
+    timer.timeout.connect(poll)
+    timer.start(50)
+    loop.exec()
+    timer.stop()
+    dialog.close()
+    QApplication.processEvents()
+    if errors:
+        raise errors[0]
+
+
+def main(args: argparse.Namespace) -> int:
+    """Open the desktop app as the parsed command line asks."""
+    screenshot: Path | None = getattr(args, "screenshot", None)
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from socmap.domain.errors import SocmapError
+    from socmap.paths import default_db_path, demo_db_path
+    from socmap.services.session import open_store
+    from socmap.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("socmap")
+    app.setApplicationName("socmap")
+
+    def fail(message: str, code: int) -> int:
+        if screenshot is not None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            print(f"socmap: {message}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "socmap", message)
+        return code
+
+    try:
+        if getattr(args, "demo", False):
+            path = demo_db_path()
+            if not path.exists():
+                _build_demo_with_progress(path)
+        else:
+            path = Path(args.db) if getattr(args, "db", None) else default_db_path()
+        store = open_store(path)
+    except SocmapError as exc:
+        return fail(str(exc), exc.exit_code)
+
+    window = MainWindow(store, remember_layout=screenshot is None)
+    if screenshot is not None:
+        return _screenshot(app, window, screenshot, getattr(args, "tab", None))
+    window.show()
+    return int(app.exec())
+
+
+def _screenshot(app: object, window: object, target: Path, tab: str | None) -> int:
+    """Render the main window offscreen to ``target`` once its data has loaded."""
+    from PySide6.QtCore import QElapsedTimer
+    from PySide6.QtWidgets import QApplication
+
+    from socmap.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    window.resize(1920, 1080)
+    window.show()
+    if tab:
+        titles = [window.tabs.tabText(i).casefold() for i in range(window.tabs.count())]
+        if tab.casefold() not in titles:
+            print(f"socmap: no tab called '{tab}' (tabs: {', '.join(titles)})", file=sys.stderr)
+            return 2
+        window.tabs.setCurrentIndex(titles.index(tab.casefold()))
+    clock = QElapsedTimer()
+    clock.start()
+    while window.register.model.rowCount() == 0 and clock.elapsed() < 15_000:
+        QApplication.processEvents()
+        window.ctx.tasks.wait(50)
+    if window.register.proxy.rowCount():
+        first = window.register.proxy.index(0, 0)
+        window.register.table.selectRow(first.row())
+    for _ in range(20):
+        QApplication.processEvents()
+    window.ctx.tasks.wait(5_000)
+    QApplication.processEvents()
+    ok = window.grab().save(str(target))
+    window.close()
+    if not ok:
+        print(f"socmap: could not write {target}", file=sys.stderr)
+        return 1
+    print(f"wrote {target}")
+    return 0

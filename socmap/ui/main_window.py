@@ -1,0 +1,287 @@
+"""The main window: tabs, menus, status bar; owns the undo stack and the UI context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from socmap import __version__
+from socmap.domain.changes import Changes
+from socmap.domain.errors import SocmapError
+from socmap.domain.roles import Permission
+from socmap.services import auth, demo, queries
+from socmap.services.session import Store, open_store
+from socmap.ui.actions import Actions, create_actions
+from socmap.ui.bus import AppSignals
+from socmap.ui.context import UiContext
+from socmap.ui.preferences import Preferences
+from socmap.ui.tabs import TABS, load_tab
+from socmap.ui.tasks import TaskRunner
+from socmap.ui.views.register_view import RegisterView
+
+
+class MainWindow(QMainWindow):
+    """One open force database."""
+
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, remember_layout: bool = True
+    ) -> None:
+        super().__init__(parent)
+        self.remember_layout = remember_layout
+        self.setObjectName("main_window")
+        self.prefs = Preferences()
+        bus = AppSignals(self)
+        self.undo_stack = QUndoStack(self)
+        self.ctx = UiContext(
+            store=store, bus=bus, tasks=TaskRunner(store, self), undo_stack=self.undo_stack
+        )
+        self.setWindowTitle(f"socmap — {store.path.name if store.path else 'in memory'}")
+        self.resize(1500, 920)
+
+        self.tabs = QTabWidget(objectName="tabs", documentMode=True)
+        self.views: dict[str, QWidget] = {}
+        for title, spec in TABS:
+            view = load_tab(spec)(self.ctx, self)
+            self.views[title] = view
+            self.tabs.addTab(view, title)
+        self.setCentralWidget(self.tabs)
+        self.register: RegisterView = self.views["Register"]  # type: ignore[assignment]
+
+        self.actions_ = create_actions(self)
+        self._build_menus(self.actions_)
+        self.db_label = QLabel(objectName="db_label")
+        self.counts_label = QLabel(objectName="counts_label")
+        self.user_label = QLabel(objectName="user_label")
+        self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        bus.changes_applied.connect(self._on_bus_changes_applied)
+        bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        bus.open_ocg_requested.connect(self.open_ocg)
+        self._refresh_status()
+        if remember_layout:
+            self._restore_layout()
+
+    # ------------------------------------------------------------------------------ menus
+
+    def _build_menus(self, a: Actions) -> None:
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(a.undo.shortcut())
+        undo.setObjectName("undo")
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(a.redo.shortcut())
+        redo.setObjectName("redo")
+        a.undo, a.redo = undo, redo
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.setObjectName("file_menu")
+        for action in (a.new_db, a.open_db, a.open_demo, a.build_demo):
+            file_menu.addAction(action)
+        self.import_menu = file_menu.addMenu("&Import")
+        self.export_menu = file_menu.addMenu("E&xport")
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        edit = self.menuBar().addMenu("&Edit")
+        for action in (undo, redo):
+            edit.addAction(action)
+        edit.addSeparator()
+        for action in (a.new_ocg, a.edit_ocg, a.find):
+            edit.addAction(action)
+        view = self.menuBar().addMenu("&View")
+        view.addAction(a.refresh)
+        view.addSeparator()
+        for i in range(self.tabs.count()):
+            act = view.addAction(self.tabs.tabText(i))
+            act.setShortcut(f"Alt+{i + 1}")
+            act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
+        self.tools_menu = self.menuBar().addMenu("&Tools")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(a.about)
+
+        a.new_db.triggered.connect(self._new_database)
+        a.open_db.triggered.connect(self._open_database)
+        a.open_demo.triggered.connect(self._open_demo)
+        a.build_demo.triggered.connect(self._build_demo)
+        a.quit.triggered.connect(self.close)
+        a.new_ocg.triggered.connect(self._new_ocg)
+        a.edit_ocg.triggered.connect(self._edit_ocg)
+        a.find.triggered.connect(self._find)
+        a.refresh.triggered.connect(
+            lambda: self.ctx.bus.changes_applied.emit(Changes.everything(), None)
+        )
+        a.about.triggered.connect(self._about)
+        can_edit = self.ctx.can(Permission.EDIT)
+        a.new_ocg.setEnabled(can_edit)
+        a.edit_ocg.setEnabled(can_edit)
+        self._extend_menus()
+
+    def _extend_menus(self) -> None:
+        """Feature menu entries (import, export, tools) are added here."""
+
+    # ----------------------------------------------------------------------------- status
+
+    def _refresh_status(self) -> None:
+        info = queries.store_info(self.ctx.store)
+        self.db_label.setText(f"Database: {info.path}")
+        by = info.ocgs_by_status
+        self.counts_label.setText(
+            f"{by.get('active', 0)} active OCGs · {sum(by.values())} in register · "
+            f"{info.counts.get('nominals', 0)} nominals · {len(info.areas)} areas"
+        )
+        role = auth.current_role(self.ctx.store)
+        self.user_label.setText(f"{self.ctx.store.actor} ({role.value if role else 'viewer'})")
+
+    def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches("ocg", "nominal", "area", "membership"):
+            self._refresh_status()
+
+    # ---------------------------------------------------------------------------- actions
+
+    def open_ocg(self, ocg_id: int) -> None:
+        """Show an OCG's record in the register."""
+        self.tabs.setCurrentWidget(self.register)
+        self.register.select_ocg(ocg_id)
+
+    def _new_ocg(self) -> None:
+        self.tabs.setCurrentWidget(self.register)
+        self.register.new_ocg()
+
+    def _edit_ocg(self) -> None:
+        self.tabs.setCurrentWidget(self.register)
+        self.register.edit_selected()
+
+    def _find(self) -> None:
+        self.tabs.setCurrentWidget(self.register)
+        self.register.search.setFocus()
+        self.register.search.selectAll()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About socmap",
+            f"<b>socmap {__version__}</b><p>Mapping, scoring and briefing on serious and "
+            "organised crime groups.</p><p>Database: "
+            f"{self.ctx.store.path or 'in memory'}</p>",
+        )
+
+    def switch_to(self, path: Path) -> MainWindow | None:
+        """Open ``path`` in a new window and close this one."""
+        try:
+            store = open_store(path)
+        except SocmapError as exc:
+            QMessageBox.warning(self, "socmap", str(exc))
+            return None
+        window = MainWindow(store)
+        window.show()
+        self.close()
+        return window
+
+    def _new_database(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "New force database", "", "socmap database (*.db)"
+        )
+        if name:
+            if Path(name).exists():
+                QMessageBox.warning(
+                    self, "socmap", f"{name} already exists; choose a new file name"
+                )
+                return
+            self.switch_to(Path(name))
+
+    def _open_database(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open force database", "", "socmap database (*.db);;All files (*)"
+        )
+        if name:
+            self.switch_to(Path(name))
+
+    def _open_demo(self) -> None:
+        from socmap.paths import demo_db_path
+
+        path = demo_db_path()
+        if path.exists():
+            self.switch_to(path)
+        else:
+            self._run_demo_build(path)
+
+    def _build_demo(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Build demo database", "demo.db", "socmap database (*.db)"
+        )
+        if name:
+            if Path(name).exists():
+                QMessageBox.warning(
+                    self, "socmap", f"{name} already exists; choose a new file name"
+                )
+                return
+            self._run_demo_build(Path(name))
+
+    def _run_demo_build(self, path: Path) -> None:
+        """Build a demo database in the background with a cancellable progress dialog."""
+
+        def job(_store: Store, progress: object) -> Path:
+            demo.ensure_demo_database(path, progress=progress)  # type: ignore[arg-type]
+            return path
+
+        self.ctx.tasks.run(
+            job,
+            write=False,
+            title="Building the demo force…",
+            parent=self,
+            on_done=lambda p: self.switch_to(p),
+            on_error=lambda exc: (
+                self.ctx.report_error(self, exc)
+                if not isinstance(exc, SocmapError) or "cancel" not in str(exc)
+                else self.statusBar().showMessage("Demo build cancelled; nothing was written", 8000)
+            ),
+        )
+
+    # ----------------------------------------------------------------------------- layout
+
+    def _restore_layout(self) -> None:
+        geometry = self.prefs.get("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.prefs.get("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        splitter = self.prefs.get("register/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.register.splitter.restoreState(splitter)
+        header = self.prefs.get("register/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.register.table.horizontalHeader().restoreState(header)
+
+        tab = self.prefs.get("window/tab")
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def save_layout(self) -> None:
+        """Remember the window's layout for next time."""
+        self.prefs.set("window/geometry", self.saveGeometry())
+        self.prefs.set("window/state", self.saveState())
+        self.prefs.set("register/splitter", self.register.splitter.saveState())
+        self.prefs.set("register/header", self.register.table.horizontalHeader().saveState())
+        self.prefs.set("window/tab", self.tabs.currentIndex())
+        if self.ctx.store.path:
+            self.prefs.set("session/last_db", str(self.ctx.store.path))
+        self.prefs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the layout, let running tasks finish, close the database."""
+        if self.remember_layout:
+            self.save_layout()
+        self.ctx.tasks.wait(30_000)
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+            self.ctx.store.close()

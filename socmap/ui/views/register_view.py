@@ -1,0 +1,288 @@
+"""The OCG register tab: filter bar, sortable table and the selected group's detail pane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socmap.domain.changes import Changes
+from socmap.domain.errors import SocmapError
+from socmap.domain.roles import Permission
+from socmap.domain.vocab import MARKETS, Status
+from socmap.services import commands, queries
+from socmap.ui.context import UiContext
+from socmap.ui.dialogs.location_dialog import LocationDialog
+from socmap.ui.dialogs.member_dialog import MemberDialog
+from socmap.ui.dialogs.ocg_dialog import OcgDialog
+from socmap.ui.models.register_model import (
+    ID_ROLE,
+    RegisterFilterProxy,
+    RegisterTableModel,
+    column_index,
+)
+from socmap.ui.widgets.ocg_detail import OcgDetailPane
+
+COLUMN_WIDTHS = {
+    "ref": 80,
+    "name": 210,
+    "status": 70,
+    "lead_area": 160,
+    "lro": 180,
+    "members": 70,
+    "locations": 72,
+    "identified_on": 90,
+    "marking": 140,
+}
+
+
+class RegisterView(QWidget):
+    """The register: every OCG, filterable, with the selected one's details beside it."""
+
+    rows_loaded = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = RegisterTableModel(self)
+        self.proxy = RegisterFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._selected: int | None = None
+        self._pending_select: int | None = None
+
+        self.search = QLineEdit(
+            objectName="search", placeholderText="Search name, alias, ref, LRO…"
+        )
+        self.search.setClearButtonEnabled(True)
+        self.area = QComboBox(objectName="area_filter")
+        self.status = QComboBox(objectName="status_filter")
+        self.market = QComboBox(objectName="market_filter")
+        self.status.addItem("All statuses", None)
+        for s in Status:
+            self.status.addItem(s.value.capitalize(), s.value)
+        self.status.setCurrentIndex(self.status.findData(Status.ACTIVE.value))
+        self.market.addItem("All markets", None)
+        for key, label in MARKETS.items():
+            self.market.addItem(label, key)
+        self.count_label = QLabel(objectName="count_label")
+        self.count_label.setStyleSheet("color:#4b5563;")
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 2)
+        bar.addWidget(self.area)
+        bar.addWidget(self.status)
+        bar.addWidget(self.market, 1)
+        bar.addWidget(self.count_label)
+
+        self.table = QTableView(objectName="register_table", sortingEnabled=True)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, width in COLUMN_WIDTHS.items():
+            header.resizeSection(column_index(column), width)
+        header.setSectionResizeMode(column_index("markets"), QHeaderView.ResizeMode.Stretch)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+
+        self.detail = OcgDetailPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="register_splitter")
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.addLayout(bar)
+        left_lay.addWidget(self.table)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([1250, 650])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.splitter)
+
+        self.search.textChanged.connect(self._apply_filters)
+        for combo in (self.area, self.status, self.market):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.detail.edit_requested.connect(lambda _id: self.edit_selected())
+        self.detail.add_member_requested.connect(self._add_member)
+        self.detail.remove_member_requested.connect(self._remove_member)
+        self.detail.add_location_requested.connect(self._add_location)
+        self.detail.remove_location_requested.connect(self._remove_location)
+        ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
+        self.detail.set_editable(ctx.can(Permission.EDIT))
+        self._fill_areas()
+        self._apply_filters()
+        self.reload()
+
+    # ---------------------------------------------------------------------------- loading
+
+    def _fill_areas(self) -> None:
+        current = self.area.currentData()
+        self.area.blockSignals(True)
+        self.area.clear()
+        self.area.addItem("All areas", None)
+        for a in queries.area_list(self.ctx.store):
+            self.area.addItem(a.name, a.name)
+        self.area.setCurrentIndex(max(0, self.area.findData(current)))
+        self.area.blockSignals(False)
+
+    def reload(self) -> None:
+        """Reload the register rows on a reader thread and keep the selection."""
+        self.ctx.tasks.run(
+            lambda store, _p: queries.register(store),
+            write=False,
+            on_done=self._on_rows,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+
+    def _on_rows(self, rows: list[queries.RegisterRow]) -> None:
+        keep = self._selected
+        self.model.set_rows(rows)
+        self._update_count()
+        target = self._pending_select or keep
+        self._pending_select = None
+        if target is not None and not self.select_ocg(target):
+            self.detail.show_detail(None)
+        self.rows_loaded.emit(len(rows))
+
+    def _update_count(self) -> None:
+        self.count_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} groups")
+
+    def _apply_filters(self) -> None:
+        self.proxy.set_filters(
+            area=self.area.currentData(),
+            status=self.status.currentData(),
+            market=self.market.currentData(),
+            text=self.search.text(),
+        )
+        self._update_count()
+
+    # -------------------------------------------------------------------------- selection
+
+    def selected_ocg_id(self) -> int | None:
+        """The OCG shown in the detail pane."""
+        return self._selected
+
+    def select_ocg(self, ocg_id: int) -> bool:
+        """Select ``ocg_id`` in the table (clearing filters that hide it); False if unknown."""
+        row = self.model.row_for_id(ocg_id)
+        if row is None:
+            if self.model.rowCount() == 0:
+                self._pending_select = ocg_id
+            return False
+        src = self.model.index(row, 0)
+        idx = self.proxy.mapFromSource(src)
+        if not idx.isValid():
+            self.search.clear()
+            self.status.setCurrentIndex(0)
+            self.area.setCurrentIndex(0)
+            self.market.setCurrentIndex(0)
+            idx = self.proxy.mapFromSource(src)
+        self.table.selectionModel().setCurrentIndex(
+            idx,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(idx)
+        return True
+
+    def _on_selection_changed(self, *_args: Any) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        ocg_id = int(rows[0].data(ID_ROLE))
+        changed = ocg_id != self._selected
+        self._selected = ocg_id
+        self._show(ocg_id)
+        if changed:
+            self.ctx.bus.ocg_selected.emit(ocg_id)
+
+    def _show(self, ocg_id: int) -> None:
+        try:
+            self.detail.show_detail(queries.ocg_detail(self.ctx.store, ocg_id))
+        except SocmapError:
+            self.detail.show_detail(None)
+
+    def _on_bus_ocg_selected(self, ocg_id: int) -> None:
+        if ocg_id != self._selected:
+            self.select_ocg(ocg_id)
+
+    def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches("area"):
+            self._fill_areas()
+        if changes.touches("ocg", "membership", "location", "nominal", "area", "assessment"):
+            self.reload()
+            if self._selected is not None:
+                self._show(self._selected)
+
+    # ---------------------------------------------------------------------------- editing
+
+    def new_ocg(self) -> None:
+        """Open the form for a new OCG and add it (undoable)."""
+        dialog = OcgDialog(self.ctx, None, self)
+        if dialog.exec() and (ocg := dialog.result_ocg()) is not None:
+            command = commands.CreateOcg(ocg)
+            if self.ctx.execute(command, initiator=self, parent=self) and command.created:
+                self._pending_select = command.created.id
+                self._selected = command.created.id
+
+    def edit_selected(self) -> None:
+        """Open the form on the selected OCG and save the edit (undoable)."""
+        if self._selected is None or not self.ctx.can(Permission.EDIT):
+            return
+        before = queries.get_ocg(self.ctx.store, self._selected)
+        dialog = OcgDialog(self.ctx, before, self)
+        if dialog.exec() and (after := dialog.result_ocg()) is not None and after != before:
+            self.ctx.execute(commands.EditOcg(before, after), initiator=self, parent=self)
+
+    def _add_member(self, ocg_id: int) -> None:
+        dialog = MemberDialog(self.ctx, ocg_id, self)
+        if dialog.exec():
+            try:
+                nominal, membership = dialog.values()
+            except SocmapError as exc:
+                self.ctx.report_error(self, exc)
+                return
+            self.ctx.execute(commands.AddMember(membership, nominal), initiator=self, parent=self)
+
+    def _remove_member(self, membership_id: int) -> None:
+        self.ctx.execute(
+            commands.RemoveMember(membership_id, self.ctx.store), initiator=self, parent=self
+        )
+
+    def _add_location(self, ocg_id: int) -> None:
+        dialog = LocationDialog(ocg_id, self)
+        if dialog.exec():
+            try:
+                location = dialog.location()
+            except SocmapError as exc:
+                self.ctx.report_error(self, exc)
+                return
+            self.ctx.execute(commands.AddLocation(location), initiator=self, parent=self)
+
+    def _remove_location(self, location_id: int) -> None:
+        self.ctx.execute(
+            commands.RemoveLocation(location_id, self.ctx.store), initiator=self, parent=self
+        )
+
+    def current_index(self) -> QModelIndex:
+        """The table's current index (for tests and actions)."""
+        return self.table.currentIndex()

@@ -1,0 +1,47 @@
+"""Benchmarks: run on demand (`python -m pytest tests/benchmarks -s`), never in the default run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CACHE = Path(os.environ.get("SOCMAP_BENCH_DIR", Path(__file__).resolve().parent / ".cache"))
+
+
+@pytest.fixture(scope="session")
+def national_db() -> Path:
+    """The national-scale demo (6,000 OCGs, 45,000 nominals, 200,000 links, 1M points).
+
+    Built once and kept in tests/benchmarks/.cache (delete it to rebuild).
+    """
+    from socmap.services.demo import build_demo
+    from socmap.store.db import open_store
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "national.db"
+    if not path.exists():
+        tmp = CACHE / "national.db.building"
+        tmp.unlink(missing_ok=True)
+        store = open_store(tmp)
+        start = time.perf_counter()
+        build_demo(store, scale="national", seed=7, as_of=dt.date(2026, 11, 1))
+        store.close()
+        tmp.replace(path)
+        print(f"\nbuilt the national demo in {time.perf_counter() - start:.1f} s")
+    return path
+
+
+def median_time(fn: Callable[[], object], *, repeat: int = 5) -> float:
+    """Median wall time of ``fn`` in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from socmap.domain.errors import Cancelled
+from socmap.services.session import open_store
+from socmap.ui.tasks import TaskRunner
+
+
+def test_cancelled_demo_build_leaves_nothing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services.demo import ensure_demo_database
+
+    store = open_store(tmp_path / "host.db")
+    runner = TaskRunner(store)
+    target = tmp_path / "demo.db"
+    outcome: list[object] = []
+
+    def job(_store, progress):  # type: ignore[no-untyped-def]
+        progress.cancel()  # the user pressed Cancel straight away
+        ensure_demo_database(target, progress=progress)
+
+    runner.run(job, write=False, on_done=outcome.append, on_error=outcome.append)
+    qtbot.waitUntil(lambda: bool(outcome), timeout=20_000)
+    assert isinstance(outcome[0], Cancelled)
+    assert not target.exists()
+    store.close()
+
+
+def test_task_runs_off_the_gui_thread_with_its_own_connection(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    store = open_store(tmp_path / "t.db")
+    runner = TaskRunner(store)
+    seen: list[tuple[object, object]] = []
+
+    def job(own, _progress):  # type: ignore[no-untyped-def]
+        return threading.current_thread(), own
+
+    runner.run(job, write=True, on_done=lambda r: seen.append(r))
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    thread, own = seen[0]
+    assert thread is not threading.main_thread()
+    assert own is not store
+    store.close()
+
+
+def test_demo_flag_builds_and_opens_the_demo(tmp_path: Path) -> None:
+    from socmap.main import main
+    from socmap.paths import demo_db_path
+
+    shot = tmp_path / "demo.png"
+    assert main(["gui", "--demo", "--screenshot", str(shot)]) == 0
+    assert demo_db_path().exists()
+    assert shot.exists()
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])
