@@ -19,6 +19,8 @@ from socmap.domain.errors import SocmapError
 #: Modules that contribute subcommands, in the order --help lists them.
 COMMAND_MODULES = (
     "socmap.cli.register_cmds",
+    # partners and disruptions (issue 5)
+    "socmap.cli.partners_cmds",
     # member network (issue 8)
     "socmap.cli.network_cmds",
 )

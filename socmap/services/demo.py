@@ -747,6 +747,9 @@ def _feature_steps() -> list[DemoStep]:
     # scoring and schedule (issue 4)
 
     # partners and disruptions (issue 5)
+    from socmap.services.partners_demo import partners_demo_step
+
+    steps.append(partners_demo_step)
 
     # local profiles (issue 6)
 

@@ -184,6 +184,102 @@ def _foundation(db: sqlite_utils.Database) -> None:
 # --- partners and disruptions (issue 5) ---
 
 
+@migrations(name="0300_partners_disruptions")
+def _partners_disruptions(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            partner_type TEXT NOT NULL,
+            isa_reference TEXT NOT NULL DEFAULT '',
+            isa_expires TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE',
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE partner_contacts (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            name TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX partner_contacts_partner ON partner_contacts(partner_id);
+        CREATE TABLE partner_areas (
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            PRIMARY KEY (partner_id, area_id)
+        );
+        CREATE INDEX partner_areas_area ON partner_areas(area_id);
+        CREATE TABLE partnership_structures (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            chair TEXT NOT NULL DEFAULT '',
+            cadence TEXT NOT NULL,
+            last_meeting TEXT,
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX partnership_structures_area ON partnership_structures(area_id);
+        CREATE TABLE structure_members (
+            structure_id INTEGER NOT NULL REFERENCES partnership_structures(id) ON DELETE CASCADE,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            PRIMARY KEY (structure_id, partner_id)
+        );
+        CREATE TABLE partner_ocg_links (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            relation TEXT NOT NULL,
+            since TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            UNIQUE (partner_id, ocg_id, relation)
+        );
+        CREATE INDEX partner_ocg_links_ocg ON partner_ocg_links(ocg_id);
+        CREATE TABLE ocg_lro (
+            ocg_id INTEGER PRIMARY KEY REFERENCES ocgs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('police', 'partner')),
+            name TEXT NOT NULL,
+            partner_id INTEGER REFERENCES partners(id) ON DELETE SET NULL
+        );
+        CREATE TABLE disruptions (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            occurred_on TEXT NOT NULL,
+            strand TEXT NOT NULL,
+            tactic_area TEXT NOT NULL,
+            tactic TEXT NOT NULL,
+            level TEXT NOT NULL
+                CHECK (level IN ('major', 'moderate', 'minor', 'none', 'negative')),
+            rationale TEXT NOT NULL,
+            lead_agency TEXT NOT NULL,
+            lead_partner_id INTEGER REFERENCES partners(id) ON DELETE SET NULL,
+            lessons TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+            recorded_by TEXT NOT NULL DEFAULT '',
+            approver TEXT NOT NULL DEFAULT '',
+            approved_on TEXT,
+            second_approver TEXT NOT NULL DEFAULT '',
+            second_approved_on TEXT,
+            marking TEXT NOT NULL DEFAULT 'OFFICIAL-SENSITIVE'
+        );
+        CREATE INDEX disruptions_ocg ON disruptions(ocg_id, occurred_on);
+        CREATE TABLE disruption_partners (
+            disruption_id INTEGER NOT NULL REFERENCES disruptions(id) ON DELETE CASCADE,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            PRIMARY KEY (disruption_id, partner_id)
+        );
+        CREATE TABLE disruption_nominals (
+            disruption_id INTEGER NOT NULL REFERENCES disruptions(id) ON DELETE CASCADE,
+            nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            PRIMARY KEY (disruption_id, nominal_id)
+        );
+        """
+    )
+
+
 # --- local profiles (issue 6) ---
 
 

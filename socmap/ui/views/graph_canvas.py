@@ -1,0 +1,142 @@
+"""GraphCanvas: an interactive view of a GraphScene (wheel zoom, drag pan, hover, click).
+
+Painting goes through ``socmap.render.graph.draw_graph``, the same code the PNG/SVG exports use.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from socmap.render.graph import (
+    GraphNode,
+    GraphScene,
+    Viewport,
+    draw_graph,
+    mapping_for,
+    node_at,
+    plot_rect,
+    zoom_about,
+)
+
+
+class GraphCanvas(QWidget):
+    """Shows one GraphScene; emits ``node_clicked(node_id)`` when a node is clicked."""
+
+    node_clicked = Signal(str)
+    node_hovered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scene = GraphScene()
+        self.viewport = Viewport()
+        self.setMouseTracking(True)
+        self.setMinimumSize(320, 240)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._press: QPointF | None = None
+        self._last: QPointF | None = None
+        self._dragged = False
+        self._hover: str | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 600)
+
+    # ------------------------------------------------------------------ public
+
+    def set_scene(self, scene: GraphScene, *, keep_view: bool = False) -> None:
+        """Show ``scene``; ``keep_view`` keeps zoom and pan (a redraw after a filter)."""
+        self.scene = scene
+        if not keep_view:
+            self.viewport.reset()
+        self.update()
+
+    def reset_view(self) -> None:
+        """Fit the whole graph."""
+        self.viewport.reset()
+        self.update()
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom about the centre."""
+        zoom_about(self.viewport, factor, self._content_rect().center(), self._content_rect())
+        self.update()
+
+    def node_position(self, node_id: str) -> QPointF | None:
+        """Where a node is drawn now, in widget coordinates (for tests and tooltips)."""
+        for n in self.scene.nodes:
+            if n.id == node_id:
+                return mapping_for(self.scene, self._content_rect(), self.viewport).to_device(
+                    n.x, n.y
+                )
+        return None
+
+    def node_under(self, point: QPointF) -> GraphNode | None:
+        """The node under a widget point, if any."""
+        return node_at(self.scene, self._rect(), self.viewport, point)
+
+    # ------------------------------------------------------------------ Qt
+
+    def _rect(self) -> QRectF:
+        return QRectF(0, 0, self.width(), self.height())
+
+    def _content_rect(self) -> QRectF:
+        return plot_rect(self.scene, self._rect())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        draw_graph(painter, self.scene, self._rect(), self.viewport)
+        painter.end()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            zoom_about(self.viewport, 1.2**steps, event.position(), self._content_rect())
+            self.update()
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._last = event.position()
+            self._dragged = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._press is not None and self._last is not None:
+            if (pos - self._press).manhattanLength() > 4:
+                self._dragged = True
+            if self._dragged:
+                self.viewport.pan_x += pos.x() - self._last.x()
+                self.viewport.pan_y += pos.y() - self._last.y()
+                self._last = pos
+                self.update()
+                return
+        node = self.node_under(pos)
+        node_id = node.id if node else None
+        if node_id != self._hover:
+            self._hover = node_id
+            if node is not None:
+                self.setCursor(Qt.CursorShape.PointingHandCursor)
+                QToolTip.showText(
+                    event.globalPosition().toPoint(), node.tooltip or node.label, self
+                )
+                self.node_hovered.emit(node.id)
+            else:
+                self.unsetCursor()
+                QToolTip.hideText()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            if not self._dragged:
+                node = self.node_under(event.position())
+                if node is not None:
+                    self.node_clicked.emit(node.id)
+            self._press = None
+            self._last = None
+            self._dragged = False
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.node_under(event.position()) is None:
+            self.reset_view()
