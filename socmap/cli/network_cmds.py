@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
@@ -105,6 +106,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
             marking=args.marking,
         )
     else:
+        # images are drawn headless, whatever display there is
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from socmap.export.network import export_network_image
 
         n = export_network_image(

@@ -20,10 +20,11 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import Status
+from socmap.domain.vocab import Status, parse_marking
 from socmap.graph import engine
 from socmap.graph import metrics as gm
 from socmap.graph import network as gn
+from socmap.graph.layout import PositionCache, layout
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
@@ -390,12 +391,44 @@ def write_graphml(
 ) -> int:
     """Write the group's network as GraphML (audited, needs EXPORT); returns the node count."""
     require(store, Permission.EXPORT, action="export networks")
+    marking = parse_marking(marking).value
+    check_folder(path)
     g = export_graph(store, ocg_id, steps=steps, as_of=as_of, flt=flt)
     g.graph["marking"] = marking
     g.graph["title"] = f"{marking} - network of OCG-{ocg_id:04d}"
     nx.write_graphml(g, path)
     record_export(store, ocg_id, path, "graphml", g.number_of_nodes(), marking)
     return g.number_of_nodes()
+
+
+def check_folder(path: Path) -> None:
+    """Raise ValidationError when the output file's folder does not exist."""
+    if not Path(path).parent.exists():
+        raise ValidationError("output", f"the folder {Path(path).parent} does not exist")
+
+
+def positions(
+    g: nx.Graph, *, seed: int = 7, cache: PositionCache | None = None
+) -> dict[Any, tuple[float, float]]:
+    """Seeded, stable positions (cached nodes stay where they were)."""
+    weights = [
+        0.3 if d.get("relation") == "exploited_by" else 1.0 for _a, _b, d in g.edges(data=True)
+    ]
+    return dict(
+        layout(list(g.nodes), [(a, b) for a, b in g.edges], seed=seed, cache=cache, weights=weights)
+    )
+
+
+def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
+    """``OCG-0042 Name: members and associates 1 step out (as of ...)``."""
+    steps = int(g.graph.get("steps", 0))
+    what = (
+        "members"
+        if steps == 0
+        else f"members and associates {steps} step{'s' if steps > 1 else ''} out"
+    )
+    when = f" as of {as_of.isoformat()}" if as_of else ""
+    return f"OCG-{g.graph.get('ocg_id', 0):04d} {g.graph.get('ocg_name', '')}: {what}{when}"
 
 
 def record_export(
