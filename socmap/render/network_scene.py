@@ -76,7 +76,8 @@ def network_scene(
     cut = {(min(a, b), max(a, b)) for a, b in hide_links}
     marked = set(highlight)
     part_of: dict[int, int] = {}
-    for i, part in enumerate(parts or ()):
+    parts_list = [list(p) for p in parts] if parts is not None else []
+    for i, part in enumerate(parts_list):
         for n in part:
             part_of[n] = i
     nodes = []
@@ -129,11 +130,22 @@ def network_scene(
                 dashed=dashed,
             )
         )
-    legend = [
-        LegendEntry(PERSON_STYLE[k][3], PERSON_STYLE[k][0], PERSON_STYLE[k][1])
-        for k in PERSON_STYLE
-        if k in used
-    ]
+    if parts is not None:
+        sizes = [len([n for n in p if n not in hidden]) for p in parts_list]
+        legend = [
+            LegendEntry(
+                f"Part {i + 1}: {n} {'person' if n == 1 else 'people'}",
+                PART_COLOURS[i % len(PART_COLOURS)],
+            )
+            for i, n in enumerate(sizes)
+            if n
+        ]
+    else:
+        legend = [
+            LegendEntry(PERSON_STYLE[k][3], PERSON_STYLE[k][0], PERSON_STYLE[k][1])
+            for k in PERSON_STYLE
+            if k in used
+        ]
     if marked:
         legend.append(LegendEntry("Key player", "#ffffff", "circle", highlighted=True))
     labels = {**ASSOCIATION_KINDS, "exploited_by": "Exploited by"}

@@ -573,3 +573,46 @@ def area_vulnerability(
         exploiting_ocgs=ocgs,
         summary=summary,
     )
+
+
+def remove_intervention(store: Store, intervention_id: int) -> Changes:
+    """Remove an intervention recorded by mistake (undo of :func:`add_intervention`)."""
+    require(store, Permission.EDIT, action="remove interventions")
+    with store.atomic():
+        before = net.get_intervention(store, intervention_id)
+        net.delete_intervention(store, intervention_id)
+        audit.record(
+            store,
+            action="undo create",
+            entity="intervention",
+            entity_id=intervention_id,
+            summary="intervention removed",
+            before=as_record(before),
+        )
+    return Changes.of("intervention", intervention_id) | Changes.of("at_risk", before.nominal_id)
+
+
+def undo_decision(store: Store, nominal_id: int) -> Changes:
+    """Take back the latest decision on a person's proposal (and the record an accept created)."""
+    require(store, Permission.EDIT, action="decide on people at risk")
+    with store.atomic():
+        rows = [r for r in net.decisions(store) if r[1] == nominal_id]
+        if not rows:
+            raise NotFoundError(f"no decision recorded for person {nominal_id}")
+        last = rows[-1]
+        if last[4] == "accepted":
+            if any(i.nominal_id == nominal_id for i in net.interventions(store)):
+                raise ValidationError(
+                    "decision", "interventions have been recorded since; close the record instead"
+                )
+            net.delete_at_risk(store, nominal_id)
+        net.delete_decision(store, last[0])
+        audit.record(
+            store,
+            action="undo " + ("accept" if last[4] == "accepted" else "decline"),
+            entity="at_risk_proposal",
+            entity_id=last[0],
+            summary="proposal decision taken back",
+            before={"nominal_id": nominal_id, "decision": last[4]},
+        )
+    return Changes.of("at_risk", nominal_id)

@@ -343,14 +343,9 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     }
 
 
-def create_trigger_from_candidate(
-    store: Store, candidate: Candidate, *, name: str = ""
-) -> tuple[Ocg, Changes]:
-    """Put a candidate on the trigger queue as a new OCG (status trigger) with its evidence."""
-    from socmap.services.register import create_ocg
-
-    require(store, Permission.EDIT, action="add OCGs")
-    ocg = Ocg(
+def trigger_ocg_for(candidate: Candidate, *, name: str = "") -> Ocg:
+    """The trigger-status OCG a candidate becomes, with its evidence in the notes."""
+    return Ocg(
         name=name.strip() or f"Emerging group {candidate.key} ({candidate.area or 'unknown area'})",
         status=Status.TRIGGER,
         lead_area_id=candidate.area_id,  # type: ignore[arg-type]
@@ -360,7 +355,16 @@ def create_trigger_from_candidate(
         + " People: "
         + ", ".join(f"nominal {p}" for p in candidate.people),
     )
-    return create_ocg(store, ocg)
+
+
+def create_trigger_from_candidate(
+    store: Store, candidate: Candidate, *, name: str = ""
+) -> tuple[Ocg, Changes]:
+    """Put a candidate on the trigger queue as a new OCG (status trigger) with its evidence."""
+    from socmap.services.register import create_ocg
+
+    require(store, Permission.EDIT, action="add OCGs")
+    return create_ocg(store, trigger_ocg_for(candidate, name=name))
 
 
 # -------------------------------------------------------------------------------------- export

@@ -148,14 +148,19 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
 
     # --- the showcase group: a clear supply / middle / street structure
     area_of = {int(i): a for i, _s, _f, _d, a in net.nominal_rows(store)}
-    showcase = max(
-        (o for o in actives if o[5] == "drugs"), key=lambda o: (len(ctx.members[o[0]]), -o[0])
-    )
+    pairs = {(min(a, b), max(a, b)) for a, b in _existing_pairs(store)}
+
+    def inner_links(o: Any) -> int:
+        ids = {n for n, _r in ctx.members[o[0]]}
+        return sum(1 for a, b in pairs if a in ids and b in ids)
+
+    # the showcase: a big drugs group with few recorded links yet, given a clear structure
+    drugs = [o for o in actives if o[5] == "drugs" and len(ctx.members[o[0]]) >= 7] or actives
+    showcase = min(drugs, key=lambda o: (inner_links(o) - len(ctx.members[o[0]]), o[0]))
     sc_members = ctx.members[showcase[0]]
     leaders = [n for n, r in sc_members if r in ("principal", "significant")]
     street = [n for n, r in sc_members if r == "peripheral"]
     assoc_rows: list[tuple[Any, ...]] = []
-    pairs = {tuple(sorted((a, b))) for a, b in _existing_pairs(store)}
 
     def link(a: int, b: int, kind: str, days: int) -> None:
         key = (min(a, b), max(a, b))
@@ -301,7 +306,9 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
                 ),
                 owner=rng.choice(("DS Safeguarding hub", "Exploitation team", "Neighbourhood PS")),
                 opened_on=opened,
-                review_date=opened + dt.timedelta(days=rng.choice((90, 180, 365))),
+                review_date=max(
+                    opened + dt.timedelta(days=30), ctx.days_ago(rng.randint(-150, 40))
+                ),
             )
         )
         exps.append(

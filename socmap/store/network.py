@@ -585,3 +585,20 @@ def insert_association_rows(store: Store, rows: Sequence[Sequence[Any]]) -> int:
         rows,
     )
     return store.conn.total_changes - before
+
+
+def delete_intervention(store: Store, intervention_id: int) -> None:
+    """Remove an intervention (undo of a creation)."""
+    store.conn.execute("DELETE FROM interventions WHERE id = ?", [intervention_id])
+
+
+def delete_decision(store: Store, decision_id: int) -> None:
+    """Remove a proposal decision (undo)."""
+    store.conn.execute("DELETE FROM at_risk_proposals WHERE id = ?", [decision_id])
+
+
+def last_decision_id(store: Store) -> int:
+    """The id of the latest proposal decision."""
+    return int(
+        store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM at_risk_proposals").fetchone()[0]
+    )

@@ -19,6 +19,8 @@ TABS: list[tuple[str, str]] = [
     # local profiles (issue 6)
     # trust (issue 7)
     # member network (issue 8)
+    ("Network", "socmap.ui.views.network_view:NetworkView"),
+    ("At risk", "socmap.ui.views.atrisk_view:AtRiskView"),
 ]
 
 
