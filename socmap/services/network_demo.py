@@ -149,10 +149,14 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
     # --- the showcase group: a clear supply / middle / street structure
     area_of = {int(i): a for i, _s, _f, _d, a in net.nominal_rows(store)}
     pairs = {(min(a, b), max(a, b)) for a, b in _existing_pairs(store)}
+    neighbours: dict[int, set[int]] = {}
+    for a, b in pairs:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
 
     def inner_links(o: Any) -> int:
         ids = {n for n, _r in ctx.members[o[0]]}
-        return sum(1 for a, b in pairs if a in ids and b in ids)
+        return sum(len(neighbours.get(a, set()) & ids) for a in ids) // 2
 
     # the showcase: a big drugs group with few recorded links yet, given a clear structure
     drugs = [o for o in actives if o[5] == "drugs" and len(ctx.members[o[0]]) >= 7] or actives
@@ -167,6 +171,8 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
         if a == b or key in pairs:
             return
         pairs.add(key)
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
         scheme, grade, handling, _c = _grade(rng)
         assoc_rows.append(
             (
@@ -212,8 +218,8 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
             return x
 
         idset = set(ids)
-        for a, b in pairs:
-            if a in idset and b in idset:
+        for a in ids:
+            for b in neighbours.get(a, set()) & idset:
                 parent[find(a)] = find(b)
         handlers = [n for n in ids if rank[n] <= 1]
         top = min(ids, key=lambda n: (rank[n], n))
