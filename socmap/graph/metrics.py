@@ -146,6 +146,7 @@ def key_players(g: nx.Graph) -> list[KeyPlayer]:
     base_parts = _parts(g)
     base_pairs = _connected_pairs(base_parts)
     n_members = g.number_of_nodes()
+    top_eig = max(eig.values(), default=0.0)
     out = []
     for n in g:
         h = g.copy()
@@ -173,6 +174,8 @@ def key_players(g: nx.Graph) -> list[KeyPlayer]:
         sentence += f" Directly linked to {deg} of the other {n_members - 1} members"
         if between[n] > 0:
             sentence += f"; on {between[n]:.0%} of the shortest routes between other members"
+        if top_eig > 0 and eig.get(n, 0.0) >= 0.75 * top_eig:
+            sentence += f"; tied to the group's best-connected members (eigenvector {eig[n]:.2f})"
         sentence += "."
         out.append(
             KeyPlayer(

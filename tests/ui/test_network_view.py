@@ -87,6 +87,13 @@ def test_network_tab_tells_the_story(qtbot, window) -> None:  # type: ignore[no-
     assert str(top.person_id) not in shown_after
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / "network-whatif.png"))
+    # and a link: cutting one of the top player's links
+    qtbot.mouseClick(view.reset_button, Qt.MouseButton.LeftButton)
+    assert view.last_whatif.parts_after == view.last_whatif.parts_before
+    assert view.link_combo.count() == top.degree
+    qtbot.mouseClick(view.remove_link_button, Qt.MouseButton.LeftButton)
+    assert view.last_whatif.removed_links and "link" in view.whatif_label.text()
+    qtbot.mouseClick(view.reset_button, Qt.MouseButton.LeftButton)
     view.pages.setCurrentIndex(0)
     window.grab().save(str(SHOTS / "network-tab.png"))
     # open the record
@@ -115,6 +122,10 @@ def test_network_follows_selection_and_exports(qtbot, window, tmp_path: Path) ->
     qtbot.waitUntil(lambda: view.result.state.steps == 0, timeout=15_000)
     for n, p in view.result.positions.items():
         assert before.get(n, p) == p
+    view.role_combo.setCurrentIndex(view.role_combo.findData("peripheral"))
+    qtbot.waitUntil(lambda: view.result.state.role == "peripheral", timeout=15_000)
+    members = [d for _n, d in view.result.graph.nodes(data=True) if d["kind"] == "member"]
+    assert members and {d["role"] for d in members} == {"peripheral"}
     out = tmp_path / "net.svg"
     view.export_to(out, "svg")
     qtbot.waitUntil(out.exists, timeout=15_000)

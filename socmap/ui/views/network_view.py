@@ -60,6 +60,7 @@ class NetworkViewState:
     steps: int = 1
     area_id: int | None = None
     relation: str = ""
+    role: str = ""
     grading: str = "any"
     as_of: dt.date = field(default_factory=dt.date.today)
 
@@ -68,6 +69,7 @@ class NetworkViewState:
         return gn.NetworkFilter(
             areas=frozenset({self.area_id}) if self.area_id is not None else frozenset(),
             relations=frozenset({self.relation}) if self.relation else frozenset(),
+            roles=frozenset({self.role}) if self.role else frozenset(),
             grading=self.grading,
         )
 
@@ -129,6 +131,7 @@ class NetworkView(QWidget):
         self.result: NetworkResult | None = None
         self.selected: int | None = None
         self.removed: list[int] = []
+        self.removed_links: list[tuple[int, int]] = []
         self.candidates: list[sn.Candidate] = []
         self._cache = PositionCache()
         self._group_cache = PositionCache()
@@ -150,6 +153,10 @@ class NetworkView(QWidget):
         for key, label in {**ASSOCIATION_KINDS, "exploited_by": "Exploited by"}.items():
             if key != "exploited_by" or label:
                 self.relation_combo.addItem(label, key)
+        self.role_combo = QComboBox(objectName="role_combo")
+        self.role_combo.addItem("All roles", "")
+        for role in ("principal", "significant", "peripheral"):
+            self.role_combo.addItem(f"{role.capitalize()} members only", role)
         self.grading_combo = QComboBox(objectName="grading_combo")
         for key, label in (
             ("any", "Any grading"),
@@ -173,6 +180,7 @@ class NetworkView(QWidget):
             self.steps,
             self.area_combo,
             self.relation_combo,
+            self.role_combo,
             self.grading_combo,
             QLabel("as of"),
             self.as_of,
@@ -190,6 +198,9 @@ class NetworkView(QWidget):
         self.remove_button = QPushButton("Remove selected person", objectName="remove_button")
         self.remove_top_button = QPushButton("Remove top key player", objectName="remove_top")
         self.reset_button = QPushButton("Put everyone back", objectName="reset_whatif")
+        self.link_combo = QComboBox(objectName="link_combo", minimumContentsLength=22)
+        self.remove_link_button = QPushButton("Remove this link", objectName="remove_link")
+        self.remove_link_button.setEnabled(False)
         whatif = QWidget()
         wl = QVBoxLayout(whatif)
         pair = QHBoxLayout()
@@ -201,8 +212,12 @@ class NetworkView(QWidget):
         wl.addLayout(pair, 1)
         wl.addWidget(self.whatif_label)
         buttons = QHBoxLayout()
-        for b in (self.remove_button, self.remove_top_button, self.reset_button):
+        for b in (self.remove_button, self.remove_top_button):
             buttons.addWidget(b)
+        buttons.addWidget(QLabel("or a link:"))
+        buttons.addWidget(self.link_combo)
+        buttons.addWidget(self.remove_link_button)
+        buttons.addWidget(self.reset_button)
         buttons.addStretch(1)
         wl.addLayout(buttons)
         self.pages = QTabWidget(objectName="network_pages")
@@ -277,6 +292,7 @@ class NetworkView(QWidget):
         self.area_combo.currentIndexChanged.connect(self._on_controls_changed)
         self.relation_combo.currentIndexChanged.connect(self._on_controls_changed)
         self.grading_combo.currentIndexChanged.connect(self._on_controls_changed)
+        self.role_combo.currentIndexChanged.connect(self._on_controls_changed)
         self.as_of.dateChanged.connect(self._on_controls_changed)
         self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
         self.before_canvas.node_clicked.connect(self._on_canvas_node_clicked)
@@ -286,6 +302,7 @@ class NetworkView(QWidget):
         self.remove_button.clicked.connect(self._on_remove_selected)
         self.remove_top_button.clicked.connect(self._on_remove_top)
         self.reset_button.clicked.connect(self._on_reset_whatif)
+        self.remove_link_button.clicked.connect(self._on_remove_link)
         self.compare_button.clicked.connect(self._on_compare)
         self.find_button.clicked.connect(self._on_find_candidates)
         self.candidate_list.currentRowChanged.connect(self._on_candidate_row)
@@ -337,12 +354,14 @@ class NetworkView(QWidget):
         if new_ocg != self.state.ocg_id:
             self._cache.clear()
             self.removed = []
+            self.removed_links = []
             self.selected = None
         self.state = NetworkViewState(
             ocg_id=new_ocg,
             steps=self.steps.value(),
             area_id=self.area_combo.currentData(),
             relation=self.relation_combo.currentData() or "",
+            role=self.role_combo.currentData() or "",
             grading=self.grading_combo.currentData() or "any",
             as_of=dt.date(qd.year(), qd.month(), qd.day()),
         )
@@ -418,7 +437,16 @@ class NetworkView(QWidget):
             if k.person_id == person_id:
                 self.players_table.selectRow(row)
                 break
-        self.remove_button.setEnabled(person_id in self.result.members)
+        members = self.result.members
+        self.remove_button.setEnabled(person_id in members)
+        self.link_combo.clear()
+        if person_id in members:
+            for other in sorted(
+                members.neighbors(person_id), key=lambda n: members.nodes[n]["name"]
+            ):
+                rel = members[person_id][other].get("relation", "")
+                self.link_combo.addItem(f"{members.nodes[other]['name']} ({rel})", other)
+        self.remove_link_button.setEnabled(self.link_combo.count() > 0)
 
     def _on_players_selection(self, *_args: object) -> None:
         rows = self.players_table.selectionModel().selectedRows()
@@ -460,7 +488,17 @@ class NetworkView(QWidget):
         self.pages.setCurrentIndex(1)
         self._update_whatif()
 
+    def _on_remove_link(self) -> None:
+        other = self.link_combo.currentData()
+        if self.selected is not None and other is not None:
+            link = (self.selected, int(other))
+            if link not in self.removed_links:
+                self.removed_links.append(link)
+        self.pages.setCurrentIndex(1)
+        self._update_whatif()
+
     def _on_reset_whatif(self) -> None:
+        self.removed_links = []
         self.removed = []
         self._update_whatif()
 
@@ -468,7 +506,11 @@ class NetworkView(QWidget):
         if self.result is None:
             return
         members = self.result.members
-        result = gm.what_if(members, remove_people=self.removed)
+        result = gm.what_if(members, remove_people=self.removed, remove_links=self.removed_links)
+        what = [short_name(members.nodes[n]["name"]) for n in self.removed] + [
+            f"{short_name(members.nodes[a]['name'])}–{short_name(members.nodes[b]['name'])} link"
+            for a, b in self.removed_links
+        ]
         pos = {n: self.result.positions[n] for n in members if n in self.result.positions}
         self.before_canvas.set_scene(
             network_scene(
@@ -485,19 +527,20 @@ class NetworkView(QWidget):
                 pos,
                 title=(
                     "Without "
-                    + ", ".join(short_name(members.nodes[n]["name"]) for n in self.removed)
+                    + ", ".join(what)
                     + f": {result.parts_after} part"
                     + ("s" if result.parts_after != 1 else "")
                 )
-                if self.removed
+                if what
                 else "Nobody removed",
                 parts=result.after,
                 hide=self.removed,
+                hide_links=self.removed_links,
             )
         )
         self.whatif_label.setText(
             result.sentence
-            if self.removed
+            if what
             else "Select a person and remove them to see how the group splits."
         )
         self.last_whatif = result
