@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from socmap.domain.changes import Changes
-from socmap.domain.errors import NotFoundError, ValidationError
+from socmap.domain.errors import ValidationError
 from socmap.domain.network import Association, OcgLink, validate_association, validate_ocg_link
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
@@ -90,10 +90,7 @@ def remove_ocg_link(store: Store, link_id: int) -> tuple[OcgLink, Changes]:
     """Remove a group link."""
     require(store, Permission.EDIT, action="remove links between groups")
     with store.atomic():
-        try:
-            before = net.get_ocg_link(store, link_id)
-        except NotFoundError:
-            raise
+        before = net.get_ocg_link(store, link_id)
         net.delete_ocg_link(store, link_id)
         audit.record(
             store,

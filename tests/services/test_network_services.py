@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from socmap.domain.network import (
     OcgLink,
 )
 from socmap.domain.vocab import Role
+from socmap.export.network import export_network_image
 from socmap.services import atrisk, links, queries, register
 from socmap.services import network as sn
 from socmap.store import audit
@@ -295,6 +297,10 @@ def test_every_mutating_service_refuses_a_viewer(small) -> None:  # type: ignore
             store, Intervention(id=1, nominal_id=d, kind="nrm", lead_partner="x", start=AS_OF)
         ),
         lambda: sn.write_graphml(store, oid, __import__("pathlib").Path("/nonexistent/x.graphml")),
+        lambda: atrisk.remove_intervention(store, 1),
+        lambda: atrisk.undo_decision(store, d),
+        lambda: sn.record_export(store, oid, Path("x.png"), "png", 1, "OFFICIAL-SENSITIVE"),
+        lambda: export_network_image(store, oid, Path("/nonexistent/x.png")),
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
@@ -325,3 +331,37 @@ def test_candidates_become_triggers(demo_store) -> None:  # type: ignore[no-unty
     ocg, _ = sn.create_trigger_from_candidate(demo_store, c)
     assert ocg.status == "trigger"
     assert c.evidence in ocg.notes
+
+
+def test_commands_undo_their_writes(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services.network_commands import AddIntervention, DecideProposal
+
+    pid = atrisk.at_risk_rows(demo_store, today=AS_OF)[0].person_id
+    cmd = AddIntervention(
+        Intervention(nominal_id=pid, kind="early_help", lead_partner="Early help team", start=AS_OF)
+    )
+    n = len(atrisk.at_risk_rows(demo_store, today=AS_OF)[0].interventions)
+    cmd.do(demo_store)
+    assert len(atrisk.at_risk_rows(demo_store, today=AS_OF)[0].interventions) == n + 1
+    cmd.undo(demo_store)
+    assert len(atrisk.at_risk_rows(demo_store, today=AS_OF)[0].interventions) == n
+    p = atrisk.proposals(demo_store, as_of=AS_OF)[0]
+    decide = DecideProposal(p, accept=True, risk_level="low")
+    decide.do(demo_store)
+    assert any(r.person_id == p.nominal_id for r in atrisk.at_risk_rows(demo_store, today=AS_OF))
+    decide.undo(demo_store)
+    assert not any(
+        r.person_id == p.nominal_id for r in atrisk.at_risk_rows(demo_store, today=AS_OF)
+    )
+    actions = [r.action for r in audit.rows(demo_store, entity="at_risk_proposal")]
+    assert "accept" in actions and "undo accept" in actions
+
+
+def test_what_if_and_compare_errors(small) -> None:  # type: ignore[no-untyped-def]
+    store, oid, (_a, _b, _c, d) = small
+    with pytest.raises(ValidationError, match="not a current member"):
+        sn.what_if(store, oid, remove_people=(d,))
+    with pytest.raises(ValidationError):
+        sn.compare(store, oid, AS_OF, AS_OF - dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match="steps"):
+        sn.ocg_network(store, oid, steps=9)
