@@ -248,7 +248,7 @@ def proposals(store: Store, *, max_steps: int = 2, as_of: dt.date | None = None)
     }
     if not wanted:
         return []
-    g = gn.person_graph(data, as_of=as_of)
+    g = gn.adjacency(data, as_of=as_of)
     leaders = {
         p: min(((r, o) for o, r in theirs.items()), key=lambda x: gn.ROLE_RANK.get(x[0], 9))
         for p, theirs in by_person.items()
@@ -289,10 +289,7 @@ def proposals(store: Store, *, max_steps: int = 2, as_of: dt.date | None = None)
     return out
 
 
-def _nearest(g: object, start: int, targets: set[int], limit: int) -> tuple[int, int] | None:
-    import networkx as nx
-
-    assert isinstance(g, nx.Graph)
+def _nearest(g: gn.Adjacency, start: int, targets: set[int], limit: int) -> tuple[int, int] | None:
     seen = {start}
     q = deque([(start, 0)])
     found: list[tuple[int, int]] = []
@@ -302,7 +299,7 @@ def _nearest(g: object, start: int, targets: set[int], limit: int) -> tuple[int,
             break
         if dist >= limit:
             continue
-        for nb in sorted(g.neighbors(node)):
+        for nb in sorted(g.get(node, {})):
             if nb in seen:
                 continue
             seen.add(nb)

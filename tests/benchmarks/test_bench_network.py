@@ -112,12 +112,20 @@ def test_national_candidates_and_key_players(national_db: Path) -> None:
     players = sn.key_players(store, 1, as_of=AS_OF, data=data)
     t_kp = time.perf_counter() - start
     start = time.perf_counter()
+    g = sn.ocg_network(store, 1, steps=2, as_of=AS_OF, data=data)
+    t_net = time.perf_counter() - start
+    start = time.perf_counter()
+    groups = sn.group_links(store, as_of=AS_OF)
+    t_groups = time.perf_counter() - start
+    start = time.perf_counter()
     props = atrisk.proposals(store, as_of=AS_OF)
     t_prop = time.perf_counter() - start
     store.close()
     print(
         f"emerging groups (whole national network, engine process): {len(found)} in {t_cand:.2f} s;"
         f" load + key players of one group: {t_kp:.2f} s ({len(players)} members);"
+        f" a group 2 steps out: {g.number_of_nodes()} people in {t_net:.2f} s;"
+        f" links between groups: {groups.number_of_edges():,} in {t_groups:.2f} s;"
         f" at-risk proposals: {len(props)} in {t_prop:.2f} s"
     )
     assert found
