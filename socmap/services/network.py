@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from socmap.domain.changes import Changes
-from socmap.domain.errors import NotFoundError, ValidationError
+from socmap.domain.errors import Cancelled, NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
 from socmap.domain.vocab import Status, parse_marking
@@ -246,9 +246,17 @@ def candidates(
     check_cancelled(progress)
     progress.status("Finding communities")
     nodes, edges = gn.edge_array(g)
-    labels = engine.run_job(
-        "communities", len(nodes), edges, method=method, in_process=in_process, progress=progress
-    )
+    try:
+        labels = engine.run_job(
+            "communities",
+            len(nodes),
+            edges,
+            method=method,
+            in_process=in_process,
+            progress=progress,
+        )
+    except engine.EngineCancelled:
+        raise Cancelled("cancelled; nothing was changed") from None
     check_cancelled(progress)
     _by_ocg, by_person = gn.current_roles(data, as_of)
     live = {o for o, (_n, st, _l) in data.ocgs.items() if st != "archived"}

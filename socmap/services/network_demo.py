@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from socmap.domain.network import (
@@ -108,32 +109,32 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
     links: list[OcgLink] = []
     seen: set[tuple[int, int]] = set()
     by_market: dict[str, list[Any]] = {}
+    by_area: dict[int, list[Any]] = {}
     for o in actives:
         by_market.setdefault(o[5], []).append(o)
+        by_area.setdefault(o[2], []).append(o)
     n_links = len(live) // 2
     while len(links) < n_links:
-        a = rng.choice(actives)
+        ga = rng.choice(actives)
         kind = rng.choice(("supplier", "supplier", "rival", "associate", "merged", "split"))
         if kind in ("merged", "split") and archived:
-            b = rng.choice(archived)
-            a, b = (b, a) if kind == "merged" else (a, b)
-            start = b[3] if kind == "split" else (a[4] or a[3])
+            gb = rng.choice(archived)
+            ga, gb = (gb, ga) if kind == "merged" else (ga, gb)
+            start = gb[3] if kind == "split" else (ga[4] or ga[3])
         else:
             pool = (
-                by_market.get(a[5], actives)
-                if kind == "supplier"
-                else [x for x in actives if x[2] == a[2]]
+                by_market.get(ga[5], actives) if kind == "supplier" else by_area.get(ga[2], actives)
             )
-            b = rng.choice(pool or actives)
-            start = max(a[3], b[3]) + dt.timedelta(days=rng.randint(0, 120))
-        if a[0] == b[0] or (min(a[0], b[0]), max(a[0], b[0])) in seen:
+            gb = rng.choice(pool or actives)
+            start = max(ga[3], gb[3]) + dt.timedelta(days=rng.randint(0, 120))
+        if ga[0] == gb[0] or (min(ga[0], gb[0]), max(ga[0], gb[0])) in seen:
             continue
-        seen.add((min(a[0], b[0]), max(a[0], b[0])))
+        seen.add((min(ga[0], gb[0]), max(ga[0], gb[0])))
         scheme, grade, handling, cond = _grade(rng)
         links.append(
             OcgLink(
-                ocg_a=a[0],
-                ocg_b=b[0],
+                ocg_a=ga[0],
+                ocg_b=gb[0],
                 kind=kind,
                 start=min(start, ctx.as_of),
                 source=rng.choice(SOURCES[:3]),
@@ -164,7 +165,7 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
     sc_members = ctx.members[showcase[0]]
     leaders = [n for n, r in sc_members if r in ("principal", "significant")]
     street = [n for n, r in sc_members if r == "peripheral"]
-    assoc_rows: list[tuple[Any, ...]] = []
+    assoc_rows: list[Sequence[Any]] = []
 
     def link(a: int, b: int, kind: str, days: int) -> None:
         key = (min(a, b), max(a, b))
@@ -240,7 +241,7 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
     n_prop = 400 if national else 14
     n_emerging = 60 if national else 3
     next_id = net.max_nominal_id(store) + 1
-    person_rows: list[list[Any]] = []
+    person_rows: list[Sequence[Any]] = []
 
     def new_person(area: int | None, *, young: bool) -> int:
         nonlocal next_id

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from socmap.domain.changes import Changes
+from socmap.domain.errors import Cancelled
 from socmap.domain.network import ASSOCIATION_KINDS
 from socmap.domain.roles import Permission
 from socmap.graph import metrics as gm
@@ -578,7 +579,8 @@ class NetworkView(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.find_button.setEnabled(True)
-            self.ctx.report_error(self, exc)
+            if not isinstance(exc, Cancelled):
+                self.ctx.report_error(self, exc)
 
         self.ctx.tasks.run(
             job,
