@@ -19,6 +19,16 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 DEMO_AS_OF = "2026-11-01"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qt_application(qapp):  # type: ignore[no-untyped-def]
+    """One QApplication for the whole run.
+
+    Headless exports create a bare QGuiApplication when none exists; after that no QWidget could
+    be made in the same process, so the widget-capable application is created first.
+    """
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_folders(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -19,6 +19,10 @@ from socmap.domain.errors import SocmapError
 #: Modules that contribute subcommands, in the order --help lists them.
 COMMAND_MODULES = (
     "socmap.cli.register_cmds",
+    # scoring and schedule (issue 4)
+    "socmap.cli.scoring_cmds",
+    # geography (issue 3)
+    "socmap.cli.geo_cmds",
     # partners and disruptions (issue 5)
     "socmap.cli.partners_cmds",
     # member network (issue 8)

@@ -81,9 +81,9 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
                 r["name"],
                 r["status"],
                 r["lead_area"],
-                ", ".join(r["markets"]),
+                ", ".join(str(m) for m in r["markets"]),  # type: ignore[attr-defined]
                 r["members"],
-            ]  # type: ignore[arg-type]
+            ]
             for r in rows
         ],
     )

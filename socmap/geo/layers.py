@@ -41,3 +41,388 @@ def read_bng_geojson(
         geom = shape(feature["geometry"])
         out.append(AreaShape(str(props[name_field]), str(props.get(code_field, "")), geom))
     return out
+
+
+# --- importing a user's boundary layer (issue 3) ---------------------------------------------
+
+BNG = "EPSG:27700"
+#: A generous box around Great Britain in British National Grid metres: outlines that land outside
+#: it after reprojection were declared in the wrong CRS (or none).
+_BNG_EXTENT = (-200_000.0, -200_000.0, 900_000.0, 1_400_000.0)
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_POINT_OR_LINE = ("Point", "LineString", "LinearRing")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What a layer in a file holds, for pickers and error messages."""
+
+    name: str
+    geometry_type: str
+    fields: tuple[str, ...]
+    features: int
+    crs: str | None
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One invalid feature that was repaired with ``shapely.make_valid``."""
+
+    feature: int  # 1-based position in the layer
+    name: str
+    problem: str  # shapely's explanation of the invalidity
+    area_before_km2: float
+    area_after_km2: float
+
+    @property
+    def change_km2(self) -> float:
+        """Area gained (positive) or lost (negative) by the repair."""
+        return self.area_after_km2 - self.area_before_km2
+
+    def describe(self) -> str:
+        """One line for a report."""
+        return (
+            f"feature {self.feature} ({self.name}): {self.problem}; area "
+            f"{self.area_before_km2:,.3f} -> {self.area_after_km2:,.3f} km2 "
+            f"({self.change_km2:+,.3f} km2)"
+        )
+
+
+@dataclass(frozen=True)
+class BoundaryLayer:
+    """A boundary layer read, reprojected to EPSG:27700, repaired and dissolved by name."""
+
+    path: str
+    layer: str
+    source_crs: str
+    features: int
+    shapes: tuple[AreaShape, ...]
+    repairs: tuple[Repair, ...]
+
+
+def load_libraries() -> None:
+    """Import GDAL (pyogrio) and PROJ (pyproj) ahead of use, on socmap's GDAL/PROJ thread."""
+    from socmap.geo.project import on_geo_thread
+
+    def load() -> None:
+        import pyogrio  # noqa: F401
+        import pyproj
+
+        pyproj.CRS.from_user_input("EPSG:27700")
+
+    on_geo_thread(load)
+
+
+def _fail(path: Path | str, reason: str, *, row: int | None = None, field: str | None = None):  # type: ignore[no-untyped-def]
+    from socmap.domain.errors import ImportFailed
+
+    return ImportFailed(str(path), reason, row=row, field=field)
+
+
+def _geometry_kind(geometry_type: str | None) -> str:
+    """'Polygon' from 'MultiPolygon Z', 'Point' from '3D Point', ..."""
+    text = (geometry_type or "Unknown").replace("3D ", "").replace("Multi", "")
+    return text.split()[0] if text.split() else "Unknown"
+
+
+def list_layers(path: Path | str) -> list[LayerInfo]:
+    """The layers of a GeoPackage, GeoJSON or Shapefile, with their fields and geometry types.
+
+    Raises:
+        ImportFailed: the file cannot be read as a vector layer.
+    """
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(_list_layers, path)
+
+
+def _list_layers(path: Path | str) -> list[LayerInfo]:
+    """The layers of a GeoPackage, GeoJSON or Shapefile, with their fields and geometry types.
+
+    Raises:
+        ImportFailed: the file cannot be read as a vector layer.
+    """
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists():
+        raise _fail(path, "the file does not exist")
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+        out = []
+        for name in names:
+            info = pyogrio.read_info(path, layer=name)
+            out.append(
+                LayerInfo(
+                    name=name,
+                    geometry_type=str(info.get("geometry_type") or "Unknown"),
+                    fields=tuple(str(f) for f in info["fields"]),
+                    features=int(info.get("features") or 0),
+                    crs=info.get("crs"),
+                )
+            )
+    except Exception as exc:  # pyogrio raises several classes for unreadable/truncated files
+        raise _fail(path, f"cannot be read as a boundary layer ({_gdal_message(exc)})") from None
+    if not out:
+        raise _fail(path, "holds no layers")
+    return out
+
+
+def _gdal_message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
+def _choose_layer(path: Path, layers: list[LayerInfo], layer: str | None) -> LayerInfo:
+    if layer is None:
+        if len(layers) > 1:
+            names = ", ".join(lay.name for lay in layers)
+            raise _fail(path, f"holds {len(layers)} layers ({names}); choose one with --layer")
+        return layers[0]
+    for lay in layers:
+        if lay.name == layer:
+            return lay
+    names = ", ".join(lay.name for lay in layers)
+    raise _fail(path, f"has no layer '{layer}' (layers: {names})")
+
+
+def _source_crs(path: Path, crs: str | None):  # type: ignore[no-untyped-def]
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if not crs:
+        raise _fail(
+            path,
+            "has no coordinate reference system (for a Shapefile, the .prj file is missing); "
+            "save it with its CRS declared, e.g. EPSG:27700 or EPSG:4326",
+        )
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError:
+        raise _fail(path, f"declares an unknown coordinate reference system ({crs[:80]})") from None
+
+
+def _check_geojson_crs_member(path: Path) -> None:
+    """GDAL quietly falls back to WGS84 when a GeoJSON's ``crs`` member is unknown: refuse it."""
+    import re
+
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return
+    with path.open("rb") as fh:
+        head = fh.read(4096).decode("utf-8", errors="replace")
+    found = re.search(
+        r'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{[^{}]*"name"\s*:\s*"([^"]+)"', head
+    )
+    if found is None:
+        return
+    try:
+        CRS.from_user_input(found.group(1))
+    except CRSError:
+        raise _fail(
+            path, f"declares an unknown coordinate reference system ('{found.group(1)}')"
+        ) from None
+
+
+def read_boundaries(
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    code_field: str | None = None,
+) -> BoundaryLayer:
+    """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
+
+    Runs on socmap's one GDAL/PROJ thread (see ``geo.project.on_geo_thread``).
+    """
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(
+        _read_boundaries, path, name_field=name_field, layer=layer, code_field=code_field
+    )
+
+
+def _read_boundaries(
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    code_field: str | None = None,
+) -> BoundaryLayer:
+    """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
+
+    Features that share a ``name_field`` value become one area. Invalid geometries are repaired
+    with ``shapely.make_valid`` keeping only their polygonal parts; each repair is reported.
+
+    Raises:
+        ImportFailed: naming the file and feature/field, when the layer cannot be used as a whole
+            (unreadable file, no CRS, unknown CRS, point or line layer, missing name field, a
+            feature with no polygonal part, outlines outside Great Britain).
+    """
+    import warnings
+
+    import numpy as np
+    import pyogrio
+    from pyproj import Transformer
+
+    path = Path(path)
+    info = _choose_layer(path, _list_layers(path), layer)
+    kind = _geometry_kind(info.geometry_type)
+    if kind in _POINT_OR_LINE:
+        raise _fail(
+            path,
+            f"layer '{info.name}' holds {info.geometry_type} features, not area outlines "
+            "(boundaries must be polygons)",
+        )
+    if name_field not in info.fields:
+        available = ", ".join(info.fields) or "none"
+        raise _fail(
+            path,
+            f"layer '{info.name}' has no field '{name_field}' (fields: {available})",
+            field=name_field,
+        )
+    if code_field is not None and code_field not in info.fields:
+        available = ", ".join(info.fields) or "none"
+        raise _fail(
+            path,
+            f"layer '{info.name}' has no field '{code_field}' (fields: {available})",
+            field=code_field,
+        )
+    _check_geojson_crs_member(path)
+    crs = _source_crs(path, info.crs)
+    columns = [name_field] + ([code_field] if code_field and code_field != name_field else [])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=info.name, columns=columns)
+    except Exception as exc:
+        raise _fail(path, f"cannot be read ({_gdal_message(exc)})") from None
+    if len(wkbs) == 0:
+        raise _fail(path, f"layer '{info.name}' holds no features")
+    by_field = dict(zip([str(f) for f in meta["fields"]], field_data, strict=True))
+    names = by_field[name_field]
+    codes = by_field[code_field] if code_field else None
+    geoms = shapely.from_wkb(wkbs)
+    # Read-time checks, feature by feature, in the source CRS.
+    for i, (g, n) in enumerate(zip(geoms, names, strict=True), start=1):
+        if n is None or (isinstance(n, float) and np.isnan(n)) or not str(n).strip():
+            raise _fail(path, "the feature has no name", row=i, field=name_field)
+        if g is None or g.is_empty:
+            raise _fail(path, f"feature '{n}' has no geometry", row=i)
+    if crs.is_geographic:
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise _fail(
+                path,
+                f"declares {crs.to_string()} (longitude/latitude) but its coordinates go up to "
+                f"{max(abs(minx), abs(maxx), abs(miny), abs(maxy)):,.0f}: they look projected. "
+                "Save it with its real CRS declared (GeoJSON without a 'crs' member means WGS84)",
+            )
+    else:
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+            raise _fail(
+                path,
+                f"declares {crs.to_string()} (projected, metres) but every coordinate lies "
+                "within +/-180: they look like longitude/latitude. Save it with its real CRS "
+                "declared (e.g. EPSG:4326)",
+            )
+    if crs.to_epsg() != 27700:
+        tr = Transformer.from_crs(crs, BNG, always_xy=True)
+        geoms = shapely.transform(
+            geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+        )
+    xmin, ymin, xmax, ymax = _BNG_EXTENT
+    bounds = shapely.bounds(geoms)
+    for i, (b, n) in enumerate(zip(bounds, names, strict=True), start=1):
+        if not np.all(np.isfinite(b)) or b[0] < xmin or b[1] < ymin or b[2] > xmax or b[3] > ymax:
+            raise _fail(
+                path,
+                f"feature '{n}' lies outside Great Britain once projected from "
+                f"{crs.to_string()} to British National Grid: is the declared CRS right?",
+                row=i,
+            )
+    repairs: list[Repair] = []
+    fixed: list[BaseGeometry] = []
+    for i, (g, n) in enumerate(zip(geoms, names, strict=True), start=1):
+        poly = polygonal_part(g)
+        if not g.is_valid:
+            problem = shapely.is_valid_reason(g)
+            poly = polygonal_part(shapely.make_valid(g))
+            before = float(g.area) / 1e6 if _geometry_kind(g.geom_type) == "Polygon" else 0.0
+            repairs.append(Repair(i, str(n).strip(), problem, before, float(poly.area) / 1e6))
+        if poly.is_empty or poly.area <= 0:
+            raise _fail(
+                path,
+                f"feature '{n}' has no polygonal part ({g.geom_type}"
+                f"{', invalid' if not g.is_valid else ''}): it cannot be an area",
+                row=i,
+            )
+        fixed.append(poly)
+    # Dissolve: one area per name (case and surrounding spaces ignored; first spelling kept).
+    groups: dict[str, list[int]] = {}
+    spelling: dict[str, str] = {}
+    for i, n in enumerate(names):
+        key = str(n).strip().casefold()
+        groups.setdefault(key, []).append(i)
+        spelling.setdefault(key, str(n).strip())
+    shapes = []
+    for key, members in groups.items():
+        geom = (
+            fixed[members[0]]
+            if len(members) == 1
+            else shapely.union_all([fixed[m] for m in members])
+        )
+        geom = polygonal_part(geom)
+        if not geom.is_valid:
+            geom = polygonal_part(shapely.make_valid(geom))
+        code = ""
+        if codes is not None:
+            code = ",".join(
+                sorted({str(codes[m]).strip() for m in members if codes[m] is not None})
+            )
+        shapes.append(AreaShape(spelling[key], code, geom))
+    return BoundaryLayer(
+        path=str(path),
+        layer=info.name,
+        source_crs=crs.to_string(),
+        features=len(wkbs),
+        shapes=tuple(shapes),
+        repairs=tuple(repairs),
+    )
+
+
+def polygonal_part(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygons of ``geom`` (from a collection, too), as a Polygon or MultiPolygon.
+
+    ``make_valid`` often returns a GeometryCollection of polygons and stray lines or points;
+    only the polygons can be an area. Returns an empty polygon when there are none.
+    """
+    from shapely.geometry import MultiPolygon, Polygon
+
+    parts: list[Polygon] = []
+
+    def collect(g: BaseGeometry | None) -> None:
+        if g is None or g.is_empty:
+            return
+        if isinstance(g, Polygon):
+            parts.append(g)
+        elif isinstance(g, MultiPolygon):
+            parts.extend(g.geoms)
+        elif hasattr(g, "geoms"):
+            for sub in g.geoms:
+                collect(sub)
+
+    collect(geom)
+    parts = [p for p in parts if p.area > 0]
+    if not parts:
+        return Polygon()
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(geom, MultiPolygon) and geom.is_valid:
+        return geom
+    # Polygons pulled out of a collection may share edges: union them into a valid whole.
+    merged = shapely.union_all(parts)
+    return merged if isinstance(merged, Polygon | MultiPolygon) else MultiPolygon(parts)

@@ -239,10 +239,10 @@ class DemoContext:
         """The date ``n`` days before ``as_of``."""
         return self.as_of - dt.timedelta(days=n)
 
-    def write(self, table: str, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk-insert rows and fold them into the content hash."""
         self.digest.update(table.encode())
-        self.digest.update(json.dumps(rows[:2000], default=str).encode())
+        self.digest.update(json.dumps(list(rows[:2000]), default=str).encode())
         self.digest.update(str(len(rows)).encode())
         self.counts[table] = self.counts.get(table, 0) + bulk.insert_rows(
             self.store, table, columns, rows
@@ -338,8 +338,9 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
         )
         if status == "archived":
             identified = ctx.days_ago(rng.randint(900, 3600))
-            archived: dt.date | None = identified + dt.timedelta(days=rng.randint(200, 800))
-            archived = min(archived, ctx.days_ago(30))
+            archived: dt.date | None = min(
+                identified + dt.timedelta(days=rng.randint(200, 800)), ctx.days_ago(30)
+            )
         elif status == "active":
             identified = ctx.days_ago(rng.randint(60, 1800))
             archived = None
@@ -449,7 +450,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
     check_cancelled(progress)
 
     progress.status("Creating nominals and memberships")
-    nominal_rows = []
+    nominal_rows: list[list[Any]] = []
     for nid in range(1, sc.nominals + 1):
         female = rng.random() < 0.18
         fore = rng.choice(FORENAMES_F if female else FORENAMES_M)
@@ -591,7 +592,7 @@ def _register_step(ctx: DemoContext, progress: Progress) -> None:
     check_cancelled(progress)
 
     progress.status("Linking associates")
-    assoc_rows = []
+    assoc_rows: list[tuple[Any, ...]] = []
     kinds_a = ("associate", "associate", "family", "co-offender", "financial", "communications")
     seen: set[tuple[int, int]] = set()
     groups_list = [m for m in ctx.members.values() if len(m) >= 2]
@@ -745,6 +746,9 @@ def _feature_steps() -> list[DemoStep]:
     # geography (issue 3)
 
     # scoring and schedule (issue 4)
+    from socmap.services.scoring_demo import scoring_step
+
+    steps.append(scoring_step)
 
     # partners and disruptions (issue 5)
     from socmap.services.partners_demo import partners_demo_step

@@ -28,6 +28,9 @@ class RegisterRow(NamedTuple):
     members: int
     locations: int
     refs: str
+    band: str | None = None
+    due_state: str | None = None
+    due: str | None = None
 
     @property
     def display_id(self) -> str:
@@ -40,8 +43,18 @@ class RegisterRow(NamedTuple):
         return ", ".join(MARKETS.get(m, m) for m in self.markets)
 
 
-def register(store: Store) -> list[RegisterRow]:
-    """Every OCG, by id."""
+def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
+    """Every OCG, by id, with its current band and (optionally) its re-assessment state."""
+    from socmap.services import scoring
+
+    bands = scoring.current_bands(store)
+    due: dict[int, tuple[str, str | None]] = {}
+    if with_schedule:
+        report = scoring.schedule(store)
+        due = {
+            r.ocg_id: (r.state.value, r.due.isoformat() if r.due else None)
+            for r in [*report.rows, *report.emerging]
+        }
     out = []
     for (
         oid,
@@ -61,6 +74,7 @@ def register(store: Store) -> list[RegisterRow]:
         markets = ((primary,) if primary else ()) + tuple(
             m for m in json.loads(secondary) if m != primary
         )
+        state, due_on = due.get(oid, (None, None))
         out.append(
             RegisterRow(
                 oid,
@@ -75,6 +89,9 @@ def register(store: Store) -> list[RegisterRow]:
                 members,
                 locs,
                 refs or "",
+                bands.get(oid),
+                state,
+                due_on,
             )
         )
     return out
@@ -94,7 +111,7 @@ class OcgDetail:
 def ocg_detail(store: Store, ocg_id: int) -> OcgDetail:
     """The OCG with its members and locations."""
     ocg = groups.get_ocg(store, ocg_id)
-    names = {a.id: a.name for a in areas.list_areas(store)}
+    names: dict[int, str] = {int(a.id): a.name for a in areas.list_areas(store)}
     return OcgDetail(
         ocg=ocg,
         lead_area=names.get(ocg.lead_area_id) if ocg.lead_area_id else None,
@@ -148,13 +165,14 @@ def ocg_list_json(store: Store) -> list[dict[str, object]]:
             "status": r.status,
             "lead_area": r.lead_area,
             "markets": list(r.markets),
+            "band": r.band,
             "lro": r.lro,
             "identified_on": r.identified_on,
             "marking": r.marking,
             "members": r.members,
             "locations": r.locations,
         }
-        for r in register(store)
+        for r in register(store, with_schedule=False)
     ]
 
 

@@ -81,10 +81,11 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
     require(store, Permission.EDIT, action="edit OCGs")
     if ocg.id is None:
         raise ValidationError("id", "an OCG must be created before it can be edited")
+    ocg_id = ocg.id
     ocg = validate_ocg(ocg)
     _check_area(store, ocg.lead_area_id)
     with store.atomic():
-        before = groups.get_ocg(store, ocg.id)
+        before = groups.get_ocg(store, ocg_id)
         check_transition(before.status, ocg.status)
         stored = groups.update_ocg(store, ocg, expected_version=ocg.version)
         changed = {
@@ -96,12 +97,12 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
             store,
             action=action,
             entity="ocg",
-            entity_id=ocg.id,
+            entity_id=ocg_id,
             summary=f"{action} {stored.display_id}: {', '.join(sorted(changed)) or 'no change'}",
             before={k: as_record(before)[k] for k in changed},
             after=changed,
         )
-    return stored, Changes.of("ocg", ocg.id)
+    return stored, Changes.of("ocg", ocg_id)
 
 
 def delete_ocg(store: Store, ocg_id: int, *, action: str = "delete") -> Changes:
@@ -239,6 +240,7 @@ def add_member(
         changes = Changes()
         if new_nominal is not None:
             created, changes = create_nominal(store, new_nominal)
+            assert created.id is not None
             membership = dataclasses.replace(membership, nominal_id=created.id)
         stored, more = add_membership(store, membership)
     return stored, created, changes | more

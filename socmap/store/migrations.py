@@ -181,6 +181,92 @@ def _foundation(db: sqlite_utils.Database) -> None:
 # --- scoring and schedule (issue 4) ---
 
 
+@migrations(name="0200_scoring")
+def _scoring(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- Scoring schemes and the schedule as versioned configuration: an edit adds a version,
+        -- never rewrites one, so every past score can be explained by the config it used.
+        CREATE TABLE scoring_configs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('ocgm', 'morile', 'schedule')),
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            UNIQUE (kind, version)
+        );
+        CREATE TRIGGER scoring_configs_no_update BEFORE UPDATE ON scoring_configs
+        BEGIN SELECT RAISE(ABORT, 'configuration versions are immutable; add a new one'); END;
+
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            scheme TEXT NOT NULL,
+            config_id INTEGER NOT NULL REFERENCES scoring_configs(id),
+            config_version INTEGER NOT NULL,
+            breakdown TEXT NOT NULL,       -- ratings, rationale, points, scores (JSON)
+            total REAL NOT NULL,
+            band TEXT NOT NULL,
+            assessor TEXT NOT NULL,
+            assessed_on TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'manual',   -- manual | rescore
+            based_on INTEGER REFERENCES assessments(id),
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'submitted', 'approved', 'returned')),
+            approver TEXT,
+            decided_on TEXT,
+            return_reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX assessments_ocg ON assessments(ocg_id, status, assessed_on);
+        CREATE INDEX assessments_status ON assessments(status);
+        -- the score itself never changes; only the workflow columns move on
+        CREATE TRIGGER assessments_immutable BEFORE UPDATE OF
+            ocg_id, scheme, config_id, config_version, breakdown, total, band, assessor,
+            assessed_on, source, based_on ON assessments
+        BEGIN SELECT RAISE(ABORT, 'assessments are immutable; record a new one'); END;
+        CREATE TRIGGER assessments_no_delete BEFORE DELETE ON assessments
+        BEGIN SELECT RAISE(ABORT, 'assessments are never deleted'); END;
+
+        CREATE TABLE schedule_triggers (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            on_date TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX schedule_triggers_ocg ON schedule_triggers(ocg_id, on_date);
+
+        CREATE TABLE ocg_lifecycle (
+            id INTEGER PRIMARY KEY,
+            ocg_id INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            action TEXT NOT NULL CHECK (action IN ('archive', 'reactivate')),
+            on_date TEXT NOT NULL,
+            rationale TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX ocg_lifecycle_ocg ON ocg_lifecycle(ocg_id);
+        """
+    )
+    import datetime as _dt
+    import json as _json
+
+    from socmap.paths import resources_dir
+
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    for kind in ("ocgm", "morile", "schedule"):
+        body = _json.loads((resources_dir() / "scoring" / f"{kind}.json").read_text("utf-8"))
+        db.execute(
+            "INSERT INTO scoring_configs (kind, version, body, created_by, created_at, note) "
+            "VALUES (?, 1, ?, 'socmap', ?, 'shipped defaults')",
+            [kind, _json.dumps(body), now],
+        )
+
+
 # --- partners and disruptions (issue 5) ---
 
 

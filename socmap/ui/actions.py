@@ -30,7 +30,7 @@ def _action(
     parent: QWidget,
     text: str,
     *,
-    shortcut: QKeySequence | str | None = None,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
     tip: str = "",
     name: str = "",
 ) -> QAction:

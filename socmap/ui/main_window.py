@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QWidget,
@@ -124,8 +126,67 @@ class MainWindow(QMainWindow):
         a.edit_ocg.setEnabled(can_edit)
         self._extend_menus()
 
+    def _menu_action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        *,
+        permission: Permission | None = None,
+        shortcut: str = "",
+    ) -> QAction:
+        action = menu.addAction(text)
+        action.setObjectName(text.strip("&.… ").lower().replace("&", "").replace(" ", "_"))
+        if shortcut:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        if permission is not None:
+            action.setEnabled(self.ctx.can(permission))
+        return action
+
+    def _with_selected(self, fn: Callable[[int], object]) -> None:
+        ocg_id = self.register.selected_ocg_id()
+        if ocg_id is None:
+            self.statusBar().showMessage("Select a group in the register first", 6000)
+        else:
+            fn(ocg_id)
+
     def _extend_menus(self) -> None:
-        """Feature menu entries (import, export, tools) are added here."""
+        """Feature menu entries (import, export, tools)."""
+        from socmap.ui.views import dashboard_view as dash
+
+        ctx = self.ctx
+        self._menu_action(
+            self.export_menu,
+            "Re-assessment &calendar (.ics)…",
+            lambda: dash.export_calendar_dialog(ctx, self),
+            permission=Permission.EXPORT,
+        )
+        tools = self.tools_menu
+        self._menu_action(
+            tools,
+            "&Score the selected group…",
+            lambda: self._with_selected(lambda i: dash.open_assessment_dialog(ctx, self, i)),
+            permission=Permission.EDIT,
+            shortcut="Ctrl+Shift+S",
+        )
+        self._menu_action(
+            tools,
+            "Score &history of the selected group…",
+            lambda: self._with_selected(lambda i: dash.open_score_history(ctx, self, i)),
+        )
+        self._menu_action(
+            tools,
+            "&Re-score all active groups…",
+            lambda: dash.run_rescore(ctx, self),
+            permission=Permission.EDIT,
+        )
+        self._menu_action(
+            tools,
+            "Scoring &configuration…",
+            lambda: dash.open_config_editor(ctx, self),
+            permission=Permission.ADMIN,
+        )
 
     # ----------------------------------------------------------------------------- status
 
@@ -237,13 +298,16 @@ class MainWindow(QMainWindow):
             write=False,
             title="Building the demo force…",
             parent=self,
-            on_done=lambda p: self.switch_to(p),
+            on_done=self._open_built_demo,
             on_error=lambda exc: (
                 self.ctx.report_error(self, exc)
                 if not isinstance(exc, SocmapError) or "cancel" not in str(exc)
                 else self.statusBar().showMessage("Demo build cancelled; nothing was written", 8000)
             ),
         )
+
+    def _open_built_demo(self, path: Path) -> None:
+        self.switch_to(path)
 
     # ----------------------------------------------------------------------------- layout
 

@@ -15,6 +15,7 @@ TABS: list[tuple[str, str]] = [
     ("Register", "socmap.ui.views.register_view:RegisterView"),
     # geography (issue 3)
     # scoring and schedule (issue 4)
+    ("Dashboard", "socmap.ui.views.dashboard_view:DashboardView"),
     # partners and disruptions (issue 5)
     # local profiles (issue 6)
     # trust (issue 7)

@@ -12,7 +12,7 @@ from socmap.services.session import open_store
 from socmap.store import audit
 from socmap.ui.dialogs.ocg_dialog import OcgDialog
 from socmap.ui.main_window import MainWindow
-from socmap.ui.models.register_model import RegisterTableModel
+from socmap.ui.models.register_model import RegisterTableModel, column_index
 
 
 @pytest.fixture
@@ -50,7 +50,10 @@ def test_register_shows_active_groups_and_filters(qtbot, window) -> None:  # typ
     assert view.proxy.rowCount() == active  # opens on active groups
     assert f"{active} of" in view.count_label.text()
     view.area.setCurrentIndex(view.area.findText("Shropshire"))
-    assert all(view.proxy.index(r, 3).data() == "Shropshire" for r in range(view.proxy.rowCount()))
+    assert all(
+        view.proxy.index(r, column_index("lead_area")).data() == "Shropshire"
+        for r in range(view.proxy.rowCount())
+    )
     name = view.proxy.index(0, 1).data()
     qtbot.keyClicks(view.search, name)
     assert view.proxy.rowCount() >= 1

@@ -35,10 +35,10 @@ class LocationDialog(QDialog):
         self.system = QComboBox(objectName="system")
         self.system.addItem("British National Grid (easting, northing)", "bng")
         self.system.addItem("Latitude / longitude (WGS84)", "wgs84")
-        self.x = QDoubleSpinBox(objectName="x", decimals=6, minimum=-1e7, maximum=1e7)
-        self.y = QDoubleSpinBox(objectName="y", decimals=6, minimum=-1e7, maximum=1e7)
-        self.x.setValue(385000)
-        self.y.setValue(255000)
+        self.x_input = QDoubleSpinBox(objectName="x", decimals=6, minimum=-1e7, maximum=1e7)
+        self.y_input = QDoubleSpinBox(objectName="y", decimals=6, minimum=-1e7, maximum=1e7)
+        self.x_input.setValue(385000)
+        self.y_input.setValue(255000)
         self.x_label, self.y_label = QLabel("Easting"), QLabel("Northing")
         self.error = QLabel(objectName="error")
         self.error.setStyleSheet("color: #b91c1c;")
@@ -46,8 +46,8 @@ class LocationDialog(QDialog):
         form.addRow("Kind", self.kind)
         form.addRow("Label", self.label)
         form.addRow("Coordinates", self.system)
-        form.addRow(self.x_label, self.x)
-        form.addRow(self.y_label, self.y)
+        form.addRow(self.x_label, self.x_input)
+        form.addRow(self.y_label, self.y_input)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -58,7 +58,11 @@ class LocationDialog(QDialog):
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
         self.system.currentIndexChanged.connect(self._system_changed)
-        for sig in (self.x.valueChanged, self.y.valueChanged, self.kind.currentIndexChanged):
+        for sig in (
+            self.x_input.valueChanged,
+            self.y_input.valueChanged,
+            self.kind.currentIndexChanged,
+        ):
             sig.connect(self._revalidate)
         self._revalidate()
 
@@ -66,12 +70,12 @@ class LocationDialog(QDialog):
         wgs = self.system.currentData() == "wgs84"
         self.x_label.setText("Longitude" if wgs else "Easting")
         self.y_label.setText("Latitude" if wgs else "Northing")
-        self.x.setValue(-2.2 if wgs else 385000)
-        self.y.setValue(52.2 if wgs else 255000)
+        self.x_input.setValue(-2.2 if wgs else 385000)
+        self.y_input.setValue(52.2 if wgs else 255000)
 
     def location(self) -> Location:
         """The validated location (raises ValidationError when invalid)."""
-        sx, sy = self.x.value(), self.y.value()
+        sx, sy = self.x_input.value(), self.y_input.value()
         if self.system.currentData() == "wgs84":
             if not (-180 <= sx <= 180 and -90 <= sy <= 90):
                 raise ValidationError("coordinates", "longitude/latitude out of range")

@@ -28,6 +28,26 @@ STATUS_COLOURS = {
 }
 
 
+DUE_LABELS = {
+    "overdue": "Overdue since",
+    "due_soon": "Due",
+    "ok": "Next",
+    "never_assessed": "First due",
+}
+DUE_ORDER = {"overdue": 0, "never_assessed": 1, "due_soon": 2, "ok": 3}
+DUE_COLOURS = {
+    "overdue": QColor("#b91c1c"),
+    "never_assessed": QColor("#b45309"),
+    "due_soon": QColor("#a16207"),
+    "ok": QColor("#374151"),
+}
+BAND_COLOURS = {
+    "1": QColor("#fee2e2"),
+    "2": QColor("#fef3c7"),
+    "3": QColor("#e0f2fe"),
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """A register column: key, header and how to read its value from a row."""
@@ -42,11 +62,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("ref", "Ref", lambda r: r.display_id, lambda r: r.id),
     Column("name", "Name", lambda r: r.name, lambda r: r.name.casefold()),
     Column("status", "Status", lambda r: r.status.capitalize(), lambda r: r.status),
+    Column("band", "Band", lambda r: r.band or "—", lambda r: r.band or "ZZ"),
+    Column(
+        "due_state",
+        "Re-assessment",
+        lambda r: DUE_LABELS.get(r.due_state or "", "") + (f" {r.due}" if r.due else ""),
+        lambda r: (DUE_ORDER.get(r.due_state or "", 9), r.due or ""),
+    ),
     Column("lead_area", "Lead area", lambda r: r.lead_area or "—", lambda r: r.lead_area or ""),
     Column("markets", "Markets", lambda r: r.market_labels),
     Column("lro", "LRO", lambda r: r.lro or "—"),
     Column("members", "Members", lambda r: r.members, lambda r: r.members),
-    Column("locations", "Locations", lambda r: r.locations, lambda r: r.locations),
     Column(
         "identified_on",
         "Identified",
@@ -128,6 +154,11 @@ class RegisterTableModel(QAbstractTableModel):
             ).casefold()
         if role == Qt.ItemDataRole.ForegroundRole and col.key == "status":
             return QBrush(STATUS_COLOURS.get(row.status, QColor("black")))
+        if role == Qt.ItemDataRole.ForegroundRole and col.key == "due_state" and row.due_state:
+            return QBrush(DUE_COLOURS.get(row.due_state, QColor("black")))
+        if role == Qt.ItemDataRole.BackgroundRole and col.key == "band" and row.band:
+            colour = BAND_COLOURS.get(row.band[:1])
+            return QBrush(colour) if colour else None
         if role == Qt.ItemDataRole.ToolTipRole and col.key == "name" and row.aliases:
             return "Also known as: " + ", ".join(row.aliases)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.key in ("members", "locations"):

@@ -37,12 +37,13 @@ from socmap.ui.widgets.ocg_detail import OcgDetailPane
 
 COLUMN_WIDTHS = {
     "ref": 80,
-    "name": 210,
+    "name": 190,
     "status": 70,
+    "band": 50,
+    "due_state": 170,
     "lead_area": 160,
-    "lro": 180,
+    "lro": 160,
     "members": 70,
-    "locations": 72,
     "identified_on": 90,
     "marking": 140,
 }
@@ -125,9 +126,12 @@ class RegisterView(QWidget):
         self.detail.remove_member_requested.connect(self._remove_member)
         self.detail.add_location_requested.connect(self._add_location)
         self.detail.remove_location_requested.connect(self._remove_location)
+        self.detail.score_requested.connect(self._score)
+        self.detail.history_requested.connect(self._history)
+        self.detail.archive_requested.connect(self._archive_or_reactivate)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
-        self.detail.set_editable(ctx.can(Permission.EDIT))
+        self.detail.set_editable(ctx.can(Permission.EDIT), can_approve=ctx.can(Permission.APPROVE))
         self._fill_areas()
         self._apply_filters()
         self.reload()
@@ -217,9 +221,12 @@ class RegisterView(QWidget):
 
     def _show(self, ocg_id: int) -> None:
         try:
-            self.detail.show_detail(queries.ocg_detail(self.ctx.store, ocg_id))
+            detail = queries.ocg_detail(self.ctx.store, ocg_id)
         except SocmapError:
             self.detail.show_detail(None)
+            return
+        row = self.model.row_for_id(ocg_id)
+        self.detail.show_detail(detail, self.model.row_at(row) if row is not None else None)
 
     def _on_bus_ocg_selected(self, ocg_id: int) -> None:
         if ocg_id != self._selected:
@@ -282,6 +289,42 @@ class RegisterView(QWidget):
         self.ctx.execute(
             commands.RemoveLocation(location_id, self.ctx.store), initiator=self, parent=self
         )
+
+    def _score(self, ocg_id: int) -> None:
+        from socmap.ui.views.dashboard_view import open_assessment_dialog
+
+        open_assessment_dialog(self.ctx, self, ocg_id)
+
+    def _history(self, ocg_id: int) -> None:
+        from socmap.ui.views.dashboard_view import open_score_history
+
+        open_score_history(self.ctx, self, ocg_id)
+
+    def _archive_or_reactivate(self, ocg_id: int) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from socmap.services import scoring
+
+        ocg = queries.get_ocg(self.ctx.store, ocg_id)
+        archived = ocg.status is Status.ARCHIVED
+        verb = "Reactivate" if archived else "Archive"
+        rationale, ok = QInputDialog.getMultiLineText(
+            self,
+            f"{verb} {ocg.display_id}",
+            f"Why should {ocg.name} be {'reactivated' if archived else 'archived'}? "
+            "(recorded with your decision; a supervisor's role is needed)",
+        )
+        if not ok:
+            return
+        try:
+            if archived:
+                changes = scoring.reactivate_ocg(self.ctx.store, ocg_id=ocg_id, rationale=rationale)
+            else:
+                changes = scoring.archive_ocg(self.ctx.store, ocg_id=ocg_id, rationale=rationale)
+        except SocmapError as exc:
+            self.ctx.report_error(self, exc)
+            return
+        self.ctx.bus.changes_applied.emit(changes, None)
 
     def current_index(self) -> QModelIndex:
         """The table's current index (for tests and actions)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from socmap.domain.vocab import LOCATION_KINDS, MARKETS, MEMBER_TAGS, NOMINAL_FLAGS
-from socmap.services.queries import OcgDetail
+from socmap.services.queries import OcgDetail, RegisterRow
 
 ROLE_COLOURS = {"principal": "#991b1b", "significant": "#b45309", "peripheral": "#374151"}
 
@@ -45,6 +45,9 @@ class OcgDetailPane(QWidget):
     remove_member_requested = Signal(int)
     add_location_requested = Signal(int)
     remove_location_requested = Signal(int)
+    score_requested = Signal(int)
+    history_requested = Signal(int)
+    archive_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +62,9 @@ class OcgDetailPane(QWidget):
         self.members = _table(["Name", "Role", "Tags", "From", "To", "Flags"], "members")
         self.locations = _table(["Kind", "Label", "Area", "Easting", "Northing"], "locations")
         self.edit_button = QPushButton("&Edit…", objectName="edit_button")
+        self.score_button = QPushButton("&Score…", objectName="score_button")
+        self.history_button = QPushButton("&History…", objectName="history_button")
+        self.archive_button = QPushButton("Archive…", objectName="archive_button")
         self.add_member_button = QPushButton("Add &member…", objectName="add_member_button")
         self.remove_member_button = QPushButton("Remove member", objectName="remove_member_button")
         self.add_location_button = QPushButton("Add &location…", objectName="add_location_button")
@@ -75,7 +81,13 @@ class OcgDetailPane(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.edit_button)
+        for button in (
+            self.score_button,
+            self.history_button,
+            self.archive_button,
+            self.edit_button,
+        ):
+            top.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         mbuttons = QHBoxLayout()
         mbuttons.addWidget(QLabel("<b>Members</b>"))
         mbuttons.addStretch(1)
@@ -101,34 +113,35 @@ class OcgDetailPane(QWidget):
         lay.addWidget(self.body, 1)
 
         self.edit_button.clicked.connect(lambda: self._emit(self.edit_requested))
+        self.score_button.clicked.connect(lambda: self._emit(self.score_requested))
+        self.history_button.clicked.connect(lambda: self._emit(self.history_requested))
+        self.archive_button.clicked.connect(lambda: self._emit(self.archive_requested))
         self.add_member_button.clicked.connect(lambda: self._emit(self.add_member_requested))
         self.add_location_button.clicked.connect(lambda: self._emit(self.add_location_requested))
         self.remove_member_button.clicked.connect(self._remove_member)
         self.remove_location_button.clicked.connect(self._remove_location)
         self.show_detail(None)
 
-    def _emit(self, signal: Signal) -> None:
+    def _emit(self, signal: SignalInstance) -> None:
         if self.ocg_id is not None:
-            signal.emit(self.ocg_id)  # type: ignore[attr-defined]
+            signal.emit(self.ocg_id)
 
     def _remove_member(self) -> None:
-        row = self.members.currentRow()
-        if row >= 0:
-            self.remove_member_requested.emit(
-                int(self.members.item(row, 0).data(Qt.ItemDataRole.UserRole))
-            )
+        item = self.members.item(self.members.currentRow(), 0)
+        if item is not None:
+            self.remove_member_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def _remove_location(self) -> None:
-        row = self.locations.currentRow()
-        if row >= 0:
-            self.remove_location_requested.emit(
-                int(self.locations.item(row, 0).data(Qt.ItemDataRole.UserRole))
-            )
+        item = self.locations.item(self.locations.currentRow(), 0)
+        if item is not None:
+            self.remove_location_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
-    def set_editable(self, editable: bool) -> None:
+    def set_editable(self, editable: bool, *, can_approve: bool = False) -> None:
         """Enable or disable the editing buttons (by the user's role)."""
+        self.archive_button.setEnabled(can_approve)
         for b in (
             self.edit_button,
+            self.score_button,
             self.add_member_button,
             self.remove_member_button,
             self.add_location_button,
@@ -136,8 +149,8 @@ class OcgDetailPane(QWidget):
         ):
             b.setEnabled(editable)
 
-    def show_detail(self, detail: OcgDetail | None) -> None:
-        """Show ``detail`` (None: the empty state)."""
+    def show_detail(self, detail: OcgDetail | None, row: RegisterRow | None = None) -> None:
+        """Show ``detail`` (None: the empty state); ``row`` adds band and re-assessment."""
         self.ocg_id = detail.ocg.id if detail else None
         self.empty.setVisible(detail is None)
         self.body.setVisible(detail is not None)
@@ -160,7 +173,18 @@ class OcgDetailPane(QWidget):
                 for loc in detail.locations
             }
         )
+        self.archive_button.setText("Reactivate…" if ocg.status.value == "archived" else "Archive…")
+        due_text = "—"
+        if row is not None and row.due_state:
+            due_text = {
+                "overdue": f"OVERDUE since {row.due}",
+                "due_soon": f"due soon: {row.due}",
+                "ok": f"next due {row.due}",
+                "never_assessed": f"never assessed: first assessment due {row.due}",
+            }.get(row.due_state, row.due_state)
         rows = [
+            ("Band", (row.band if row and row.band else "not yet scored")),
+            ("Re-assessment", due_text),
             ("Lead area", detail.lead_area or "none"),
             ("Areas of operation", ", ".join(op_areas) or "no locations"),
             ("Markets", markets),

@@ -1,0 +1,782 @@
+"""Scoring, approval, re-scoring, the re-assessment schedule and compliance per area.
+
+Writes check the acting account's permission, validate through the domain, write in one
+transaction with their audit row and return :class:`Changes`. Public entry points other features
+call: :func:`record_trigger` (e.g. when a major disruption is approved) and
+:func:`current_bands` (map, briefing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from socmap.domain.changes import Changes
+from socmap.domain.errors import NotFoundError, PermissionDenied, ValidationError
+from socmap.domain.groups import check_transition
+from socmap.domain.roles import Permission
+from socmap.domain.schedule import (
+    TRIGGER_KINDS,
+    DueState,
+    SchedulePolicy,
+    due_state,
+    is_compliant,
+    next_due,
+    parse_schedule,
+    validate_trigger,
+)
+from socmap.domain.scoring import (
+    SCHEMES,
+    Assessment,
+    FactorMove,
+    Rating,
+    ScoreBreakdown,
+    ScoringPolicy,
+    breakdown_from_json,
+    breakdown_to_json,
+    check_assessment_transition,
+    compare,
+    parse_policy,
+    score,
+)
+from socmap.domain.vocab import Status
+from socmap.services.auth import require
+from socmap.services.progress import NullProgress, Progress, check_cancelled
+from socmap.store import audit, groups
+from socmap.store import scoring as rows
+from socmap.store.db import Store
+
+CONFIG_KINDS = ("ocgm", "morile", "schedule")
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
+
+
+def _ref(ocg_id: int) -> str:
+    return f"OCG-{ocg_id:04d}"
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def load_policy(
+    store: Store, scheme: str, *, config_id: int | None = None
+) -> tuple[ScoringPolicy, int]:
+    """The scheme's current policy (or the version ``config_id``) and its config row id."""
+    if scheme not in SCHEMES:
+        raise ValidationError("scheme", f"unknown scheme '{scheme}' (use {', '.join(SCHEMES)})")
+    row = rows.config_by_id(store, config_id) if config_id else rows.latest_config(store, scheme)
+    return parse_policy(row.body, version=row.version), row.id
+
+
+def load_schedule(store: Store) -> SchedulePolicy:
+    """The current schedule policy (intervals, windows, trigger delays)."""
+    row = rows.latest_config(store, "schedule")
+    return parse_schedule(row.body, version=row.version)
+
+
+def config_document(store: Store, kind: str) -> tuple[int, dict[str, Any]]:
+    """(version, body) of the current configuration ``kind`` (for the editor)."""
+    if kind not in CONFIG_KINDS:
+        raise ValidationError("kind", f"unknown configuration '{kind}'")
+    row = rows.latest_config(store, kind)
+    return row.version, row.body
+
+
+def config_history(store: Store, kind: str) -> list[tuple[int, str, str, str]]:
+    """(version, created_by, created_at, note) of every version of ``kind``, newest first."""
+    return [
+        (r.version, r.created_by, r.created_at, r.note) for r in rows.config_versions(store, kind)
+    ]
+
+
+def save_config(
+    store: Store, *, kind: str, body: Mapping[str, Any], note: str = ""
+) -> tuple[int, Changes]:
+    """Store an edited configuration as a new version (admins only); returns the version.
+
+    Raises:
+        ValidationError: the document is inconsistent (overlapping thresholds, a negative
+            weight, ...); nothing is written.
+    """
+    require(store, Permission.ADMIN, action="change scoring configuration")
+    if kind not in CONFIG_KINDS:
+        raise ValidationError("kind", f"unknown configuration '{kind}'")
+    doc = json.loads(json.dumps(body))  # a plain, detached copy
+    if kind == "schedule":
+        parse_schedule(doc)
+    else:
+        policy = parse_policy(doc)
+        if policy.scheme != kind:
+            raise ValidationError("scheme", f"a {kind} configuration must say scheme '{kind}'")
+    with store.atomic():
+        before = rows.latest_config(store, kind)
+        if json.dumps(before.body, sort_keys=True) == json.dumps(doc, sort_keys=True):
+            raise ValidationError("config", "nothing changed; no new version was made")
+        stored = rows.insert_config(store, kind=kind, body=doc, note=note.strip())
+        audit.record(
+            store,
+            action="config",
+            entity="scoring_config",
+            entity_id=f"{kind}:{stored.version}",
+            summary=f"{kind} configuration version {stored.version} (was {before.version})",
+            before=before.body,
+            after=doc,
+            extra={"note": note.strip()},
+        )
+    return stored.version, Changes.of("scoring_config")
+
+
+def with_weight(body: Mapping[str, Any], factor_key: str, weight: float) -> dict[str, Any]:
+    """A copy of a scheme document with one factor's weight changed (``markets.drugs``)."""
+    doc = json.loads(json.dumps(body))
+    section, _, name = factor_key.partition(".")
+    for sec in doc.get("sections", []):
+        if sec.get("key") == section and name in sec.get("factors", {}):
+            sec["factors"][name]["weight"] = weight
+            return doc
+    raise ValidationError(factor_key, "unknown factor")
+
+
+# ------------------------------------------------------------------------------ assessments
+
+
+def preview(
+    store: Store, *, scheme: str, ratings: Mapping[str, Rating | int | str | bool]
+) -> ScoreBreakdown:
+    """Score ``ratings`` under the current configuration without writing (live dialog total)."""
+    policy, _ = load_policy(store, scheme)
+    return score(policy, ratings)
+
+
+def _check_scorable(store: Store, ocg_id: int) -> str:
+    name, status = rows.ocg_status(store, ocg_id)
+    if status == Status.ARCHIVED:
+        raise ValidationError("ocg", f"{_ref(ocg_id)} is archived; reactivate it before scoring it")
+    return name
+
+
+def create_assessment(
+    store: Store,
+    *,
+    ocg_id: int,
+    scheme: str,
+    ratings: Mapping[str, Rating | int | str | bool],
+    on: dt.date | None = None,
+    submit: bool = False,
+) -> tuple[Assessment, Changes]:
+    """Score a group under the current configuration as a draft (or submitted) assessment.
+
+    Raises:
+        ValidationError: unknown factor, rating out of range, archived group, future date.
+    """
+    require(store, Permission.EDIT, action="score OCGs")
+    _check_scorable(store, ocg_id)
+    policy, config_id = load_policy(store, scheme)
+    breakdown = score(policy, ratings)
+    day = _today(on)
+    if day > dt.date.today():
+        raise ValidationError("assessed_on", f"{day.isoformat()} is in the future")
+    with store.atomic():
+        aid = rows.insert_assessment(
+            store,
+            (
+                ocg_id,
+                scheme,
+                config_id,
+                policy.version,
+                json.dumps(breakdown_to_json(breakdown)),
+                breakdown.total,
+                breakdown.band,
+                store.actor,
+                day.isoformat(),
+                "manual",
+                None,
+                "submitted" if submit else "draft",
+                None,
+                None,
+                "",
+            ),
+        )
+        audit.record(
+            store,
+            action="create",
+            entity="assessment",
+            entity_id=aid,
+            summary=f"{scheme} assessment {aid} of {_ref(ocg_id)}: {breakdown.total:g} "
+            f"(band {breakdown.band}), {'submitted' if submit else 'draft'}",
+            after=breakdown_to_json(breakdown),
+        )
+        stored = rows.get_assessment(store, aid)
+    return stored, Changes.of("assessment", aid) | Changes.of("ocg", ocg_id)
+
+
+def submit_assessment(store: Store, assessment_id: int) -> tuple[Assessment, Changes]:
+    """Send a draft for approval."""
+    require(store, Permission.EDIT, action="submit assessments")
+    with store.atomic():
+        a = rows.get_assessment(store, assessment_id)
+        check_assessment_transition(a.status, "submitted")
+        rows.set_workflow(store, assessment_id, status="submitted")
+        audit.record(
+            store,
+            action="submit",
+            entity="assessment",
+            entity_id=assessment_id,
+            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} submitted",
+        )
+        stored = rows.get_assessment(store, assessment_id)
+    return stored, Changes.of("assessment", assessment_id) | Changes.of("ocg", a.ocg_id)
+
+
+def can_decide(store: Store, a: Assessment) -> str | None:
+    """Why the acting account may not approve or return ``a`` (None when it may)."""
+    from socmap.services.auth import can
+
+    if not can(store, Permission.APPROVE):
+        return "only a supervisor may approve or return assessments"
+    if a.assessor == store.actor:
+        return "an assessor cannot approve or return their own assessment; ask another supervisor"
+    if a.status != "submitted":
+        return f"the assessment is {a.status}, not awaiting a decision"
+    return None
+
+
+def _decide(
+    store: Store, assessment_id: int, *, status: str, on: dt.date | None, reason: str
+) -> tuple[Assessment, Changes]:
+    verb = "approve" if status == "approved" else "return"
+    require(store, Permission.APPROVE, action=f"{verb} assessments")
+    with store.atomic():
+        a = rows.get_assessment(store, assessment_id)
+        if a.assessor == store.actor:
+            raise PermissionDenied(
+                f"'{store.actor}' assessed {_ref(a.ocg_id)} in assessment {assessment_id} and "
+                f"cannot {verb} it; another supervisor must decide"
+            )
+        check_assessment_transition(a.status, status)
+        if status == "approved":
+            _check_scorable(store, a.ocg_id)
+        day = _today(on)
+        if day < a.assessed_on:
+            raise ValidationError("decided_on", "cannot be before the assessment date")
+        rows.set_workflow(
+            store,
+            assessment_id,
+            status=status,
+            approver=store.actor,
+            decided_on=day,
+            return_reason=reason,
+        )
+        audit.record(
+            store,
+            action=verb,
+            entity="assessment",
+            entity_id=assessment_id,
+            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} {status} (band {a.band})",
+            extra={"reason": reason} if reason else None,
+        )
+        stored = rows.get_assessment(store, assessment_id)
+    return stored, Changes.of("assessment", assessment_id) | Changes.of("ocg", a.ocg_id)
+
+
+def approve_assessment(
+    store: Store, assessment_id: int, *, on: dt.date | None = None
+) -> tuple[Assessment, Changes]:
+    """Approve a submitted assessment (a supervisor other than its assessor)."""
+    return _decide(store, assessment_id, status="approved", on=on, reason="")
+
+
+def return_assessment(
+    store: Store, assessment_id: int, *, reason: str, on: dt.date | None = None
+) -> tuple[Assessment, Changes]:
+    """Send a submitted assessment back to its assessor with a reason."""
+    if not reason.strip():
+        require(store, Permission.APPROVE, action="return assessments")
+        raise ValidationError("reason", "say why the assessment is returned")
+    return _decide(store, assessment_id, status="returned", on=on, reason=reason.strip())
+
+
+def get_assessment(store: Store, assessment_id: int) -> Assessment:
+    """One assessment."""
+    return rows.get_assessment(store, assessment_id)
+
+
+def history(store: Store, ocg_id: int) -> list[Assessment]:
+    """Every assessment of a group, oldest first (all states)."""
+    return rows.assessments_of(store, ocg_id)
+
+
+def pending_approvals(store: Store) -> list[Assessment]:
+    """Assessments awaiting a supervisor's decision, oldest first."""
+    return rows.assessments_with_status(store, ["submitted"])
+
+
+def drafts(store: Store) -> list[Assessment]:
+    """Draft assessments not yet submitted, oldest first."""
+    return rows.assessments_with_status(store, ["draft"])
+
+
+def current_bands(store: Store) -> dict[int, str]:
+    """ocg id -> band of its latest approved assessment (groups never approved are absent)."""
+    return {oid: v[2] for oid, v in rows.latest_approved(store).items()}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two assessments of one group side by side."""
+
+    before: Assessment
+    after: Assessment
+    moves: list[FactorMove]
+
+    @property
+    def total_delta(self) -> float:
+        """Change in total score."""
+        return round(self.after.total - self.before.total, 2)
+
+    @property
+    def band_changed(self) -> bool:
+        """True when the band differs."""
+        return self.before.band != self.after.band
+
+
+def compare_assessments(store: Store, first_id: int, second_id: int) -> Comparison:
+    """Which factors moved, and by how much, between two assessments (older one first)."""
+    a, b = rows.get_assessment(store, first_id), rows.get_assessment(store, second_id)
+    if a.ocg_id != b.ocg_id:
+        raise ValidationError("assessment", "both assessments must be of the same group")
+    if (b.assessed_on, b.id) < (a.assessed_on, a.id):
+        a, b = b, a
+    return Comparison(a, b, compare(a.breakdown, b.breakdown))
+
+
+# --------------------------------------------------------------------------------- triggers
+
+
+def record_trigger(
+    store: Store, *, ocg_id: int, kind: str, on: dt.date | None = None, note: str = ""
+) -> Changes:
+    """Record an event that brings a group's re-assessment forward.
+
+    ``kind`` is one of :data:`socmap.domain.schedule.TRIGGER_KINDS` (principal_arrested,
+    major_disruption, firearms_intel, serious_violence_intel, merger_split). Runs in the
+    caller's transaction when there is one (a savepoint), so other features can call it inside
+    theirs.
+    """
+    require(store, Permission.EDIT, action="record re-assessment triggers")
+    day = _today(on)
+    validate_trigger(kind, day, today=dt.date.today())
+    if not groups.ocg_exists(store, ocg_id):
+        raise NotFoundError(f"there is no OCG with id {ocg_id}")
+    with store.atomic():
+        tid = rows.insert_trigger(store, ocg_id=ocg_id, kind=kind, on=day, note=note.strip())
+        audit.record(
+            store,
+            action="trigger",
+            entity="ocg",
+            entity_id=ocg_id,
+            summary=f"{_ref(ocg_id)}: {TRIGGER_KINDS[kind]} on {day.isoformat()} "
+            "(re-assessment brought forward)",
+            after={"trigger_id": tid, "kind": kind, "on": day.isoformat(), "note": note},
+        )
+    return Changes.of("ocg", ocg_id) | Changes.of("schedule")
+
+
+# --------------------------------------------------------------------------------- schedule
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One group on the re-assessment schedule."""
+
+    ocg_id: int
+    name: str
+    status: str
+    area: str | None
+    band: str | None
+    last_assessed: dt.date | None
+    due: dt.date | None
+    state: DueState
+    days_left: int | None
+    triggers: tuple[str, ...]
+    pending: int
+    lro: str
+
+    @property
+    def ref(self) -> str:
+        """``OCG-0042``."""
+        return _ref(self.ocg_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (``socmap due --json``)."""
+        return {
+            "ocg_id": self.ocg_id,
+            "ref": self.ref,
+            "name": self.name,
+            "status": self.status,
+            "area": self.area,
+            "band": self.band,
+            "last_assessed": self.last_assessed.isoformat() if self.last_assessed else None,
+            "due": self.due.isoformat() if self.due else None,
+            "state": self.state.value,
+            "days_left": self.days_left,
+            "triggers": list(self.triggers),
+            "pending_assessments": self.pending,
+        }
+
+
+@dataclass(frozen=True)
+class AreaCompliance:
+    """Compliance in one lead area."""
+
+    area: str
+    active: int
+    compliant: int
+    overdue: int
+    never_assessed: int
+    due_soon: int
+
+    @property
+    def percent(self) -> float:
+        """Share of active groups compliant, 0-100 (100 when there are none)."""
+        return round(100.0 * self.compliant / self.active, 1) if self.active else 100.0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "area": self.area,
+            "active": self.active,
+            "compliant": self.compliant,
+            "percent": self.percent,
+            "overdue": self.overdue,
+            "never_assessed": self.never_assessed,
+            "due_soon": self.due_soon,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleReport:
+    """The schedule on one day: active groups, emerging groups, compliance per area."""
+
+    today: dt.date
+    rows: list[DueRow]
+    emerging: list[DueRow]
+    compliance: list[AreaCompliance]
+    schedule_version: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``socmap due --json`` document."""
+        return {
+            "as_of": self.today.isoformat(),
+            "schedule_config_version": self.schedule_version,
+            "ocgs": [r.to_json() for r in self.rows],
+            "emerging": [r.to_json() for r in self.emerging],
+            "compliance": [c.to_json() for c in self.compliance],
+        }
+
+    @property
+    def overdue(self) -> list[DueRow]:
+        """Active groups past their due date, most overdue first."""
+        late = [r for r in self.rows if r.state == DueState.OVERDUE]
+        return sorted(late, key=lambda r: (r.days_left or 0, r.ocg_id))
+
+
+NO_AREA = "(no lead area)"
+
+
+def schedule(
+    store: Store, *, today: dt.date | None = None, area: str | None = None
+) -> ScheduleReport:
+    """Every active group's due date and state, the emerging groups, and compliance per area.
+
+    Compliance per area = active groups led there holding an approved assessment whose due date
+    (interval for its band, brought forward by triggers) has not passed; never-assessed groups
+    count as not compliant. Archived groups are left out.
+    """
+    day = _today(today)
+    policy = load_schedule(store)
+    approved = rows.latest_approved(store)
+    triggers = rows.triggers_by_ocg(store)
+    pending = rows.pending_counts(store)
+    sources = rows.schedule_sources(store, ["active", "trigger", "draft"])
+    if area is not None:
+        wanted = area.casefold()
+        known = {(s.area or NO_AREA).casefold() for s in sources}
+        if wanted not in known and not _area_exists(store, area):
+            raise NotFoundError(f"there is no area called '{area}'")
+        sources = [s for s in sources if (s.area or NO_AREA).casefold() == wanted]
+    active: list[DueRow] = []
+    emerging: list[DueRow] = []
+    for s in sources:
+        last = approved.get(s.id)
+        last_on = last[1] if last else None
+        band = last[2] if last else None
+        trig = triggers.get(s.id, [])
+        due = next_due(
+            policy=policy,
+            last_approved=last_on,
+            band=band,
+            mapped_on=s.identified_on,
+            triggers=trig,
+        )
+        state = due_state(policy=policy, due=due, assessed=last is not None, today=day)
+        open_triggers = tuple(t.kind for t in trig if last_on is None or t.on > last_on)
+        row = DueRow(
+            s.id,
+            s.name,
+            s.status,
+            s.area,
+            band,
+            last_on,
+            due,
+            state,
+            (due - day).days if due else None,
+            open_triggers,
+            pending.get(s.id, 0),
+            s.lro,
+        )
+        if s.status == Status.ACTIVE:
+            active.append(row)
+        if last is None:
+            emerging.append(row)
+    emerging.sort(key=lambda r: (r.due or dt.date.max, r.ocg_id))
+    return ScheduleReport(day, active, emerging, _compliance(active), policy.version)
+
+
+def _area_exists(store: Store, name: str) -> bool:
+    from socmap.store import areas
+
+    return any(a.name.casefold() == name.casefold() for a in areas.list_areas(store))
+
+
+def _compliance(active: list[DueRow]) -> list[AreaCompliance]:
+    by_area: dict[str, list[DueRow]] = {}
+    for r in active:
+        by_area.setdefault(r.area or NO_AREA, []).append(r)
+    out = []
+    for name in sorted(by_area):
+        rs = by_area[name]
+        out.append(
+            AreaCompliance(
+                name,
+                len(rs),
+                sum(1 for r in rs if is_compliant(r.state)),
+                sum(1 for r in rs if r.state == DueState.OVERDUE),
+                sum(1 for r in rs if r.state == DueState.NEVER_ASSESSED),
+                sum(1 for r in rs if r.state == DueState.DUE_SOON),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------- rescore
+
+
+@dataclass(frozen=True)
+class BandChange:
+    """A group whose re-scored band differs from its approved band."""
+
+    ocg_id: int
+    name: str
+    before: str
+    after: str
+    total_before: float
+    total_after: float
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    """What a re-scoring run did."""
+
+    created: int
+    unchanged_band: int
+    band_changes: list[BandChange]
+    never_assessed: int
+    already_pending: int
+    failed: list[tuple[int, str]]
+    config_versions: dict[str, int]
+
+
+def rescore_all(
+    store: Store, progress: Progress | None = None, *, today: dt.date | None = None
+) -> RescoreSummary:
+    """Re-score every active group's latest approved ratings under the current configuration.
+
+    Each becomes a new *draft* assessment awaiting approval; nothing is approved. Groups never
+    assessed, and groups already holding a pending draft under the current configuration, are
+    skipped. One transaction: cancelling leaves nothing behind. One audit row for the batch.
+    """
+    require(store, Permission.EDIT, action="re-score OCGs")
+    progress = progress or NullProgress()
+    day = _today(today)
+    progress.status("Loading configuration and assessments")
+    policies = {s: load_policy(store, s) for s in SCHEMES}
+    active = rows.schedule_sources(store, ["active"])
+    latest = rows.latest_approved_breakdowns(store)
+    new_rows: list[tuple[Any, ...]] = []
+    changes: list[BandChange] = []
+    failed: list[tuple[int, str]] = []
+    never = pending_skip = unchanged = 0
+    pending_by_config = {
+        s: rows.pending_counts(store, config_id=cid) for s, (_p, cid) in policies.items()
+    }
+    total = len(active)
+    for i, s in enumerate(active):
+        if i % 250 == 0:
+            progress.advance(i, total)
+            check_cancelled(progress)
+        got = latest.get(s.id)
+        if got is None:
+            never += 1
+            continue
+        aid, text = got
+        old = breakdown_from_json(json.loads(text))
+        policy, config_id = policies[old.scheme]
+        if pending_by_config[old.scheme].get(s.id):
+            pending_skip += 1
+            continue
+        try:
+            new = score(policy, old.ratings())
+        except ValidationError as exc:
+            failed.append((s.id, str(exc)))
+            continue
+        new_rows.append(
+            (
+                s.id,
+                old.scheme,
+                config_id,
+                policy.version,
+                json.dumps(breakdown_to_json(new)),
+                new.total,
+                new.band,
+                store.actor,
+                day.isoformat(),
+                "rescore",
+                aid,
+                "draft",
+                None,
+                None,
+                "",
+            )
+        )
+        if new.band != old.band:
+            changes.append(BandChange(s.id, s.name, old.band, new.band, old.total, new.total))
+        else:
+            unchanged += 1
+    check_cancelled(progress)
+    progress.status(f"Writing {len(new_rows)} draft assessments")
+    digest = hashlib.sha256(json.dumps(new_rows, default=str).encode()).hexdigest()
+    with store.atomic():
+        written = rows.insert_assessments(store, new_rows)
+        check_cancelled(progress)
+        audit.record(
+            store,
+            action="rescore",
+            entity="assessment",
+            summary=f"re-scored {written} active OCGs as drafts under "
+            + ", ".join(f"{k} v{p.version}" for k, (p, _c) in policies.items())
+            + f"; {len(changes)} band changes",
+            after={"band_changes": [dataclasses.asdict(c) for c in changes]},
+            extra={
+                "source": "rescore_all",
+                "counts": {
+                    "created": written,
+                    "never_assessed": never,
+                    "already_pending": pending_skip,
+                    "failed": len(failed),
+                },
+                "sha256": digest,
+            },
+        )
+    progress.advance(total, total)
+    return RescoreSummary(
+        created=written,
+        unchanged_band=unchanged,
+        band_changes=changes,
+        never_assessed=never,
+        already_pending=pending_skip,
+        failed=failed,
+        config_versions={k: p.version for k, (p, _c) in policies.items()},
+    )
+
+
+# ------------------------------------------------------------------------------- archiving
+
+
+def _lifecycle(
+    store: Store, *, ocg_id: int, action: str, rationale: str, on: dt.date | None
+) -> Changes:
+    require(store, Permission.APPROVE, action=f"{action} OCGs (a supervisor decides)")
+    if len(rationale.strip()) < 10:
+        raise ValidationError(
+            "rationale", f"say why the group is {action}d (10 characters or more)"
+        )
+    day = _today(on)
+    with store.atomic():
+        before = groups.get_ocg(store, ocg_id)
+        target = Status.ARCHIVED if action == "archive" else Status.ACTIVE
+        if before.status == target:
+            raise ValidationError("status", f"{before.display_id} is already {target.value}")
+        if action == "reactivate" and before.status != Status.ARCHIVED:
+            raise ValidationError("status", f"{before.display_id} is not archived")
+        check_transition(before.status, target)
+        after = dataclasses.replace(
+            before, status=target, archived_on=day if action == "archive" else None
+        )
+        groups.update_ocg(store, after, expected_version=before.version)
+        rows.insert_lifecycle(
+            store, ocg_id=ocg_id, action=action, on=day, rationale=rationale.strip()
+        )
+        audit.record(
+            store,
+            action=action,
+            entity="ocg",
+            entity_id=ocg_id,
+            summary=f"{action} {before.display_id} ({before.status.value} -> {target.value})",
+            before={"status": before.status.value},
+            after={"status": target.value, "on": day.isoformat()},
+            extra={"rationale": rationale.strip()},
+        )
+    return Changes.of("ocg", ocg_id) | Changes.of("schedule")
+
+
+def archive_ocg(store: Store, *, ocg_id: int, rationale: str, on: dt.date | None = None) -> Changes:
+    """Archive a group (supervisor, with a rationale); it keeps its history and leaves compliance."""
+    return _lifecycle(store, ocg_id=ocg_id, action="archive", rationale=rationale, on=on)
+
+
+def reactivate_ocg(
+    store: Store, *, ocg_id: int, rationale: str, on: dt.date | None = None
+) -> Changes:
+    """Make an archived group active again (supervisor, with a rationale)."""
+    return _lifecycle(store, ocg_id=ocg_id, action="reactivate", rationale=rationale, on=on)
+
+
+def lifecycle_history(store: Store, ocg_id: int) -> list[tuple[str, str, str, str]]:
+    """(action, date, rationale, decided_by) archive/reactivation decisions for a group."""
+    return rows.lifecycle_of(store, ocg_id)
+
+
+# ------------------------------------------------------------------------------------ export
+
+
+def record_export(
+    store: Store, *, kind: str, path: str, items: int, sha256: str, marking: str, scope: str
+) -> None:
+    """Write the audit row for a schedule export (Permission.EXPORT checked by the caller)."""
+    require(store, Permission.EXPORT, action="export")
+    audit.record(
+        store,
+        action="export",
+        entity="schedule",
+        entity_id=kind,
+        summary=f"exported {kind} ({items} events, {scope}) marked {marking}",
+        extra={"path": path, "sha256": sha256, "items": items, "marking": marking},
+    )

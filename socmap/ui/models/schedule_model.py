@@ -1,0 +1,190 @@
+"""Table models for the dashboard: thin adapters over schedule rows and assessments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from socmap.domain.schedule import TRIGGER_KINDS, DueState
+from socmap.domain.scoring import Assessment
+from socmap.render.chart import band_colour
+from socmap.services.scoring import DueRow
+
+Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+STATE_COLOURS = {
+    DueState.OK: QColor("#15803d"),
+    DueState.DUE_SOON: QColor("#b45309"),
+    DueState.OVERDUE: QColor("#b91c1c"),
+    DueState.NEVER_ASSESSED: QColor("#7c3aed"),
+}
+
+#: Role under which each row's OCG id is returned (to open the record).
+OCG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """A column: header, how to show a row, how to sort it, an optional colour."""
+
+    header: str
+    getter: Callable[[T], Any]
+    sort: Callable[[T], Any] | None = None
+    colour: Callable[[T], QColor | None] | None = None
+    bold: bool = False
+
+
+class RowsTableModel(QAbstractTableModel, Generic[T]):
+    """Rows of one type shown through declared columns; ``data()`` runs no queries."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column[T]],
+        ocg_id: Callable[[T], int],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._ocg_id = ocg_id
+        self.rows: list[T] = []
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        """Replace every row (a model reset)."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section].header
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = col.getter(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.UserRole:
+            return col.sort(row) if col.sort else str(col.getter(row) or "")
+        if role == OCG_ID_ROLE:
+            return self._ocg_id(row)
+        if role == Qt.ItemDataRole.ForegroundRole and col.colour is not None:
+            c = col.colour(row)
+            return QBrush(c) if c is not None else None
+        if role == Qt.ItemDataRole.FontRole and col.bold:
+            f = QFont()
+            f.setBold(True)
+            return f
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return "Click to open the record"
+        return None
+
+
+def _d(value: dt.date | None) -> str:
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def _days(r: DueRow) -> str:
+    if r.days_left is None:
+        return ""
+    if r.days_left < 0:
+        return f"{-r.days_left} days overdue"
+    return f"in {r.days_left} days"
+
+
+LINK = QColor("#1d4ed8")
+
+
+def _late(r: DueRow) -> str:
+    return f"{-r.days_left} days" if r.days_left is not None and r.days_left < 0 else ""
+
+
+DUE_COLUMNS: list[Column[DueRow]] = [
+    Column("Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, bold=True),
+    Column("Name", lambda r: r.name, lambda r: r.name.casefold()),
+    Column("Lead area", lambda r: r.area or "—"),
+    Column(
+        "Band",
+        lambda r: r.band or "—",
+        lambda r: r.band or "9",
+        lambda r: band_colour(r.band),
+        bold=True,
+    ),
+    Column(
+        "Overdue by",
+        _late,
+        lambda r: r.days_left if r.days_left is not None else 10**6,
+        lambda r: STATE_COLOURS[r.state],
+        bold=True,
+    ),
+    Column("Due", lambda r: _d(r.due), lambda r: r.due.isoformat() if r.due else ""),
+    Column(
+        "Last assessed",
+        lambda r: _d(r.last_assessed),
+        lambda r: r.last_assessed.isoformat() if r.last_assessed else "",
+    ),
+    Column("Brought forward by", lambda r: ", ".join(TRIGGER_KINDS.get(t, t) for t in r.triggers)),
+    Column("Pending", lambda r: r.pending or "", lambda r: r.pending),
+]
+
+EMERGING_COLUMNS: list[Column[DueRow]] = [
+    Column("Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, bold=True),
+    Column("Name", lambda r: r.name, lambda r: r.name.casefold()),
+    Column("Status", lambda r: r.status.capitalize()),
+    Column("Lead area", lambda r: r.area or "—"),
+    Column(
+        "First assessment due", lambda r: _d(r.due), lambda r: r.due.isoformat() if r.due else ""
+    ),
+    Column(
+        "Overdue / due in",
+        _days,
+        lambda r: r.days_left if r.days_left is not None else 10**6,
+        lambda r: STATE_COLOURS[DueState.OVERDUE] if (r.days_left or 0) < 0 else None,
+    ),
+    Column("Trigger", lambda r: ", ".join(TRIGGER_KINDS.get(t, t) for t in r.triggers)),
+    Column("Pending", lambda r: r.pending or "", lambda r: r.pending),
+]
+
+
+def pending_columns(names: dict[int, str]) -> list[Column[Assessment]]:
+    """Columns of the approval queue (``names``: ocg id -> name)."""
+    return [
+        Column(
+            "Ref", lambda a: f"OCG-{a.ocg_id:04d}", lambda a: a.ocg_id, lambda _a: LINK, bold=True
+        ),
+        Column("Name", lambda a: names.get(a.ocg_id, "")),
+        Column(
+            "Scheme",
+            lambda a: (
+                ("OCGM" if a.scheme == "ocgm" else "MoRiLE")
+                + (" re-score" if a.source == "rescore" else "")
+            ),
+        ),
+        Column("Total", lambda a: f"{a.total:g}", lambda a: a.total),
+        Column(
+            "Band", lambda a: a.band, lambda a: a.band, lambda a: band_colour(a.band), bold=True
+        ),
+        Column("Assessor", lambda a: a.assessor),
+        Column("Assessed", lambda a: _d(a.assessed_on), lambda a: a.assessed_on.isoformat()),
+    ]

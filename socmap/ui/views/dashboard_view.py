@@ -1,0 +1,580 @@
+"""The Dashboard tab: compliance per area, overdue groups, groups awaiting a first assessment and
+the approval queue, each row opening its record in one click.
+
+Also the entry points the main window can wire to menus: :func:`open_assessment_dialog`,
+:func:`open_score_history`, :func:`open_config_editor`, :func:`run_rescore`,
+:func:`export_calendar_dialog`, :func:`approve_selected`/:func:`return_assessment_dialog`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socmap.domain.changes import Changes
+from socmap.domain.errors import Cancelled, SocmapError
+from socmap.domain.roles import Permission
+from socmap.domain.scoring import Assessment
+from socmap.services import scoring
+from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
+from socmap.services.session import Store
+from socmap.ui.context import UiContext
+from socmap.ui.models.schedule_model import (
+    DUE_COLUMNS,
+    EMERGING_COLUMNS,
+    OCG_ID_ROLE,
+    RowsTableModel,
+    pending_columns,
+)
+
+RED, AMBER, GREEN = "#b91c1c", "#d97706", "#15803d"
+
+
+def compliance_colour(percent: float) -> str:
+    """Red under 60 %, amber under 85 %, green from 85 %."""
+    return RED if percent < 60 else AMBER if percent < 85 else GREEN
+
+
+# ------------------------------------------------------------------------- entry points
+
+
+def open_assessment_dialog(ctx: UiContext, parent: QWidget | None, ocg_id: int) -> int | None:
+    """Score a group; returns the new assessment's id (None when cancelled)."""
+    from socmap.ui.dialogs.assessment_dialog import AssessmentDialog
+
+    if not ctx.can(Permission.EDIT):
+        QMessageBox.information(parent, "socmap", "Your role may not score groups.")
+        return None
+    dialog = AssessmentDialog(ctx, ocg_id, parent)
+    dialog.exec()
+    return dialog.saved_id
+
+
+def open_score_history(ctx: UiContext, parent: QWidget | None, ocg_id: int) -> None:
+    """Show a group's score history chart and the comparison of two assessments."""
+    from socmap.ui.dialogs.score_history_dialog import ScoreHistoryDialog
+
+    ScoreHistoryDialog(ctx, ocg_id, parent).exec()
+
+
+def open_config_editor(ctx: UiContext, parent: QWidget | None) -> None:
+    """The admin configuration editor (weights, thresholds, intervals)."""
+    from socmap.ui.dialogs.scoring_config_dialog import ScoringConfigDialog
+
+    ScoringConfigDialog(ctx, parent).exec()
+
+
+def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
+    """Re-score every active group in the background, with a cancellable progress dialog."""
+    if not ctx.can(Permission.EDIT):
+        QMessageBox.information(parent, "socmap", "Your role may not re-score groups.")
+        return
+    answer = QMessageBox.question(
+        parent,
+        "Re-score all",
+        "Re-score every active OCG under the current configuration?\n\n"
+        "Each becomes a draft assessment awaiting approval; nothing is approved automatically.",
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return
+
+    def job(store: Store, progress: Any) -> scoring.RescoreSummary:
+        return scoring.rescore_all(store, progress)
+
+    def done(summary: scoring.RescoreSummary) -> None:
+        ctx.bus.changes_applied.emit(Changes.of("assessment") | Changes.of("schedule"), None)
+        lines = [
+            f"{summary.created} draft assessments created (none approved).",
+            f"{len(summary.band_changes)} would change band; {summary.unchanged_band} keep theirs.",
+            f"Skipped: {summary.never_assessed} never assessed, "
+            f"{summary.already_pending} already awaiting approval.",
+        ]
+        for c in summary.band_changes[:15]:
+            lines.append(f"  OCG-{c.ocg_id:04d} {c.name}: {c.before} → {c.after}")
+        if len(summary.band_changes) > 15:
+            lines.append(f"  … and {len(summary.band_changes) - 15} more")
+        ctx.bus.status_message.emit(lines[0])
+        if parent is not None:
+            QMessageBox.information(parent, "Re-score complete", "\n".join(lines))
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            ctx.bus.status_message.emit("Re-scoring cancelled; nothing was changed")
+        else:
+            ctx.report_error(parent, exc)
+
+    ctx.tasks.run(
+        job,
+        write=True,
+        on_done=done,
+        on_error=failed,
+        title="Re-scoring all active OCGs…",
+        parent=parent,
+    )
+
+
+def export_calendar_dialog(ctx: UiContext, parent: QWidget | None, area: str | None = None) -> None:
+    """Ask for a file and write the re-assessment calendar (.ics)."""
+    from socmap.export.calendar import export_calendar
+
+    if not ctx.can(Permission.EXPORT):
+        QMessageBox.information(parent, "socmap", "Your role may not export.")
+        return
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export re-assessment calendar", "reassessments.ics", "iCalendar (*.ics)"
+    )
+    if not path:
+        return
+    try:
+        result = export_calendar(ctx.store, Path(path), area=area)
+    except SocmapError as exc:
+        ctx.report_error(parent, exc)
+        return
+    ctx.bus.status_message.emit(f"Wrote {result.events} events to {result.path}")
+
+
+def approve_selected(ctx: UiContext, parent: QWidget | None, assessment_id: int) -> bool:
+    """Approve one assessment (the service refuses the assessor's own)."""
+    try:
+        _a, changes = scoring.approve_assessment(ctx.store, assessment_id)
+    except SocmapError as exc:
+        ctx.report_error(parent, exc)
+        return False
+    ctx.bus.changes_applied.emit(changes, None)
+    return True
+
+
+def return_assessment_dialog(
+    ctx: UiContext, parent: QWidget | None, assessment_id: int, reason: str | None = None
+) -> bool:
+    """Return an assessment, asking for the reason unless given."""
+    if reason is None:
+        reason, ok = QInputDialog.getText(parent, "Return assessment", "Reason for returning it:")
+        if not ok:
+            return False
+    try:
+        _a, changes = scoring.return_assessment(ctx.store, assessment_id, reason=reason)
+    except SocmapError as exc:
+        ctx.report_error(parent, exc)
+        return False
+    ctx.bus.changes_applied.emit(changes, None)
+    return True
+
+
+# ----------------------------------------------------------------------------- widgets
+
+
+class AreaCard(QFrame):
+    """One area's compliance: percent, bar, counts. Click to filter the lists to the area."""
+
+    clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.area = ""
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumWidth(200)
+        self.name = QLabel(objectName="area_name")
+        self.name.setStyleSheet("font-weight:bold;font-size:13px;")
+        self.percent = QLabel(objectName="percent")
+        self.bar = QProgressBar(textVisible=False, maximum=1000)
+        self.bar.setFixedHeight(10)
+        self.counts = QLabel(objectName="counts", wordWrap=True)
+        self.counts.setStyleSheet("color:#374151;")
+        lay = QVBoxLayout(self)
+        lay.setSpacing(4)
+        lay.addWidget(self.name)
+        lay.addWidget(self.percent)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.counts)
+
+    def set_area(self, c: AreaCompliance, *, selected: bool = False) -> None:
+        self.area = c.area
+        colour = compliance_colour(c.percent)
+        self.name.setText(c.area)
+        self.percent.setText(
+            f"<span style='font-size:26px;font-weight:bold;color:{colour}'>{c.percent:.0f}%</span>"
+            f" <span style='color:#4b5563'>compliant</span>"
+        )
+        self.bar.setValue(int(c.percent * 10))
+        self.bar.setStyleSheet(
+            f"QProgressBar{{background:#e5e7eb;border:0;border-radius:4px}}"
+            f"QProgressBar::chunk{{background:{colour};border-radius:4px}}"
+        )
+        overdue = f"<b style='color:{RED}'>{c.overdue} overdue</b>" if c.overdue else "0 overdue"
+        never = (
+            f"<b style='color:#7c3aed'>{c.never_assessed} never assessed</b>"
+            if c.never_assessed
+            else "0 never assessed"
+        )
+        self.counts.setText(
+            f"{c.compliant} of {c.active} active in date<br>{overdue} · {never}<br>"
+            f"{c.due_soon} due in the next fortnight"
+        )
+        border = "#1d4ed8" if selected else "#d1d5db"
+        self.setStyleSheet(
+            f"AreaCard{{background:white;border:2px solid {border};border-radius:8px}}"
+        )
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.clicked.emit(self.area)
+        super().mouseReleaseEvent(event)
+
+
+def _table(name: str) -> QTableView:
+    t = QTableView(objectName=name, sortingEnabled=True)
+    t.verticalHeader().hide()
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(False)
+    t.setWordWrap(False)
+    return t
+
+
+class _AreaFilter(QSortFilterProxyModel):
+    def __init__(self, column: int) -> None:
+        super().__init__()
+        self.area = ""
+        self.column = column
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_area(self, area: str) -> None:
+        self.beginFilterChange()  # Qt >= 6.9 (invalidateFilter is deprecated)
+        self.area = area
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # type: ignore[override]
+        if not self.area:
+            return True
+        return self.sourceModel().index(row, self.column, parent).data() == self.area
+
+
+class DashboardView(QWidget):
+    """Compliance at a glance, and the lists a SOC lead acts on."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.report: ScheduleReport | None = None
+        self.pending: list[Assessment] = []
+        self.area = ""
+        self.setObjectName("dashboard")
+
+        self.headline = QLabel(objectName="headline", textFormat=Qt.TextFormat.RichText)
+        self.headline.setWordWrap(True)
+        self.cards_row = QHBoxLayout()
+        self.cards: list[AreaCard] = []
+        self.all_areas = QPushButton("Show all areas", objectName="all_areas")
+        self.all_areas.clicked.connect(lambda: self.set_area(""))
+
+        self.overdue_model: RowsTableModel[DueRow] = RowsTableModel(DUE_COLUMNS, lambda r: r.ocg_id)
+        self.emerging_model: RowsTableModel[DueRow] = RowsTableModel(
+            EMERGING_COLUMNS, lambda r: r.ocg_id
+        )
+        self.pending_model: RowsTableModel[Assessment] = RowsTableModel(
+            pending_columns({}), lambda a: a.ocg_id
+        )
+        self.overdue_proxy = _AreaFilter(2)
+        self.overdue_proxy.setSourceModel(self.overdue_model)
+        self.emerging_proxy = _AreaFilter(3)
+        self.emerging_proxy.setSourceModel(self.emerging_model)
+        self.pending_proxy = QSortFilterProxyModel()
+        self.pending_proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.pending_proxy.setSourceModel(self.pending_model)
+        self.overdue = _table("overdue")
+        self.overdue.setModel(self.overdue_proxy)
+        self.emerging = _table("emerging")
+        self.emerging.setModel(self.emerging_proxy)
+        self.approvals = _table("approvals")
+        self.approvals.setModel(self.pending_proxy)
+        for table in (self.overdue, self.emerging, self.approvals):
+            table.clicked.connect(self._on_table_clicked)
+            table.doubleClicked.connect(self._on_table_double_clicked)
+        self.approvals.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.overdue.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # most overdue first
+        self.emerging.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # longest waiting first
+        self.approvals.sortByColumn(6, Qt.SortOrder.AscendingOrder)  # oldest first
+
+        self.overdue_box = QGroupBox(objectName="overdue_box")
+        lay = QVBoxLayout(self.overdue_box)
+        lay.addWidget(self.overdue)
+        self.emerging_box = QGroupBox(objectName="emerging_box")
+        lay = QVBoxLayout(self.emerging_box)
+        lay.addWidget(self.emerging)
+        self.approvals_box = QGroupBox(objectName="approvals_box")
+        lay = QVBoxLayout(self.approvals_box)
+        lay.addWidget(self.approvals)
+        self.approve_button = QPushButton("Approve", objectName="approve")
+        self.return_button = QPushButton("Return…", objectName="return")
+        self.decision_note = QLabel(objectName="decision_note", wordWrap=True)
+        self.decision_note.setStyleSheet("color:#4b5563;")
+        self.approve_button.clicked.connect(self._approve)
+        self.return_button.clicked.connect(self._return)
+        row = QHBoxLayout()
+        row.addWidget(self.approve_button)
+        row.addWidget(self.return_button)
+        row.addWidget(self.decision_note, 1)
+        lay.addLayout(row)
+
+        self.score_button = QPushButton("Score selected group…", objectName="score")
+        self.history_button = QPushButton("Score history…", objectName="history")
+        self.rescore_button = QPushButton("Re-score all…", objectName="rescore")
+        self.config_button = QPushButton("Configuration…", objectName="config")
+        self.calendar_button = QPushButton("Export calendar…", objectName="calendar")
+        self.score_button.clicked.connect(self._score_selected)
+        self.history_button.clicked.connect(self._history_selected)
+        self.rescore_button.clicked.connect(lambda: run_rescore(self.ctx, self))
+        self.config_button.clicked.connect(lambda: open_config_editor(self.ctx, self))
+        self.calendar_button.clicked.connect(
+            lambda: export_calendar_dialog(self.ctx, self, self.area or None)
+        )
+        self.rescore_button.setEnabled(ctx.can(Permission.EDIT))
+        self.score_button.setEnabled(ctx.can(Permission.EDIT))
+        self.config_button.setEnabled(ctx.can(Permission.ADMIN))
+        self.calendar_button.setEnabled(ctx.can(Permission.EXPORT))
+        tools = QHBoxLayout()
+        for b in (
+            self.score_button,
+            self.history_button,
+            self.rescore_button,
+            self.calendar_button,
+            self.config_button,
+        ):
+            tools.addWidget(b)
+        tools.addStretch(1)
+        tools.addWidget(self.all_areas)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.emerging_box)
+        right.addWidget(self.approvals_box)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.overdue_box)
+        split.addWidget(right)
+        split.setSizes([760, 700])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addLayout(self.cards_row)
+        layout.addLayout(tools)
+        layout.addWidget(split, 1)
+        ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self.reload()
+
+    # ------------------------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        """Recompute the schedule on a reader thread and show it."""
+
+        def job(store: Store, _progress: Any) -> tuple[ScheduleReport, list[Assessment]]:
+            return scoring.schedule(store), scoring.pending_approvals(store)
+
+        self.ctx.tasks.run(job, write=False, on_done=self._show, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.headline.setText(f"<b>Could not load the schedule:</b> {exc}")
+
+    def _show(self, result: tuple[ScheduleReport, list[Assessment]]) -> None:
+        report, pending = result
+        self.report = report
+        self.pending = pending
+        names = {r.ocg_id: r.name for r in report.rows + report.emerging}
+        missing = {a.ocg_id for a in pending} - set(names)
+        if missing:
+            from socmap.services import queries
+
+            names.update(
+                {r.id: r.name for r in queries.register(self.ctx.store) if r.id in missing}
+            )
+        self.pending_model.columns = pending_columns(names)
+        self.overdue_model.set_rows(report.overdue)
+        self.emerging_model.set_rows(report.emerging)
+        self.pending_model.set_rows(pending)
+        for t in (self.overdue, self.emerging, self.approvals):
+            t.resizeColumnsToContents()
+            t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._build_cards()
+        self._update_titles()
+        self._update_buttons()
+
+    def _build_cards(self) -> None:
+        assert self.report is not None
+        while len(self.cards) < len(self.report.compliance):
+            card = AreaCard(self)
+            card.clicked.connect(self._on_card_clicked)
+            self.cards.append(card)
+            self.cards_row.addWidget(card)
+        for card, c in zip(self.cards, self.report.compliance, strict=False):
+            card.set_area(c, selected=c.area == self.area)
+            card.show()
+        for card in self.cards[len(self.report.compliance) :]:
+            card.hide()
+
+    def _update_titles(self) -> None:
+        r = self.report
+        assert r is not None
+        active = sum(c.active for c in r.compliance)
+        compliant = sum(c.compliant for c in r.compliance)
+        pct = 100.0 * compliant / active if active else 100.0
+        overdue = sum(c.overdue for c in r.compliance)
+        never = sum(c.never_assessed for c in r.compliance)
+        worst = min(r.compliance, key=lambda c: c.percent) if r.compliance else None
+        colour = compliance_colour(pct)
+        worst_txt = (
+            f" Lowest: <b style='color:{compliance_colour(worst.percent)}'>{worst.area} "
+            f"{worst.percent:.0f}%</b>."
+            if worst
+            else ""
+        )
+        self.headline.setText(
+            f"<span style='font-size:18px;font-weight:bold'>Re-assessment compliance</span>"
+            f" &nbsp;<span style='color:#4b5563'>as of {r.today:%d %B %Y}</span><br>"
+            f"<span style='font-size:14px'>Force-wide <b style='color:{colour}'>{pct:.0f}%</b> "
+            f"({compliant} of {active} active OCGs in date) · "
+            f"<b style='color:{RED}'>{overdue} overdue</b> · "
+            f"<b style='color:#7c3aed'>{never} active never assessed</b> · "
+            f"{len(r.emerging)} awaiting a first assessment · "
+            f"{len(self.pending)} awaiting approval.{worst_txt}</span>"
+        )
+        where = f" in {self.area}" if self.area else ""
+        self.overdue_box.setTitle(
+            f"Overdue for re-assessment{where} ({self.overdue_proxy.rowCount()}) — "
+            "click a reference to open the record"
+        )
+        self.emerging_box.setTitle(
+            f"Awaiting a first assessment{where} ({self.emerging_proxy.rowCount()}): "
+            "emerging groups and groups never scored"
+        )
+        self.approvals_box.setTitle(f"Awaiting approval ({len(self.pending)})")
+        self.all_areas.setVisible(bool(self.area))
+
+    def set_area(self, area: str) -> None:
+        """Filter the lists to one lead area ('' for all)."""
+        self.area = "" if area == self.area else area
+        self.overdue_proxy.set_area(self.area)
+        self.emerging_proxy.set_area(self.area)
+        if self.report is not None:
+            self._build_cards()
+            self._update_titles()
+
+    def _on_card_clicked(self, area: str) -> None:
+        self.set_area(area)
+
+    def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches("ocg", "assessment", "schedule", "scoring_config", "area"):
+            self.reload()
+
+    # ---------------------------------------------------------------------- navigation
+
+    def _on_table_clicked(self, index: QModelIndex) -> None:
+        if index.column() == 0:  # the reference is a link: one click opens the record
+            self.ctx.bus.open_ocg_requested.emit(int(index.data(OCG_ID_ROLE)))
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        self.ctx.bus.open_ocg_requested.emit(int(index.data(OCG_ID_ROLE)))
+
+    def selected_ocg_id(self) -> int | None:
+        """The OCG of the row selected in whichever list has focus (last selected)."""
+        for table in (self.overdue, self.emerging, self.approvals):
+            rows = table.selectionModel().selectedRows()
+            if rows and (table.hasFocus() or table is self._last_table()):
+                return int(rows[0].data(OCG_ID_ROLE))
+        for table in (self.overdue, self.emerging, self.approvals):
+            rows = table.selectionModel().selectedRows()
+            if rows:
+                return int(rows[0].data(OCG_ID_ROLE))
+        return None
+
+    def _last_table(self) -> QTableView | None:
+        w = self.focusWidget()
+        return w if isinstance(w, QTableView) else None
+
+    def _score_selected(self) -> None:
+        oid = self.selected_ocg_id()
+        if oid is None:
+            QMessageBox.information(self, "socmap", "Select a group in one of the lists first.")
+            return
+        open_assessment_dialog(self.ctx, self, oid)
+
+    def _history_selected(self) -> None:
+        oid = self.selected_ocg_id()
+        if oid is None:
+            QMessageBox.information(self, "socmap", "Select a group in one of the lists first.")
+            return
+        open_score_history(self.ctx, self, oid)
+
+    # ------------------------------------------------------------------------ approvals
+
+    def selected_assessment(self) -> Assessment | None:
+        rows = self.approvals.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.pending_model.rows[self.pending_proxy.mapToSource(rows[0]).row()]
+
+    def _update_buttons(self, *_args: Any) -> None:
+        a = self.selected_assessment()
+        reason = (
+            scoring.can_decide(self.ctx.store, a) if a else "Select an assessment to decide on."
+        )
+        allowed = a is not None and reason is None
+        self.approve_button.setEnabled(allowed)
+        self.return_button.setEnabled(allowed)
+        self.decision_note.setText(reason or f"Assessed by {a.assessor}" if a else reason or "")
+        self.approve_button.setToolTip(reason or "")
+
+    def _approve(self) -> None:
+        a = self.selected_assessment()
+        if a is not None and approve_selected(self.ctx, self, a.id):
+            self.ctx.bus.status_message.emit(f"Assessment {a.id} approved: band {a.band}")
+
+    def _return(self) -> None:
+        a = self.selected_assessment()
+        if a is not None and return_assessment_dialog(self.ctx, self, a.id):
+            self.ctx.bus.status_message.emit(f"Assessment {a.id} returned to {a.assessor}")
+
+
+if (
+    __name__ == "__main__"
+):  # show the dashboard on the demo force: python -m socmap.ui.views.dashboard_view
+    import sys
+
+    from PySide6.QtGui import QUndoStack
+    from PySide6.QtWidgets import QApplication
+
+    from socmap.paths import demo_db_path
+    from socmap.services.demo import ensure_demo_database
+    from socmap.services.session import open_store
+    from socmap.ui.bus import AppSignals
+    from socmap.ui.tasks import TaskRunner
+
+    app = QApplication(sys.argv)
+    ensure_demo_database(demo_db_path())
+    store = open_store(demo_db_path())
+    main_ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    main_ctx.bus.open_ocg_requested.connect(lambda oid: open_score_history(main_ctx, None, oid))
+    view = DashboardView(main_ctx)
+    view.resize(1500, 900)
+    view.show()
+    sys.exit(app.exec())
