@@ -119,7 +119,7 @@ def network_scene(
             continue
         rel = str(attrs.get("relation", ""))
         rels.add(rel)
-        colour, width, dashed = RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
+        colour, width, dashed = GROUP_RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
         edges.append(
             GraphEdge(
                 source=str(a),
@@ -159,10 +159,19 @@ def network_scene(
     return GraphScene(nodes=nodes, edges=edges, legend=legend, title=title)
 
 
+GROUP_COLOURS = {"active": "#e6550d", "archived": "#9e9e9e"}
+GROUP_RELATION_STYLE = {**RELATION_STYLE, "associate": ("#66a61e", 1.8, False)}
+
+
 def group_scene(
-    g: nx.Graph, pos: Mapping[Hashable, tuple[float, float]], *, title: str = ""
+    g: nx.Graph,
+    pos: Mapping[Hashable, tuple[float, float]],
+    *,
+    title: str = "",
+    highlight: Iterable[int] = (),
 ) -> GraphScene:
-    """The scene for links between groups (nodes are OCGs)."""
+    """The scene for links between groups (nodes are OCGs; ``highlight`` rings some)."""
+    marked = set(highlight)
     nodes = []
     for n, attrs in g.nodes(data=True):
         x, y = pos[n]
@@ -172,10 +181,12 @@ def group_scene(
                 id=str(n),
                 x=x,
                 y=y,
-                label=f"OCG-{n:04d}",
+                label=f"OCG-{n:04d}"
+                + (f" {attrs.get('name', '')}" if g.number_of_nodes() <= 30 else ""),
                 kind="ocg",
-                colour="#e6550d" if attrs.get("status") == "active" else "#fdae6b",
+                colour=GROUP_COLOURS.get(str(attrs.get("status")), "#fdae6b"),
                 size=size,
+                highlighted=n in marked,
                 tooltip=f"OCG-{n:04d} {attrs.get('name', '')} ({attrs.get('status', '')}, "
                 f"{attrs.get('area', '')}, {attrs.get('members', 0)} members)",
                 show_label=g.degree(n) > 0,
@@ -186,7 +197,7 @@ def group_scene(
     for a, b, attrs in g.edges(data=True):
         rel = str(attrs.get("relation", ""))
         rels.add(rel)
-        colour, width, dashed = RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
+        colour, width, dashed = GROUP_RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
         edges.append(
             GraphEdge(
                 source=str(a),
@@ -198,12 +209,22 @@ def group_scene(
             )
         )
     labels = {**OCG_LINK_KINDS, "shared_members": "Shared members"}
-    legend = [
-        LegendEntry("Active OCG", "#e6550d"),
-        LegendEntry("Draft / trigger OCG", "#fdae6b"),
-    ] + [
-        LegendEntry(labels.get(r, r), RELATION_STYLE[r][0], "line", dashed=RELATION_STYLE[r][2])
+    statuses = {str(d.get("status")) for _n, d in g.nodes(data=True)}
+    legend = [LegendEntry("Active OCG", GROUP_COLOURS["active"])]
+    if statuses & {"draft", "trigger"}:
+        legend.append(LegendEntry("Draft / trigger OCG", "#fdae6b"))
+    if "archived" in statuses:
+        legend.append(LegendEntry("Archived OCG (merged / split)", GROUP_COLOURS["archived"]))
+    if marked:
+        legend.append(LegendEntry("Selected group", "#ffffff", highlighted=True))
+    legend += [
+        LegendEntry(
+            labels.get(r, r),
+            GROUP_RELATION_STYLE[r][0],
+            "line",
+            dashed=GROUP_RELATION_STYLE[r][2],
+        )
         for r in sorted(rels)
-        if r in RELATION_STYLE
+        if r in GROUP_RELATION_STYLE
     ]
     return GraphScene(nodes=nodes, edges=edges, legend=legend, title=title)

@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -63,6 +64,7 @@ class NetworkViewState:
     relation: str = ""
     role: str = ""
     grading: str = "any"
+    all_groups: bool = False
     as_of: dt.date = field(default_factory=dt.date.today)
 
     def flt(self) -> gn.NetworkFilter:
@@ -101,10 +103,14 @@ def compute(
     players = gm.key_players(members)
     pos = sn.positions(g, cache=cache)
     groups = gn.group_graph(data, as_of=state.as_of, flt=state.flt())
-    # only groups with links are worth a picture
-    groups = groups.subgraph(
-        [n for n in groups if groups.degree(n) > 0 or n == state.ocg_id]
-    ).copy()
+    if state.all_groups:
+        # only groups with links are worth a picture
+        keep = [n for n in groups if groups.degree(n) > 0 or n == state.ocg_id]
+    elif state.ocg_id in groups:
+        keep = list(nx.ego_graph(groups, state.ocg_id, radius=1))
+    else:
+        keep = []
+    groups = groups.subgraph(keep).copy()
     return NetworkResult(
         state=dataclasses.replace(state),
         graph=g,
@@ -224,7 +230,13 @@ class NetworkView(QWidget):
         self.pages = QTabWidget(objectName="network_pages")
         self.pages.addTab(self.canvas, "Network")
         self.pages.addTab(whatif, "What if")
-        self.pages.addTab(self.group_canvas, "Between groups")
+        self.all_groups = QCheckBox("All live groups (not just this group's neighbours)")
+        self.all_groups.setObjectName("all_groups")
+        groups_page = QWidget()
+        gl = QVBoxLayout(groups_page)
+        gl.addWidget(self.group_canvas, 1)
+        gl.addWidget(self.all_groups)
+        self.pages.addTab(groups_page, "Between groups")
 
         # right: key players, selection, compare, emerging groups
         self.players_model = KeyPlayersModel(self)
@@ -294,6 +306,7 @@ class NetworkView(QWidget):
         self.relation_combo.currentIndexChanged.connect(self._on_controls_changed)
         self.grading_combo.currentIndexChanged.connect(self._on_controls_changed)
         self.role_combo.currentIndexChanged.connect(self._on_controls_changed)
+        self.all_groups.toggled.connect(self._on_controls_changed)
         self.as_of.dateChanged.connect(self._on_controls_changed)
         self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
         self.before_canvas.node_clicked.connect(self._on_canvas_node_clicked)
@@ -364,6 +377,7 @@ class NetworkView(QWidget):
             relation=self.relation_combo.currentData() or "",
             role=self.role_combo.currentData() or "",
             grading=self.grading_combo.currentData() or "any",
+            all_groups=self.all_groups.isChecked(),
             as_of=dt.date(qd.year(), qd.month(), qd.day()),
         )
         self.refresh()
@@ -399,7 +413,16 @@ class NetworkView(QWidget):
             keep_view=True,
         )
         self.group_canvas.set_scene(
-            group_scene(result.groups, result.group_positions, title="Links between live groups"),
+            group_scene(
+                result.groups,
+                result.group_positions,
+                title=(
+                    "Links between live groups"
+                    if result.state.all_groups
+                    else f"OCG-{result.state.ocg_id:04d} and the groups linked to it"
+                ),
+                highlight=[result.state.ocg_id] if result.state.ocg_id is not None else [],
+            ),
             keep_view=True,
         )
         kinds: dict[str, int] = {}
