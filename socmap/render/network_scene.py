@@ -119,7 +119,7 @@ def network_scene(
             continue
         rel = str(attrs.get("relation", ""))
         rels.add(rel)
-        colour, width, dashed = GROUP_RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
+        colour, width, dashed = RELATION_STYLE.get(rel, ("#9e9e9e", 1.0, False))
         edges.append(
             GraphEdge(
                 source=str(a),

@@ -174,3 +174,19 @@ def test_engine_subprocess_progress_and_cancel() -> None:
         assert prog.seen  # progress came back from the worker before the cancel
         # a fresh worker serves the next job
         assert eng.run("components", len(nodes), edges) == engine.components(len(nodes), edges)
+
+
+def test_scene_styles_follow_the_legend() -> None:
+    from socmap.render.network_scene import RELATION_STYLE, network_scene
+
+    g = gn.ocg_network(_data(), 10, steps=1, as_of=TODAY)
+    pos = {n: (float(n), float(n)) for n in g}
+    scene = network_scene(g, pos, highlight=[2])
+    legend = {e.label: e.colour for e in scene.legend}
+    for edge in scene.edges:
+        assert edge.colour == RELATION_STYLE[edge.relation][0]
+    assert legend["Associate link"] == RELATION_STYLE["associate"][0]
+    kinds = {n.id: n.kind for n in scene.nodes}
+    assert kinds["7"] == "at_risk"
+    assert next(n for n in scene.nodes if n.id == "7").shape == "diamond"
+    assert next(n for n in scene.nodes if n.id == "2").highlighted
