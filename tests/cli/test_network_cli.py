@@ -197,3 +197,42 @@ def test_candidates_and_proposals(demo_path: Path, capsys: pytest.CaptureFixture
     )
     assert main(["network", "keyplayers", "--db", db, "--ocg", "99999"]) == 3
     assert "no OCG" in capsys.readouterr().err
+
+
+def test_export_png_and_svg(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    oid = _busy_group(demo_path)
+    for fmt in ("png", "svg"):
+        out = demo_path.parent / f"n.{fmt}"
+        args = ["network", "export", "--db", str(demo_path), "--ocg", str(oid), "--format", fmt]
+        assert main([*args, "--as-of", AS_OF, "-o", str(out)]) == 0
+        assert out.stat().st_size > 1000
+    svg = (demo_path.parent / "n.svg").read_text()
+    assert svg.count(">OFFICIAL-SENSITIVE<") >= 2 or svg.count("OFFICIAL-SENSITIVE") >= 3
+    from PySide6.QtGui import QImage
+
+    assert QImage(str(demo_path.parent / "n.png")).text("Classification") == "OFFICIAL-SENSITIVE"
+    missing = demo_path.parent / "nowhere" / "x.png"
+    assert (
+        main(
+            [
+                "network",
+                "export",
+                "--db",
+                str(demo_path),
+                "--ocg",
+                str(oid),
+                "--format",
+                "png",
+                "-o",
+                str(missing),
+            ]
+        )
+        == 2
+    )
+    assert "does not exist" in capsys.readouterr().err
+    import sqlite3
+
+    con = sqlite3.connect(demo_path)
+    (n,) = con.execute("SELECT COUNT(*) FROM audit WHERE action = 'export'").fetchone()
+    con.close()
+    assert n == 2

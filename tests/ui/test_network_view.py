@@ -223,3 +223,16 @@ def test_key_players_model(qtmodeltester) -> None:  # type: ignore[no-untyped-de
     qtmodeltester.check(model)
     assert model.rows[0].name == "B"
     assert isinstance(AtRiskModel().rowCount(), int) and ProposalsModel().rowCount() == 0
+
+
+def test_tabs_on_an_empty_database(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "empty.db")
+    win = MainWindow(store, remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    net: NetworkView = _tab(win, NetworkView)
+    assert net.ocg_combo.count() == 0 and net.result is None
+    qtbot.mouseClick(net.remove_top_button, Qt.MouseButton.LeftButton)  # nothing to remove
+    risk: AtRiskView = _tab(win, AtRiskView)
+    qtbot.waitUntil(lambda: risk.data is not None, timeout=10_000)
+    assert risk.model.rowCount() == 0 and "0 people at risk" in risk.summary.text()
