@@ -24,7 +24,7 @@ from socmap.domain.vocab import Status, parse_marking
 from socmap.graph import engine
 from socmap.graph import metrics as gm
 from socmap.graph import network as gn
-from socmap.graph.layout import PositionCache, layout
+from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
@@ -420,15 +420,44 @@ def check_folder(path: Path) -> None:
 
 
 def positions(
-    g: nx.Graph, *, seed: int = 7, cache: PositionCache | None = None
+    g: nx.Graph,
+    *,
+    seed: int = 7,
+    cache: PositionCache | None = None,
+    separate_process: bool = False,
 ) -> dict[Any, tuple[float, float]]:
-    """Seeded, stable positions (cached nodes stay where they were)."""
+    """Seeded, stable positions (cached nodes stay where they were).
+
+    With ``separate_process``, a big fresh layout (igraph, which holds the GIL) runs in the
+    graph engine's process so a UI thread is never frozen; small ones stay here.
+    """
+    nodes = list(g.nodes)
+    edges = [(a, b) for a, b in g.edges]
+    known = sum(1 for n in nodes if cache is not None and n in cache.positions)
+    if separate_process and len(nodes) > IGRAPH_THRESHOLD and known < len(nodes) // 2:
+        index = {n: i for i, n in enumerate(nodes)}
+        coords = engine.run_job(
+            "layout", len(nodes), [(index[a], index[b]) for a, b in edges], seed=seed
+        )
+        fresh = _fit(dict(zip(nodes, coords, strict=True)))
+        if cache is None:
+            return fresh
+        cache.clear()
+        cache.update(fresh)
     weights = [
         0.3 if d.get("relation") == "exploited_by" else 1.0 for _a, _b, d in g.edges(data=True)
     ]
-    return dict(
-        layout(list(g.nodes), [(a, b) for a, b in g.edges], seed=seed, cache=cache, weights=weights)
-    )
+    return dict(layout(nodes, edges, seed=seed, cache=cache, weights=weights))
+
+
+def _fit(
+    pos: dict[Any, tuple[float, float]], extent: float = 1000.0
+) -> dict[Any, tuple[float, float]]:
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return {n: ((x - cx) * extent / span, (y - cy) * extent / span) for n, (x, y) in pos.items()}
 
 
 def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:

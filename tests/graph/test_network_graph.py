@@ -190,3 +190,17 @@ def test_scene_styles_follow_the_legend() -> None:
     assert kinds["7"] == "at_risk"
     assert next(n for n in scene.nodes if n.id == "7").shape == "diamond"
     assert next(n for n in scene.nodes if n.id == "2").highlighted
+
+
+def test_big_layouts_run_in_the_engine_process() -> None:
+    from socmap.graph.layout import PositionCache
+    from socmap.services import network as sn
+
+    g = _random_graph(400, 900)
+    cache = PositionCache()
+    pos = sn.positions(g, cache=cache, separate_process=True)
+    assert set(pos) == set(g) and len(cache.positions) == 400
+    again = sn.positions(g, cache=cache, separate_process=True)
+    assert again == pos  # stable: nothing moves on a redraw
+    xs = [p[0] for p in pos.values()]
+    assert max(xs) - min(xs) <= 1000.0 + 1e-6

@@ -101,7 +101,7 @@ def compute(
     )
     members = gn.member_graph(data, state.ocg_id, as_of=state.as_of)
     players = gm.key_players(members)
-    pos = sn.positions(g, cache=cache)
+    pos = sn.positions(g, cache=cache, separate_process=True)
     groups = gn.group_graph(data, as_of=state.as_of, flt=state.flt())
     if state.all_groups:
         # only groups with links are worth a picture
@@ -118,7 +118,7 @@ def compute(
         players=players,
         positions=pos,
         groups=groups,
-        group_positions=sn.positions(groups, cache=group_cache),
+        group_positions=sn.positions(groups, cache=group_cache, separate_process=True),
     )
 
 
