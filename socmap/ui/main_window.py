@@ -153,9 +153,23 @@ class MainWindow(QMainWindow):
 
     def _extend_menus(self) -> None:
         """Feature menu entries (import, export, tools)."""
+        from socmap.ui.dialogs.import_boundaries_dialog import open_import_boundaries_dialog
+        from socmap.ui.dialogs.import_intel_dialog import open_import_intel_dialog
         from socmap.ui.views import dashboard_view as dash
 
         ctx = self.ctx
+        self._menu_action(
+            self.import_menu,
+            "Area &boundaries…",
+            lambda: open_import_boundaries_dialog(ctx, self),
+            permission=Permission.ADMIN,
+        )
+        self._menu_action(
+            self.import_menu,
+            "&Intelligence points…",
+            lambda: open_import_intel_dialog(ctx, self),
+            permission=Permission.EDIT,
+        )
         self._menu_action(
             self.export_menu,
             "Re-assessment &calendar (.ics)…",

@@ -106,6 +106,7 @@ WRITER = textwrap.dedent(
     from socmap.store.db import open_store
 
     store = open_store(sys.argv[1])
+    print("ready", flush=True)
     n = 0
     while True:
         n += 1
@@ -125,10 +126,12 @@ def test_killed_writer_never_leaves_a_half_written_group(tmp_path: Path) -> None
     open_store(path).close()
     committed: list[int] = []
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    for delay in (0.8, 1.1, 1.4):
+    for delay in (0.05, 0.3, 0.6):
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=env
         )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"  # imports done, database open
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
