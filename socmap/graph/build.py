@@ -161,6 +161,8 @@ def build_partner_graph(
         )
         if lead in areas_keep:
             g.add_edge(n, node_id("area", lead), relation="lead_area")
+        for a in sorted(ocg_in.get(oid, set()) & areas_keep - {lead}):
+            g.add_edge(n, node_id("area", a), relation="operates_in")
     order = list(LINK_RELATIONS)
     for p, o, r in data.links:
         if p not in shown_partners or o not in shown_ocgs:
@@ -291,12 +293,25 @@ def exportable(g: nx.Graph) -> nx.Graph:
             return ";".join(str(x) for x in (sorted(v) if isinstance(v, set | frozenset) else v))
         return str(v)
 
+    def mixed(items: list[dict[str, Any]]) -> set[str]:
+        # GEXF declares one type per attribute: a key whose values differ in type becomes text
+        types: dict[str, set[type]] = {}
+        for attrs in items:
+            for k, v in attrs.items():
+                types.setdefault(k, set()).add(type(conv(v)))
+        return {k for k, ts in types.items() if len(ts) > 1}
+
+    node_attrs = [dict(a) for _n, a in g.nodes(data=True)]
+    edge_attrs = [dict(a) for _a, _b, a in g.edges(data=True)]
+    node_text, edge_text = mixed(node_attrs), mixed(edge_attrs)
     h = g.__class__()
     h.graph.update({k: conv(v) for k, v in g.graph.items()})
     for n, attrs in g.nodes(data=True):
-        h.add_node(n, **{k: conv(v) for k, v in attrs.items()})
+        h.add_node(n, **{k: str(conv(v)) if k in node_text else conv(v) for k, v in attrs.items()})
     for a, b, attrs in g.edges(data=True):
-        h.add_edge(a, b, **{k: conv(v) for k, v in attrs.items()})
+        h.add_edge(
+            a, b, **{k: str(conv(v)) if k in edge_text else conv(v) for k, v in attrs.items()}
+        )
     return h
 
 

@@ -10,11 +10,15 @@ an edit, known nodes keep their positions and only new nodes are placed, near th
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Hashable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Pos = tuple[float, float]
 
@@ -86,7 +90,10 @@ def _igraph_layout(
     index = {n: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in edges])
     rng = random.Random(seed)
-    start = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in nodes]
+    # start spread over about sqrt(n) units as igraph's own random start is: squeezed into a
+    # unit box, every node falls in one cell of igraph's grid and the layout takes 40x longer
+    half = math.sqrt(len(nodes)) / 2
+    start = [[rng.uniform(-half, half), rng.uniform(-half, half)] for _ in nodes]
     # igraph draws from a process-wide generator (Python's ``random`` by default): seed our own
     # for the call, then put the default back
     ig.set_random_number_generator(random.Random(seed))
@@ -186,9 +193,6 @@ def layout(
     return pos
 
 
-_POOL: ProcessPoolExecutor | None = None
-
-
 def layout_in_process(
     nodes: Iterable[Hashable],
     edges: Iterable[tuple[Hashable, Hashable]],
@@ -196,12 +200,47 @@ def layout_in_process(
     seed: int = 7,
     weights: Sequence[float] | None = None,
 ) -> dict[Hashable, Pos]:
-    """:func:`compute_layout` in a separate process, so igraph's GIL cannot freeze a UI thread.
+    """:func:`compute_layout` in a fresh Python process, so igraph's GIL cannot freeze a UI.
 
-    Blocks the calling thread (call it from a worker thread); the UI thread stays free.
+    Blocks the calling thread (call it from a worker thread); the UI thread stays free. The
+    child gets node indices (not ids) as JSON, so any hashable ids work. A fresh interpreter
+    (not a fork) is used because forking a process that runs Qt threads is unsafe.
     """
-    global _POOL
-    if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=1)
-    future = _POOL.submit(compute_layout, list(nodes), list(edges), seed=seed, weights=weights)
-    return future.result()
+    node_list = list(dict.fromkeys(nodes))
+    index = {n: i for i, n in enumerate(node_list)}
+    pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+    payload = json.dumps(
+        {
+            "n": len(node_list),
+            "edges": pairs,
+            "seed": seed,
+            "weights": list(weights) if weights is not None else None,
+        }
+    )
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-c", "from socmap.graph.layout import _child; _child()"],
+        input=payload,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"layout process failed: {done.stderr.strip()[-300:]}")
+    coords = json.loads(done.stdout)
+    return {node_list[int(k)]: (float(x), float(y)) for k, (x, y) in coords.items()}
+
+
+def _child() -> None:
+    """Entry point of the layout process: JSON in on stdin, positions out on stdout."""
+    job = json.loads(sys.stdin.read())
+    pos = compute_layout(
+        list(range(job["n"])),
+        [tuple(e) for e in job["edges"]],
+        seed=job["seed"],
+        weights=job["weights"],
+    )
+    sys.stdout.write(json.dumps({str(k): v for k, v in pos.items()}))

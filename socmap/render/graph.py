@@ -252,12 +252,14 @@ def _label_font(pixel_size: int = 11, bold: bool = False) -> QFont:
     return font
 
 
-def _draw_label(painter: QPainter, text: str, anchor: QPointF, font: QFont) -> None:
-    fm = QFontMetricsF(font)
+def _label_box(text: str, anchor: QPointF, fm: QFontMetricsF) -> QRectF:
     w = fm.horizontalAdvance(text)
-    box = QRectF(anchor.x() - w / 2 - 2, anchor.y(), w + 4, fm.height())
+    return QRectF(anchor.x() - w / 2 - 2, anchor.y(), w + 4, fm.height())
+
+
+def _draw_label(painter: QPainter, text: str, box: QRectF, font: QFont) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(255, 255, 255, 200))
+    painter.setBrush(QColor(255, 255, 255, 210))
     painter.drawRect(box)
     painter.setPen(QColor("#202124"))
     painter.setFont(font)
@@ -353,13 +355,22 @@ def draw_graph(
         )
     m = mapping_for(scene, top, viewport, margin=margin)
     nodes = scene.node_map()
-    # edges first, batched by style
+    # edges first, batched by style; thousands of long antialiased lines cost seconds to
+    # rasterise, so big graphs draw their edges without antialiasing
+    batches: dict[tuple[str, float, bool], list[QLineF]] = {}
     for edge in scene.edges:
         a, b = nodes.get(edge.source), nodes.get(edge.target)
         if a is None or b is None:
             continue
-        painter.setPen(_pen(edge.colour, edge.width, edge.dashed))
-        painter.drawLine(QLineF(m.to_device(a.x, a.y), m.to_device(b.x, b.y)))
+        batches.setdefault((edge.colour, edge.width, edge.dashed), []).append(
+            QLineF(m.to_device(a.x, a.y), m.to_device(b.x, b.y))
+        )
+    if len(scene.edges) > 1500:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    for (colour, width, dashed), lines in batches.items():
+        painter.setPen(_pen(colour, width, dashed))
+        painter.drawLines(lines)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     # plain nodes, then highlighted ones on top
     order = sorted(scene.nodes, key=lambda n: (n.highlighted, n.size))
     for node in order:
@@ -373,23 +384,32 @@ def draw_graph(
             painter.setPen(_pen("#ffffff", 1.0))
         painter.setBrush(QBrush(QColor(node.colour)))
         painter.drawPath(_shape_path(node.shape, p, r))
+    # labels: "show_label" nodes while there are few enough of them, or big ones; every node
+    # once zoomed in far enough that the visible count is small
     labels_all = _labels_wanted(scene, viewport)
+    flagged = sum(1 for n in scene.nodes if n.show_label)
+    flagged_ok = flagged / max(viewport.zoom, 1.0) ** 2 <= scene.label_limit
     font = _label_font(11)
-    for node in order:
-        if not node.label or not node.show_label:
+    fm = QFontMetricsF(font)
+    placed: list[QRectF] = []
+    # big nodes (areas) first; a label that would overlap one already drawn is left out
+    for node in sorted(order, key=lambda n: (-n.size, not n.highlighted)):
+        if not node.label or len(placed) >= 600:
             continue
         if not (
             labels_all
-            or node.highlighted
-            or node.size * min(viewport.zoom, 3.0) >= scene.label_min_size
+            or (node.show_label and flagged_ok)
+            or (node.show_label and node.size * min(viewport.zoom, 3.0) >= scene.label_min_size)
         ):
             continue
         p = m.to_device(node.x, node.y)
         if not top.contains(p):
             continue
-        _draw_label(
-            painter, node.label, QPointF(p.x(), p.y() + node_radius(node, viewport) + 1), font
-        )
+        box = _label_box(node.label, QPointF(p.x(), p.y() + node_radius(node, viewport) + 1), fm)
+        if any(box.intersects(other) for other in placed):
+            continue
+        placed.append(box)
+        _draw_label(painter, node.label, box, font)
     painter.setClipping(False)
     draw_legend(painter, scene, top)
     if marking:

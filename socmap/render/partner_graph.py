@@ -48,13 +48,14 @@ RELATION_STYLE: dict[str, tuple[str, float, bool]] = {
     # relation: (colour, width, dashed)
     "serves": ("#c7c7c7", 0.8, False),
     "lead_area": ("#f4b183", 0.8, False),
+    "operates_in": ("#f4b183", 0.6, True),
     "soc_partnership": ("#6a3d9a", 2.0, False),
     "member": ("#b294c7", 1.0, True),
     "intelligence_source": ("#1f77b4", 1.6, False),
     "enforcement_lever": ("#d62728", 1.6, False),
     "safeguarding_lead": ("#9467bd", 1.6, False),
     "action_owner": ("#2ca02c", 1.6, False),
-    "lro": ("#000000", 2.2, True),
+    "lro": ("#3c3c3c", 1.8, True),
     "disrupted": ("#9e9e9e", 0.8, False),
     "used_tactic": ("#9edae5", 0.8, False),
     "led_by": ("#2ca02c", 1.2, False),
@@ -63,6 +64,7 @@ RELATION_STYLE: dict[str, tuple[str, float, bool]] = {
 RELATION_LABELS = {
     "serves": "serves area",
     "lead_area": "OCG's lead area",
+    "operates_in": "OCG also operates in",
     "soc_partnership": "area's SOC structure",
     "member": "structure member",
     **{k: v.lower() for k, v in LINK_RELATIONS.items()},
@@ -157,6 +159,10 @@ def scene_for(
         if attrs.get("lro") and rel != "lro":
             width += 1.0
         relations_present.add(rel)
+        if big:
+            # thousands of edges: thinner and translucent so nodes and gaps stay readable
+            colour = "#66" + colour.lstrip("#")
+            width = max(0.6, width * 0.6)
         edges.append(GraphEdge(str(a), str(b), rel, colour, width, dashed))
     legend = [
         LegendEntry(KIND_LABELS[k], KIND_STYLE[k][0], KIND_STYLE[k][1])

@@ -459,3 +459,30 @@ def timeline(
         for (scheme, q), vals in sorted(buckets.items()):
             data.scores.setdefault(scheme, []).append((q, sum(vals) / len(vals)))
     return data
+
+
+# ---------------------------------------------------------------------------------- pickers
+
+
+def ocg_choices(store: Store) -> list[tuple[int, str, str]]:
+    """(id, "OCG-0001 name", status) of active and archived OCGs, for pickers."""
+    return [
+        (r[0], f"OCG-{r[0]:04d} {r[1]}", r[2])
+        for r in partner_rows.ocg_rows(store)
+        if r[2] in ("active", "archived", "draft")
+    ]
+
+
+def member_choices(store: Store, ocg_id: int) -> list[tuple[int, str]]:
+    """(nominal id, "surname, forenames (role)") of an OCG's members, for pickers."""
+    from socmap.store import groups
+
+    return [
+        (n.id or 0, f"{n.surname.upper()}, {n.forenames} ({m.role})")
+        for m, n in groups.members_of(store, ocg_id)
+    ]
+
+
+def area_names(store: Store) -> list[tuple[int, str]]:
+    """(id, name) of every area, by name."""
+    return [(int(a), n) for a, n in partner_rows.area_rows(store)]

@@ -131,10 +131,16 @@ def positions(
     g: nx.Graph, *, seed: int = 7, cache: PositionCache | None = None
 ) -> dict[Hashable, tuple[float, float]]:
     """Seeded positions for ``g``'s nodes (keeping cached ones in place)."""
-    weights = [
-        3.0 if attrs.get("relation") in ("lead_area", "soc_partnership") else 1.0
-        for _a, _b, attrs in g.edges(data=True)
-    ]
+    # strong pulls keep OCGs and structures by their area; weak "serves" edges stop force-wide
+    # agencies from dragging every area into one knot
+    strength = {
+        "lead_area": 3.0,
+        "soc_partnership": 3.0,
+        "serves": 0.3,
+        "member": 0.5,
+        "operates_in": 0.3,
+    }
+    weights = [strength.get(attrs.get("relation", ""), 1.0) for _a, _b, attrs in g.edges(data=True)]
     return layout(
         list(g.nodes), [(a, b) for a, b in g.edges], seed=seed, cache=cache, weights=weights
     )

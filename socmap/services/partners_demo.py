@@ -242,7 +242,7 @@ def partners_demo_step(ctx: Any, progress: Progress) -> None:
     link_rows: list[Sequence[Any]] = []
     links_of: dict[int, list[int]] = {}
     lro_rows: list[Sequence[Any]] = []
-    lro_text = dict(store.conn.execute("SELECT id, lro FROM ocgs").fetchall())
+    lro_text = rows.lro_texts(store)
     for oid, status, lead, ident, _arch, _market in ctx.ocgs:
         if status in ("trigger",):
             continue

@@ -336,3 +336,8 @@ def partner_lros(store: Store) -> list[tuple[int, int]]:
     return store.conn.execute(
         "SELECT ocg_id, partner_id FROM ocg_lro WHERE partner_id IS NOT NULL ORDER BY ocg_id"
     ).fetchall()
+
+
+def lro_texts(store: Store) -> dict[int, str]:
+    """The free-text LRO of every OCG, by id."""
+    return dict(store.conn.execute("SELECT id, lro FROM ocgs").fetchall())

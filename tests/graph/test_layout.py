@@ -45,3 +45,10 @@ def test_edges_to_unknown_nodes_are_ignored() -> None:
 def test_empty_and_single() -> None:
     assert compute_layout([], []) == {}
     assert compute_layout(["x"], []) == {"x": (0.0, 0.0)}
+
+
+def test_layout_in_a_separate_process_matches() -> None:
+    from socmap.graph.layout import layout_in_process
+
+    nodes, edges = _ring(IGRAPH_THRESHOLD + 10)
+    assert layout_in_process(nodes, edges, seed=5) == compute_layout(nodes, edges, seed=5)

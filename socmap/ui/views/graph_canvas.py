@@ -6,7 +6,7 @@ Painting goes through ``socmap.render.graph.draw_graph``, the same code the PNG/
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from socmap.render.graph import (
@@ -38,6 +38,9 @@ class GraphCanvas(QWidget):
         self._last: QPointF | None = None
         self._dragged = False
         self._hover: str | None = None
+        self._pixmap: QPixmap | None = None
+        self._pixmap_key: tuple[object, ...] = ()
+        self._pixmap_pan: tuple[float, float] = (0.0, 0.0)
 
     def sizeHint(self) -> QSize:
         return QSize(800, 600)
@@ -47,6 +50,7 @@ class GraphCanvas(QWidget):
     def set_scene(self, scene: GraphScene, *, keep_view: bool = False) -> None:
         """Show ``scene``; ``keep_view`` keeps zoom and pan (a redraw after a filter)."""
         self.scene = scene
+        self._pixmap = None
         if not keep_view:
             self.viewport.reset()
         self.update()
@@ -83,8 +87,33 @@ class GraphCanvas(QWidget):
         return plot_rect(self.scene, self._rect())
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # The drawn graph is kept as a pixmap: a drag-pan only shifts it (a national graph takes
+        # most of a second to draw); it is redrawn when the drag ends or anything else changes.
+        key = (
+            id(self.scene),
+            self.viewport.zoom,
+            self.width(),
+            self.height(),
+            self.devicePixelRatioF(),
+        )
+        pan = (self.viewport.pan_x, self.viewport.pan_y)
         painter = QPainter(self)
-        draw_graph(painter, self.scene, self._rect(), self.viewport)
+        if self._pixmap is not None and self._pixmap_key == key and self._dragged:
+            dx, dy = pan[0] - self._pixmap_pan[0], pan[1] - self._pixmap_pan[1]
+            painter.fillRect(self.rect(), QColor("#ffffff"))
+            painter.drawPixmap(QPointF(dx, dy), self._pixmap)
+            painter.end()
+            return
+        if self._pixmap is None or self._pixmap_key != key or self._pixmap_pan != pan:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(QColor("#ffffff"))
+            p = QPainter(pixmap)
+            draw_graph(p, self.scene, self._rect(), self.viewport)
+            p.end()
+            self._pixmap, self._pixmap_key, self._pixmap_pan = pixmap, key, pan
+        painter.drawPixmap(QPointF(0, 0), self._pixmap)
         painter.end()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -132,9 +161,12 @@ class GraphCanvas(QWidget):
                 node = self.node_under(event.position())
                 if node is not None:
                     self.node_clicked.emit(node.id)
+            was_drag = self._dragged
             self._press = None
             self._last = None
             self._dragged = False
+            if was_drag:
+                self.update()  # redraw sharp at the new position
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -1,0 +1,462 @@
+"""The Disruptions tab: the log with filters and approval, the timeline, "what works", the graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socmap.domain.changes import Changes
+from socmap.domain.disruptions import LEVELS, STRANDS
+from socmap.domain.errors import SocmapError
+from socmap.domain.roles import Permission
+from socmap.graph.build import parse_node_id
+from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
+from socmap.render.partner_graph import scene_for
+from socmap.render.timeline import draw_timeline, event_at
+from socmap.services import disruptions, partner_graphs
+from socmap.services.disruptions import TimelineData
+from socmap.ui.context import UiContext
+from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
+from socmap.ui.models.partner_models import (
+    DISRUPTION_COLUMNS,
+    ID_ROLE,
+    WHAT_WORKS_COLUMNS,
+    RowsFilterProxy,
+    RowsTableModel,
+)
+from socmap.ui.views.graph_canvas import GraphCanvas
+
+KINDS = ("disruption", "ocg", "assessment", "partner", "area")
+
+
+class TimelineCanvas(QWidget):
+    """Shows one TimelineData through ``render.timeline``; clicking a marker emits its id."""
+
+    disruption_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data: TimelineData | None = None
+        self.setMinimumSize(480, 260)
+        self.setMouseTracking(True)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 420)
+
+    def set_data(self, data: TimelineData) -> None:
+        """Show ``data``."""
+        self.data = data
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        if self.data is not None:
+            draw_timeline(painter, self.data, QRectF(0, 0, self.width(), self.height()))
+        painter.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.data is None:
+            return
+        hit = event_at(self.data, QRectF(0, 0, self.width(), self.height()), event.position())
+        if hit is not None:
+            self.disruption_clicked.emit(hit)
+
+    def marker_position(self, disruption_id: int) -> QPointF | None:
+        """Where a disruption's marker is drawn (for tests)."""
+        from socmap.render.timeline import _event_positions, _plot_rect
+
+        if self.data is None:
+            return None
+        plot = _plot_rect(QRectF(0, 0, self.width(), self.height()))
+        for ev, centre in _event_positions(self.data, plot):
+            if ev.id == disruption_id:  # type: ignore[attr-defined]
+                return centre
+        return None
+
+
+def _table(model: Any) -> QTableView:
+    view = QTableView(sortingEnabled=True)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class DisruptionsView(QWidget):
+    """Disruption log, approval, timeline against score trend, "what works" and the graph."""
+
+    loaded = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.today = dt.date.today()
+        self.log_model: RowsTableModel[disruptions.DisruptionRow] = RowsTableModel(
+            DISRUPTION_COLUMNS, lambda r: r.id, self
+        )
+        self.log_proxy = RowsFilterProxy(self)
+        self.log_proxy.setSourceModel(self.log_model)
+        self.works_model: RowsTableModel[disruptions.WhatWorksRow] = RowsTableModel(
+            WHAT_WORKS_COLUMNS, lambda r: (r.strand, r.tactic), self
+        )
+        self.works_proxy = RowsFilterProxy(self)
+        self.works_proxy.setSourceModel(self.works_model)
+
+        # filter bar (applies to every sub-tab)
+        self.area = QComboBox()
+        self.area.addItem("All areas", None)
+        self.strand = QComboBox()
+        self.strand.addItem("All 4P strands", None)
+        for k, v in STRANDS.items():
+            self.strand.addItem(v, k)
+        self.level = QComboBox()
+        self.level.addItem("All levels", None)
+        for v in LEVELS.values():
+            self.level.addItem(v, v)
+        self.status = QComboBox()
+        for label, key in (
+            ("Any status", None),
+            ("Pending", "pending"),
+            ("Approved", "approved"),
+            ("Rejected", "rejected"),
+        ):
+            self.status.addItem(label, key)
+        self.search = QLineEdit(placeholderText="Search OCG or tactic")
+        bar = QHBoxLayout()
+        for w in (QLabel("Area:"), self.area, self.strand, self.level, self.status, self.search):
+            bar.addWidget(w)
+
+        # log
+        self.table = _table(self.log_proxy)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.record_button = QPushButton("Record a disruption…")
+        self.approve_button = QPushButton("Approve")
+        self.reject_button = QPushButton("Reject claim")
+        self.timeline_button = QPushButton("Timeline of this OCG")
+        self.count_label = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for w in (
+            self.record_button,
+            self.approve_button,
+            self.reject_button,
+            self.timeline_button,
+        ):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count_label)
+        log = QWidget()
+        lv = QVBoxLayout(log)
+        lv.addLayout(buttons)
+        lv.addWidget(self.table, 1)
+        lv.addWidget(self.message)
+
+        # timeline
+        self.timeline_scope = QComboBox()
+        self.timeline = TimelineCanvas()
+        tl = QWidget()
+        tv = QVBoxLayout(tl)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show:"))
+        row.addWidget(self.timeline_scope, 1)
+        tv.addLayout(row)
+        tv.addWidget(self.timeline, 1)
+        tv.addWidget(
+            QLabel(
+                "Each dot is a disruption, coloured by its claimed level; lines are approved"
+                " assessments (share of the scheme's maximum; per quarter for an area)."
+            )
+        )
+
+        # what works
+        self.works_table = _table(self.works_proxy)
+        self.works_note = QLabel()
+        self.works_note.setWordWrap(True)
+        ww = QWidget()
+        wv = QVBoxLayout(ww)
+        wv.addWidget(
+            QLabel(
+                "<b>What works</b>: approved disruptions per tactic and 4P strand. The mean"
+                " score change compares the approved assessments before and after each"
+                " disruption (same scheme only, as a share of its maximum); n is the number of"
+                " cases behind it."
+            )
+        )
+        wv.addWidget(self.works_table, 1)
+        wv.addWidget(self.works_note)
+
+        # graph
+        self.graph_canvas = GraphCanvas()
+        gw = QWidget()
+        gv = QVBoxLayout(gw)
+        gv.addWidget(QLabel("OCGs, their disruptions (coloured by level), tactics and agencies"))
+        gv.addWidget(self.graph_canvas, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(log, "Log")
+        self.tabs.addTab(tl, "Timeline")
+        self.tabs.addTab(ww, "What works")
+        self.tabs.addTab(gw, "Outcome graph")
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+
+        can_edit = ctx.can(Permission.EDIT)
+        can_approve = ctx.can(Permission.APPROVE)
+        self.record_button.setEnabled(can_edit)
+        self.approve_button.setEnabled(can_approve)
+        self.reject_button.setEnabled(can_approve)
+        if not can_approve:
+            self.approve_button.setToolTip("Approving needs a supervisor role")
+
+        self.area.currentIndexChanged.connect(self._on_area_changed)
+        for combo in (self.strand, self.level, self.status):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.search.textChanged.connect(self._apply_filters)
+        self.record_button.clicked.connect(self.record)
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.timeline_button.clicked.connect(self._timeline_of_selected)
+        self.timeline_scope.currentIndexChanged.connect(self._load_timeline)
+        self.timeline.disruption_clicked.connect(self.select_disruption)
+        self.graph_canvas.node_clicked.connect(self._on_graph_node_clicked)
+        self.table.doubleClicked.connect(lambda _i: self._timeline_of_selected())
+        ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self._fill_areas()
+        self.reload()
+
+    # ----------------------------------------------------------------------------- loading
+
+    def _fill_areas(self) -> None:
+        current = self.area.currentData()
+        self.area.blockSignals(True)
+        self.area.clear()
+        self.area.addItem("All areas", None)
+        for aid, name in sorted(disruptions.area_names(self.ctx.store), key=lambda a: a[1]):
+            self.area.addItem(name, aid)
+        self.area.setCurrentIndex(max(0, self.area.findData(current)))
+        self.area.blockSignals(False)
+        self._fill_scopes()
+
+    def _fill_scopes(self, ocg: tuple[int, str] | None = None) -> None:
+        self.timeline_scope.blockSignals(True)
+        keep = self.timeline_scope.currentData()
+        self.timeline_scope.clear()
+        self.timeline_scope.addItem("All areas", "all")
+        for aid, name in sorted(disruptions.area_names(self.ctx.store), key=lambda a: a[1]):
+            self.timeline_scope.addItem(f"Area: {name}", f"area:{aid}")
+        if ocg is not None:
+            self.timeline_scope.addItem(ocg[1], f"ocg:{ocg[0]}")
+            keep = f"ocg:{ocg[0]}"
+        self.timeline_scope.setCurrentIndex(max(0, self.timeline_scope.findData(keep)))
+        self.timeline_scope.blockSignals(False)
+
+    def reload(self) -> None:
+        """Reload the log, "what works" and the graph on a reader thread."""
+        area = self.area.currentData()
+        today = self.today
+
+        title = "Disruption outcomes" + self._area_suffix()
+
+        def load(store: Any, _progress: Any) -> tuple[Any, ...]:
+            g = partner_graphs.disruption_graph(store, area=area)
+            if g.number_of_nodes() > IGRAPH_THRESHOLD:
+                # igraph holds the GIL for the whole call: lay out in another process
+                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
+            else:
+                pos = partner_graphs.positions(g)
+            return (
+                disruptions.disruption_log(store, area=area, today=today),
+                disruptions.what_works(store, area=area),
+                g,
+                scene_for(g, pos, title=title),
+            )
+
+        self.ctx.tasks.run(
+            load,
+            write=False,
+            on_done=self._on_loaded,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+        self._load_timeline()
+
+    def _on_loaded(self, result: tuple[Any, ...]) -> None:
+        log, works, g, scene = result
+        self.log_model.set_rows(log)
+        self.works_model.set_rows(works)
+        self.table.resizeColumnsToContents()
+        self.works_table.resizeColumnsToContents()
+        for view in (self.table, self.works_table):
+            for c in range(view.model().columnCount()):
+                view.setColumnWidth(c, min(view.columnWidth(c), 280))
+        scored = sum(r.n_scored for r in works)
+        self.works_note.setText(
+            f"{sum(r.count for r in works)} approved disruptions; {scored} have approved"
+            " assessments before and after."
+            + (
+                ""
+                if scored
+                else " No score changes can be shown until groups have approved assessments"
+                " either side of a disruption."
+            )
+        )
+        self._graph = g
+        self.graph_canvas.set_scene(scene)
+        self._apply_filters()
+        self.loaded.emit()
+
+    def _area_suffix(self) -> str:
+        return f": {self.area.currentText()}" if self.area.currentData() is not None else ""
+
+    def _load_timeline(self) -> None:
+        kind, _, text = str(self.timeline_scope.currentData() or "all").partition(":")
+        ident = int(text) if text else None
+        today = self.today
+        self.ctx.tasks.run(
+            lambda store, _p: disruptions.timeline(
+                store,
+                ocg_id=ident if kind == "ocg" else None,
+                area=ident if kind == "area" else None,
+                today=today,
+            ),
+            write=False,
+            on_done=self.timeline.set_data,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+
+    # ----------------------------------------------------------------------------- filters
+
+    def _on_area_changed(self) -> None:
+        aid = self.area.currentData()
+        self.timeline_scope.setCurrentIndex(
+            max(0, self.timeline_scope.findData(f"area:{aid}" if aid else "all"))
+        )
+        self.reload()
+
+    def _apply_filters(self) -> None:
+        strand = self.strand.currentData()
+        level = self.level.currentData()
+        status = self.status.currentData()
+        words = self.search.text().casefold().split()
+
+        def keep(r: disruptions.DisruptionRow) -> bool:
+            if strand and r.strand != STRANDS[strand]:
+                return False
+            if level and r.level != level:
+                return False
+            if status and r.status != status:
+                return False
+            hay = f"{r.ocg} {r.tactic} {r.lead_agency}".casefold()
+            return all(w in hay for w in words)
+
+        self.log_proxy.set_predicate(keep)
+        self.works_proxy.set_predicate(lambda r: not strand or r.strand == strand)
+        self.count_label.setText(
+            f"{self.log_proxy.rowCount()} of {self.log_model.rowCount()} disruptions"
+        )
+
+    # ----------------------------------------------------------------------------- actions
+
+    def selected_id(self) -> int | None:
+        """The disruption selected in the log."""
+        rows = self.table.selectionModel().selectedRows()
+        return int(rows[0].data(ID_ROLE)) if rows else None
+
+    def select_disruption(self, disruption_id: int) -> None:
+        """Show a disruption in the log (clearing filters that hide it)."""
+        row = self.log_model.row_for_id(disruption_id)
+        if row is None:
+            return
+        idx = self.log_proxy.mapFromSource(self.log_model.index(row, 0))
+        if not idx.isValid():
+            for combo in (self.strand, self.level, self.status):
+                combo.setCurrentIndex(0)
+            self.search.clear()
+            idx = self.log_proxy.mapFromSource(self.log_model.index(row, 0))
+        self.table.selectRow(idx.row())
+        self.table.scrollTo(idx)
+        self.tabs.setCurrentIndex(0)
+
+    def record(self) -> DisruptionDialog:
+        """Open the record-a-disruption form (modal)."""
+        dialog = DisruptionDialog(self.ctx, self, today=self.today)
+        dialog.open()
+        return dialog
+
+    def approve_selected(self) -> None:
+        """Approve the selected claim as the current account."""
+        did = self.selected_id()
+        if did is None:
+            self.message.setText("Select a disruption to approve.")
+            return
+        try:
+            d, changes = disruptions.approve_disruption(self.ctx.store, did, today=self.today)
+        except SocmapError as exc:
+            self.message.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+            return
+        self.message.setText(
+            f"Disruption {did}: first approval recorded; a Major claim needs a second approver"
+            " other than you."
+            if d.status == "pending"
+            else f"Disruption {did} approved."
+        )
+        self.ctx.bus.changes_applied.emit(changes, self)
+        self.reload()
+
+    def reject_selected(self) -> None:
+        """Reject the selected pending claim."""
+        did = self.selected_id()
+        if did is None:
+            self.message.setText("Select a disruption to reject.")
+            return
+        try:
+            _d, changes = disruptions.reject_disruption(self.ctx.store, did, today=self.today)
+        except SocmapError as exc:
+            self.message.setText(f"<span style='color:#b91c1c'>{exc}</span>")
+            return
+        self.message.setText(f"Disruption {did}: claim rejected.")
+        self.ctx.bus.changes_applied.emit(changes, self)
+        self.reload()
+
+    def _timeline_of_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        r = self.log_model.row_at(self.log_proxy.mapToSource(rows[0]).row())
+        self._fill_scopes((r.ocg_id, r.ocg))
+        self._load_timeline()
+        self.tabs.setCurrentIndex(1)
+
+    def _on_graph_node_clicked(self, node_id: str) -> None:
+        kind, ident = parse_node_id(node_id)
+        if kind == "ocg":
+            self.ctx.bus.open_ocg_requested.emit(int(ident))
+        elif kind == "disruption":
+            self.select_disruption(int(ident))
+
+    def _on_bus_changes_applied(self, changes: Changes, initiator: object) -> None:
+        if initiator is self:
+            return
+        if changes.touches(*KINDS):
+            self.reload()

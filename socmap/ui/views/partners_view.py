@@ -1,0 +1,302 @@
+"""The Partners tab: partner register with ISA warnings, per-area structures, the partner graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socmap.domain.changes import Changes
+from socmap.domain.partners import PARTNER_TYPE_SHORT
+from socmap.graph.build import PartnerGraphInput, build_partner_graph, gap_summary, parse_node_id
+from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout_in_process
+from socmap.render.partner_graph import scene_for
+from socmap.services import partner_graphs, partners
+from socmap.ui.context import UiContext
+from socmap.ui.models.partner_models import (
+    ID_ROLE,
+    PARTNER_COLUMNS,
+    STRUCTURE_COLUMNS,
+    RowsFilterProxy,
+    RowsTableModel,
+)
+from socmap.ui.views.graph_canvas import GraphCanvas
+
+PARTNER_KINDS = ("partner", "partner_link", "partnership_structure", "ocg", "ocg_lro", "area")
+
+
+def _table(model: Any) -> QTableView:
+    view = QTableView(sortingEnabled=True)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class PartnersView(QWidget):
+    """Partner register, partnership structures per area and the partner graph."""
+
+    loaded = Signal()
+    graph_drawn = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.today = dt.date.today()
+        self._input: PartnerGraphInput | None = None
+        self._cache = PositionCache()
+        self._graph: Any = None
+        self._token: object = None
+
+        self.partner_model: RowsTableModel[partners.PartnerRow] = RowsTableModel(
+            PARTNER_COLUMNS, lambda r: r.id, self
+        )
+        self.partner_proxy = RowsFilterProxy(self)
+        self.partner_proxy.setSourceModel(self.partner_model)
+        self.structure_model: RowsTableModel[partners.AreaPartnership] = RowsTableModel(
+            STRUCTURE_COLUMNS, lambda r: r.area_id, self
+        )
+
+        self.area = QComboBox()
+        self.area.addItem("All areas", None)
+        self.partner_type = QComboBox()
+        self.partner_type.addItem("All partner types", None)
+        for key, label in PARTNER_TYPE_SHORT.items():
+            self.partner_type.addItem(label, key)
+        self.gaps_only = QCheckBox("Only agreements expired or expiring")
+        self.fit = QPushButton("Fit graph")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Area:"))
+        bar.addWidget(self.area)
+        bar.addWidget(QLabel("Partner type:"))
+        bar.addWidget(self.partner_type)
+        bar.addWidget(self.gaps_only)
+        bar.addStretch(1)
+        bar.addWidget(self.fit)
+
+        self.isa_label = QLabel()
+        self.isa_label.setWordWrap(True)
+        self.isa_label.setTextFormat(Qt.TextFormat.RichText)
+        self.partner_table = _table(self.partner_proxy)
+        self.partner_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.structure_table = _table(self.structure_model)
+        self.canvas = GraphCanvas()
+        self.gap_label = QLabel()
+        self.gap_label.setWordWrap(True)
+        self.selected_label = QLabel("Click a node to see it; click an OCG to open its record.")
+        self.selected_label.setWordWrap(True)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(QLabel("<b>Partner register</b>"))
+        lv.addWidget(self.isa_label)
+        lv.addWidget(self.partner_table, 3)
+        lv.addWidget(QLabel("<b>SOC partnership structure per area</b>"))
+        lv.addWidget(self.structure_table, 2)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(QLabel("<b>Partner graph</b> (wheel: zoom, drag: pan, double-click: fit)"))
+        rv.addWidget(self.canvas, 1)
+        rv.addWidget(self.gap_label)
+        rv.addWidget(self.selected_label)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([700, 900])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        self.area.currentIndexChanged.connect(self._apply_filters)
+        self.partner_type.currentIndexChanged.connect(self._apply_filters)
+        self.gaps_only.toggled.connect(self._apply_filters)
+        self.fit.clicked.connect(self.canvas.reset_view)
+        self.canvas.node_clicked.connect(self._on_canvas_node_clicked)
+        ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self.reload()
+
+    # ----------------------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        """Load tables and graph rows on a reader thread."""
+        today = self.today
+
+        def load(store: Any, _progress: Any) -> tuple[Any, ...]:
+            return (
+                partners.partner_register(store, today=today),
+                partners.area_partnerships(store, today=today),
+                partners.isa_warnings(store, today=today),
+                partner_graphs.partner_graph_input(store, today=today),
+            )
+
+        self.ctx.tasks.run(
+            load,
+            write=False,
+            on_done=self._on_loaded,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+
+    def _on_loaded(self, result: tuple[Any, ...]) -> None:
+        register, structures, warnings, data = result
+        self.partner_model.set_rows(register)
+        self.structure_model.set_rows(structures)
+        self.partner_table.resizeColumnsToContents()
+        self.structure_table.resizeColumnsToContents()
+        for view in (self.partner_table, self.structure_table):
+            for c in range(view.model().columnCount()):
+                view.setColumnWidth(c, min(view.columnWidth(c), 260))
+        if warnings:
+            shown = "<br>".join(warnings[:4])
+            more = f"<br>… and {len(warnings) - 4} more" if len(warnings) > 4 else ""
+            self.isa_label.setText(
+                f"<span style='color:#b91c1c'><b>{len(warnings)} sharing agreement(s) expired or"
+                f" expiring within 60 days:</b><br>{shown}{more}</span>"
+            )
+        else:
+            self.isa_label.setText("All information-sharing agreements are in date.")
+        current = self.area.currentData()
+        self.area.blockSignals(True)
+        self.area.clear()
+        self.area.addItem("All areas", None)
+        for aid, name in sorted(data.areas, key=lambda a: a[1]):
+            self.area.addItem(name, aid)
+        self.area.setCurrentIndex(max(0, self.area.findData(current)))
+        self.area.blockSignals(False)
+        self._input = data
+        self._apply_filters()
+        self.loaded.emit()
+
+    # ----------------------------------------------------------------------------- filters
+
+    def _apply_filters(self) -> None:
+        area_id = self.area.currentData()
+        ptype = self.partner_type.currentData()
+        area_name = self.area.currentText() if area_id is not None else None
+        gaps = self.gaps_only.isChecked()
+
+        def keep(row: partners.PartnerRow) -> bool:
+            if ptype and row.partner_type != ptype:
+                return False
+            if area_name and area_name not in row.areas.split(", "):
+                return False
+            return not gaps or row.isa_status in ("expired", "expiring")
+
+        self.partner_proxy.set_predicate(keep)
+        self._draw_graph()
+
+    def _draw_graph(self) -> None:
+        if self._input is None:
+            return
+        data = self._input
+        area_id = self.area.currentData()
+        ptype = self.partner_type.currentData()
+        cache = self._cache
+        title = "Partner graph" + (f": {self.area.currentText()}" if area_id is not None else "")
+
+        def work(_store: Any, _progress: Any) -> tuple[Any, Any]:
+            # built, laid out and styled off the UI thread; a big fresh layout runs igraph in
+            # another process, because igraph holds the GIL for the whole call
+            g = build_partner_graph(
+                data,
+                area_ids=[area_id] if area_id is not None else None,
+                partner_types=[ptype] if ptype else None,
+            )
+            known = sum(1 for n in g.nodes if cache.get(n) is not None)
+            if g.number_of_nodes() > IGRAPH_THRESHOLD and known < g.number_of_nodes() // 2:
+                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
+                cache.update(pos)
+            else:
+                pos = partner_graphs.positions(g, cache=cache)
+            return g, scene_for(g, pos, title=title)
+
+        token = object()
+        self._token = token
+        self.ctx.tasks.run(
+            work,
+            write=False,
+            on_done=lambda result: self._show_graph(token, *result),
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+
+    def _show_graph(self, token: object, g: Any, scene: Any) -> None:
+        if token is not self._token:
+            return  # a newer filter superseded this one
+        self._graph = g
+        self.canvas.set_scene(scene, keep_view=False)
+        gaps = gap_summary(g)
+        self.gap_label.setText(
+            "Gaps (ringed red): "
+            + (", ".join(f"{v} {k}" for k, v in sorted(gaps.items())) or "none")
+        )
+        self.graph_drawn.emit(g.number_of_nodes())
+
+    # --------------------------------------------------------------------------- clicking
+
+    def _on_canvas_node_clicked(self, node_id: str) -> None:
+        kind, ident = parse_node_id(node_id)
+        attrs = self._graph.nodes[node_id] if self._graph is not None else {}
+        self.selected_label.setText(f"<b>{attrs.get('label', node_id)}</b> ({kind})")
+        if kind == "ocg":
+            self.ctx.bus.open_ocg_requested.emit(int(ident))
+        elif kind == "partner":
+            self._select(self.partner_table, self.partner_model, int(ident), self.partner_proxy)
+        elif kind in ("area", "structure"):
+            area = int(ident) if kind == "area" else self._structure_area(int(ident))
+            if area is not None:
+                self._select(self.structure_table, self.structure_model, area, None)
+
+    def _structure_area(self, structure_id: int) -> int | None:
+        if self._input is None:
+            return None
+        return next((s[1] for s in self._input.structures if s[0] == structure_id), None)
+
+    def _select(
+        self, table: QTableView, model: RowsTableModel[Any], ident: int, proxy: Any
+    ) -> None:
+        row = model.row_for_id(ident)
+        if row is None:
+            return
+        idx = model.index(row, 0)
+        if proxy is not None:
+            idx = proxy.mapFromSource(idx)
+            if not idx.isValid():
+                self.gaps_only.setChecked(False)
+                self.partner_type.setCurrentIndex(0)
+                idx = proxy.mapFromSource(model.index(row, 0))
+        table.selectionModel().setCurrentIndex(
+            idx,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        table.scrollTo(idx)
+
+    def selected_partner_id(self) -> int | None:
+        """The partner selected in the register table."""
+        rows = self.partner_table.selectionModel().selectedRows()
+        return int(rows[0].data(ID_ROLE)) if rows else None
+
+    def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches(*PARTNER_KINDS):
+            self.reload()

@@ -1,0 +1,221 @@
+"""The Partners and Disruptions tabs, driven as a user would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from socmap.domain.disruptions import Disruption
+from socmap.services import disruptions, partners
+from socmap.services.session import open_store
+from socmap.ui.main_window import MainWindow
+from socmap.ui.models.partner_models import (
+    DISRUPTION_COLUMNS,
+    PARTNER_COLUMNS,
+    STRUCTURE_COLUMNS,
+    WHAT_WORKS_COLUMNS,
+    RowsTableModel,
+)
+from socmap.ui.views.disruptions_view import DisruptionsView
+from socmap.ui.views.partners_view import PartnersView
+from tests.conftest import act_as
+
+TODAY = dt.date(2026, 11, 1)
+
+
+def test_models_pass_qt_model_tester(qtmodeltester, demo_store) -> None:  # type: ignore[no-untyped-def]
+    for columns, rows in (
+        (PARTNER_COLUMNS, partners.partner_register(demo_store, today=TODAY)),
+        (STRUCTURE_COLUMNS, partners.area_partnerships(demo_store, today=TODAY)),
+        (DISRUPTION_COLUMNS, disruptions.disruption_log(demo_store, today=TODAY)),
+        (WHAT_WORKS_COLUMNS, disruptions.what_works(demo_store)),
+    ):
+        model: RowsTableModel[object] = RowsTableModel(columns, lambda r: id(r))
+        model.set_rows(rows)
+        assert model.rowCount() > 0
+        qtmodeltester.check(model)
+
+
+@pytest.fixture
+def window(qtbot, demo_path: Path):  # type: ignore[no-untyped-def]
+    store = open_store(demo_path)
+    act_as(store, "sup.one", "supervisor")
+    win = MainWindow(store, remember_layout=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    return win
+
+
+def tab(win, cls):  # type: ignore[no-untyped-def]
+    for i in range(win.tabs.count()):
+        if isinstance(win.tabs.widget(i), cls):
+            win.tabs.setCurrentIndex(i)
+            return win.tabs.widget(i)
+    raise AssertionError(f"no {cls.__name__} tab")
+
+
+def test_partners_tab_shows_register_gaps_and_graph(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view: PartnersView = tab(window, PartnersView)
+    qtbot.waitUntil(lambda: view.partner_model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(view.canvas.scene.nodes) > 0, timeout=10_000)
+    assert "sharing agreement(s) expired or expiring" in view.isa_label.text()
+    gaps = [view.structure_model.index(r, 1).data() for r in range(view.structure_model.rowCount())]
+    assert gaps.count("GAP: none recorded") == 2
+    kinds = {n.kind for n in view.canvas.scene.nodes}
+    assert kinds >= {"area", "partner", "ocg", "structure"}
+    assert sum(1 for n in view.canvas.scene.nodes if n.kind == "area") == 5
+    assert any(n.highlighted for n in view.canvas.scene.nodes)
+    assert "no SOC partnership structure" in view.gap_label.text()
+    # filter by area: one area left, and nodes that stay keep their place
+    before = {n.id: (n.x, n.y) for n in view.canvas.scene.nodes}
+    with qtbot.waitSignal(view.graph_drawn, timeout=10_000):
+        view.area.setCurrentIndex(view.area.findText("Shropshire"))
+    areas = [n for n in view.canvas.scene.nodes if n.kind == "area"]
+    assert [a.label for a in areas] == ["Shropshire"]
+    assert all(before[n.id] == (n.x, n.y) for n in view.canvas.scene.nodes if n.id in before)
+    # partner type filter
+    with qtbot.waitSignal(view.graph_drawn, timeout=10_000):
+        view.partner_type.setCurrentIndex(view.partner_type.findData("hmrc"))
+    types = {n.id for n in view.canvas.scene.nodes if n.kind == "partner"}
+    assert len(types) == 1
+    assert all(
+        view.partner_proxy.index(r, 1).data() == "HMRC"
+        for r in range(view.partner_proxy.rowCount())
+    )
+
+
+def test_clicking_nodes_opens_records(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view: PartnersView = tab(window, PartnersView)
+    qtbot.waitUntil(lambda: len(view.canvas.scene.nodes) > 0, timeout=10_000)
+    with qtbot.waitSignal(view.graph_drawn, timeout=10_000):
+        view.area.setCurrentIndex(view.area.findText("Herefordshire"))
+    partner = next(n for n in view.canvas.scene.nodes if n.kind == "partner")
+    p = view.canvas.node_position(partner.id)
+    assert p is not None
+    qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=p.toPoint())
+    assert view.selected_partner_id() == int(partner.id.split(":")[1])
+    ocg = next(n for n in view.canvas.scene.nodes if n.kind == "ocg")
+    p = view.canvas.node_position(ocg.id)
+    assert p is not None
+    with qtbot.waitSignal(window.ctx.bus.open_ocg_requested) as blocker:
+        qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=p.toPoint())
+    assert blocker.args == [int(ocg.id.split(":")[1])]
+    assert window.tabs.currentWidget() is window.register
+    assert window.register.selected_ocg_id() == int(ocg.id.split(":")[1])
+
+
+def _disruptions(qtbot, window) -> DisruptionsView:  # type: ignore[no-untyped-def]
+    view: DisruptionsView = tab(window, DisruptionsView)
+    qtbot.waitUntil(lambda: view.log_model.rowCount() > 0, timeout=10_000)
+    return view
+
+
+def test_record_dialog_shows_errors_beside_fields(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _disruptions(qtbot, window)
+    before = view.log_model.rowCount()
+    dialog = view.record()
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # no rationale
+    assert dialog.isVisible()
+    assert "say why" in dialog.error_text("rationale")
+    assert dialog.error_text("tactic") == ""
+    assert view.log_model.rowCount() == before
+    # an archived group and a date after its archiving
+    archived = next(
+        i for i in range(dialog.ocg.count()) if dialog.ocg.itemText(i).endswith("[archived]")
+    )
+    dialog.ocg.setCurrentIndex(archived)
+    qtbot.keyClicks(dialog.rationale, "two principals charged")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert "archived" in dialog.error_text("occurred_on")
+    assert dialog.error_text("rationale") == ""
+    # a good one
+    active = next(
+        i for i in range(dialog.ocg.count()) if dialog.ocg.itemText(i).endswith("[active]")
+    )
+    dialog.ocg.setCurrentIndex(active)
+    dialog.tactic.setCurrentIndex(dialog.tactic.findData("scpo"))
+    dialog.strand.setCurrentIndex(dialog.strand.findData("prevent"))
+    if dialog.nominals.count():
+        dialog.nominals.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert dialog.result_disruption is not None
+    qtbot.waitUntil(lambda: view.log_model.rowCount() == before + 1, timeout=10_000)
+    row = view.log_model.row_for_id(dialog.result_disruption.id)
+    assert row is not None
+    assert view.log_model.index(row, 4).data() == "Serious Crime Prevention Order"
+    assert view.log_model.index(row, 8).data() == "pending"
+
+
+def test_major_needs_second_approver_in_the_gui(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _disruptions(qtbot, window)
+    store = window.ctx.store
+    ocg = int(store.conn.execute("SELECT id FROM ocgs WHERE status='active'").fetchone()[0])
+    d, changes = disruptions.record_disruption(
+        store,
+        Disruption(ocg, TODAY, "pursue", "poca_confiscation", "major", "assets confiscated"),
+        today=TODAY,
+    )
+    window.ctx.bus.changes_applied.emit(changes, None)
+    qtbot.waitUntil(lambda: view.log_model.row_for_id(d.id) is not None, timeout=10_000)
+    view.select_disruption(d.id or 0)
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)
+    assert "second approver" in view.message.text()
+    qtbot.waitUntil(
+        lambda: (
+            "awaiting second approver"
+            in (view.log_model.index(view.log_model.row_for_id(d.id) or 0, 9).data() or "")
+        ),
+        timeout=10_000,
+    )
+    view.select_disruption(d.id or 0)
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)  # same person again
+    assert "other than sup.one" in view.message.text()
+    act_as(store, "sup.two", "supervisor")
+    view.select_disruption(d.id or 0)
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)
+    assert "approved" in view.message.text()
+    assert disruptions.get_disruption(store, d.id or 0).status == "approved"
+
+
+def test_timeline_and_what_works(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = _disruptions(qtbot, window)
+    assert view.works_model.rowCount() > 5
+    cells = [view.works_model.index(r, 6).data() for r in range(view.works_model.rowCount())]
+    assert all(c == "no scored cases" for c in cells)  # no assessments table in this branch
+    assert "No score changes can be shown" in view.works_note.text()
+    # timeline of one OCG from the log
+    view.table.selectRow(0)
+    qtbot.mouseClick(view.timeline_button, Qt.MouseButton.LeftButton)
+    assert view.tabs.currentIndex() == 1
+    qtbot.waitUntil(
+        lambda: view.timeline.data is not None and view.timeline.data.title.startswith("OCG-"),
+        timeout=10_000,
+    )
+    data = view.timeline.data
+    assert data is not None
+    assert data.events
+    # clicking a marker takes you to it in the log
+    ev = data.events[0]
+    pos = view.timeline.marker_position(ev.id)
+    assert pos is not None
+    qtbot.mouseClick(
+        view.timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(pos.x()), round(pos.y()))
+    )
+    assert view.tabs.currentIndex() == 0
+    assert view.selected_id() == ev.id
+
+
+def test_viewer_cannot_record_or_approve(qtbot, viewer_demo_store) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(viewer_demo_store, remember_layout=False)
+    qtbot.addWidget(win)
+    view: DisruptionsView = tab(win, DisruptionsView)
+    assert not view.record_button.isEnabled()
+    assert not view.approve_button.isEnabled()
