@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "socmap.cli.partners_cmds",
     # trust (issue 7)
     "socmap.cli.trust_cmds",
+    # member network (issue 8)
+    "socmap.cli.network_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]
