@@ -177,7 +177,8 @@ class NetworkView(QWidget):
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
         for fmt, label in (("png", "PNG image…"), ("svg", "SVG drawing…"), ("graphml", "GraphML…")):
-            menu.addAction(label, lambda f=fmt: self._on_export(f))
+            action = menu.addAction(label)
+            action.triggered.connect(lambda _checked=False, f=fmt: self._on_export(f))
         self.export_button.setMenu(menu)
         self.export_button.setEnabled(self.ctx.can(Permission.EXPORT))
         top = QHBoxLayout()
