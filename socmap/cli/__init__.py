@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "socmap.cli.profile_cmds",
     # trust (issue 7)
     "socmap.cli.trust_cmds",
+    # member network (issue 8)
+    "socmap.cli.network_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -775,6 +775,9 @@ def _feature_steps() -> list[DemoStep]:
     steps.append(_review_demo_step)
 
     # member network (issue 8)
+    from socmap.services.network_demo import network_step
+
+    steps.append(network_step)
 
     return steps
 

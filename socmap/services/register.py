@@ -28,6 +28,7 @@ from socmap.services.auth import require
 from socmap.services.geography import area_index
 from socmap.store import areas, audit, groups
 from socmap.store.db import Store
+from socmap.store.network import is_at_risk
 
 
 def as_record(obj: Any) -> dict[str, Any]:
@@ -210,6 +211,12 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
         raise NotFoundError(f"there is no OCG with id {membership.ocg_id}")
     if not groups.nominal_exists(store, membership.nominal_id):
         raise NotFoundError(f"there is no nominal with id {membership.nominal_id}")
+    if is_at_risk(store, membership.nominal_id):  # issue 8: potential victims are never members
+        raise ValidationError(
+            "nominal_id",
+            f"person {membership.nominal_id} is recorded as a person at risk (a potential "
+            "victim) and cannot be recorded as a member of a group",
+        )
     with store.atomic():
         stored = groups.insert_membership(store, membership)
         audit.record(

@@ -494,6 +494,107 @@ def _trust(db: sqlite_utils.Database) -> None:
 
 # --- member network and people at risk (issue 8) ---
 
+
+@migrations(name="0600_network")
+def _network(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE INDEX associations_kind ON associations(kind);
+
+        -- OCG <-> OCG links (supplier, rival, merged, split, ...), graded as recorded
+        CREATE TABLE ocg_links (
+            id INTEGER PRIMARY KEY,
+            ocg_a INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            ocg_b INTEGER NOT NULL REFERENCES ocgs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            start TEXT,
+            "end" TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            grading_scheme TEXT,
+            grade TEXT,
+            handling TEXT,
+            handling_conditions TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            CHECK (ocg_a <> ocg_b)
+        );
+        CREATE INDEX ocg_links_a ON ocg_links(ocg_a);
+        CREATE INDEX ocg_links_b ON ocg_links(ocg_b);
+
+        -- people at risk of being drawn into SOC: potential victims, never members
+        CREATE TABLE at_risk (
+            id INTEGER PRIMARY KEY,
+            nominal_id INTEGER NOT NULL UNIQUE REFERENCES nominals(id) ON DELETE CASCADE,
+            risk_level TEXT NOT NULL CHECK (risk_level IN ('low', 'medium', 'high')),
+            rationale TEXT NOT NULL,
+            vulnerability_factors TEXT NOT NULL DEFAULT '[]',
+            owner TEXT NOT NULL DEFAULT '',
+            opened_on TEXT,
+            review_date TEXT NOT NULL,
+            closed_on TEXT,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE at_risk_indicators (
+            id INTEGER PRIMARY KEY,
+            nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            indicator TEXT NOT NULL,
+            observed_on TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX at_risk_indicators_nominal ON at_risk_indicators(nominal_id);
+        CREATE TABLE exploitation (
+            id INTEGER PRIMARY KEY,
+            at_risk_nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            exploiter_nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            start TEXT,
+            "end" TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            grading_scheme TEXT,
+            grade TEXT,
+            handling TEXT,
+            handling_conditions TEXT NOT NULL DEFAULT '',
+            CHECK (at_risk_nominal_id <> exploiter_nominal_id)
+        );
+        CREATE INDEX exploitation_victim ON exploitation(at_risk_nominal_id);
+        CREATE INDEX exploitation_exploiter ON exploitation(exploiter_nominal_id);
+        CREATE TABLE interventions (
+            id INTEGER PRIMARY KEY,
+            nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            lead_partner TEXT NOT NULL,
+            start TEXT NOT NULL,
+            "end" TEXT,
+            outcome TEXT NOT NULL DEFAULT '',
+            review_date TEXT,
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX interventions_nominal ON interventions(nominal_id);
+        CREATE TABLE at_risk_proposals (
+            id INTEGER PRIMARY KEY,
+            nominal_id INTEGER NOT NULL REFERENCES nominals(id) ON DELETE CASCADE,
+            proposed_on TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'declined')),
+            decided_by TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX at_risk_proposals_nominal ON at_risk_proposals(nominal_id);
+
+        -- The rule that matters most, kept by the database too: a person at risk is never a
+        -- member, and a member is never recorded as a person at risk.
+        CREATE TRIGGER memberships_not_at_risk BEFORE INSERT ON memberships
+        WHEN EXISTS (SELECT 1 FROM at_risk WHERE nominal_id = NEW.nominal_id)
+        BEGIN SELECT RAISE(ABORT, 'a person at risk cannot be recorded as a member'); END;
+        CREATE TRIGGER memberships_not_at_risk_update BEFORE UPDATE OF nominal_id ON memberships
+        WHEN EXISTS (SELECT 1 FROM at_risk WHERE nominal_id = NEW.nominal_id)
+        BEGIN SELECT RAISE(ABORT, 'a person at risk cannot be recorded as a member'); END;
+        CREATE TRIGGER at_risk_not_member BEFORE INSERT ON at_risk
+        WHEN EXISTS (SELECT 1 FROM memberships WHERE nominal_id = NEW.nominal_id)
+        BEGIN SELECT RAISE(ABORT, 'a member cannot be recorded as a person at risk'); END;
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

@@ -26,6 +26,8 @@ TABS: list[tuple[str, str]] = [
     ("Review", "socmap.ui.views.review_view:ReviewView"),
     ("Audit", "socmap.ui.views.audit_view:AuditView"),
     # member network (issue 8)
+    ("Network", "socmap.ui.views.network_view:NetworkView"),
+    ("At risk", "socmap.ui.views.atrisk_view:AtRiskView"),
 ]
 
 

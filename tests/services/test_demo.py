@@ -44,10 +44,15 @@ def test_demo_force_shape(demo_store) -> None:  # type: ignore[no-untyped-def]
     )
     rows = queries.register(demo_store)
     assert all(r.lead_area and r.lro for r in rows if r.status == "active")
-    # everyone belongs to at least one group
+    # everyone belongs to at least one group, except the non-members issue 8 adds: people at
+    # risk (potential victims, never members), people with indicators proposed for review, and
+    # associates in emerging groups, each of whom is linked to somebody
     assert (
         demo_store.conn.execute(
             "SELECT COUNT(*) FROM nominals WHERE id NOT IN (SELECT nominal_id FROM memberships)"
+            " AND id NOT IN (SELECT nominal_id FROM at_risk)"
+            " AND id NOT IN (SELECT nominal_a FROM associations)"
+            " AND id NOT IN (SELECT nominal_b FROM associations)"
         ).fetchone()[0]
         == 0
     )
