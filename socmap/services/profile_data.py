@@ -403,13 +403,111 @@ def network_graph(store: Store, area_id: int, *, audience: Audience, today: dt.d
 def people_at_risk(
     store: Store, area_id: int, *, audience: Audience, today: dt.date
 ) -> LiveSection:
-    """People at risk of being drawn into SOC in the area."""
+    """People at risk of being drawn into SOC in the area, and prevention with partners.
+
+    Counts for every audience; the list of people (they are potential victims) is internal only.
+    """
+    from socmap.domain.network import (
+        INDICATORS,
+        INTERVENTION_KINDS,
+        RISK_LEVELS,
+        VULNERABILITY_FACTORS,
+    )
+    from socmap.services import atrisk
+
+    v = atrisk.area_vulnerability(store, area_id, today=today)
+    tables = [
+        LiveTable(
+            ("Risk level", "People"),
+            tuple((RISK_LEVELS[k], str(n)) for k, n in v.by_risk.items()),
+            caption="People at risk by risk level",
+            widths=(2, 1),
+        )
+    ]
+    if v.indicators:
+        tables.append(
+            LiveTable(
+                ("Indicator", "People"),
+                tuple((INDICATORS.get(k, k), str(n)) for k, n in list(v.indicators.items())[:10]),
+                caption="Most common indicators",
+                widths=(3, 1),
+            )
+        )
+    if v.factors:
+        tables.append(
+            LiveTable(
+                ("Vulnerability factor", "People"),
+                tuple(
+                    (VULNERABILITY_FACTORS.get(k, k), str(n))
+                    for k, n in list(v.factors.items())[:10]
+                ),
+                caption="Vulnerability factors",
+                widths=(3, 1),
+            )
+        )
+    if v.interventions_by_kind:
+        tables.append(
+            LiveTable(
+                ("Intervention", "Count"),
+                tuple(
+                    (INTERVENTION_KINDS.get(k, k), str(n))
+                    for k, n in sorted(v.interventions_by_kind.items(), key=lambda kv: -kv[1])
+                ),
+                caption="Interventions with partners",
+                widths=(3, 1),
+            )
+        )
+    if v.exploiting_ocgs:
+        names = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
+        tables.append(
+            LiveTable(
+                ("OCG", "People at risk its members exploit"),
+                tuple(
+                    (_ocg_label(o, names.get(o, ""), audience), str(n))
+                    for o, n in sorted(v.exploiting_ocgs.items(), key=lambda kv: (-kv[1], kv[0]))
+                ),
+                caption="Groups exploiting people in the area",
+                widths=(3, 1.6),
+            )
+        )
+    paragraphs = [v.summary]
+    if audience is Audience.INTERNAL and v.people:
+        listed, more = _listed(
+            [
+                (
+                    r.name,
+                    RISK_LEVELS.get(r.risk_level, r.risk_level),
+                    ", ".join(_ocg_ref(o) for _p, _n, os in r.exploited_by for o in os) or "-",
+                    str(len(r.interventions)),
+                    r.review_date.isoformat() + (" (overdue)" if r.review_overdue else ""),
+                    r.owner or "-",
+                )
+                for r in v.people
+            ],
+            "people (highest risk first)",
+        )
+        tables.append(
+            LiveTable(
+                ("Person at risk", "Risk", "Exploited by", "Interventions", "Review", "Owner"),
+                listed,
+                flagged=tuple(r.review_overdue for r in v.people[: len(listed)]),
+                caption="People at risk (internal version only)",
+                widths=(2.2, 0.9, 1.8, 1.1, 1.6, 1.8),
+            )
+        )
+        if more:
+            paragraphs.append(more)
+    elif audience is Audience.PARTNER and v.people:
+        paragraphs.append(
+            "The people themselves are potential victims; their identities are held by the "
+            "safeguarding leads and are not part of the partner version."
+        )
     return LiveSection(
         key="people_at_risk",
         title="People at risk",
         section="vulnerability",
-        available=False,
-        paragraphs=(not_installed("the member network and people at risk"),),
+        paragraphs=tuple(paragraphs),
+        tables=tuple(tables),
     )
 
 

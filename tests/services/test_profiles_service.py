@@ -370,3 +370,28 @@ def test_demo_contributions_link_to_the_register(demo_store) -> None:  # type: i
     register = live["partner_coverage"].tables[-1]
     assert register.caption == "Partners serving the area (partner register)"
     assert {c.partner_name for c in linked} <= {r[0] for r in register.rows}
+
+
+def test_people_at_risk_counts_for_partners_and_names_internally(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services import atrisk
+
+    for area in profiles.area_list(demo_store):
+        v = atrisk.area_vulnerability(demo_store, area.id, today=TODAY)
+        if v.people:
+            break
+    else:
+        pytest.skip("the demo has no people at risk")
+    internal = profile_data.people_at_risk(
+        demo_store, area.id, audience=Audience.INTERNAL, today=TODAY
+    )
+    partner = profile_data.people_at_risk(
+        demo_store, area.id, audience=Audience.PARTNER, today=TODAY
+    )
+    assert internal.paragraphs[0] == v.summary == partner.paragraphs[0]
+    people = internal.tables[-1]
+    assert people.caption == "People at risk (internal version only)"
+    assert {r[0] for r in people.rows} == {p.name for p in v.people[: len(people.rows)]}
+    assert all(t.caption != people.caption for t in partner.tables)
+    names = {p.name.split(",")[0].casefold() for p in v.people}
+    text = " ".join(c for t in partner.tables for r in t.rows for c in r).casefold()
+    assert not any(n in text for n in names)
