@@ -419,7 +419,10 @@ def people_at_risk(
     tables = [
         LiveTable(
             ("Risk level", "People"),
-            tuple((RISK_LEVELS[k], str(n)) for k, n in v.by_risk.items()),
+            tuple(
+                (RISK_LEVELS[k], str(v.by_risk.get(k, 0)))
+                for k in sorted(RISK_LEVELS, key=("high", "medium", "low").index)
+            ),
             caption="People at risk by risk level",
             widths=(2, 1),
         )
