@@ -179,7 +179,7 @@ class ProfilesView(QWidget):
         cards_widget.setLayout(self.cards_box)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(cards_widget)
-        scroll.setMinimumHeight(250)
+        scroll.setMinimumHeight(275)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(scroll)
 
