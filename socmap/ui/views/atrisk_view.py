@@ -39,6 +39,7 @@ from socmap.services.network_commands import AddIntervention, DecideProposal
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.network_models import AtRiskModel, ProposalsModel
+from socmap.ui.models.rows_model import SORT_ROLE
 
 WATCHED = ("at_risk", "intervention", "association", "membership", "nominal", "*")
 
@@ -72,7 +73,7 @@ def load(store: Store, area_id: int | None, area: str | None, steps: int) -> AtR
 def _sorted(model: Any, parent: QWidget) -> QSortFilterProxyModel:
     proxy = QSortFilterProxyModel(parent)
     proxy.setSourceModel(model)
-    proxy.setSortRole(Qt.ItemDataRole.UserRole)
+    proxy.setSortRole(SORT_ROLE)
     return proxy
 
 

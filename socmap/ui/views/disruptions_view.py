@@ -34,13 +34,8 @@ from socmap.services import disruptions, partner_graphs
 from socmap.services.disruptions import TimelineData
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
-from socmap.ui.models.partner_models import (
-    DISRUPTION_COLUMNS,
-    ID_ROLE,
-    WHAT_WORKS_COLUMNS,
-    RowsFilterProxy,
-    RowsTableModel,
-)
+from socmap.ui.models.partner_models import DISRUPTION_COLUMNS, WHAT_WORKS_COLUMNS
+from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
 
 KINDS = ("disruption", "ocg", "assessment", "partner", "area")

@@ -39,13 +39,8 @@ from socmap.ui.dialogs.partner_dialogs import (
     PartnerDialog,
     StructureDialog,
 )
-from socmap.ui.models.partner_models import (
-    ID_ROLE,
-    PARTNER_COLUMNS,
-    STRUCTURE_COLUMNS,
-    RowsFilterProxy,
-    RowsTableModel,
-)
+from socmap.ui.models.partner_models import PARTNER_COLUMNS, STRUCTURE_COLUMNS
+from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
 
 LINK_OCG_ROLE = Qt.ItemDataRole.UserRole + 1
