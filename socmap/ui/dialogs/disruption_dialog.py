@@ -23,6 +23,7 @@ from socmap.domain.disruptions import LEVELS, STRANDS, TACTIC_AREAS, TACTICS, Di
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.services import disruptions, partners
 from socmap.ui.context import UiContext
+from socmap.ui.widgets.fields import field_with_error
 
 FIELDS = (
     "ocg_id",
@@ -118,18 +119,7 @@ class DisruptionDialog(QDialog):
             ("nominal_ids", "Nominals affected", self.nominals),
             ("rationale", "Rationale", self.rationale),
         ):
-            box = QWidget()
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.setSpacing(1)
-            lay.addWidget(widget)
-            err = QLabel()
-            err.setObjectName(f"error_{field}")
-            err.setStyleSheet("color: #b91c1c")
-            err.setWordWrap(True)
-            err.hide()
-            lay.addWidget(err)
-            self.errors[field] = err
+            box, self.errors[field] = field_with_error(field, widget)
             form.addRow(label, box)
         form.addRow("Lessons learned", self.lessons)
         self.general_error = QLabel()
