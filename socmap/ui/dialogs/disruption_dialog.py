@@ -23,6 +23,7 @@ from socmap.domain.disruptions import LEVELS, STRANDS, TACTIC_AREAS, TACTICS, Di
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.services import disruptions, partners
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import ok_cancel
 from socmap.ui.widgets.fields import field_with_error
 
 FIELDS = (
@@ -125,12 +126,8 @@ class DisruptionDialog(QDialog):
         self.general_error = QLabel()
         self.general_error.setStyleSheet("color: #b91c1c")
         self.general_error.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel(self, self._on_ok)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record")
-        self.buttons.accepted.connect(self._on_ok)
-        self.buttons.rejected.connect(self.reject)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.approval_note)
