@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.grading import Grading, parse_grading
@@ -219,8 +220,25 @@ def check_dates(start: dt.date | None, end: dt.date | None, *, field: str = "end
         )
 
 
-def _grading(scheme: str, grade: str, handling: str, conditions: str) -> Grading:
-    return parse_grading(scheme, grade, handling, conditions, field="grading")
+_Graded = TypeVar("_Graded", Association, OcgLink, Exploitation)
+
+
+def _with_grading(record: _Graded) -> _Graded:
+    """The record with its grading checked and normalised by ``parse_grading`` (field "grading")."""
+    g = parse_grading(
+        record.grading_scheme,
+        record.grade,
+        record.handling,
+        record.handling_conditions,
+        field="grading",
+    )
+    return dataclasses.replace(
+        record,
+        grading_scheme=g.scheme,
+        grade=g.grade,
+        handling=g.handling,
+        handling_conditions=g.conditions,
+    )
 
 
 def validate_association(a: Association) -> Association:
@@ -229,15 +247,11 @@ def validate_association(a: Association) -> Association:
         raise ValidationError("nominal_b", "a person cannot be linked to themselves")
     kind = _kind(a.kind, ASSOCIATION_KINDS, field="kind")
     check_dates(a.start, a.end)
-    g = _grading(a.grading_scheme, a.grade, a.handling, a.handling_conditions)
+    graded = _with_grading(a)
     return dataclasses.replace(
-        a,
+        graded,
         kind=kind,
         source=_text(a.source, field="source", required=True, limit=200),
-        grading_scheme=g.scheme,
-        grade=g.grade,
-        handling=g.handling,
-        handling_conditions=g.conditions,
     )
 
 
@@ -247,16 +261,12 @@ def validate_ocg_link(link: OcgLink) -> OcgLink:
         raise ValidationError("ocg_b", "a group cannot be linked to itself")
     kind = _kind(link.kind, OCG_LINK_KINDS, field="kind")
     check_dates(link.start, link.end)
-    g = _grading(link.grading_scheme, link.grade, link.handling, link.handling_conditions)
+    graded = _with_grading(link)
     return dataclasses.replace(
-        link,
+        graded,
         kind=kind,
         source=_text(link.source, field="source", required=True, limit=200),
         notes=_text(link.notes, field="notes"),
-        grading_scheme=g.scheme,
-        grade=g.grade,
-        handling=g.handling,
-        handling_conditions=g.conditions,
     )
 
 
@@ -302,14 +312,10 @@ def validate_exploitation(e: Exploitation) -> Exploitation:
     if e.at_risk_nominal_id == e.exploiter_nominal_id:
         raise ValidationError("exploiter", "a person cannot exploit themselves")
     check_dates(e.start, e.end)
-    g = _grading(e.grading_scheme, e.grade, e.handling, e.handling_conditions)
+    graded = _with_grading(e)
     return dataclasses.replace(
-        e,
+        graded,
         source=_text(e.source, field="source", required=True, limit=200),
-        grading_scheme=g.scheme,
-        grade=g.grade,
-        handling=g.handling,
-        handling_conditions=g.conditions,
     )
 
 

@@ -17,15 +17,25 @@ BULK_TABLES = frozenset(
 
 
 def insert_rows(
-    store: Store, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    store: Store,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    allowed: frozenset[str] = BULK_TABLES,
 ) -> int:
-    """Insert ``rows`` into ``table``; returns how many were written."""
-    if table not in BULK_TABLES:
+    """Insert ``rows`` into ``table`` (one of ``allowed``); returns how many were written."""
+    if table not in allowed:
         raise ValueError(f"bulk insert into {table!r} is not allowed")
     cols = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
+    return execute_many(store, f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+
+
+def execute_many(store: Store, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    """Run one parameterised statement for every row; returns how many rows it changed."""
     before = store.conn.total_changes
-    store.conn.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+    store.conn.executemany(sql, rows)
     return store.conn.total_changes - before
 
 

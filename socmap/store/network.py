@@ -16,6 +16,7 @@ from socmap.domain.network import (
     Intervention,
     OcgLink,
 )
+from socmap.store.bulk import execute_many
 from socmap.store.db import Store
 
 
@@ -27,12 +28,40 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+#: The dated, sourced, graded tail that associations, OCG links and exploitation rows share.
+_GRADED_COLS = 'start, "end", source, grading_scheme, grade, handling, handling_conditions'
+
+
+def _graded_fields(row: Sequence[Any], first: int) -> dict[str, Any]:
+    """Dataclass keywords read from the ``_GRADED_COLS`` columns starting at ``row[first]``."""
+    start, end, source, scheme, grade, handling, conditions = row[first : first + 7]
+    return {
+        "start": _d(start),
+        "end": _d(end),
+        "source": source,
+        "grading_scheme": scheme or "",
+        "grade": grade or "",
+        "handling": handling or "",
+        "handling_conditions": conditions or "",
+    }
+
+
+def _graded_values(x: Association | OcgLink | Exploitation) -> list[Any]:
+    """Values for the ``_GRADED_COLS`` columns."""
+    return [
+        _iso(x.start),
+        _iso(x.end),
+        x.source,
+        x.grading_scheme,
+        x.grade,
+        x.handling,
+        x.handling_conditions,
+    ]
+
+
 # ------------------------------------------------------------------------------- associations
 
-_ASSOC_COLS = (
-    'id, nominal_a, nominal_b, kind, start, "end", source, grading_scheme, grade, handling,'
-    " handling_conditions"
-)
+_ASSOC_COLS = f"id, nominal_a, nominal_b, kind, {_GRADED_COLS}"
 
 
 def _assoc(row: Sequence[Any]) -> Association:
@@ -41,34 +70,15 @@ def _assoc(row: Sequence[Any]) -> Association:
         nominal_a=row[1],
         nominal_b=row[2],
         kind=row[3],
-        start=_d(row[4]),
-        end=_d(row[5]),
-        source=row[6],
-        grading_scheme=row[7] or "",
-        grade=row[8] or "",
-        handling=row[9] or "",
-        handling_conditions=row[10] or "",
+        **_graded_fields(row, 4),
     )
 
 
 def insert_association(store: Store, a: Association) -> Association:
     """Insert a person link; returns it with its id."""
     cur = store.conn.execute(
-        'INSERT INTO associations (id, nominal_a, nominal_b, kind, start, "end", source,'
-        " grading_scheme, grade, handling, handling_conditions) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            a.id,
-            a.nominal_a,
-            a.nominal_b,
-            a.kind,
-            _iso(a.start),
-            _iso(a.end),
-            a.source,
-            a.grading_scheme,
-            a.grade,
-            a.handling,
-            a.handling_conditions,
-        ],
+        f"INSERT INTO associations ({_ASSOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [a.id, a.nominal_a, a.nominal_b, a.kind, *_graded_values(a)],
     )
     return get_association(store, int(cur.lastrowid or 0))
 
@@ -110,10 +120,7 @@ def association_rows(store: Store) -> list[tuple[Any, ...]]:
 
 # ---------------------------------------------------------------------------------- OCG links
 
-_LINK_COLS = (
-    'id, ocg_a, ocg_b, kind, start, "end", source, grading_scheme, grade, handling,'
-    " handling_conditions, notes"
-)
+_LINK_COLS = f"id, ocg_a, ocg_b, kind, {_GRADED_COLS}, notes"
 
 
 def _link(row: Sequence[Any]) -> OcgLink:
@@ -122,32 +129,13 @@ def _link(row: Sequence[Any]) -> OcgLink:
         ocg_a=row[1],
         ocg_b=row[2],
         kind=row[3],
-        start=_d(row[4]),
-        end=_d(row[5]),
-        source=row[6],
-        grading_scheme=row[7] or "",
-        grade=row[8] or "",
-        handling=row[9] or "",
-        handling_conditions=row[10] or "",
+        **_graded_fields(row, 4),
         notes=row[11],
     )
 
 
 def _link_values(link: OcgLink) -> list[Any]:
-    return [
-        link.id,
-        link.ocg_a,
-        link.ocg_b,
-        link.kind,
-        _iso(link.start),
-        _iso(link.end),
-        link.source,
-        link.grading_scheme,
-        link.grade,
-        link.handling,
-        link.handling_conditions,
-        link.notes,
-    ]
+    return [link.id, link.ocg_a, link.ocg_b, link.kind, *_graded_values(link), link.notes]
 
 
 def insert_ocg_link(store: Store, link: OcgLink) -> OcgLink:
@@ -161,12 +149,11 @@ def insert_ocg_link(store: Store, link: OcgLink) -> OcgLink:
 
 def insert_ocg_links(store: Store, links: Iterable[OcgLink]) -> int:
     """Bulk-insert group links (demo); returns how many were written."""
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         f"INSERT INTO ocg_links ({_LINK_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [_link_values(x) for x in links],
     )
-    return store.conn.total_changes - before
 
 
 def get_ocg_link(store: Store, link_id: int) -> OcgLink:
@@ -300,12 +287,11 @@ def insert_at_risk(store: Store, p: AtRiskPerson) -> AtRiskPerson:
 
 def insert_at_risk_many(store: Store, people: Iterable[AtRiskPerson]) -> int:
     """Bulk-insert person-at-risk records (demo)."""
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         f"INSERT INTO at_risk ({_AR_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
         [_ar_values(p) for p in people],
     )
-    return store.conn.total_changes - before
 
 
 def update_at_risk(store: Store, p: AtRiskPerson) -> AtRiskPerson:
@@ -377,12 +363,11 @@ def _ind(row: Sequence[Any]) -> Indicator:
 
 def insert_indicators(store: Store, items: Iterable[Indicator]) -> int:
     """Insert dated indicators; returns how many were written."""
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         f"INSERT INTO at_risk_indicators ({_IND_COLS}) VALUES (?,?,?,?,?,?)",
         [(i.id, i.nominal_id, i.indicator, _iso(i.observed_on), i.source, i.notes) for i in items],
     )
-    return store.conn.total_changes - before
 
 
 def last_indicator_id(store: Store) -> int:
@@ -409,10 +394,7 @@ def indicators(store: Store) -> list[Indicator]:
 
 # ------------------------------------------------------------------------------ exploitation
 
-_EX_COLS = (
-    'id, at_risk_nominal_id, exploiter_nominal_id, start, "end", source, grading_scheme, grade,'
-    " handling, handling_conditions"
-)
+_EX_COLS = f"id, at_risk_nominal_id, exploiter_nominal_id, {_GRADED_COLS}"
 
 
 def _ex(row: Sequence[Any]) -> Exploitation:
@@ -420,13 +402,7 @@ def _ex(row: Sequence[Any]) -> Exploitation:
         id=row[0],
         at_risk_nominal_id=row[1],
         exploiter_nominal_id=row[2],
-        start=_d(row[3]),
-        end=_d(row[4]),
-        source=row[5],
-        grading_scheme=row[6] or "",
-        grade=row[7] or "",
-        handling=row[8] or "",
-        handling_conditions=row[9] or "",
+        **_graded_fields(row, 3),
     )
 
 
@@ -436,18 +412,7 @@ def insert_exploitations(store: Store, items: Iterable[Exploitation]) -> list[in
     for e in items:
         cur = store.conn.execute(
             f"INSERT INTO exploitation ({_EX_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                e.id,
-                e.at_risk_nominal_id,
-                e.exploiter_nominal_id,
-                _iso(e.start),
-                _iso(e.end),
-                e.source,
-                e.grading_scheme,
-                e.grade,
-                e.handling,
-                e.handling_conditions,
-            ],
+            [e.id, e.at_risk_nominal_id, e.exploiter_nominal_id, *_graded_values(e)],
         )
         ids.append(int(cur.lastrowid or 0))
     return ids
@@ -562,13 +527,12 @@ def decisions(store: Store) -> list[tuple[int, int, str, str, str, str, str]]:
 
 def insert_nominal_rows(store: Store, rows: Sequence[Sequence[Any]]) -> int:
     """Bulk-insert people at risk as persons (demo): (id, surname, forenames, dob, area_id, x, y)."""
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         "INSERT INTO nominals (id, surname, forenames, date_of_birth, area_id, address_x,"
         " address_y, flags) VALUES (?,?,?,?,?,?,?,'[]')",
         rows,
     )
-    return store.conn.total_changes - before
 
 
 def max_nominal_id(store: Store) -> int:
@@ -578,13 +542,12 @@ def max_nominal_id(store: Store) -> int:
 
 def insert_association_rows(store: Store, rows: Sequence[Sequence[Any]]) -> int:
     """Bulk-insert associations (a, b, kind, start, end, source, scheme, grade, handling)."""
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         'INSERT INTO associations (nominal_a, nominal_b, kind, start, "end", source,'
         " grading_scheme, grade, handling) VALUES (?,?,?,?,?,?,?,?,?)",
         rows,
     )
-    return store.conn.total_changes - before
 
 
 def delete_intervention(store: Store, intervention_id: int) -> None:

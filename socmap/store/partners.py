@@ -10,6 +10,7 @@ from typing import Any
 
 from socmap.domain.errors import ConflictError, NotFoundError
 from socmap.domain.partners import Contact, Lro, Partner, PartnerLink, PartnershipStructure
+from socmap.store import bulk
 from socmap.store.db import Store
 
 #: tables the demo may bulk-load through :func:`insert_rows`
@@ -41,13 +42,7 @@ def insert_rows(
     store: Store, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Bulk-insert into one of this feature's tables (the demo); returns rows written."""
-    if table not in PARTNER_TABLES:
-        raise ValueError(f"bulk insert into {table!r} is not allowed")
-    cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    before = store.conn.total_changes
-    store.conn.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
-    return store.conn.total_changes - before
+    return bulk.insert_rows(store, table, columns, rows, allowed=PARTNER_TABLES)
 
 
 # ---------------------------------------------------------------------------------- partners

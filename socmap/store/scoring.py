@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from socmap.domain.errors import NotFoundError
 from socmap.domain.schedule import Trigger
 from socmap.domain.scoring import Assessment, breakdown_from_json
+from socmap.store.bulk import execute_many
 from socmap.store.db import Store
 
 
@@ -135,9 +136,7 @@ def insert_assessment(store: Store, values: AssessmentValues) -> int:
 
 def insert_assessments(store: Store, rows: Iterable[AssessmentValues]) -> int:
     """Insert many assessment rows in the caller's transaction; returns how many."""
-    before = store.conn.total_changes
-    store.conn.executemany(_A_INSERT, rows)
-    return store.conn.total_changes - before
+    return execute_many(store, _A_INSERT, rows)
 
 
 def get_assessment(store: Store, assessment_id: int) -> Assessment:
@@ -255,13 +254,12 @@ def insert_trigger(store: Store, *, ocg_id: int, kind: str, on: dt.date, note: s
 def insert_triggers(store: Store, rows: Iterable[tuple[int, str, str, str]]) -> int:
     """Bulk-insert (ocg_id, kind, on_date, note) triggers for the demo."""
     now = _now()
-    before = store.conn.total_changes
-    store.conn.executemany(
+    return execute_many(
+        store,
         "INSERT INTO schedule_triggers (ocg_id, kind, on_date, note, recorded_by, recorded_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [(o, k, d, n, store.actor, now) for o, k, d, n in rows],
     )
-    return store.conn.total_changes - before
 
 
 def triggers_by_ocg(store: Store) -> dict[int, list[Trigger]]:

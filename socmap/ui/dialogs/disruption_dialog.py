@@ -23,6 +23,8 @@ from socmap.domain.disruptions import LEVELS, STRANDS, TACTIC_AREAS, TACTICS, Di
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.services import disruptions, partners
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import ok_cancel
+from socmap.ui.widgets.fields import field_with_error
 
 FIELDS = (
     "ocg_id",
@@ -118,29 +120,14 @@ class DisruptionDialog(QDialog):
             ("nominal_ids", "Nominals affected", self.nominals),
             ("rationale", "Rationale", self.rationale),
         ):
-            box = QWidget()
-            lay = QVBoxLayout(box)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.setSpacing(1)
-            lay.addWidget(widget)
-            err = QLabel()
-            err.setObjectName(f"error_{field}")
-            err.setStyleSheet("color: #b91c1c")
-            err.setWordWrap(True)
-            err.hide()
-            lay.addWidget(err)
-            self.errors[field] = err
+            box, self.errors[field] = field_with_error(field, widget)
             form.addRow(label, box)
         form.addRow("Lessons learned", self.lessons)
         self.general_error = QLabel()
         self.general_error.setStyleSheet("color: #b91c1c")
         self.general_error.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel(self, self._on_ok)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record")
-        self.buttons.accepted.connect(self._on_ok)
-        self.buttons.rejected.connect(self.reject)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.approval_note)

@@ -33,6 +33,7 @@ from socmap.domain.roles import Permission
 from socmap.services import boundaries
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Boundary files (*.gpkg *.geojson *.json *.shp);;All files (*)"
 NO_CODE = "(none)"
@@ -317,22 +318,11 @@ class ImportBoundariesDialog(QDialog):
 
 def open_import_boundaries_dialog(ctx: UiContext, parent: QWidget | None) -> None:
     """Show File -> Import boundaries (modal)."""
-    dialog = ImportBoundariesDialog(ctx, parent)
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(ImportBoundariesDialog(ctx, parent))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual preview
-    import sys
+    from socmap.ui.preview import preview_context
 
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QApplication
-
-    from socmap.services.session import open_store
-    from socmap.ui.bus import AppSignals
-    from socmap.ui.tasks import TaskRunner
-
-    app = QApplication(sys.argv)
-    store = open_store(":memory:")
-    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    app, ctx = preview_context()
     open_import_boundaries_dialog(ctx, None)

@@ -32,6 +32,7 @@ from socmap.domain.roles import Permission
 from socmap.services import boundaries, intel_import
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Intelligence files (*.csv *.gpkg *.geojson *.json *.shp);;CSV (*.csv);;All files (*)"
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
@@ -236,22 +237,11 @@ class ImportIntelDialog(QDialog):
 
 def open_import_intel_dialog(ctx: UiContext, parent: QWidget | None) -> None:
     """Show File -> Import intelligence (modal)."""
-    dialog = ImportIntelDialog(ctx, parent)
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(ImportIntelDialog(ctx, parent))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual preview
-    import sys
+    from socmap.ui.preview import preview_context
 
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QApplication
-
-    from socmap.services.session import open_store
-    from socmap.ui.bus import AppSignals
-    from socmap.ui.tasks import TaskRunner
-
-    app = QApplication(sys.argv)
-    store = open_store(":memory:")
-    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    app, ctx = preview_context()
     open_import_intel_dialog(ctx, None)

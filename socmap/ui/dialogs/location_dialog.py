@@ -19,6 +19,7 @@ from socmap.domain.groups import Location, validate_location
 from socmap.domain.ids import GroupId
 from socmap.domain.vocab import LOCATION_KINDS
 from socmap.services.geography import lonlat_to_bng
+from socmap.ui.dialogs.modal import ok_cancel
 
 
 class LocationDialog(QDialog):
@@ -48,11 +49,7 @@ class LocationDialog(QDialog):
         form.addRow("Coordinates", self.system)
         form.addRow(self.x_label, self.x_input)
         form.addRow(self.y_label, self.y_input)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)

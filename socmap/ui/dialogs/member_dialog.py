@@ -26,6 +26,7 @@ from socmap.domain.ids import GroupId, NominalId
 from socmap.domain.vocab import MEMBER_TAGS, Role
 from socmap.services import queries
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import ok_cancel
 
 
 class MemberDialog(QDialog):
@@ -73,11 +74,7 @@ class MemberDialog(QDialog):
         form.addRow("Role", self.role)
         form.addRow("Tags", self.tags)
         form.addRow("Member from", self.start)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)

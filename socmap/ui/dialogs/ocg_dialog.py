@@ -27,6 +27,7 @@ from socmap.domain.ids import AreaId
 from socmap.domain.vocab import MARKETS, STATUS_TRANSITIONS, Marking, Status
 from socmap.services import queries
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.modal import ok_cancel
 
 #: Which form field shows an error for each domain field name.
 FIELD_ALIASES = {"lead_area": "lead_area", "archived_on": "status"}
@@ -111,11 +112,7 @@ class OcgDialog(QDialog):
             lay.addWidget(err)
             self.errors[key] = err
             form.addRow(label, box)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(self.buttons)

@@ -44,6 +44,7 @@ from socmap.domain.partners import (
 )
 from socmap.services import disruptions, partners
 from socmap.ui.context import UiContext
+from socmap.ui.widgets.fields import field_with_error
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -103,18 +104,7 @@ class FormDialog(QDialog):
 
     def add_field(self, field: str, label: str, widget: QWidget) -> None:
         """A labelled field with its (hidden) error message under it."""
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(1)
-        lay.addWidget(widget)
-        err = QLabel()
-        err.setObjectName(f"error_{field}")
-        err.setStyleSheet("color: #b91c1c")
-        err.setWordWrap(True)
-        err.hide()
-        lay.addWidget(err)
-        self.errors[field] = err
+        box, self.errors[field] = field_with_error(field, widget)
         self.form.addRow(label, box)
 
     def error_text(self, field: str) -> str:

@@ -2,152 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor
-
 from socmap.domain.disruptions import LEVELS
 from socmap.render.partner_graph import LEVEL_COLOURS
 from socmap.services.disruptions import DisruptionRow, WhatWorksRow, describe_mean
 from socmap.services.partners import AreaPartnership, PartnerRow
+from socmap.ui.models.rows_model import (
+    ID_ROLE,
+    ROW_ROLE,
+    SORT_ROLE,
+    Column,
+    RowsFilterProxy,
+    RowsTableModel,
+)
 
-Index = QModelIndex | QPersistentModelIndex
-T = TypeVar("T")
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
-ROW_ROLE = Qt.ItemDataRole.UserRole + 3
+__all__ = [
+    "DISRUPTION_COLUMNS",
+    "ID_ROLE",
+    "ISA_COLOURS",
+    "PARTNER_COLUMNS",
+    "ROW_ROLE",
+    "SORT_ROLE",
+    "STRUCTURE_COLUMNS",
+    "WHAT_WORKS_COLUMNS",
+    "Column",
+    "RowsFilterProxy",
+    "RowsTableModel",
+    "level_colour",
+]
 
 ISA_COLOURS = {"expired": "#b91c1c", "expiring": "#b45309", "none": "#6b7280"}
-
-
-@dataclass(frozen=True)
-class Column(Generic[T]):
-    """A column: header, display getter, optional sort key, colour and tooltip."""
-
-    header: str
-    getter: Callable[[T], Any]
-    sort: Callable[[T], Any] | None = None
-    colour: Callable[[T], str | None] | None = None
-    tooltip: Callable[[T], str] | None = None
-    align_right: bool = False
-
-
-class RowsTableModel(QAbstractTableModel, Generic[T]):
-    """Rows of one read model; ``data()`` runs no queries."""
-
-    def __init__(
-        self,
-        columns: Sequence[Column[T]],
-        id_of: Callable[[T], Any],
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._id_of = id_of
-        self._rows: list[T] = []
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        """Replace every row (a model reset)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> T:
-        """The read-model row at ``row``."""
-        return self._rows[row]
-
-    def rows(self) -> list[T]:
-        """Every row."""
-        return list(self._rows)
-
-    def row_for_id(self, ident: Any) -> int | None:
-        """The model row whose id is ``ident``."""
-        for i, r in enumerate(self._rows):
-            if self._id_of(r) == ident:
-                return i
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of rows (no children)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column headers."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section].header
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell values for display, sorting and colouring."""
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not (0 <= index.column() < len(self.columns)):
-            return None
-        row = self._rows[index.row()]
-        col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.getter(row)
-            return "" if value is None else str(value)
-        if role == SORT_ROLE:
-            value = (col.sort or col.getter)(row)
-            return "" if value is None else value
-        if role == ID_ROLE:
-            return self._id_of(row)
-        if role == Qt.ItemDataRole.ForegroundRole and col.colour is not None:
-            colour = col.colour(row)
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(row) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-class RowsFilterProxy(QSortFilterProxyModel):
-    """Sort by typed values; filter rows with a predicate over the read-model row."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self._predicate: Callable[[Any], bool] | None = None
-
-    def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
-        """Show only rows for which ``predicate(row)`` is true (None: all)."""
-        if hasattr(self, "beginFilterChange"):
-            self.beginFilterChange()
-            self._predicate = predicate
-            self.endFilterChange()
-        else:
-            self._predicate = predicate
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        """True when the row passes the predicate."""
-        model = self.sourceModel()
-        if self._predicate is None or not isinstance(model, RowsTableModel):
-            return True
-        return bool(self._predicate(model.row_at(source_row)))
 
 
 def _isa_text(r: PartnerRow) -> str:

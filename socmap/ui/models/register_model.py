@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from socmap.services.queries import RegisterRow
+from socmap.ui.models.rows_model import (
+    ID_ROLE,
+    ROW_ROLE,
+    SORT_ROLE,
+    Column,
+    RowsFilterProxy,
+    RowsTableModel,
+)
+
+__all__ = [
+    "COLUMNS",
+    "ID_ROLE",
+    "SEARCH_ROLE",
+    "SORT_ROLE",
+    "RegisterFilterProxy",
+    "RegisterTableModel",
+    "column_index",
+]
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -48,38 +57,47 @@ BAND_COLOURS = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    """A register column: key, header and how to read its value from a row."""
-
-    key: str
-    header: str
-    getter: Callable[[RegisterRow], Any]
-    sort: Callable[[RegisterRow], Any] | None = None
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("ref", "Ref", lambda r: r.display_id, lambda r: r.id),
-    Column("name", "Name", lambda r: r.name, lambda r: r.name.casefold()),
-    Column("status", "Status", lambda r: r.status.capitalize(), lambda r: r.status),
-    Column("band", "Band", lambda r: r.band or "—", lambda r: r.band or "ZZ"),
+COLUMNS: tuple[Column[RegisterRow], ...] = (
+    Column("Ref", lambda r: r.display_id, lambda r: r.id, key="ref"),
     Column(
-        "due_state",
+        "Name",
+        lambda r: r.name,
+        lambda r: r.name.casefold(),
+        tooltip=lambda r: ("Also known as: " + ", ".join(r.aliases)) if r.aliases else None,
+        key="name",
+    ),
+    Column(
+        "Status",
+        lambda r: r.status.capitalize(),
+        lambda r: r.status,
+        colour=lambda r: STATUS_COLOURS.get(r.status, QColor("black")),
+        key="status",
+    ),
+    Column(
+        "Band",
+        lambda r: r.band or "—",
+        lambda r: r.band or "ZZ",
+        background=lambda r: BAND_COLOURS.get(r.band[:1]) if r.band else None,
+        key="band",
+    ),
+    Column(
         "Re-assessment",
         lambda r: DUE_LABELS.get(r.due_state or "", "") + (f" {r.due}" if r.due else ""),
         lambda r: (DUE_ORDER.get(r.due_state or "", 9), r.due or ""),
+        colour=lambda r: DUE_COLOURS.get(r.due_state, QColor("black")) if r.due_state else None,
+        key="due_state",
     ),
-    Column("lead_area", "Lead area", lambda r: r.lead_area or "—", lambda r: r.lead_area or ""),
-    Column("markets", "Markets", lambda r: r.market_labels),
-    Column("lro", "LRO", lambda r: r.lro or "—"),
-    Column("members", "Members", lambda r: r.members, lambda r: r.members),
+    Column("Lead area", lambda r: r.lead_area or "—", lambda r: r.lead_area or "", key="lead_area"),
+    Column("Markets", lambda r: r.market_labels, key="markets"),
+    Column("LRO", lambda r: r.lro or "—", key="lro"),
+    Column("Members", lambda r: r.members, lambda r: r.members, align_right=True, key="members"),
     Column(
-        "identified_on",
         "Identified",
         lambda r: r.identified_on or "",
         lambda r: r.identified_on or "",
+        key="identified_on",
     ),
-    Column("marking", "Marking", lambda r: r.marking),
+    Column("Marking", lambda r: r.marking, key="marking"),
 )
 
 
@@ -88,90 +106,32 @@ def column_index(key: str) -> int:
     return next(i for i, c in enumerate(COLUMNS) if c.key == key)
 
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
+SEARCH_ROLE = ROW_ROLE + 1
 
 
-class RegisterTableModel(QAbstractTableModel):
+class RegisterTableModel(RowsTableModel[RegisterRow]):
     """Rows of the register; ``data()`` runs no queries."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RegisterRow] = []
-        self._row_of: dict[int, int] = {}
-
-    def set_rows(self, rows: list[RegisterRow]) -> None:
-        """Replace every row (a model reset)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._row_of = {r.id: i for i, r in enumerate(self._rows)}
-        self.endResetModel()
-
-    def row_for_id(self, ocg_id: int) -> int | None:
-        """The model row of an OCG, or None."""
-        return self._row_of.get(ocg_id)
-
-    def row_at(self, row: int) -> RegisterRow:
-        """The read-model row at ``row``."""
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of OCGs (no children)."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column headers."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section].header
-        return None
+        super().__init__(COLUMNS, lambda r: r.id, parent)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell values for display, sorting, searching and colouring."""
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        col = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.getter(row)
-        if role == SORT_ROLE:
-            return (col.sort or col.getter)(row)
-        if role == ID_ROLE:
-            return row.id
         if role == SEARCH_ROLE:
+            if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+                return None
+            row = self.rows[index.row()]
             return " ".join(
                 [row.display_id, row.name, row.lro, row.refs, row.market_labels, *row.aliases]
             ).casefold()
-        if role == Qt.ItemDataRole.ForegroundRole and col.key == "status":
-            return QBrush(STATUS_COLOURS.get(row.status, QColor("black")))
-        if role == Qt.ItemDataRole.ForegroundRole and col.key == "due_state" and row.due_state:
-            return QBrush(DUE_COLOURS.get(row.due_state, QColor("black")))
-        if role == Qt.ItemDataRole.BackgroundRole and col.key == "band" and row.band:
-            colour = BAND_COLOURS.get(row.band[:1])
-            return QBrush(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and col.key == "name" and row.aliases:
-            return "Also known as: " + ", ".join(row.aliases)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.key in ("members", "locations"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return super().data(index, role)
 
 
-class RegisterFilterProxy(QSortFilterProxyModel):
+class RegisterFilterProxy(RowsFilterProxy):
     """Sort by typed values; filter by area, status, market and free text."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
         self.area: str | None = None
         self.status: str | None = None
         self.market: str | None = None
@@ -186,15 +146,12 @@ class RegisterFilterProxy(QSortFilterProxyModel):
         text: str = "",
     ) -> None:
         """Apply all filters at once (None or empty: no filter)."""
-        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter is deprecated there
-            self.beginFilterChange()
+
+        def apply() -> None:
             self.area, self.status, self.market = area, status, market
             self.text = text.strip().casefold()
-            self.endFilterChange()
-        else:
-            self.area, self.status, self.market = area, status, market
-            self.text = text.strip().casefold()
-            self.invalidateFilter()
+
+        self.change_filter(apply)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         """True when the row passes every filter."""

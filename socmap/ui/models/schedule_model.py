@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QColor
 
 from socmap.domain.schedule import TRIGGER_KINDS, DueState
 from socmap.domain.scoring import Assessment
 from socmap.render.chart import band_colour
 from socmap.services.scoring import DueRow
+from socmap.ui.models.rows_model import ID_ROLE, SORT_ROLE, Column, RowsTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-T = TypeVar("T")
+__all__ = [
+    "DUE_COLUMNS",
+    "EMERGING_COLUMNS",
+    "OCG_ID_ROLE",
+    "SORT_ROLE",
+    "STATE_COLOURS",
+    "Column",
+    "RowsTableModel",
+    "pending_columns",
+]
 
 STATE_COLOURS = {
     DueState.OK: QColor("#15803d"),
@@ -26,79 +31,10 @@ STATE_COLOURS = {
 }
 
 #: Role under which each row's OCG id is returned (to open the record).
-OCG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+OCG_ID_ROLE = ID_ROLE
 
-
-@dataclass(frozen=True)
-class Column(Generic[T]):
-    """A column: header, how to show a row, how to sort it, an optional colour."""
-
-    header: str
-    getter: Callable[[T], Any]
-    sort: Callable[[T], Any] | None = None
-    colour: Callable[[T], QColor | None] | None = None
-    bold: bool = False
-
-
-class RowsTableModel(QAbstractTableModel, Generic[T]):
-    """Rows of one type shown through declared columns; ``data()`` runs no queries."""
-
-    def __init__(
-        self,
-        columns: Sequence[Column[T]],
-        ocg_id: Callable[[T], int],
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._ocg_id = ocg_id
-        self.rows: list[T] = []
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        """Replace every row (a model reset)."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section].header
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
-            return None
-        row = self.rows[index.row()]
-        col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = col.getter(row)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.UserRole:
-            return col.sort(row) if col.sort else str(col.getter(row) or "")
-        if role == OCG_ID_ROLE:
-            return self._ocg_id(row)
-        if role == Qt.ItemDataRole.ForegroundRole and col.colour is not None:
-            c = col.colour(row)
-            return QBrush(c) if c is not None else None
-        if role == Qt.ItemDataRole.FontRole and col.bold:
-            f = QFont()
-            f.setBold(True)
-            return f
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
-            return "Click to open the record"
-        return None
+#: The first column of each table opens the record.
+OPEN_HINT = "Click to open the record"
 
 
 def _d(value: dt.date | None) -> str:
@@ -121,7 +57,9 @@ def _late(r: DueRow) -> str:
 
 
 DUE_COLUMNS: list[Column[DueRow]] = [
-    Column("Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, bold=True),
+    Column(
+        "Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, lambda _r: OPEN_HINT, bold=True
+    ),
     Column("Name", lambda r: r.name, lambda r: r.name.casefold()),
     Column("Lead area", lambda r: r.area or "—"),
     Column(
@@ -149,7 +87,9 @@ DUE_COLUMNS: list[Column[DueRow]] = [
 ]
 
 EMERGING_COLUMNS: list[Column[DueRow]] = [
-    Column("Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, bold=True),
+    Column(
+        "Ref", lambda r: r.ref, lambda r: r.ocg_id, lambda _r: LINK, lambda _r: OPEN_HINT, bold=True
+    ),
     Column("Name", lambda r: r.name, lambda r: r.name.casefold()),
     Column("Status", lambda r: r.status.capitalize()),
     Column("Lead area", lambda r: r.area or "—"),
@@ -171,7 +111,12 @@ def pending_columns(names: dict[int, str]) -> list[Column[Assessment]]:
     """Columns of the approval queue (``names``: ocg id -> name)."""
     return [
         Column(
-            "Ref", lambda a: f"OCG-{a.ocg_id:04d}", lambda a: a.ocg_id, lambda _a: LINK, bold=True
+            "Ref",
+            lambda a: f"OCG-{a.ocg_id:04d}",
+            lambda a: a.ocg_id,
+            lambda _a: LINK,
+            lambda _a: OPEN_HINT,
+            bold=True,
         ),
         Column("Name", lambda a: names.get(a.ocg_id, "")),
         Column(

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -39,6 +38,8 @@ from socmap.services.network_commands import AddIntervention, DecideProposal
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.network_models import AtRiskModel, ProposalsModel
+from socmap.ui.models.rows_model import SORT_ROLE
+from socmap.ui.widgets.tables import row_table
 
 WATCHED = ("at_risk", "intervention", "association", "membership", "nominal", "*")
 
@@ -72,7 +73,7 @@ def load(store: Store, area_id: int | None, area: str | None, steps: int) -> AtR
 def _sorted(model: Any, parent: QWidget) -> QSortFilterProxyModel:
     proxy = QSortFilterProxyModel(parent)
     proxy.setSourceModel(model)
-    proxy.setSortRole(Qt.ItemDataRole.UserRole)
+    proxy.setSortRole(SORT_ROLE)
     return proxy
 
 
@@ -102,11 +103,9 @@ class AtRiskView(QWidget):
 
         self.model = AtRiskModel(self)
         self.proxy = _sorted(self.model, self)
-        self.table = QTableView(objectName="atrisk_table", sortingEnabled=True)
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
+        self.table = row_table(
+            self.proxy, name="atrisk_table", alternate=False, resize=None, stretch_last=False
+        )
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep highest risk first
         self.details = QTextBrowser(objectName="atrisk_details")
 
@@ -142,11 +141,13 @@ class AtRiskView(QWidget):
         pl.addLayout(row, 2)
 
         self.prop_model = ProposalsModel(self)
-        self.prop_table = QTableView(objectName="proposal_table", sortingEnabled=True)
-        self.prop_table.setModel(_sorted(self.prop_model, self))
-        self.prop_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.prop_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.prop_table.verticalHeader().setVisible(False)
+        self.prop_table = row_table(
+            _sorted(self.prop_model, self),
+            name="proposal_table",
+            alternate=False,
+            resize=None,
+            stretch_last=False,
+        )
         self.prop_table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.reason = QLabel(objectName="proposal_reason", wordWrap=True)
         self.note_edit = QLineEdit(

@@ -29,6 +29,7 @@ from socmap.domain.roles import Permission
 from socmap.services import audit_trail
 from socmap.services.audit_trail import AuditFilter
 from socmap.ui.context import UiContext
+from socmap.ui.models.rows_model import SORT_ROLE
 from socmap.ui.models.trust_models import AuditTableModel
 from socmap.ui.widgets.permission import guard, roles_allowed
 
@@ -89,7 +90,7 @@ class AuditView(QWidget):
         self.chain_label = QLabel("", wordWrap=True)
         self.status = QLabel("")
         self.model = AuditTableModel(self)
-        self.proxy = QSortFilterProxyModel(self, sortRole=Qt.ItemDataRole.UserRole)
+        self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(sortingEnabled=True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -39,11 +39,11 @@ from socmap.services import scoring
 from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.models.rows_model import SORT_ROLE, RowsTableModel
 from socmap.ui.models.schedule_model import (
     DUE_COLUMNS,
     EMERGING_COLUMNS,
     OCG_ID_ROLE,
-    RowsTableModel,
     pending_columns,
 )
 
@@ -260,7 +260,7 @@ class _AreaFilter(QSortFilterProxyModel):
         super().__init__()
         self.area = ""
         self.column = column
-        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setSortRole(SORT_ROLE)
 
     def set_area(self, area: str) -> None:
         self.beginFilterChange()  # Qt >= 6.9 (invalidateFilter is deprecated)
@@ -303,7 +303,7 @@ class DashboardView(QWidget):
         self.emerging_proxy = _AreaFilter(3)
         self.emerging_proxy.setSourceModel(self.emerging_model)
         self.pending_proxy = QSortFilterProxyModel()
-        self.pending_proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.pending_proxy.setSortRole(SORT_ROLE)
         self.pending_proxy.setSourceModel(self.pending_model)
         self.overdue = _table("overdue")
         self.overdue.setModel(self.overdue_proxy)
@@ -560,19 +560,12 @@ if (
 ):  # show the dashboard on the demo force: python -m socmap.ui.views.dashboard_view
     import sys
 
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QApplication
-
     from socmap.paths import demo_db_path
     from socmap.services.demo import ensure_demo_database
-    from socmap.services.session import open_store
-    from socmap.ui.bus import AppSignals
-    from socmap.ui.tasks import TaskRunner
+    from socmap.ui.preview import preview_context
 
-    app = QApplication(sys.argv)
     ensure_demo_database(demo_db_path())
-    store = open_store(demo_db_path())
-    main_ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    app, main_ctx = preview_context(demo_db_path())
     main_ctx.bus.open_ocg_requested.connect(lambda oid: open_score_history(main_ctx, None, oid))
     view = DashboardView(main_ctx)
     view.resize(1500, 900)

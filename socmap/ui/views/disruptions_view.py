@@ -8,14 +8,11 @@ from typing import Any
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,14 +31,10 @@ from socmap.services import disruptions, partner_graphs
 from socmap.services.disruptions import TimelineData
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
-from socmap.ui.models.partner_models import (
-    DISRUPTION_COLUMNS,
-    ID_ROLE,
-    WHAT_WORKS_COLUMNS,
-    RowsFilterProxy,
-    RowsTableModel,
-)
+from socmap.ui.models.partner_models import DISRUPTION_COLUMNS, WHAT_WORKS_COLUMNS
+from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
+from socmap.ui.widgets.tables import row_table
 
 KINDS = ("disruption", "ocg", "assessment", "partner", "area")
 
@@ -89,18 +82,6 @@ class TimelineCanvas(QWidget):
             if ev.id == disruption_id:  # type: ignore[attr-defined]
                 return centre
         return None
-
-
-def _table(model: Any) -> QTableView:
-    view = QTableView(sortingEnabled=True)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 class DisruptionsView(QWidget):
@@ -156,7 +137,7 @@ class DisruptionsView(QWidget):
             bar.addWidget(w)
 
         # log
-        self.table = _table(self.log_proxy)
+        self.table = row_table(self.log_proxy)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.record_button = QPushButton("Record a disruption…")
         self.approve_button = QPushButton("Approve")
@@ -199,7 +180,7 @@ class DisruptionsView(QWidget):
         )
 
         # what works
-        self.works_table = _table(self.works_proxy)
+        self.works_table = row_table(self.works_proxy)
         self.works_note = QLabel()
         self.works_note.setWordWrap(True)
         ww = QWidget()

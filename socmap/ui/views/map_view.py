@@ -362,16 +362,9 @@ class MapView(QWidget):
 if __name__ == "__main__":  # pragma: no cover - manual check with the demo force
     import sys
 
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QApplication
+    from socmap.ui.preview import preview_context
 
-    from socmap.services.session import open_store
-    from socmap.ui.bus import AppSignals
-    from socmap.ui.tasks import TaskRunner
-
-    app = QApplication(sys.argv)
-    store = open_store(sys.argv[1])
-    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    app, ctx = preview_context(sys.argv[1])
     view = MapView(ctx)
     view.resize(1280, 800)
     view.show()

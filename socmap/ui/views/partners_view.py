@@ -8,11 +8,9 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -39,30 +37,14 @@ from socmap.ui.dialogs.partner_dialogs import (
     PartnerDialog,
     StructureDialog,
 )
-from socmap.ui.models.partner_models import (
-    ID_ROLE,
-    PARTNER_COLUMNS,
-    STRUCTURE_COLUMNS,
-    RowsFilterProxy,
-    RowsTableModel,
-)
+from socmap.ui.models.partner_models import PARTNER_COLUMNS, STRUCTURE_COLUMNS
+from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
+from socmap.ui.widgets.tables import row_table
 
 LINK_OCG_ROLE = Qt.ItemDataRole.UserRole + 1
 
 PARTNER_KINDS = ("partner", "partner_link", "partnership_structure", "ocg", "ocg_lro", "area")
-
-
-def _table(model: Any) -> QTableView:
-    view = QTableView(sortingEnabled=True)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 class PartnersView(QWidget):
@@ -128,9 +110,9 @@ class PartnersView(QWidget):
         self.isa_label = QLabel()
         self.isa_label.setWordWrap(True)
         self.isa_label.setTextFormat(Qt.TextFormat.RichText)
-        self.partner_table = _table(self.partner_proxy)
+        self.partner_table = row_table(self.partner_proxy)
         self.partner_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.structure_table = _table(self.structure_model)
+        self.structure_table = row_table(self.structure_model)
         self.canvas = GraphCanvas()
         self.gap_label = QLabel()
         self.gap_label.setWordWrap(True)

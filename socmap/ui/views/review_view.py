@@ -28,6 +28,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.roles import Permission
 from socmap.services import review
 from socmap.ui.context import UiContext
+from socmap.ui.models.rows_model import SORT_ROLE
 from socmap.ui.models.trust_models import ReviewQueueModel
 from socmap.ui.widgets.permission import guard
 
@@ -49,7 +50,7 @@ class ReviewView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.summary = QLabel("")
         self.model = ReviewQueueModel(self)
-        self.proxy = QSortFilterProxyModel(self, sortRole=Qt.ItemDataRole.UserRole)
+        self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(sortingEnabled=True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -1,0 +1,195 @@
+"""One generic table model for read-model rows shown through declared columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+#: Typed sort key of a cell (set it as the proxy's sort role).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The id of the row (``id_of(row)``).
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The read-model row itself.
+ROW_ROLE = Qt.ItemDataRole.UserRole + 3
+
+#: A colour as a QColor or a name such as ``"#b91c1c"``.
+Colour = QColor | str
+
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """A column: header, display getter, optional sort key, colours, tooltip, alignment, bold."""
+
+    header: str
+    getter: Callable[[T], Any]
+    sort: Callable[[T], Any] | None = None
+    colour: Callable[[T], Colour | None] | None = None
+    tooltip: Callable[[T], str | None] | None = None
+    align_right: bool = False
+    bold: bool = False
+    background: Callable[[T], Colour | None] | None = None
+    key: str = ""
+
+
+def _brush(colour: Colour | None) -> QBrush | None:
+    if colour is None or (isinstance(colour, str) and not colour):
+        return None
+    return QBrush(QColor(colour))
+
+
+def _sort_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value if isinstance(value, int | float) else str(value)
+
+
+class RowsTableModel(QAbstractTableModel, Generic[T]):
+    """Rows of one read model; ``data()`` runs no queries."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column[T]],
+        id_of: Callable[[T], Any] | None = None,
+        parent: QObject | None = None,
+        *,
+        row_tooltip: Callable[[T], str | None] | None = None,
+        row_colour: Callable[[T], Colour | None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._id_of = id_of
+        self._row_tooltip = row_tooltip
+        self._row_colour = row_colour
+        self._rows: list[T] = []
+        self._row_of: dict[Any, int] = {}
+
+    @property
+    def rows(self) -> list[T]:
+        """Every row, in model order (do not mutate; use ``set_rows``)."""
+        return self._rows
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        """Replace every row (a model reset)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._row_of = {}
+        if self._id_of is not None:
+            for i, r in enumerate(self._rows):
+                self._row_of.setdefault(self._id_of(r), i)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> T:
+        """The read-model row at ``row``."""
+        return self._rows[row]
+
+    def row_for_id(self, ident: Any) -> int | None:
+        """The model row whose id is ``ident`` (the first one), or None."""
+        return self._row_of.get(ident)
+
+    def column_index(self, key: str) -> int:
+        """The position of the column whose key is ``key``."""
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of rows (no children)."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column headers."""
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section].header
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell values for display, sorting, colouring and tooltips."""
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        if not (0 <= index.column() < len(self.columns)):
+            return None
+        row = self._rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = col.getter(row)
+            return "" if value is None else str(value)
+        if role == SORT_ROLE:
+            if col.sort is not None:
+                key = col.sort(row)
+                return "" if key is None else key
+            return _sort_value(col.getter(row))
+        if role == ID_ROLE:
+            return self._id_of(row) if self._id_of is not None else None
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col.colour is not None:
+                return _brush(col.colour(row))
+            return _brush(self._row_colour(row)) if self._row_colour is not None else None
+        if role == Qt.ItemDataRole.BackgroundRole and col.background is not None:
+            return _brush(col.background(row))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col.tooltip is not None:
+                return col.tooltip(row) or None
+            return (self._row_tooltip(row) or None) if self._row_tooltip is not None else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
+            return RIGHT
+        if role == Qt.ItemDataRole.FontRole and col.bold:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+class RowsFilterProxy(QSortFilterProxyModel):
+    """Sort by typed values; filter rows with a predicate over the read-model row."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self._predicate: Callable[[Any], bool] | None = None
+
+    def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
+        """Show only rows for which ``predicate(row)`` is true (None: all)."""
+        self.change_filter(lambda: setattr(self, "_predicate", predicate))
+
+    def change_filter(self, apply: Callable[[], None]) -> None:
+        """Run ``apply`` (which changes the filter state) and re-filter."""
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9; invalidateFilter is deprecated there
+            self.beginFilterChange()
+            apply()
+            self.endFilterChange()
+        else:
+            apply()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        """True when the row passes the predicate."""
+        model = self.sourceModel()
+        if self._predicate is None or not isinstance(model, RowsTableModel):
+            return True
+        return bool(self._predicate(model.row_at(source_row)))
