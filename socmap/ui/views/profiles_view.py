@@ -813,3 +813,20 @@ class ProfilesView(QWidget):
             return
         if changes.touches("profile", "ocg", "nominal", "area", "*"):
             self.refresh()
+
+
+if (
+    __name__ == "__main__"
+):  # the Profiles tab on the demo force: python -m socmap.ui.views.profiles_view
+    import sys
+
+    from socmap.paths import demo_db_path
+    from socmap.services.demo import ensure_demo_database
+    from socmap.ui.preview import preview_context
+
+    ensure_demo_database(demo_db_path())
+    app, main_ctx = preview_context(sys.argv[1] if len(sys.argv) > 1 else demo_db_path())
+    view = ProfilesView(main_ctx)
+    view.resize(1500, 950)
+    view.show()
+    sys.exit(app.exec())
