@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
-    QGuiApplication,
     QImage,
     QPageLayout,
     QPageSize,
@@ -34,6 +33,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
 from socmap.render.map import MapRenderer, MapViewState
 from socmap.render.page import A4_LANDSCAPE_MM, ACCENT, MUTED, RULE, PageCanvas, PageGeometry
+from socmap.render.qt import ensure_gui_app
 from socmap.services import briefing as svc
 from socmap.services.map_data import check_audience
 from socmap.services.progress import NullProgress, Progress, check_cancelled
@@ -52,15 +52,6 @@ class ExportResult:
     pages: int
     areas: tuple[str, ...]
     audit_ids: tuple[int, ...]
-
-
-def ensure_gui_app() -> None:
-    """Headless drawing needs a QGuiApplication (fonts, images): create one if absent."""
-    if QGuiApplication.instance() is None:
-        import os
-
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        ensure_gui_app.app = QGuiApplication([])  # type: ignore[attr-defined]
 
 
 _AUDIENCE_COLOURS = {

@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QGuiApplication,
     QImage,
     QPaintDevice,
     QPainter,
@@ -25,6 +24,8 @@ from PySide6.QtGui import (
     QPen,
     QPolygonF,
 )
+
+from socmap.render.qt import ensure_gui_app
 
 SHAPES = ("circle", "square", "diamond", "triangle", "hexagon")
 
@@ -422,14 +423,6 @@ def draw_graph(
     if marking:
         draw_marking(painter, rect, marking)
     painter.restore()
-
-
-def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or a new QGuiApplication for headless export."""
-    app = QGuiApplication.instance()
-    if app is None:
-        app = QGuiApplication([])
-    return app  # type: ignore[return-value]
 
 
 def render_image(

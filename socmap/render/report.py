@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QGuiApplication,
     QImage,
     QPageLayout,
     QPageSize,
@@ -29,6 +28,8 @@ from PySide6.QtGui import (
     QPdfWriter,
     QPen,
 )
+
+from socmap.render.qt import ensure_gui_app
 
 FONT_FAMILY = "DejaVu Sans"
 INK = QColor("#1b1b1b")
@@ -125,12 +126,6 @@ class Report:
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def ensure_gui_app() -> None:
-    """Headless rendering needs a QGuiApplication; create one when none exists."""
-    if QGuiApplication.instance() is None:
-        QGuiApplication([])
 
 
 def _font(size: float, *, bold: bool = False, italic: bool = False) -> QFont:

@@ -1,7 +1,7 @@
 """The main window's tabs, in order: (title, "module:Class").
 
 Each tab class takes ``(ctx: UiContext, parent: QWidget | None = None)`` and refreshes itself
-from ``ctx.bus.changes_applied``. Features add their tabs below their marker.
+from ``ctx.bus.changes_applied``.
 """
 
 from __future__ import annotations
@@ -12,22 +12,17 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QWidget
 
 TABS: list[tuple[str, str]] = [
+    # what an analyst opens most, first; records management last
     ("Register", "socmap.ui.views.register_view:RegisterView"),
-    # geography (issue 3)
     ("Map", "socmap.ui.views.map_view:MapView"),
-    # scoring and schedule (issue 4)
     ("Dashboard", "socmap.ui.views.dashboard_view:DashboardView"),
-    # partners and disruptions (issue 5)
-    ("Partners", "socmap.ui.views.partners_view:PartnersView"),
-    ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
-    # local profiles (issue 6)
-    ("Profiles", "socmap.ui.views.profiles_view:ProfilesView"),
-    # trust (issue 7)
-    ("Review", "socmap.ui.views.review_view:ReviewView"),
-    ("Audit", "socmap.ui.views.audit_view:AuditView"),
-    # member network (issue 8)
     ("Network", "socmap.ui.views.network_view:NetworkView"),
     ("At risk", "socmap.ui.views.atrisk_view:AtRiskView"),
+    ("Partners", "socmap.ui.views.partners_view:PartnersView"),
+    ("Disruptions", "socmap.ui.views.disruptions_view:DisruptionsView"),
+    ("Profiles", "socmap.ui.views.profiles_view:ProfilesView"),
+    ("Review", "socmap.ui.views.review_view:ReviewView"),
+    ("Audit", "socmap.ui.views.audit_view:AuditView"),
 ]
 
 
