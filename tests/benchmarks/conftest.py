@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import statistics
 import time
@@ -18,13 +19,18 @@ CACHE = Path(os.environ.get("SOCMAP_BENCH_DIR", Path(__file__).resolve().parent 
 def national_db() -> Path:
     """The national-scale demo (6,000 OCGs, 45,000 nominals, 200,000 links, 1M points).
 
-    Built once and kept in tests/benchmarks/.cache (delete it to rebuild).
+    Built once and kept in tests/benchmarks/.cache, keyed by the schema and the demo's code.
     """
     from socmap.services.demo import build_demo
     from socmap.store.db import open_store
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "national.db"
+    # the cache is keyed by the schema and the demo's code, so a change rebuilds it
+    pkg = Path(__file__).resolve().parents[2] / "socmap"
+    key = hashlib.sha256()
+    for source in sorted([pkg / "store" / "migrations.py", *pkg.glob("services/*demo*.py")]):
+        key.update(source.read_bytes())
+    path = CACHE / f"national-{key.hexdigest()[:12]}.db"
     if not path.exists():
         tmp = CACHE / "national.db.building"
         tmp.unlink(missing_ok=True)

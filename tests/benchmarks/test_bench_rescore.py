@@ -17,18 +17,9 @@ AS_OF = dt.date(2026, 11, 1)
 
 
 @pytest.fixture(scope="session")
-def national_scoring_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The national demo, built once per session into a temporary file."""
-    from socmap.services.demo import build_demo
-    from socmap.store.db import open_store
-
-    path = tmp_path_factory.mktemp("national") / "national.db"
-    store = open_store(path)
-    start = time.perf_counter()
-    build_demo(store, scale="national", seed=7, as_of=AS_OF)
-    store.close()
-    print(f"\nbuilt the national demo in {time.perf_counter() - start:.1f} s")
-    return path
+def national_scoring_db(national_db: Path) -> Path:
+    """The shared national demo (built once and cached by tests/benchmarks/conftest.py)."""
+    return national_db
 
 
 def _copy(src: Path, dst: Path) -> Path:
