@@ -96,8 +96,10 @@ class GradingFields(QWidget):
         self.intel.setCurrentIndex(self.intel.findData("B"))
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        for w in (self.source, self.intel, self.handling, self.conditions):
+        for w in (self.source, self.intel, self.handling):
             lay.addWidget(w)
+        self.conditions.setMinimumWidth(180)
+        lay.addWidget(self.conditions, 1)
         for sig in (
             self.source.currentIndexChanged,
             self.intel.currentIndexChanged,
