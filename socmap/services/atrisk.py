@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ConflictError, NotFoundError, ValidationError
+from socmap.domain.groups import Nominal
 from socmap.domain.network import (
     INDICATORS,
     INTERVENTION_KINDS,
@@ -30,7 +31,7 @@ from socmap.domain.network import (
 from socmap.domain.roles import Permission
 from socmap.graph import network as gn
 from socmap.services.auth import require
-from socmap.services.register import as_record
+from socmap.services.register import as_record, create_nominal
 from socmap.store import audit, groups
 from socmap.store import network as net
 from socmap.store.db import Store
@@ -50,6 +51,14 @@ def _not_member(store: Store, nominal_id: int) -> None:
             + ", ".join(f"OCG-{o:04d}" for o in ocgs)
             + "; a member cannot also be recorded as a person at risk (correct the membership first)",
         )
+
+
+def check_can_be_at_risk(store: Store, nominal_id: int) -> None:
+    """Raise the refusal :func:`create_at_risk` would give for this person (member, already at risk)."""
+    _person(store, nominal_id)
+    _not_member(store, nominal_id)
+    if net.is_at_risk(store, nominal_id):
+        raise ValidationError("nominal_id", f"person {nominal_id} already has an at-risk record")
 
 
 def check_not_at_risk(store: Store, nominal_id: int) -> None:
@@ -86,6 +95,39 @@ def create_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Ch
             after=as_record(stored),
         )
     return stored, Changes.of("at_risk", record.nominal_id)
+
+
+def record_person_at_risk(
+    store: Store,
+    record: AtRiskPerson,
+    *,
+    new_person: Nominal | None = None,
+    indicators: tuple[Indicator, ...] = (),
+    exploiter: Exploitation | None = None,
+) -> tuple[AtRiskPerson, Changes]:
+    """Record a person at risk with their indicators and an optional "exploited by" link.
+
+    With ``new_person`` the nominal is created first; all of it is one transaction (a refusal
+    anywhere writes nothing). ``record``, ``indicators`` and ``exploiter`` then use the new id.
+    """
+    require(store, Permission.EDIT, action="record people at risk")
+    changes = Changes()
+    with store.atomic():
+        if new_person is not None:
+            person, made = create_nominal(store, new_person)
+            changes = changes | made
+            pid = int(person.id or 0)
+            record = dataclasses.replace(record, nominal_id=pid)
+            indicators = tuple(dataclasses.replace(i, nominal_id=pid) for i in indicators)
+            if exploiter is not None:
+                exploiter = dataclasses.replace(exploiter, at_risk_nominal_id=pid)
+        stored, made = create_at_risk(store, record)
+        changes = changes | made
+        for ind in indicators:
+            changes = changes | record_indicator(store, ind)[1]
+        if exploiter is not None:
+            changes = changes | add_exploitation(store, exploiter)[1]
+    return stored, changes
 
 
 def update_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Changes]:

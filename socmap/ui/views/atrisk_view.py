@@ -100,6 +100,10 @@ class AtRiskView(QWidget):
         top.addWidget(self.area_combo)
         top.addWidget(self.steps)
         top.addStretch(1)
+        self.record_button = QPushButton("Record a person at risk…", objectName="record_at_risk")
+        self.record_button.setEnabled(self.ctx.can(Permission.EDIT))
+        self.record_button.clicked.connect(self.record_person)
+        top.addWidget(self.record_button)
 
         self.model = AtRiskModel(self)
         self.proxy = _sorted(self.model, self)
@@ -299,6 +303,15 @@ class AtRiskView(QWidget):
         )
         if self.ctx.execute(AddIntervention(iv), initiator=self, parent=self):
             self.partner_edit.clear()
+
+    def record_person(self) -> None:
+        """Open the "Record a person at risk" dialog (saving emits changes_applied)."""
+        if not self.ctx.can(Permission.EDIT):
+            return
+        from socmap.ui.dialogs.atrisk_dialog import AtRiskDialog
+        from socmap.ui.dialogs.modal import run_modal
+
+        run_modal(AtRiskDialog(self.ctx, self))
 
     def _decide(self, accept: bool) -> None:
         p = self.current_proposal()

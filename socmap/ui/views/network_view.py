@@ -195,6 +195,10 @@ class NetworkView(QWidget):
         ):
             top.addWidget(w)
         top.addStretch(1)
+        self.add_association_button = QPushButton("Add association…", objectName="add_association")
+        self.add_association_button.setEnabled(self.ctx.can(Permission.EDIT))
+        self.add_association_button.clicked.connect(self.add_association)
+        top.addWidget(self.add_association_button)
         top.addWidget(self.export_button)
 
         # left: the pictures
@@ -236,7 +240,14 @@ class NetworkView(QWidget):
         groups_page = QWidget()
         gl = QVBoxLayout(groups_page)
         gl.addWidget(self.group_canvas, 1)
-        gl.addWidget(self.all_groups)
+        self.link_groups_button = QPushButton("Link to another group…", objectName="link_groups")
+        self.link_groups_button.setEnabled(self.ctx.can(Permission.EDIT))
+        self.link_groups_button.clicked.connect(self.link_groups)
+        group_row = QHBoxLayout()
+        group_row.addWidget(self.all_groups)
+        group_row.addStretch(1)
+        group_row.addWidget(self.link_groups_button)
+        gl.addLayout(group_row)
         self.pages.addTab(groups_page, "Between groups")
 
         # right: key players, selection, compare, emerging groups
@@ -492,6 +503,31 @@ class NetworkView(QWidget):
             target = int(str(d["ocgs"]).split(",")[0].split("-")[1])
         if target is not None:
             self.ctx.bus.open_ocg_requested.emit(target)
+
+    def add_association(self) -> None:
+        """Open "Add association", the selected person (if any) already chosen."""
+        if not self.ctx.can(Permission.EDIT):
+            return
+        from socmap.ui.dialogs.association_dialog import AssociationDialog
+        from socmap.ui.dialogs.modal import run_modal
+
+        person = None
+        if (
+            self.result is not None
+            and self.selected is not None
+            and self.selected in self.result.graph
+        ):
+            person = (self.selected, str(self.result.graph.nodes[self.selected]["name"]))
+        run_modal(AssociationDialog(self.ctx, self, person=person))
+
+    def link_groups(self) -> None:
+        """Open "Link to another group" from the shown group."""
+        if not self.ctx.can(Permission.EDIT):
+            return
+        from socmap.ui.dialogs.association_dialog import OcgLinkDialog
+        from socmap.ui.dialogs.modal import run_modal
+
+        run_modal(OcgLinkDialog(self.ctx, self, ocg_id=self.state.ocg_id))
 
     def _on_group_canvas_node_clicked(self, node_id: str) -> None:
         self.select_ocg(int(node_id))
