@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -58,6 +59,35 @@ def date_of(box: QCheckBox, edit: QDateEdit) -> dt.date | None:
         return None
     q = edit.date()
     return dt.date(q.year(), q.month(), q.day())
+
+
+#: Values that pass every rule, used to check one part of a record at a time.
+_GOOD_PARTS: dict[str, Any] = {
+    "start": None,
+    "end": None,
+    "source": "x",
+    "grade": "1A",
+    "handling": "P",
+}
+
+
+def errors_by_part(
+    probe: Any, validate: Callable[[Any], Any], label_for: Callable[[str], QLabel]
+) -> dict[QLabel, str]:
+    """Every broken rule of a dated, sourced, graded link, each beside its field.
+
+    The domain stops at the first broken rule, so the dates, the source and the grading are each
+    checked with the other parts made good, and then the record as a whole.
+    """
+    errors: dict[QLabel, str] = {}
+    for keep in (("start", "end"), ("source",), ("grade", "handling"), ()):
+        fixed = {k: v for k, v in _GOOD_PARTS.items() if k not in keep}
+        variant = dataclasses.replace(probe, **fixed) if keep else probe
+        try:
+            validate(variant)
+        except ValidationError as exc:
+            errors.setdefault(label_for(exc.field), str(exc))
+    return errors
 
 
 class AssociationDialog(QDialog):
@@ -173,39 +203,18 @@ class AssociationDialog(QDialog):
             errors[self.a_error] = "choose the first person from the list"
         if not a.nominal_b:
             errors[self.b_error] = "choose the linked person from the list"
-        # the domain stops at the first broken rule: check each part with the others made good
         probe = dataclasses.replace(a, nominal_a=a.nominal_a or -1, nominal_b=a.nominal_b or -2)
-        good: dict[str, Any] = {
-            "start": None,
-            "end": None,
-            "source": "x",
-            "grade": "1A",
-            "handling": "P",
-        }
-        parts: tuple[dict[str, object], ...] = (
-            {"start": a.start, "end": a.end},
-            {"source": a.source},
-            {"grade": a.grade, "handling": a.handling},
-            {},
-        )
-        for part in parts:
-            fixed = {k: v for k, v in good.items() if k not in part}
-            variant = probe if not part else dataclasses.replace(probe, **fixed)
-            try:
-                validate_association(variant)
-            except ValidationError as exc:
-                errors.setdefault(self._label_for(exc.field), str(exc))
+        for label, text in errors_by_part(probe, validate_association, self._label_for).items():
+            errors.setdefault(label, text)
         self._show(errors)
         self.ok_button.setEnabled(not errors)
 
     def _save(self) -> None:
         try:
             self.saved, self.changes = links.add_association(self.ctx.store, self.association())
-        except ValidationError as exc:
-            self._show({self._label_for(exc.field): str(exc)})
-            return
         except SocmapError as exc:
-            self._show({self.error: str(exc)})
+            label = self._label_for(exc.field) if isinstance(exc, ValidationError) else self.error
+            self._show({label: str(exc)})
             return
         self.ctx.bus.changes_applied.emit(self.changes, self)
         self.accept()
@@ -326,37 +335,17 @@ class OcgLinkDialog(QDialog):
         if not link.ocg_b:
             errors[self.b_error] = "choose the other group"
         probe = dataclasses.replace(link, ocg_a=link.ocg_a or -1, ocg_b=link.ocg_b or -2)
-        good: dict[str, Any] = {
-            "start": None,
-            "end": None,
-            "source": "x",
-            "grade": "1A",
-            "handling": "P",
-        }
-        parts: tuple[dict[str, object], ...] = (
-            {"start": link.start, "end": link.end},
-            {"source": link.source},
-            {"grade": link.grade, "handling": link.handling},
-            {},
-        )
-        for part in parts:
-            fixed = {k: v for k, v in good.items() if k not in part}
-            variant = probe if not part else dataclasses.replace(probe, **fixed)
-            try:
-                validate_ocg_link(variant)
-            except ValidationError as exc:
-                errors.setdefault(self._label_for(exc.field), str(exc))
+        for label, text in errors_by_part(probe, validate_ocg_link, self._label_for).items():
+            errors.setdefault(label, text)
         self._show(errors)
         self.ok_button.setEnabled(not errors)
 
     def _save(self) -> None:
         try:
             self.saved, self.changes = links.add_ocg_link(self.ctx.store, self.link())
-        except ValidationError as exc:
-            self._show({self._label_for(exc.field): str(exc)})
-            return
         except SocmapError as exc:
-            self._show({self.error: str(exc)})
+            label = self._label_for(exc.field) if isinstance(exc, ValidationError) else self.error
+            self._show({label: str(exc)})
             return
         self.ctx.bus.changes_applied.emit(self.changes, self)
         self.accept()
