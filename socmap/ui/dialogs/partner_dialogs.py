@@ -79,6 +79,9 @@ def _checked(widget: QListWidget) -> tuple[int, ...]:
 class FormDialog(QDialog):
     """A form whose fields each carry an error label; ``save()`` is supplied by subclasses."""
 
+    #: Each form defines ``save()``: write the form through a service (raises SocmapError).
+    save: Callable[[], Changes]
+
     #: error field names that are shown under another field
     aliases: ClassVar[dict[str, str]] = {}
 
@@ -124,10 +127,6 @@ class FormDialog(QDialog):
             self.errors[field].show()
         else:
             self.general_error.setText(str(exc))
-
-    def save(self) -> Changes:
-        """Write the form through a service; raises SocmapError."""
-        raise NotImplementedError
 
     def _on_save(self) -> None:
         try:
