@@ -41,6 +41,19 @@ def _isolated_user_folders(
 
 
 @pytest.fixture
+def act_as(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``act_as("ds.smith")``: the account socmap acts for from here to the end of the test.
+
+    The one way tests choose an account; never set an environment variable for it.
+    """
+
+    def _act_as(account: str) -> None:
+        monkeypatch.setenv("SOCMAP_USER", account)
+
+    return _act_as
+
+
+@pytest.fixture
 def store():  # type: ignore[no-untyped-def]
     """An empty in-memory socmap database with migrations applied (the test account is admin)."""
     from socmap.store.db import open_store

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from socmap.domain.errors import SocmapError
+from socmap.domain.ids import GroupId, parse_ocg_ref
 from socmap.paths import default_db_path
 from socmap.store.db import Store, open_store
 
@@ -42,3 +43,11 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if k == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def ocg_ref(text: str) -> GroupId:
+    """argparse ``type=`` for every ``--ocg``: the reference (``OCG-0012``) or the number (``12``)."""
+    try:
+        return parse_ocg_ref(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

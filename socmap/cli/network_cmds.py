@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import open_existing, print_json, print_table
+from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
 from socmap.domain.errors import ValidationError
 from socmap.domain.network import INTERVENTION_KINDS
 from socmap.services import atrisk
@@ -228,7 +228,7 @@ def add_commands(cli: Cli) -> None:
         add_db_argument(p)
         if ocg:
             p.add_argument(
-                "--ocg", type=int, required=True, help="the OCG's id (e.g. 12 for OCG-0012)"
+                "--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12"
             )
         p.add_argument(
             "--as-of",
@@ -319,7 +319,7 @@ def add_commands(cli: Cli) -> None:
         group_help=gh,
     )
     add_db_argument(p)
-    p.add_argument("--ocg", type=int, required=True, help="the OCG's id")
+    p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
     p.add_argument(
         "--from",
         dest="first",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import open_existing, print_json, print_table
+from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
@@ -410,7 +410,7 @@ def add_commands(cli: Cli) -> None:
         g, "create", "score an OCG (a draft, or --submit)", _cmd_assess_create, group_help=gh
     )
     add_db_argument(p)
-    p.add_argument("--ocg", type=int, required=True, help="OCG id")
+    p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
     p.add_argument("--scheme", choices=list(SCHEMES), default="ocgm", help="scoring scheme")
     p.add_argument(
         "--rating",
@@ -448,7 +448,7 @@ def add_commands(cli: Cli) -> None:
         group_help=gh,
     )
     add_db_argument(p)
-    p.add_argument("--ocg", type=int, help="one OCG's whole history")
+    p.add_argument("--ocg", type=ocg_ref, help="one group's whole history: OCG-0012 or 12")
     p.add_argument("--status", choices=["draft", "submitted", "approved", "returned"])
     p.add_argument("--json", action="store_true", help="JSON output")
     p = cli.subcommand(
@@ -512,7 +512,7 @@ def add_commands(cli: Cli) -> None:
         group_help=gh,
     )
     add_db_argument(p)
-    p.add_argument("--ocg", type=int, required=True, help="OCG id")
+    p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
     p.add_argument("--kind", choices=list(TRIGGER_KINDS), required=True)
     p.add_argument("--on", type=_date, default=None, help="date of the event (default today)")
     p.add_argument("--note", help="a short note")
@@ -526,5 +526,5 @@ def add_commands(cli: Cli) -> None:
     ):
         p = cli.subcommand("ocg", name, help_, fn, group_help=gh)
         add_db_argument(p)
-        p.add_argument("--ocg", type=int, required=True, help="OCG id")
+        p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
         p.add_argument("--rationale", required=True, help="why")
