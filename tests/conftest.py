@@ -41,16 +41,17 @@ def _isolated_user_folders(
 
 
 @pytest.fixture
-def act_as(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """``act_as("ds.smith")``: the account socmap acts for from here to the end of the test.
+def os_account(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``os_account("ds.smith")``: the operating-system account socmap sees from here to the end
+    of the test (what a fresh ``open_store`` or CLI command acts as).
 
     The one way tests choose an account; never set an environment variable for it.
     """
 
-    def _act_as(account: str) -> None:
+    def _os_account(account: str) -> None:
         monkeypatch.setenv("SOCMAP_USER", account)
 
-    return _act_as
+    return _os_account
 
 
 @pytest.fixture
