@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -115,6 +116,15 @@ def run(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except sqlite3.Error as exc:  # a lock, a full disk or a read-only file reached the command
+        from socmap.store.db import explain_sqlite_error
+
+        explained = explain_sqlite_error(exc, getattr(args, "db", None))
+        if explained is None:
+            print(f"socmap: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+            return 70
+        print(f"socmap: {explained}", file=sys.stderr)
+        return explained.exit_code
     except Exception as exc:  # a bug: still one line, no traceback full of data
         print(f"socmap: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
         return 70

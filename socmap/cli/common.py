@@ -20,13 +20,14 @@ def db_path(args: argparse.Namespace) -> Path:
 
 
 def open_existing(args: argparse.Namespace) -> Store:
-    """Open the command's database, which must already exist."""
+    """Open the command's database, which must already exist (only commands that create may
+    create: a missing or empty file is refused, never made a new database)."""
     path = db_path(args)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise SocmapError(
             f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
         )
-    return open_store(path)
+    return open_store(path, create=False)
 
 
 def print_json(value: Any) -> None:

@@ -84,14 +84,20 @@ def entries(store: Store, flt: AuditFilter) -> list[AuditRow]:
 
 
 def verify(store: Store, *, expect_head: str | None = None) -> ChainProblem | None:
-    """Check the whole chain (and, given, the head recorded elsewhere); None when intact."""
+    """Check the whole chain (and, given, the head recorded elsewhere); None when intact.
+
+    The head anchored automatically outside the file after each commit (``audit-anchors`` in
+    the user data folder) is checked too when this database has one.
+    """
     pair = None
     if expect_head:
         try:
             pair = audit.parse_head(expect_head)
         except ValueError as exc:
             raise ValidationError("head", str(exc)) from None
-    return audit.verify_chain(store, expect_head=pair)
+    anchor = audit.read_anchor(store)
+    anchored = (str(anchor[0]), anchor[1]) if anchor else None
+    return audit.verify_chain(store, expect_head=pair, anchored=anchored)
 
 
 def head(store: Store) -> str:

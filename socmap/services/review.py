@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from socmap.domain.changes import Changes
-from socmap.domain.errors import ValidationError
+from socmap.domain.errors import StoreError, ValidationError
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.store import audit, review
@@ -241,7 +241,14 @@ def dispose(
                     "decision_id": decision_id,
                 },
             )
-        compacted = review.compact(store)
+        try:
+            compacted = review.compact(store)
+        except StoreError as exc:
+            raise StoreError(
+                f"{kind} {entity_id} was disposed of (that is saved and on the trail), but the "
+                f"file could not be compacted afterwards: {exc}. Old copies of its values may "
+                "remain in the file until 'socmap review compact' succeeds"
+            ) from None
     finally:
         review.set_secure_delete(store, bool(previous))
     report = DisposalReport(kind, entity_id, deleted, erased, compacted)

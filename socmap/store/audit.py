@@ -9,11 +9,14 @@ on the triggers, which anyone with the sqlite3 shell can drop.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from socmap.store.db import Store
@@ -96,7 +99,64 @@ def record(
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [f"{row_id}:{h}"],
         )
+        store.audited = True  # the outermost commit anchors the new head outside the file
     return row_id
+
+
+ANCHOR_FOLDER = "audit-anchors"
+
+
+def anchor_file(store: Store) -> Path | None:
+    """The append-only file outside the database where its trail's heads are anchored.
+
+    One file per database, named from the database's path and its first audit row (which no
+    other database shares); None for an in-memory database or an empty trail.
+    """
+    if store.path is None:
+        return None
+    from socmap.paths import user_data_dir
+
+    try:
+        first = store.conn.execute("SELECT row_hash FROM audit WHERE id = 1").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    if first is None:
+        return None
+    key = hashlib.sha256(f"{store.path.resolve()}\n{first[0]}".encode()).hexdigest()[:32]
+    return user_data_dir() / ANCHOR_FOLDER / f"{key}.log"
+
+
+def write_anchor(store: Store) -> None:
+    """Append the trail's current head to its anchor file (after a commit; best effort)."""
+    with contextlib.suppress(OSError, sqlite3.DatabaseError):
+        path = anchor_file(store)
+        if path is None:
+            return
+        row_id, h = head(store)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, f"{row_id}:{h}\n".encode("ascii"))
+        finally:
+            os.close(fd)
+
+
+def read_anchor(store: Store) -> tuple[Path, tuple[int, str]] | None:
+    """The anchor file and the last head it records, when there is one."""
+    path = anchor_file(store)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(path.stat().st_size - 4096, 0))
+            tail = fh.read().decode("ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(tail):
+        pair = _parse_head(line)
+        if pair is not None:
+            return path, pair
+    return None
 
 
 def head(store: Store) -> tuple[int, str]:
@@ -216,13 +276,18 @@ class ChainProblem:
 
 
 def verify_chain(
-    store: Store, *, expect_head: tuple[int, str] | None = None
+    store: Store,
+    *,
+    expect_head: tuple[int, str] | None = None,
+    anchored: tuple[str, tuple[int, str]] | None = None,
 ) -> ChainProblem | None:
     """Recompute the chain from the first row; the first problem found, or None when intact.
 
     Uses only the rows themselves (never the triggers). ``expect_head`` is an (id, hash) pair
     recorded outside the file earlier (``socmap audit head``): that row must still be there
-    with that hash, which also catches rows cut off the end of the trail.
+    with that hash, which also catches rows cut off the end of the trail. ``anchored`` is
+    (where, head) read from the anchor file. Records that no audit row accounts for (a trail
+    emptied or cut short together with its recorded head) are a problem too.
     """
     prev = GENESIS
     expected_id = 1
@@ -231,16 +296,22 @@ def verify_chain(
     hashes: dict[int, str] = {}
     # Text is read as bytes and decoded leniently: a damaged byte must show up as a row whose
     # hash does not match, not as a decoding error.
-    cur = store.conn.execute(
-        "SELECT a.id, CAST(a.ts AS BLOB), CAST(a.actor AS BLOB), CAST(a.action AS BLOB),"
-        " CAST(a.entity AS BLOB), CAST(a.entity_id AS BLOB), CAST(a.summary AS BLOB),"
-        " CAST(a.payload_digest AS BLOB), CAST(a.prev_hash AS BLOB), CAST(a.row_hash AS BLOB),"
-        " CAST(p.payload AS BLOB) FROM audit a "
-        "LEFT JOIN audit_payload p ON p.audit_id = a.id ORDER BY a.id"
-    )
     try:
+        cur = store.conn.execute(
+            "SELECT a.id, CAST(a.ts AS BLOB), CAST(a.actor AS BLOB), CAST(a.action AS BLOB),"
+            " CAST(a.entity AS BLOB), CAST(a.entity_id AS BLOB), CAST(a.summary AS BLOB),"
+            " CAST(a.payload_digest AS BLOB), CAST(a.prev_hash AS BLOB),"
+            " CAST(a.row_hash AS BLOB), CAST(p.payload AS BLOB) FROM audit a "
+            "LEFT JOIN audit_payload p ON p.audit_id = a.id ORDER BY a.id"
+        )
         rows_read = [(r[0], *(_text(v) for v in r[1:])) for r in cur]
     except sqlite3.DatabaseError as exc:
+        if "no such table" in str(exc):
+            return ChainProblem(
+                expected_id,
+                f"the audit trail is gone ({exc}: its table was dropped); the database no "
+                "longer shows who did what. Restore it from a backup",
+            )
         return ChainProblem(expected_id, f"the audit trail cannot be read ({exc})")
     for (
         row_id,
@@ -312,9 +383,16 @@ def verify_chain(
     own = _parse_head(anchor_text or "")
     if anchor_text is not None and own is None:
         return ChainProblem(last_id, "the record of the trail's head was altered")
+    unaccounted = _unaccounted_records(store, last_id)
+    if unaccounted is not None:
+        return unaccounted
     for source, pair in (
         ("the database's own record", own),
         ("the head you gave", expect_head),
+        (
+            f"the head anchored outside the file ({anchored[0]})" if anchored else "",
+            anchored and anchored[1],
+        ),
     ):
         if pair is None:
             continue
@@ -329,6 +407,61 @@ def verify_chain(
             return ChainProblem(
                 want_id, f"its hash differs from {source} of it (the trail was rewritten)"
             )
+    return None
+
+
+#: Tables that are the trail itself or bookkeeping, not records the trail must account for.
+_NOT_RECORDS = frozenset({"audit", "audit_payload", "meta", "_sqlite_migrations"})
+
+
+def _unaccounted_records(store: Store, last_id: int) -> ChainProblem | None:
+    """Records that no audit row accounts for: the trail (or its tail) was removed.
+
+    Every database records its own creation and every import batch on the trail, so an empty
+    trail in a database holding records, or an intelligence batch without its import row,
+    means audit rows were cut away.
+    """
+    try:
+        tables = [
+            str(r[0])
+            for r in store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+            if r[0] not in _NOT_RECORDS
+        ]
+        if last_id == 0:
+            holding = [
+                t
+                for t in tables
+                if store.conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{t}")').fetchone()[0]
+            ]
+            if holding:
+                return ChainProblem(
+                    1,
+                    f"the trail is empty, but the database holds records (in {', '.join(holding[:4])}"
+                    f"{'...' if len(holding) > 4 else ''}); its audit rows were removed",
+                )
+            return None
+        checks = (
+            (
+                "intel",
+                "SELECT batch, COUNT(*) FROM intel WHERE instr(batch, '@') > 0 AND batch NOT IN "
+                "(SELECT entity_id FROM audit WHERE entity = 'intel') GROUP BY batch",
+                "{1} intelligence rows of import batch '{0}' have no audit row recording "
+                "their import",
+            ),
+        )
+        for table, sql, text in checks:
+            if table not in tables:
+                continue
+            row = store.conn.execute(sql + " LIMIT 1").fetchone()
+            if row is not None:
+                return ChainProblem(
+                    last_id + 1,
+                    text.format(*row) + " (audit rows were cut from the trail)",
+                )
+    except sqlite3.DatabaseError as exc:
+        return ChainProblem(last_id + 1, f"the records cannot be checked against the trail ({exc})")
     return None
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from socmap.domain.errors import StoreError
-from socmap.store.db import SQLITE_MAGIC, Store
+from socmap.store.db import Store
 
 
 def _private_file(path: Path) -> None:
@@ -71,15 +71,21 @@ def check_file(path: Path) -> FileCheck:
     """Is ``path`` a whole socmap database? Full integrity check; never writes to it."""
     if not path.is_file():
         return FileCheck(path, f"{path} does not exist or is not a file")
-    with path.open("rb") as fh:
-        header = fh.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        return FileCheck(path, f"{path} is not a SQLite database")
+    if path.stat().st_size == 0:
+        return FileCheck(path, f"{path} is an empty file, not a SQLite database")
+    # Read through SQLite only: closing a Python descriptor on a file that this process has
+    # open in SQLite would drop SQLite's locks on it.
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         return FileCheck(path, f"{path} cannot be opened ({exc})")
     try:
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                return FileCheck(path, f"{path} is not a SQLite database")
+            raise
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "meta" not in tables or "_sqlite_migrations" not in tables:
             return FileCheck(path, f"{path} is not a socmap database")

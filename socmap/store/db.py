@@ -10,6 +10,8 @@ import contextlib
 import getpass
 import os
 import sqlite3
+import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,34 @@ from socmap.domain.errors import StoreError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 APP_ID = 0x534F434D  # "SOCM": stamped in the header's application_id field
+#: Where the mount table is read from (a test injects its own).
+MOUNTINFO = Path("/proc/self/mountinfo")
+#: File systems on which SQLite's locking cannot be trusted (sqlite.org/lockingv3.html#how_to_corrupt).
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.davfs2",
+        "fuse.rclone",
+        "fuse.s3fs",
+        "fuse.glusterfs",
+        "fuse.cephfs",
+    }
+)
+#: How long a writer waits for another's write lock before giving up (milliseconds).
+BUSY_TIMEOUT_MS = 15_000
 RESTORE_HINT = (
     "Restore it from a backup: 'socmap restore --db {path} BACKUP.db' (the damaged file is "
     "kept aside), or ask an administrator to recover it"
@@ -48,6 +78,9 @@ class Store:
     db: sqlite_utils.Database
     path: Path | None
     actor: str = field(default_factory=current_account)
+    #: Set by ``audit.record``: after the outermost commit the trail's head is anchored outside
+    #: the file (``audit.write_anchor``).
+    audited: bool = field(default=False, repr=False)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -67,19 +100,33 @@ class Store:
             with self.db.atomic() as db:
                 yield db
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise explain_sqlite_error(exc, self.path) or exc from None
         try:
             yield self.db
-        except BaseException:
+        except BaseException as exc:
+            self.audited = False
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise explain_sqlite_error(exc, self.path) or exc from None
             raise
         try:
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
+            self.audited = False
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise explain_sqlite_error(exc, self.path) or exc from None
             raise
+        if self.audited:
+            self.audited = False
+            from socmap.store.audit import write_anchor
+
+            write_anchor(self)
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
@@ -92,23 +139,154 @@ class Store:
         return open_store(self.path, actor=self.actor, migrate=False, check=False)
 
 
-def _inspect_existing(path: Path) -> None:
-    """Refuse a file that socmap must not open, without writing to it."""
+def explain_sqlite_error(
+    exc: sqlite3.Error, path: Path | None, *, committed: bool = False
+) -> StoreError | None:
+    """One line for an SQLite error a person can fix (lock, full disk, read-only); else None.
+
+    ``committed`` says the change was saved before the error (the message says so).
+    """
+    text = str(exc).lower()
+    where = str(path) if path is not None else "the database"
+    outcome = "your change was saved before this happened" if committed else "nothing was changed"
+    if "locked" in text or "busy" in text:
+        return StoreError(f"another socmap is writing to {where}; {outcome}. Try again")
+    if "disk is full" in text or ("disk i/o error" in text and _disk_full(path)):
+        return StoreError(
+            f"the disk holding {where} is full; {outcome}. Free some space and try again"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreError(f"{_read_only_reason(path)}; {outcome}")
+    return None
+
+
+def _disk_full(path: Path | None) -> bool:
+    if path is None:
+        return False
+    try:
+        st = os.statvfs(path.parent)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 1 << 20
+
+
+def _read_only_reason(path: Path | None) -> str:
+    if path is None:
+        return "the database is read-only"
+    if path.exists() and not os.access(path, os.W_OK):
+        return (
+            f"{path} is read-only, and socmap writes to its database even to read it (the "
+            "WAL beside it); ask for write access, or copy it to a folder you can write to"
+        )
+    if not os.access(path.parent, os.W_OK):
+        return (
+            f"the folder {path.parent} is read-only, and SQLite must create {path.name}-wal "
+            "and -shm files beside the database; move it to a folder you can write to"
+        )
+    return (
+        f"{path} (or the {path.name}-wal / -shm files beside it) cannot be written; "
+        "check the permissions of the file, those two files and their folder"
+    )
+
+
+def network_share(path: Path, *, mountinfo: Path | None = None) -> str | None:
+    """The server share holding ``path`` when it is on a network file system; else None.
+
+    Recognises UNC paths (``\\\\server\\share``), Windows mapped network drives and, on Linux, any
+    mount whose file system type is in :data:`NETWORK_FILESYSTEMS` (from ``/proc/self/mountinfo``).
+    """
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        parts = [p for p in text.replace("/", "\\").split("\\") if p]
+        return "\\\\" + "\\".join(parts[:2]) if parts else text
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0]
+        if drive and ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:  # DRIVE_REMOTE
+            return drive
+        return None
+    table = mountinfo or MOUNTINFO
+    try:
+        lines = table.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    target = os.path.realpath(os.path.abspath(text))
+    best: tuple[int, str, str] | None = None
+    for line in lines:
+        left, sep, right = line.partition(" - ")
+        fields, extra = left.split(), right.split()
+        if not sep or len(fields) < 5 or not extra:
+            continue
+        mount = fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and (best is None or len(mount) >= best[0]):
+            best = (len(mount), extra[0], extra[1] if len(extra) > 1 else mount)
+    if best is None:
+        return None
+    fstype = best[1].lower()
+    if fstype in NETWORK_FILESYSTEMS or fstype.split(".")[0] in NETWORK_FILESYSTEMS:
+        return f"{best[2]} ({fstype})"
+    return None
+
+
+def _refuse_unsafe_location(path: Path) -> None:
+    """Refuse a path that is not a regular file, or that sits on a network share."""
+    share = network_share(path)
+    if share is not None:
+        raise StoreError(
+            f"{path} is on a network share ({share}), where SQLite's file locking cannot be "
+            "trusted and the database could be corrupted; keep it on a local disk, or use it "
+            "on the server itself"
+        )
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise StoreError(f"{path} is a folder, not a database file")
+    if not stat.S_ISREG(mode):
+        raise StoreError(
+            f"{path} is not a regular file (a pipe, device or socket); give a database file"
+        )
+
+
+def _inspect_existing(path: Path, *, create: bool) -> None:
+    """Refuse a file that socmap must not open, without writing to it.
+
+    The file is read only through SQLite: opening and closing a descriptor on it from Python
+    would drop the POSIX locks SQLite holds for other connections in this process
+    (sqlite.org/howtocorrupt.html, 2.2), letting another process delete a live WAL.
+    """
     from socmap.store.migrations import known_migration_names
 
-    with path.open("rb") as fh:
-        header = fh.read(100)
-    if not header:
-        return  # an empty file is a new database
-    if not header.startswith(SQLITE_MAGIC):
+    if path.stat().st_size == 0:
+        if create:
+            return  # an empty file is a new database
         raise StoreError(
-            f"{path} is not a SQLite database (is it the right file?); it was not changed"
+            f"{path} is an empty file (0 bytes), not a socmap database; it was not changed. "
+            "Give the right file, or create a database with 'socmap demo' or the app"
         )
     try:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"{path} cannot be opened: {exc}; it was not changed") from None
     try:
+        try:
+            ro.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise StoreError(
+                    f"{path} is not a SQLite database (is it the right file?); it was not changed"
+                ) from None
+            explained = explain_sqlite_error(exc, path)
+            if explained is not None:
+                raise explained from None
+            raise StoreError(
+                f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
+            ) from None
         try:
             tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables:
@@ -127,6 +305,13 @@ def _inspect_existing(path: Path) -> None:
             ]
             row = ro.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
             check = ro.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.OperationalError as exc:
+            explained = explain_sqlite_error(exc, path)
+            if explained is not None:
+                raise explained from None
+            raise StoreError(
+                f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
+            ) from None
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise StoreError(
                 f"{path} is damaged ({exc}); it was not changed. {RESTORE_HINT.format(path=path)}"
@@ -156,11 +341,13 @@ def open_store(
     actor: str | None = None,
     migrate: bool = True,
     check: bool = True,
+    create: bool = True,
 ) -> Store:
     """Open (creating if needed) the socmap database at ``path``; ``None`` or ``":memory:"`` for RAM.
 
     ``check=False`` skips the checks made before opening (used to reopen a file this process
-    already opened, on another thread).
+    already opened, on another thread). ``create=False`` (commands that only use a database)
+    refuses a missing or empty file instead of making it a new database.
 
     Raises:
         StoreError: the file is not a socmap database, is damaged, is from a newer socmap,
@@ -174,18 +361,26 @@ def open_store(
         conn = sqlite3.connect(":memory:", check_same_thread=False)
     else:
         file_path = Path(path).expanduser()  # type: ignore[arg-type]
-        if file_path.is_dir():
-            raise StoreError(f"{file_path} is a folder, not a database file")
+        _refuse_unsafe_location(file_path)
+        if not create and not file_path.exists():
+            raise StoreError(
+                f"{file_path} does not exist (create it with 'socmap demo --db {file_path}' "
+                "or the app)"
+            )
         if check and file_path.exists():
-            _inspect_existing(file_path)
+            _inspect_existing(file_path, create=create)
         elif not file_path.parent.exists():
             raise StoreError(
                 f"cannot create {file_path}: the folder {file_path.parent} does not exist"
             )
         try:
-            conn = sqlite3.connect(str(file_path), timeout=15, check_same_thread=False)
+            conn = sqlite3.connect(
+                str(file_path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {file_path}: {exc}") from None
+            raise explain_sqlite_error(exc, file_path) or StoreError(
+                f"cannot open {file_path}: {exc}"
+            ) from None
     db = sqlite_utils.Database(conn)
     try:
         if not memory:
@@ -194,15 +389,13 @@ def open_store(
                 raise StoreError(f"{file_path}: could not switch to WAL journal mode (got {mode})")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=15000")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         store = Store(db=db, path=file_path, actor=actor or current_account())
         if migrate:
             apply_migrations(store)
     except sqlite3.OperationalError as exc:
         conn.close()
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(f"{file_path} is locked by another socmap writer; try again") from None
-        raise StoreError(f"{file_path}: {exc}") from None
+        raise explain_sqlite_error(exc, file_path) or StoreError(f"{file_path}: {exc}") from None
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         conn.close()
         raise StoreError(

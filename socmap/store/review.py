@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from socmap.domain.errors import NotFoundError, SocmapError
-from socmap.store.db import Store
+from socmap.store.db import Store, explain_sqlite_error
 
 #: Tables under review, by entity name (names come from code, never from input).
 REVIEWED = {"nominal": "nominals", "intel": "intel"}
@@ -216,7 +216,13 @@ def compact(store: Store) -> bool:
     """
     if store.conn.in_transaction:
         return False
-    store.conn.execute("VACUUM")
+    try:
+        store.conn.execute("VACUUM")
+    except sqlite3.OperationalError as exc:
+        explained = explain_sqlite_error(exc, store.path)
+        if explained is None:
+            raise
+        raise explained from None
     if store.path is None:
         return True
     # Readers elsewhere block the truncation; do not wait for them for long (the busy timeout

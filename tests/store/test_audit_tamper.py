@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -138,9 +139,16 @@ def test_cut_off_tail_with_anchor_rewritten_needs_the_external_head(trail: Path)
         "UPDATE meta SET value = '7:' || (SELECT row_hash FROM audit WHERE id = 7) "
         "WHERE key = 'audit_head'",
     )
-    assert verify(trail) is None  # the file alone cannot tell: its own anchor was rewritten
     problem = verify(trail, recorded)
     assert problem is not None and problem.row_id == 8
+    # The file alone cannot tell (its own record of the head was rewritten), but the head
+    # anchored outside it after every commit still can.
+    problem = verify(trail)
+    assert problem is not None and problem.row_id == 8
+    assert "anchored outside the file" in problem.reason
+    for anchor in (Path(os.environ["SOCMAP_DATA_DIR"]) / audit.ANCHOR_FOLDER).iterdir():
+        anchor.unlink()
+    assert verify(trail) is None  # without the anchor, the head given is the only witness
 
 
 def test_disposal_erases_values_and_the_chain_still_verifies(trail: Path) -> None:
