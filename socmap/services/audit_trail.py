@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from socmap.domain.cells import neutralise_cell
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.roles import Permission
@@ -22,9 +23,6 @@ from socmap.services.handling import export_marking
 from socmap.store import audit
 from socmap.store.audit import AuditRow, ChainProblem
 from socmap.store.db import Store
-
-#: Characters that make a spreadsheet treat a cell as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -116,11 +114,6 @@ def people(store: Store) -> list[str]:
     return audit.distinct_values(store, "actor")
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def export_extract(
     store: Store, flt: AuditFilter, path: Path, *, include_payload: bool = False
 ) -> tuple[int, Changes]:
@@ -148,7 +141,7 @@ def export_extract(
                 row = [r.id, r.ts, r.actor, r.action, r.entity, r.entity_id, r.summary]
                 if include_payload:
                     row.append(r.payload)
-                w.writerow([_cell(c) for c in row])
+                w.writerow([neutralise_cell(c) for c in row])
             w.writerow([marking])
             fh.flush()
             os.fsync(fh.fileno())

@@ -19,9 +19,10 @@ import numpy as np
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ConflictError, ImportFailed, ValidationError
 from socmap.domain.grading import parse_grading
+from socmap.domain.limits import date_problem
 from socmap.domain.roles import Permission
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
-from socmap.geo.project import on_geo_thread, to_bng
+from socmap.geo.project import WGS84, on_geo_thread, to_bng
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
 from socmap.services.csv_points import (
@@ -74,6 +75,7 @@ INSERT_COLUMNS = (
     "ocg_id",
     "marking",
     "batch",
+    "source_ref",
 )
 
 
@@ -93,6 +95,8 @@ class IntelImportReport:
     graded: int
     police_uk: bool
     by_category: dict[str, int] = field(default_factory=dict)
+    #: police.uk crimes left out because a crime with the same Crime ID is already held.
+    duplicates: int = 0
 
     def lines(self) -> list[str]:
         """The report as lines for people."""
@@ -105,6 +109,10 @@ class IntelImportReport:
         ]
         if self.filtered_out:
             out.append(f"{self.filtered_out:,} rows left out by --only")
+        if self.duplicates:
+            out.append(
+                f"{self.duplicates:,} crimes left out: already imported (same police.uk Crime ID)"
+            )
         out += [f"  {cat or '(no category)'}: {n:,}" for cat, n in self.by_category.items()]
         return out
 
@@ -131,6 +139,12 @@ def parse_report_date(text: str) -> str | None:
         except ValueError:
             continue
     raise ValueError(value)
+
+
+def _date_limit_problem(iso: str, today: dt.date) -> str | None:
+    """Why a parsed report date cannot be right (future, before 1900); None when it can."""
+    day = dt.date.fromisoformat(iso + "-01" if len(iso) == 7 else iso)
+    return date_problem(day, today=today)
 
 
 def _infer_scheme(grade: str) -> str:
@@ -223,6 +237,15 @@ def _layer_table(path: Path, *, layer: str | None) -> _Table:
         raise ImportFailed(str(path), str(exc)) from None
     n = len(header)
     return _Table(header, rows(), PointColumns("__x", "__y", n - 2, n - 1, crs))
+
+
+def _out_of_range_column(pts: PointColumns, x: float, y: float) -> str:
+    """The column to blame for coordinates out of range: latitude when it is past 90 degrees."""
+    if pts.x in ("__x", "__y"):
+        return "geometry"
+    if pts.crs == WGS84 and abs(y) > 90 and abs(x) <= 180:
+        return pts.y
+    return pts.x
 
 
 def _cell(row: list[str], i: int | None) -> str:
@@ -346,13 +369,17 @@ def import_intel(
         raise ImportFailed(str(path), "the file does not exist")
     digest = file_sha256(path)
     wanted = {c.strip().casefold() for c in only if c.strip()}
-    earlier = intel_rows.categories_with_digest(store, digest[:16])
-    overlap = sorted(c for c in earlier if not wanted or c.casefold() in wanted)
-    if overlap:
-        raise ConflictError(
-            f"{path}: this file was imported before (batch {earlier[overlap[0]]}, categories "
-            f"{', '.join(c or '(none)' for c in overlap[:5])}); nothing was written"
-        )
+
+    def refuse_if_imported_before() -> None:
+        # Run inside the write transaction: two imports of one file at once cannot both pass.
+        earlier = intel_rows.categories_with_digest(store, digest[:16])
+        overlap = sorted(c for c in earlier if not wanted or c.casefold() in wanted)
+        if overlap:
+            raise ConflictError(
+                f"{path}: this file was imported before (batch {earlier[overlap[0]]}, categories "
+                f"{', '.join(c or '(none)' for c in overlap[:5])}); nothing was written"
+            )
+
     table = _open_table(
         path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs, layer=layer
     )
@@ -364,13 +391,23 @@ def import_intel(
     batch = f"{path.name}@{digest[:16]}"
     total_bytes = max(path.stat().st_size, 1)
     by_cat: Counter[str] = Counter()
-    n_rows = imported = filtered = located = outside = graded = 0
+    n_rows = imported = filtered = located = outside = graded = duplicates = 0
+    seen_refs: set[str] = set()
+    today = dt.date.today()
+    width = len(h)
 
     def field_name(key: str) -> str:
         i = col[key]
         return h[i] if i is not None else key
 
     def parse_row(n: int, row: list[str]) -> tuple[Any, ...]:
+        if len(row) > width:
+            raise ImportFailed(
+                str(path),
+                f"has {len(row)} fields but the header names {width} (a stray delimiter or "
+                "an unquoted value holding one?)",
+                row=n,
+            )
         try:
             reported = parse_report_date(_cell(row, col["date"]))
         except ValueError:
@@ -380,6 +417,10 @@ def import_intel(
                 row=n,
                 field=field_name("date"),
             ) from None
+        if reported is not None:
+            problem = _date_limit_problem(reported, today)
+            if problem:
+                raise ImportFailed(str(path), problem, row=n, field=field_name("date"))
         grade = _cell(row, col["grade"])
         scheme = _cell(row, col["scheme"])
         handling = _cell(row, col["handling"])
@@ -420,9 +461,11 @@ def import_intel(
                 )
             ocg_id = int(digits.group(1))
         text = _cell(row, col["text"])
+        source_ref = None
         if police_uk:
             bits = [_cell(row, i) for i in extra_text]
             where, crime_id, outcome = bits
+            source_ref = f"police.uk:{crime_id}" if crime_id else None
             text = "; ".join(
                 b
                 for b in (
@@ -443,12 +486,30 @@ def import_intel(
             text,
             marking.value,
             ocg_id,
+            source_ref,
         )
 
     def flush(chunk: list[tuple[int, list[str]]]) -> None:
-        nonlocal imported, located, outside, graded
+        nonlocal imported, located, outside, graded, duplicates
         pts = table.points
         parsed = [parse_row(n, row) for n, row in chunk]
+        refs = [p[9] for p in parsed if p[9] is not None]
+        if refs:
+            held = intel_rows.existing_source_refs(store, refs) | seen_refs
+            keep = []
+            for item in zip(chunk, parsed, strict=True):
+                ref = item[1][9]
+                if ref is not None and ref in held:
+                    duplicates += 1
+                    continue
+                if ref is not None:
+                    held.add(ref)
+                    seen_refs.add(ref)
+                keep.append(item)
+            if not keep:
+                return
+            chunk = [c for c, _p in keep]
+            parsed = [p for _c, p in keep]
         xs, x_bad = parse_numbers([_cell(r, pts.x_index) for _n, r in chunk])
         ys, y_bad = parse_numbers([_cell(r, pts.y_index) for _n, r in chunk])
         for bad, name in ((x_bad, pts.x), (y_bad, pts.y)):
@@ -478,7 +539,7 @@ def import_intel(
                 str(path),
                 f"coordinates ({xs[k]}, {ys[k]}) are out of range for {pts.crs}",
                 row=chunk[k][0],
-                field=pts.x,
+                field=_out_of_range_column(pts, xs[k], ys[k]),
             )
         areas = index.assign(e, nn)
         out = []
@@ -496,6 +557,7 @@ def import_intel(
                     p[8],
                     p[7],
                     batch,
+                    p[9],
                 )
             )
             by_cat[p[1]] += 1
@@ -505,6 +567,7 @@ def import_intel(
         imported += bulk.insert_rows(store, "intel", INSERT_COLUMNS, out)
 
     with store.atomic():
+        refuse_if_imported_before()
         chunk: list[tuple[int, list[str]]] = []
         for n, row in table.rows:
             if not row or not any(c.strip() for c in row):
@@ -521,6 +584,11 @@ def import_intel(
                 progress.advance(min(n_rows * 100, total_bytes), total_bytes)
         if chunk:
             flush(chunk)
+        if imported == 0 and duplicates:
+            raise ConflictError(
+                f"{path}: every crime in this file was imported before (the same {duplicates:,} "
+                "police.uk Crime IDs are already held); nothing was written"
+            )
         if imported == 0:
             raise ImportFailed(
                 str(path),
@@ -539,6 +607,7 @@ def import_intel(
             graded=graded,
             police_uk=police_uk,
             by_category=dict(by_cat.most_common()),
+            duplicates=duplicates,
         )
         audit.record(
             store,

@@ -16,6 +16,21 @@ def categories_with_digest(store: Store, digest: str) -> dict[str, str]:
     }
 
 
+def existing_source_refs(store: Store, refs: list[str]) -> set[str]:
+    """Those of ``refs`` (e.g. ``police.uk:<Crime ID>``) that rows already carry."""
+    found: set[str] = set()
+    for i in range(0, len(refs), 500):
+        part = refs[i : i + 500]
+        marks = ", ".join("?" for _ in part)
+        found.update(
+            str(r[0])
+            for r in store.conn.execute(
+                f"SELECT DISTINCT source_ref FROM intel WHERE source_ref IN ({marks})", part
+            )
+        )
+    return found
+
+
 def ocg_ids(store: Store) -> set[int]:
     """Every OCG id (to check references in imported rows)."""
     return {int(r[0]) for r in store.conn.execute("SELECT id FROM ocgs")}

@@ -595,6 +595,28 @@ def _network(db: sqlite_utils.Database) -> None:
     )
 
 
+# --- store safety (issue 11) ---
+
+
+@migrations(name="store_intel_source_ref")
+def _store_intel_source_ref(db: sqlite_utils.Database) -> None:
+    # Where an imported row came from, when the source names it (``police.uk:<Crime ID>``):
+    # a crime already imported is recognised by its Crime ID, whatever file it arrives in.
+    # Rows imported before this step carry the Crime ID in their text; it is copied out.
+    db.executescript(
+        """
+        ALTER TABLE intel ADD COLUMN source_ref TEXT;
+        UPDATE intel SET source_ref = 'police.uk:' || (
+            SELECT CASE WHEN instr(rest, ';') > 0 THEN substr(rest, 1, instr(rest, ';') - 1)
+                        ELSE rest END
+            FROM (SELECT substr(text, instr(text, 'police.uk crime ') + 16) AS rest)
+        )
+        WHERE instr(text, 'police.uk crime ') > 0;
+        CREATE INDEX intel_source_ref ON intel(source_ref) WHERE source_ref IS NOT NULL;
+        """
+    )
+
+
 # --- end of feature steps ---
 
 
