@@ -291,3 +291,26 @@ def test_demo_database_left_behind_verifies(demo_path: Path, tmp_path: Path) -> 
         _chain_ok(store)
     finally:
         store.close()
+
+
+def test_an_ocg_led_from_a_retired_area_can_still_be_edited(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from socmap.services import register
+
+    gone = _area_ids(demo_store)["Telford & Wrekin"]
+    boundaries.import_boundaries(
+        demo_store,
+        _demo_file(tmp_path, drop=("Telford & Wrekin",)),
+        name_field="name",
+        retire=["Telford & Wrekin"],
+    )
+    led = next(r.id for r in queries.register(demo_store) if r.lead_area == "Telford & Wrekin")
+    ocg = queries.get_ocg(demo_store, led)
+    saved, _ = register.update_ocg(demo_store, dataclasses.replace(ocg, notes="still here"))
+    assert saved.lead_area_id == gone
+    other = next(r.id for r in queries.register(demo_store) if r.lead_area == "Herefordshire")
+    with pytest.raises(ValidationError):
+        register.update_ocg(
+            demo_store, dataclasses.replace(queries.get_ocg(demo_store, other), lead_area_id=gone)
+        )

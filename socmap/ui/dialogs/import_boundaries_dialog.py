@@ -321,7 +321,8 @@ class ImportBoundariesDialog(QDialog):
 
     def choices(self) -> tuple[list[str], list[str]]:
         """(renames as OLD=NEW, names to retire) chosen for the missing areas."""
-        renames, retire = [], []
+        renames: list[str] = []
+        retire: list[str] = []
         if self.plan is None:
             return renames, retire
         for area, combo in zip(self.plan.missing, self._choices, strict=True):
