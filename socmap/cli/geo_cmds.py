@@ -24,6 +24,8 @@ def _cmd_areas_import(args: argparse.Namespace) -> int:
             code_field=args.code_field,
             attribution=args.attribution or "",
             progress=ConsoleProgress("areas import"),
+            renames=args.rename or [],
+            retire=args.retire or [],
         )
     finally:
         store.close()
@@ -38,6 +40,7 @@ def _cmd_areas_list(args: argparse.Namespace) -> int:
     store = open_existing(args)
     try:
         rows = area_summaries(store)
+        retired = area_summaries(store, retired=True)
     finally:
         store.close()
     if args.json:
@@ -50,6 +53,10 @@ def _cmd_areas_list(args: argparse.Namespace) -> int:
     attributions = sorted({r.attribution for r in rows if r.attribution})
     for text in attributions:
         print(f"\nBoundaries: {text}")
+    if retired:
+        print("\nRetired areas (kept with their history; out of current lists and assignment):")
+        for r in retired:
+            print(f"  {r.name} (retired {r.retired_on})")
     return 0
 
 
@@ -121,9 +128,11 @@ def add_commands(cli: Cli) -> None:
     p = cli.subcommand(
         "areas",
         "import",
-        "replace the database's areas with the polygons of a GeoPackage, GeoJSON or Shapefile "
-        "(any CRS; features sharing a name are dissolved into one area; every location is "
-        "re-assigned)",
+        "load new boundaries from a GeoPackage, GeoJSON or Shapefile (any CRS; features "
+        "sharing a name are dissolved into one area). Areas are matched by name (and code "
+        "with --code-field) and keep their ids, profiles, actions and partner links: only the "
+        "geometry changes. An area the file no longer holds refuses the import until "
+        "--rename or --retire says what becomes of it. Every location is re-assigned",
         _cmd_areas_import,
         group_help=group_help,
     )
@@ -133,7 +142,27 @@ def add_commands(cli: Cli) -> None:
         "--name-field", required=True, metavar="FIELD", help="the field holding each area's name"
     )
     p.add_argument("--layer", metavar="NAME", help="the layer to read (files with several)")
-    p.add_argument("--code-field", metavar="FIELD", help="a field holding area codes (optional)")
+    p.add_argument(
+        "--code-field",
+        metavar="FIELD",
+        help="a field holding area codes (optional); an area whose code the file repeats is "
+        "matched by code first, and takes the file's name",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        metavar="OLD=NEW",
+        help="carry the area OLD (with everything attached) over to the file's area NEW "
+        "(repeatable)",
+    )
+    p.add_argument(
+        "--retire",
+        action="append",
+        metavar="NAME",
+        help="keep the area NAME, which the file no longer holds, as a retired area with its "
+        "history: out of current lists and point assignment, its records still readable "
+        "(repeatable)",
+    )
     p.add_argument(
         "--attribution",
         metavar="TEXT",

@@ -41,6 +41,7 @@ class Area:
     id: AreaId
     name: str
     code: str = ""
+    retired_on: str | None = None  # ISO date: kept with its history, out of current lists
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,50 @@ class AreaIndex:
         """The area id of one point, or None outside every area."""
         found = int(self.assign(np.array([x]), np.array([y]))[0])
         return found or None
+
+
+#: Overlaps smaller than this are slivers (digitising noise along shared edges), not reported.
+SLIVER_KM2 = 0.01
+#: ... or smaller than this share of the smaller of the two areas.
+SLIVER_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two areas that cover the same ground by more than a sliver."""
+
+    a: str
+    b: str
+    km2: float
+    share: float  # of the smaller area
+
+    def describe(self) -> str:
+        """One line for a report."""
+        return (
+            f"'{self.a}' and '{self.b}' overlap by {self.km2:,.2f} km2 "
+            f"({self.share:.1%} of the smaller)"
+        )
+
+
+def overlaps(
+    names: Sequence[str],
+    polygons: Sequence[BaseGeometry],
+    *,
+    min_km2: float = SLIVER_KM2,
+    min_share: float = SLIVER_SHARE,
+) -> list[Overlap]:
+    """Pairs of areas whose interiors overlap by at least ``min_km2`` and ``min_share``."""
+    if len(polygons) < 2:
+        return []
+    tree = shapely.STRtree(list(polygons))
+    left, right = tree.query(list(polygons), predicate="intersects")
+    out = []
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i >= j:
+            continue
+        km2 = float(shapely.intersection(polygons[i], polygons[j]).area) / 1e6
+        smaller = min(polygons[i].area, polygons[j].area) / 1e6
+        share = km2 / smaller if smaller else 0.0
+        if km2 >= min_km2 and share >= min_share:
+            out.append(Overlap(names[i], names[j], km2, share))
+    return sorted(out, key=lambda o: -o.km2)

@@ -181,6 +181,9 @@ class BoundaryLayer:
     features: int
     shapes: tuple[AreaShape, ...]
     repairs: tuple[Repair, ...]
+    #: (kept spelling, every spelling) where names differing only by case or surrounding
+    #: spaces were dissolved into one area: reported, never merged silently.
+    name_variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def load_libraries() -> None:
@@ -452,7 +455,11 @@ def _read_boundaries(
         groups.setdefault(key, []).append(i)
         spelling.setdefault(key, str(n).strip())
     shapes = []
+    variants = []
     for key, members in groups.items():
+        spellings = sorted({str(names[m]) for m in members})
+        if len(spellings) > 1:
+            variants.append((spelling[key], tuple(spellings)))
         geom = (
             fixed[members[0]]
             if len(members) == 1
@@ -474,6 +481,7 @@ def _read_boundaries(
         features=len(wkbs),
         shapes=tuple(shapes),
         repairs=tuple(repairs),
+        name_variants=tuple(variants),
     )
 
 

@@ -299,7 +299,7 @@ def resolve_area(store: Store, area: str | int | None) -> int | None:
         return None
     if isinstance(area, int):
         return area
-    for aid, name in partner_rows.area_rows(store):
+    for aid, name in partner_rows.area_rows(store, include_retired=True):
         if name.casefold() == area.strip().casefold():
             return int(aid)
     names = ", ".join(n for _a, n in partner_rows.area_rows(store))
@@ -397,7 +397,7 @@ def disruption_log(
     area_id = resolve_area(store, area)
     ds = rows.list_disruptions(store, area_id=area_id, ocg_id=ocg_id)
     ocgs = {r[0]: r for r in partner_rows.ocg_rows(store)}
-    areas = dict(partner_rows.area_rows(store))
+    areas = dict(partner_rows.area_rows(store, include_retired=True))
     changes = score_changes(ds, approved_assessments(store, ocg_ids=sorted({d.ocg_id for d in ds})))
     out = []
     for d in reversed(ds):
@@ -501,7 +501,11 @@ def timeline(
     else:
         ocgs = partner_rows.ocg_rows(store)
         ocg_ids = [r[0] for r in ocgs if area_id is None or r[3] == area_id]
-        title = dict(partner_rows.area_rows(store)).get(area_id, "") if area_id else "All areas"
+        title = (
+            dict(partner_rows.area_rows(store, include_retired=True)).get(area_id, "")
+            if area_id
+            else "All areas"
+        )
     data = TimelineData(title=title, start=start, end=today)
     data.events = [
         TimelineEvent(d.id or 0, d.occurred_on, d.level, TACTICS[d.tactic][0], d.status) for d in ds

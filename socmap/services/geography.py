@@ -69,7 +69,7 @@ class OcgGeography:
 
 
 def _geographies(store: Store, ocg_id: int | None) -> dict[int, OcgGeography]:
-    names = {int(a.id): a.name for a in areas.list_areas(store)}
+    names = {int(a.id): a.name for a in areas.list_areas(store, include_retired=True)}
     grouped: dict[int, tuple[list[tuple[str, int]], list[int]]] = {}
     for oid, aid, n in geo_rows.location_area_counts(store, ocg_id):
         found, outside = grouped.setdefault(oid, ([], [0]))

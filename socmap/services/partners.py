@@ -214,7 +214,7 @@ def partner_register(
 ) -> list[PartnerRow]:
     """The partner register with ISA status and link counts."""
     today = today or dt.date.today()
-    names = dict(rows.area_rows(store))
+    names = dict(rows.area_rows(store, include_retired=True))
     counts: dict[int, int] = {}
     for link in rows.list_links(store):
         counts[link.partner_id] = counts.get(link.partner_id, 0) + 1

@@ -54,7 +54,7 @@ def area_list(store: Store) -> list[Area]:
 
 def find_area(store: Store, name: str) -> Area:
     """The area called ``name`` (case-insensitive); NotFoundError listing the areas otherwise."""
-    for a in areas.list_areas(store):
+    for a in areas.list_areas(store, include_retired=True):  # a retired area's profile stays
         if a.name.casefold() == name.strip().casefold():
             return a
     known = ", ".join(a.name for a in areas.list_areas(store)) or "none: load boundaries first"
@@ -63,7 +63,7 @@ def find_area(store: Store, name: str) -> Area:
 
 def get_area(store: Store, area_id: int) -> Area:
     """The area with ``area_id``; NotFoundError otherwise."""
-    for a in areas.list_areas(store):
+    for a in areas.list_areas(store, include_retired=True):
         if a.id == area_id:
             return a
     raise NotFoundError(f"there is no area with id {area_id}")

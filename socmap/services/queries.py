@@ -111,7 +111,9 @@ class OcgDetail:
 def ocg_detail(store: Store, ocg_id: int) -> OcgDetail:
     """The OCG with its members and locations."""
     ocg = groups.get_ocg(store, ocg_id)
-    names: dict[int, str] = {int(a.id): a.name for a in areas.list_areas(store)}
+    names: dict[int, str] = {
+        int(a.id): a.name for a in areas.list_areas(store, include_retired=True)
+    }
     return OcgDetail(
         ocg=ocg,
         lead_area=names.get(ocg.lead_area_id) if ocg.lead_area_id else None,

@@ -46,9 +46,12 @@ def as_record(obj: Any) -> dict[str, Any]:
     return {k: conv(v) for k, v in dataclasses.asdict(obj).items()}
 
 
-def _check_area(store: Store, area_id: int | None) -> None:
-    if area_id is not None and area_id not in {a.id for a in areas.list_areas(store)}:
-        raise ValidationError("lead_area", f"there is no area with id {area_id}")
+def _check_area(store: Store, area_id: int | None, *, kept: int | None = None) -> None:
+    """A lead area must be a current area; one already set may stay though it was retired."""
+    if area_id is None or area_id == kept:
+        return
+    if area_id not in {a.id for a in areas.list_areas(store)}:
+        raise ValidationError("lead_area", f"there is no current area with id {area_id}")
 
 
 # ------------------------------------------------------------------------------------ OCGs
@@ -83,9 +86,9 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
         raise ValidationError("id", "an OCG must be created before it can be edited")
     ocg_id = ocg.id
     ocg = validate_ocg(ocg)
-    _check_area(store, ocg.lead_area_id)
     with store.atomic():
         before = groups.get_ocg(store, ocg_id)
+        _check_area(store, ocg.lead_area_id, kept=before.lead_area_id)
         check_transition(before.status, ocg.status)
         stored = groups.update_ocg(store, ocg, expected_version=ocg.version)
         changed = {

@@ -21,23 +21,30 @@ class AreaRow:
     area_km2: float
     source: str
     attribution: str
+    retired_on: str | None = None
 
 
-def list_areas(store: Store) -> list[Area]:
-    """All areas, by name."""
+def _current(include_retired: bool) -> str:
+    return "" if include_retired else " WHERE retired_on IS NULL"
+
+
+def list_areas(store: Store, *, include_retired: bool = False) -> list[Area]:
+    """The current areas (retired ones too with ``include_retired``), by name."""
     return [
-        Area(AreaId(i), n, c)
-        for i, n, c in store.conn.execute("SELECT id, name, code FROM areas ORDER BY name")
+        Area(AreaId(i), n, c, r)
+        for i, n, c, r in store.conn.execute(
+            f"SELECT id, name, code, retired_on FROM areas{_current(include_retired)} ORDER BY name"
+        )
     ]
 
 
-def area_rows(store: Store) -> list[AreaRow]:
-    """All areas with geometry, by id."""
+def area_rows(store: Store, *, include_retired: bool = False) -> list[AreaRow]:
+    """The current areas (retired ones too with ``include_retired``) with geometry, by id."""
     return [
-        AreaRow(AreaId(r[0]), r[1], r[2], r[3], (r[4], r[5], r[6], r[7]), r[8], r[9], r[10])
+        AreaRow(AreaId(r[0]), r[1], r[2], r[3], (r[4], r[5], r[6], r[7]), r[8], r[9], r[10], r[11])
         for r in store.conn.execute(
-            "SELECT id, name, code, geom_wkb, minx, miny, maxx, maxy, area_km2, source, attribution"
-            " FROM areas ORDER BY id"
+            "SELECT id, name, code, geom_wkb, minx, miny, maxx, maxy, area_km2, source, attribution,"
+            f" retired_on FROM areas{_current(include_retired)} ORDER BY id"
         )
     ]
 
@@ -72,10 +79,67 @@ def insert_area(
 
 
 def area_names_by_id(store: Store) -> dict[int, str]:
-    """Area id -> name."""
+    """Area id -> name, retired areas included (records that name them stay readable)."""
     return dict(store.conn.execute("SELECT id, name FROM areas").fetchall())
 
 
-def delete_all(store: Store) -> None:
-    """Remove every area (references to them are set to NULL by the schema)."""
-    store.conn.execute("DELETE FROM areas")
+def update_area(
+    store: Store,
+    area_id: int,
+    *,
+    name: str,
+    code: str,
+    geom_wkb: bytes,
+    bounds: tuple[float, float, float, float],
+    area_km2: float,
+    source: str,
+    attribution: str,
+) -> None:
+    """Give an existing area new boundaries (same id, so all that hangs on it stays); un-retire it."""
+    store.conn.execute(
+        "UPDATE areas SET name = ?, code = ?, geom_wkb = ?, minx = ?, miny = ?, maxx = ?, maxy = ?,"
+        " area_km2 = ?, source = ?, attribution = ?, retired_on = NULL, retired_by = ''"
+        " WHERE id = ?",
+        [name, code, geom_wkb, *bounds, area_km2, source, attribution, area_id],
+    )
+
+
+def park_names(store: Store, area_ids: list[int]) -> None:
+    """Give areas a placeholder name so that names can be swapped without a UNIQUE clash."""
+    store.conn.executemany(
+        "UPDATE areas SET name = char(0) || 'renaming-' || id WHERE id = ?",
+        [(i,) for i in area_ids],
+    )
+
+
+def retire_area(store: Store, area_id: int, *, on: str, by: str) -> None:
+    """Retire an area: kept with its geometry and history, out of current lists and assignment."""
+    store.conn.execute(
+        "UPDATE areas SET retired_on = ?, retired_by = ? WHERE id = ?", [on, by, area_id]
+    )
+
+
+def attached_counts(store: Store) -> dict[int, dict[str, int]]:
+    """Area id -> {"table.column": rows that refer to it} for every foreign key to ``areas``.
+
+    Read from the schema, so tables that features add later are counted without code changes.
+    """
+    tables = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    out: dict[int, dict[str, int]] = {}
+    for t in tables:
+        # PRAGMA cannot take parameters; the name comes from sqlite_master, quoted.
+        for fk in store.conn.execute(f'PRAGMA foreign_key_list("{t}")').fetchall():
+            if fk[2] != "areas":
+                continue
+            col = fk[3]
+            for aid, n in store.conn.execute(
+                f'SELECT "{col}", COUNT(*) FROM "{t}" WHERE "{col}" IS NOT NULL GROUP BY "{col}"'
+            ):
+                out.setdefault(int(aid), {})[f"{t}.{col}"] = int(n)
+    return out

@@ -13,9 +13,9 @@ from socmap.store.db import Store
 
 
 def area_geometries(store: Store) -> list[tuple[int, str, bytes, float]]:
-    """(id, name, geom_wkb, area_km2) of every area, by id."""
+    """(id, name, geom_wkb, area_km2) of every current (not retired) area, by id."""
     return store.conn.execute(
-        "SELECT id, name, geom_wkb, area_km2 FROM areas ORDER BY id"
+        "SELECT id, name, geom_wkb, area_km2 FROM areas WHERE retired_on IS NULL ORDER BY id"
     ).fetchall()
 
 

@@ -5,6 +5,8 @@ Never edit or reorder a step that has shipped; add a new one at the end.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -615,6 +617,110 @@ def _store_intel_source_ref(db: sqlite_utils.Database) -> None:
         CREATE INDEX intel_source_ref ON intel(source_ref) WHERE source_ref IS NOT NULL;
         """
     )
+
+
+# --- boundary re-import keeps everyone's work (issue 11) ---
+
+#: Tables that hold reference data other people's work points at: deleting a row of one of these
+#: must never delete that work. Their foreign keys may restrict or set NULL, never cascade.
+REFERENCE_TABLES = ("areas", "users", "partners", "scoring_configs")
+
+
+@migrations(name="areas_retired")
+def _areas_retired(db: sqlite_utils.Database) -> None:
+    # An area a new boundary file no longer holds is retired, never deleted: it keeps its id,
+    # geometry and everything attached to it, and drops out of current lists and assignment.
+    db.executescript(
+        """
+        ALTER TABLE areas ADD COLUMN retired_on TEXT;
+        ALTER TABLE areas ADD COLUMN retired_by TEXT NOT NULL DEFAULT '';
+        CREATE INDEX areas_retired ON areas(retired_on);
+        """
+    )
+
+
+_CASCADE_FROM_REFERENCE = re.compile(
+    r"(REFERENCES\s+[\"`\[]?(?:" + "|".join(REFERENCE_TABLES) + r")[\"`\]]?\s*"
+    r"(?:\([^)]*\))?\s*(?:ON\s+UPDATE\s+(?:SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|"
+    r"NO\s+ACTION)\s*)?ON\s+DELETE\s+)CASCADE\b",
+    re.IGNORECASE,
+)
+
+
+def _cascading_from_reference(conn: sqlite3.Connection) -> list[str]:
+    """Tables with an ON DELETE CASCADE foreign key whose parent is a reference table."""
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    return [
+        t
+        for t in tables
+        if any(
+            fk[2] in REFERENCE_TABLES and str(fk[6]).upper() == "CASCADE"
+            for fk in conn.execute(f'PRAGMA foreign_key_list("{t}")')
+        )
+    ]
+
+
+def _rebuild_table(conn: sqlite3.Connection, table: str, create_sql: str) -> None:
+    """Steps 4-8 of SQLite's 12-step table change: new table, copy, drop, rename, re-index."""
+    extras = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL ORDER BY type, name",
+        [table],
+    ).fetchall()
+    temp = f"_areas_rebuild_{table}"
+    head = re.match(
+        r"\s*CREATE\s+TABLE\s+(?:[\"`\[]?" + re.escape(table) + r"[\"`\]]?)",
+        create_sql,
+        re.IGNORECASE,
+    )
+    if head is None:
+        raise RuntimeError(f"cannot rebuild {table}: unexpected CREATE statement")
+    conn.execute(f'CREATE TABLE "{temp}"' + create_sql[head.end() :])
+    conn.execute(f'INSERT INTO "{temp}" SELECT * FROM "{table}"')
+    conn.execute(f'DROP TABLE "{table}"')
+    conn.execute(f'ALTER TABLE "{temp}" RENAME TO "{table}"')
+    for (sql,) in extras:
+        conn.execute(sql)
+
+
+@migrations(name="areas_no_cascade_from_reference_tables", transactional=False)
+def _areas_no_cascade(db: sqlite_utils.Database) -> None:
+    # Re-importing boundaries used to delete every profile, section version, contribution, 4P
+    # action, partner-area link and partnership structure through ON DELETE CASCADE from areas.
+    # Foreign keys from reference tables now RESTRICT: a delete that would orphan work fails.
+    # SQLite cannot alter a foreign key, so each such table is rebuilt from its own stored
+    # CREATE statement (whatever columns earlier steps added are kept), with foreign keys off
+    # and one transaction around all of it; foreign_key_check must pass before it commits.
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in _cascading_from_reference(conn):
+                (sql,) = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+                ).fetchone()
+                _rebuild_table(conn, table, _CASCADE_FROM_REFERENCE.sub(r"\1RESTRICT", sql))
+            left = _cascading_from_reference(conn)
+            if left:
+                raise RuntimeError(f"tables still cascade from reference tables: {left}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"foreign key check failed after rebuild: {broken[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
 
 
 # --- end of feature steps ---

@@ -321,9 +321,10 @@ def ocg_areas(store: Store) -> list[tuple[int, int]]:
     ).fetchall()
 
 
-def area_rows(store: Store) -> list[tuple[int, str]]:
-    """(id, name) of every area."""
-    return store.conn.execute("SELECT id, name FROM areas ORDER BY name").fetchall()
+def area_rows(store: Store, *, include_retired: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of every current area (retired ones too with ``include_retired``), by name."""
+    where = "" if include_retired else " WHERE retired_on IS NULL"
+    return store.conn.execute(f"SELECT id, name FROM areas{where} ORDER BY name").fetchall()
 
 
 def partner_lros(store: Store) -> list[tuple[int, int]]:

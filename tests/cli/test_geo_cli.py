@@ -146,3 +146,38 @@ def test_broken_inputs_exit_cleanly_and_leave_the_database_identical(
     assert main(["assign", str(latin), "--db", str(db), "-o", str(out)]) == 7
     assert "row 2" in capsys.readouterr().err and not out.exists()
     assert db_fingerprint(db) == before and db.read_bytes() == raw
+
+
+def test_areas_import_refuses_a_vanishing_area_then_renames_and_retires(
+    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11: the refusal is one line naming what is attached; --rename/--retire go on."""
+    from socmap.paths import demo_boundaries
+    from socmap.services import audit_trail
+    from socmap.store.db import open_store
+
+    doc = json.loads(demo_boundaries().read_text("utf-8"))
+    doc["features"] = [f for f in doc["features"] if f["properties"]["name"] != "Telford & Wrekin"]
+    for f in doc["features"]:
+        if f["properties"]["name"] == "Shropshire":
+            f["properties"]["name"] = "Salop"
+    new = tmp_path / "new.geojson"
+    new.write_text(json.dumps(doc), encoding="utf-8")
+    argv = ["areas", "import", str(new), "--db", str(demo_path), "--name-field", "name"]
+    before = db_fingerprint(demo_path)
+    assert main(argv) == 7
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "Telford & Wrekin (1 local profile" in err and "Shropshire (1 local profile" in err
+    assert db_fingerprint(demo_path) == before
+    assert main([*argv, "--rename", "Shropshire=Salop", "--retire", "Telford & Wrekin"]) == 0
+    out = capsys.readouterr().out
+    assert "renamed: 'Shropshire' -> 'Salop'" in out and "retired (kept with its history)" in out
+    assert main(["areas", "list", "--db", str(demo_path)]) == 0
+    listed = capsys.readouterr().out
+    assert "Salop" in listed and "Telford & Wrekin (retired " in listed
+    store = open_store(demo_path)
+    try:
+        assert audit_trail.verify(store) is None
+    finally:
+        store.close()

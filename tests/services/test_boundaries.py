@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from socmap.domain.errors import ImportFailed, PermissionDenied
+from socmap.paths import demo_boundaries
 from socmap.services import boundaries, queries
 from socmap.services.geography import all_ocg_geographies, ocg_geography
 from socmap.store.db import open_store
@@ -58,11 +59,16 @@ def test_lead_areas_that_vanish_are_reported(demo_store, tmp_path: Path) -> None
     with_lead = [r for r in queries.register(demo_store) if r.lead_area == "Shropshire"]
     assert with_lead
     path = two_squares(tmp_path / "b.geojson", names=("Herefordshire", "Elsewhere"))
-    result, _ = boundaries.import_boundaries(demo_store, path, name_field="name")
+    gone = ["Shropshire", "Telford & Wrekin", "North Worcestershire", "South Worcestershire"]
+    result, _ = boundaries.import_boundaries(demo_store, path, name_field="name", retire=gone)
     lost = result.reassigned.lead_area_lost
     assert {oid for oid, _name, old in lost if old == "Shropshire"} == {r.id for r in with_lead}
     assert all(old != "Herefordshire" for _o, _n, old in lost)
-    assert any("lost their lead area" in line for line in result.lines())
+    assert any("retired area as their lead area" in line for line in result.lines())
+    # the lead area is kept (a retired area), not emptied
+    assert {
+        r.lead_area for r in queries.register(demo_store) if r.id in {w.id for w in with_lead}
+    } == {"Shropshire"}
     assert result.reassigned.anything_unassigned
 
 
@@ -119,9 +125,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(
 
     monkeypatch.setattr(boundaries, "reassign_all", boom)
     with pytest.raises(RuntimeError):
-        boundaries.import_boundaries(
-            demo_store, two_squares(tmp_path / "b.geojson"), name_field="name"
-        )
+        boundaries.import_boundaries(demo_store, demo_boundaries(), name_field="name")
     assert [a.name for a in queries.area_list(demo_store)] == areas_before
     assert len(_audit_rows(demo_store)) == audit_before
 
@@ -220,7 +224,7 @@ def test_cancelling_while_reassigning_changes_nothing(demo_path: Path, tmp_path:
     try:
         with pytest.raises(Cancelled):
             boundaries.import_boundaries(
-                store, two_squares(tmp_path / "b.geojson"), name_field="name", progress=progress
+                store, demo_boundaries(), name_field="name", progress=progress
             )
     finally:
         store.close()

@@ -14,7 +14,12 @@ from socmap.services import boundaries, queries
 from socmap.services.session import open_store
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
-from socmap.ui.dialogs.import_boundaries_dialog import ImportBoundariesDialog, guess_name_field
+from socmap.ui.dialogs.import_boundaries_dialog import (
+    NO_CODE,
+    RETIRE,
+    ImportBoundariesDialog,
+    guess_name_field,
+)
 from socmap.ui.tasks import TaskRunner
 from tests.conftest import act_as
 from tests.geo_fixtures import feature, square, two_squares, write_geojson
@@ -58,6 +63,8 @@ def test_import_real_districts_as_lpas(
     dialog.name_field.setCurrentText("lpa_name")
     qtbot.waitUntil(lambda: dialog.preview.rowCount() == 5, timeout=10_000)
     qtbot.keyClicks(dialog.attribution, "Contains ONS data (OGL v3)")
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=10_000)  # the plan is worked out
+    assert "kept 5 areas" in dialog.status.text()
     with qtbot.waitSignal(ctx.bus.changes_applied, timeout=20_000):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.report.isVisible(), timeout=10_000)
@@ -96,7 +103,59 @@ def test_repairs_are_shown_before_import(qtbot, ctx, tmp_path: Path) -> None:  #
     qtbot.waitUntil(lambda: dialog.preview.rowCount() == 2, timeout=10_000)
     assert "1 invalid feature(s) will be repaired" in dialog.status.text()
     assert "feature 2 (Bowtie)" in dialog.status.text()
+    # the demo's five areas are not in this file: Import waits for a choice for each
+    qtbot.waitUntil(lambda: dialog.missing.rowCount() == 5, timeout=10_000)
+    assert not dialog.import_button.isEnabled()
+    for combo in dialog._choices:
+        combo.setCurrentText(RETIRE)
     assert dialog.import_button.isEnabled()
+
+
+def test_missing_areas_are_renamed_or_retired_and_the_report_shown(
+    qtbot, ctx, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: the dialog offers the CLI's choices; the work attached to areas is kept."""
+    import json
+
+    from socmap.paths import demo_boundaries
+    from socmap.services import profiles
+
+    doc = json.loads(demo_boundaries().read_text("utf-8"))
+    doc["features"] = [f for f in doc["features"] if f["properties"]["name"] != "Telford & Wrekin"]
+    for f in doc["features"]:
+        if f["properties"]["name"] == "Shropshire":
+            f["properties"]["name"] = "Salop"
+    path = tmp_path / "new.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    ids = {a.name: a.id for a in queries.area_list(ctx.store)}
+    dialog = _dialog(qtbot, ctx)
+    dialog.set_path(path)
+    # the code field is guessed (lad_codes): Shropshire's code is Salop's, so it carries over
+    qtbot.waitUntil(lambda: dialog.missing.rowCount() == 1, timeout=10_000)
+    assert "renamed: 'Shropshire' -> 'Salop' (same code)" in dialog.status.text()
+    dialog.code_field.setCurrentText(NO_CODE)  # by name only: two areas are missing
+    qtbot.waitUntil(lambda: dialog.missing.rowCount() == 2, timeout=10_000)
+    rows = {dialog.missing.item(r, 0).text(): r for r in range(2)}
+    assert "1 local profile" in dialog.missing.item(rows["Telford & Wrekin"], 1).text()
+    assert "kept 3 areas" in dialog.status.text() and "new area: Salop" in dialog.status.text()
+    assert not dialog.import_button.isEnabled()
+    assert "not in this file" in dialog.error.text()
+    dialog._choices[rows["Shropshire"]].setCurrentText("Rename to 'Salop' (carry everything over)")
+    dialog._choices[rows["Telford & Wrekin"]].setCurrentText(RETIRE)
+    assert dialog.choices() == (["Shropshire=Salop"], ["Telford & Wrekin"])
+    assert dialog.import_button.isEnabled()
+    with qtbot.waitSignal(ctx.bus.changes_applied, timeout=20_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report.isVisible(), timeout=10_000)
+    text = dialog.report.toPlainText()
+    assert "renamed: 'Shropshire' -> 'Salop' (--rename)" in text
+    assert "retired (kept with its history): Telford & Wrekin" in text
+    check = open_store(ctx.store.path)
+    try:
+        assert {a.name: a.id for a in queries.area_list(check)}["Salop"] == ids["Shropshire"]
+        assert profiles.handling(check, ids["Telford & Wrekin"]) is not None
+    finally:
+        check.close()
 
 
 def test_points_layer_is_refused_and_nothing_can_be_imported(qtbot, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,10 @@
 """File -> Import boundaries: pick a file, its layer and name field, preview the areas, import.
 
 Reading and previewing run as read tasks and the import as a write task (``ctx.tasks.run``), so
-the UI thread never waits on GDAL or the database.
+the UI thread never waits on GDAL or the database. The preview also works out the import plan
+(issue 11): areas the file still holds keep their ids and all attached; each area the file no
+longer holds is listed with what is attached to it, and must be renamed to one of the file's new
+areas or retired before Import is enabled.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
@@ -37,6 +41,8 @@ from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Boundary files (*.gpkg *.geojson *.json *.shp);;All files (*)"
 NO_CODE = "(none)"
+CHOOSE = "Choose…"
+RETIRE = "Retire: keep it, with its history, out of current lists"
 
 
 def guess_name_field(fields: list[str]) -> str | None:
@@ -64,6 +70,7 @@ class ImportBoundariesDialog(QDialog):
         self._loaded_path = ""
         self._layers: list[Any] = []
         self.preview_result: Any = None
+        self.plan: Any = None
         self.result_report: Any = None
 
         self.path = QLineEdit(objectName="path", placeholderText="GeoPackage, GeoJSON or Shapefile")
@@ -80,6 +87,19 @@ class ImportBoundariesDialog(QDialog):
         self.preview.verticalHeader().setVisible(False)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.preview.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.missing_label = QLabel(
+            "Areas in the database that this file no longer holds: say what becomes of each "
+            "(nothing is deleted).",
+            wordWrap=True,
+        )
+        self.missing = QTableWidget(0, 3, objectName="missing")
+        self.missing.setHorizontalHeaderLabels(["Area", "Attached", "What becomes of it"])
+        self.missing.verticalHeader().setVisible(False)
+        self.missing.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.missing.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.missing_label.setVisible(False)
+        self.missing.setVisible(False)
+        self._choices: list[QComboBox] = []
         self.status = QLabel(objectName="status", wordWrap=True)
         self.error = QLabel(objectName="error", wordWrap=True)
         self.error.setStyleSheet("color: #b91c1c;")
@@ -107,8 +127,9 @@ class ImportBoundariesDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         note = QLabel(
-            "Importing replaces every area in the database. Areas with the same name keep their "
-            "OCGs; every location, address and intelligence point is assigned again.",
+            "Areas the file still holds (same name, or same code with a code field) keep their "
+            "profiles, actions, partner links and OCGs: only their outlines change. Every "
+            "location, address and intelligence point is assigned again.",
             wordWrap=True,
         )
         lay = QVBoxLayout(self)
@@ -116,6 +137,8 @@ class ImportBoundariesDialog(QDialog):
         self.preview_label = QLabel("Areas this file will give:")
         lay.addWidget(self.preview_label)
         lay.addWidget(self.preview, 1)
+        lay.addWidget(self.missing_label)
+        lay.addWidget(self.missing, 1)
         lay.addWidget(self.status)
         lay.addWidget(self.error)
         lay.addWidget(self.report, 1)
@@ -224,7 +247,12 @@ class ImportBoundariesDialog(QDialog):
 
     def _clear_preview(self, status: str) -> None:
         self.preview_result = None
+        self.plan = None
         self.preview.setRowCount(0)
+        self.missing.setRowCount(0)
+        self._choices = []
+        self.missing.setVisible(False)
+        self.missing_label.setVisible(False)
         self.import_button.setEnabled(False)
         self.error.setText("")
         self.status.setText(status)
@@ -247,9 +275,86 @@ class ImportBoundariesDialog(QDialog):
             lines.append(f"{len(result.repairs)} invalid feature(s) will be repaired:")
             lines += [r.describe() for r in result.repairs]
         self.status.setText("\n".join(lines))
-        self.import_button.setEnabled(self.ctx.can(Permission.ADMIN))
         if not self.ctx.can(Permission.ADMIN):
             self.error.setText("Only an administrator can replace the force's areas.")
+        self._request_plan(generation, result)
+
+    def _request_plan(self, generation: int, layer: Any) -> None:
+        code = self.code_field.currentText()
+        match_codes = code not in ("", NO_CODE)
+
+        def job(store: Store, _progress: object) -> Any:
+            return boundaries.plan_import(
+                store, layer.shapes, match_codes=match_codes, name_variants=layer.name_variants
+            )
+
+        self.ctx.tasks.run(
+            job,
+            write=False,
+            on_done=lambda plan: self._on_plan_done(generation, plan),
+            on_error=lambda exc: self._on_read_failed(generation, exc),
+        )
+
+    def _on_plan_done(self, generation: int, plan: Any) -> None:
+        if generation != self._generation or not isValid(self.missing):
+            return  # a newer preview, or the dialog was closed while the plan was worked out
+        self.plan = plan
+        new_names = [m.name for m in plan.matches if m.area_id is None]
+        self.missing.setRowCount(len(plan.missing))
+        self._choices = []
+        for row, area in enumerate(plan.missing):
+            self.missing.setItem(row, 0, QTableWidgetItem(area.name))
+            attached = area.describe()[len(area.name) + 2 : -1]
+            self.missing.setItem(row, 1, QTableWidgetItem(attached))
+            choice = QComboBox(objectName=f"choice_{row}")
+            choice.addItem(CHOOSE, None)
+            choice.addItem(RETIRE, ("retire", area.name))
+            for name in new_names:
+                choice.addItem(f"Rename to '{name}' (carry everything over)", ("rename", name))
+            choice.currentIndexChanged.connect(self._update_import_enabled)
+            self.missing.setCellWidget(row, 2, choice)
+            self._choices.append(choice)
+        self.missing.setVisible(bool(plan.missing))
+        self.missing_label.setVisible(bool(plan.missing))
+        self.status.setText(self.status.text() + "\n" + "\n".join(plan.lines()))
+        self._update_import_enabled()
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """(renames as OLD=NEW, names to retire) chosen for the missing areas."""
+        renames: list[str] = []
+        retire: list[str] = []
+        if self.plan is None:
+            return renames, retire
+        for area, combo in zip(self.plan.missing, self._choices, strict=True):
+            data = combo.currentData()
+            if data and data[0] == "retire":
+                retire.append(area.name)
+            elif data and data[0] == "rename":
+                renames.append(f"{area.name}={data[1]}")
+        return renames, retire
+
+    def _update_import_enabled(self) -> None:
+        ok = self.preview_result is not None and self.plan is not None
+        ok = ok and self.ctx.can(Permission.ADMIN)
+        undecided = [c for c in self._choices if c.currentData() is None]
+        renamed = [
+            c.currentData()[1]
+            for c in self._choices
+            if c.currentData() and c.currentData()[0] == "rename"
+        ]
+        clash = len(set(renamed)) != len(renamed)
+        if not self.ctx.can(Permission.ADMIN):
+            self.error.setText("Only an administrator can replace the force's areas.")
+        elif undecided:
+            self.error.setText(
+                f"{len(undecided)} area(s) are not in this file: choose what becomes of each "
+                "before importing."
+            )
+        elif clash:
+            self.error.setText("Two areas are renamed to the same new area: choose again.")
+        else:
+            self.error.setText("")
+        self.import_button.setEnabled(ok and not undecided and not clash)
 
     def _on_read_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -269,6 +374,7 @@ class ImportBoundariesDialog(QDialog):
         code = self.code_field.currentText()
         code_field = None if code in ("", NO_CODE) else code
         attribution = self.attribution.text().strip()
+        renames, retire = self.choices()
         self.import_button.setEnabled(False)
         self.status.setText("Importing…")
 
@@ -281,6 +387,8 @@ class ImportBoundariesDialog(QDialog):
                 code_field=code_field,
                 attribution=attribution,
                 progress=progress,
+                renames=renames,
+                retire=retire,
             )
 
         self.ctx.tasks.run(
@@ -295,11 +403,13 @@ class ImportBoundariesDialog(QDialog):
     def _on_import_done(self, outcome: Any) -> None:
         result, changes = outcome
         self.result_report = result
-        self.status.setText("Imported. The areas were replaced.")
+        self.status.setText("Imported. Areas the file holds kept everything attached to them.")
         self.report.setPlainText("\n".join(result.lines()))
         self.report.setVisible(True)
         self.preview.setVisible(False)
         self.preview_label.setVisible(False)
+        self.missing.setVisible(False)
+        self.missing_label.setVisible(False)
         for widget in (self.path, self.browse, self.layer, self.name_field, self.code_field):
             widget.setEnabled(False)
         self.close_button.setText("Close")
@@ -313,7 +423,11 @@ class ImportBoundariesDialog(QDialog):
             (str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}")
             + "\nNothing was changed."
         )
-        self.import_button.setEnabled(self.preview_result is not None)
+        self.import_button.setEnabled(
+            self.preview_result is not None
+            and self.plan is not None
+            and self.ctx.can(Permission.ADMIN)
+        )
 
 
 def open_import_boundaries_dialog(ctx: UiContext, parent: QWidget | None) -> None:
