@@ -34,6 +34,7 @@ from socmap.render.report import (
 )
 from socmap.services import profile_data, profiles
 from socmap.services.handling import export_marking
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
 
@@ -309,7 +310,7 @@ def export_profile(
     store: Store,
     *,
     area: str | int,
-    fmt: str,
+    fmt: str | None = None,
     audience: str | Audience,
     path: str | Path,
     today: dt.date | None = None,
@@ -324,9 +325,8 @@ def export_profile(
     """
     progress = progress or NullProgress()
     profiles.require_export(store)
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise ValidationError("format", f"'{fmt}' is not supported (use pdf or docx)")
+    path = Path(path).expanduser()
+    fmt = format_for(path, fmt, FORMATS, default="pdf")
     try:
         aud = Audience(audience)
     except ValueError:
@@ -334,24 +334,30 @@ def export_profile(
             "audience", f"'{audience}' is not an audience (use internal or partner)"
         ) from None
     a = profiles.get_area(store, area) if isinstance(area, int) else profiles.find_area(store, area)
-    path = Path(path)
-    if not path.parent.exists():
-        raise ValidationError("output", f"the folder {path.parent} does not exist")
+    check_target(store, path)
     progress.advance(0, 3)
     report = build_report(store, a.id, audience=aud, today=today, progress=progress)
     progress.advance(1, 3)
     progress.status(f"Writing {fmt.upper()}")
-    pages = render_pdf(report, path) if fmt == "pdf" else write_docx(report, path)
-    progress.advance(2, 3)
-    profiles.record_export(
-        store,
-        area_id=a.id,
-        fmt=fmt,
-        audience=aud.value,
-        path=str(path),
-        marking=report.marking,
-        pages=pages,
-    )
+    pages = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal pages
+        pages = render_pdf(report, tmp) if fmt == "pdf" else write_docx(report, tmp)
+
+    def record(w: Written) -> None:
+        profiles.record_export(
+            store,
+            area_id=a.id,
+            fmt=fmt,
+            audience=aud.value,
+            path=str(w.path),
+            marking=report.marking,
+            pages=pages,
+            sha256=w.sha256,
+        )
+
+    write_file(store, path, write, record)
     progress.advance(3, 3)
     return ExportResult(path, a.name, fmt, aud.value, report.marking, pages)
 

@@ -92,6 +92,19 @@ class Store:
         return open_store(self.path, actor=self.actor, migrate=False, check=False)
 
 
+def write_failure(store: Store, exc: BaseException) -> StoreError | None:
+    """A one-line StoreError for a write SQLite refused (locked, read-only, full); else None."""
+    if not isinstance(exc, sqlite3.OperationalError | sqlite3.IntegrityError):
+        return None
+    where = store.path or "the database"
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{where} is locked by another socmap writer; nothing was written")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{where} is read-only; nothing was written")
+    return StoreError(f"{where}: {text}; nothing was written")
+
+
 def _inspect_existing(path: Path) -> None:
     """Refuse a file that socmap must not open, without writing to it."""
     from socmap.store.migrations import known_migration_names
