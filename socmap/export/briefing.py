@@ -15,14 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QImage,
-    QPageLayout,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QPen,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -31,7 +28,16 @@ from socmap import __version__
 from socmap.domain.errors import ValidationError
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
 from socmap.render.map import MapRenderer, MapViewState
-from socmap.render.page import A4_LANDSCAPE_MM, ACCENT, MUTED, RULE, PageCanvas, PageGeometry
+from socmap.render.page import (
+    A4_LANDSCAPE_MM,
+    ACCENT,
+    MUTED,
+    PDF_DPI,
+    RULE,
+    PageCanvas,
+    PageGeometry,
+    pdf_writer,
+)
 from socmap.render.qt import ensure_gui_app
 from socmap.services import briefing as svc
 from socmap.services.map_data import check_audience
@@ -40,7 +46,7 @@ from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
 
 FORMATS = ("pdf", "png", "svg")
-DPI = {"pdf": 300.0, "png": 200.0, "svg": 96.0}
+DPI = {"pdf": PDF_DPI, "png": 200.0, "svg": 96.0}
 MARGIN_MM = 10.0
 
 
@@ -255,51 +261,17 @@ def _description(contents: Sequence[svc.BriefingContent], marking: str) -> str:
     )
 
 
-def _xmp(title: str, description: str, marking: str, keywords: list[str]) -> bytes:
-    e = html.escape
-    kw = "".join(f"<rdf:li>{e(k)}</rdf:li>" for k in keywords)
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
-        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
-        ' xmlns:socmap="https://socmap.invalid/ns/1.0/">'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(title)}</rdf:li></rdf:Alt></dc:title>'
-        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{e(description)}</rdf:li></rdf:Alt></dc:description>'
-        f"<dc:subject><rdf:Bag>{kw}</rdf:Bag></dc:subject>"
-        f"<pdf:Keywords>{e(', '.join(keywords))}</pdf:Keywords>"
-        f"<pdf:Producer>socmap {__version__}</pdf:Producer>"
-        f"<xmp:CreatorTool>socmap {__version__}</xmp:CreatorTool>"
-        f"<socmap:ProtectiveMarking>{e(marking)}</socmap:ProtectiveMarking>"
-        "</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>'
-    ).encode()
-
-
 def _write_pdf(
     path: Path, contents: Sequence[svc.BriefingContent], marking: str, progress: Progress
 ) -> None:
-    writer = QPdfWriter(str(path))
-    writer.setResolution(int(DPI["pdf"]))
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Landscape,
-            QMarginsF(0, 0, 0, 0),
-        )
+    writer, g = pdf_writer(
+        path,
+        title=_title(contents),
+        marking=marking,
+        description=_description(contents, marking),
+        keywords=["briefing", *(c.area_name for c in contents)],
+        landscape=True,
     )
-    title = _title(contents)
-    writer.setTitle(f"{title} [{marking}]")
-    writer.setCreator(f"socmap {__version__}")
-    writer.setDocumentXmpMetadata(
-        _xmp(
-            title,
-            _description(contents, marking),
-            marking,
-            [marking, "socmap", "briefing", *(c.area_name for c in contents)],
-        )
-    )
-    g = PageGeometry(float(writer.width()), float(writer.height()), DPI["pdf"])
     painter = QPainter(writer)
     try:
         for i, content in enumerate(contents):

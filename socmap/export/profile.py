@@ -1,6 +1,6 @@
 """The SOC local profile report: one area's profile as a marked PDF or an editable DOCX.
 
-Both formats are written from the same list of blocks (``render.report``), so they hold the
+Both formats are written from the same list of blocks (``render.page``, the page engine briefings use too), so they hold the
 same content: a cover with marking, owner and review date; the eight sections with their
 narrative and live data; the marking in the header and footer of every page. The partner
 version leaves out nominal identities, OCG names, officer-held detail and intelligence whose
@@ -19,7 +19,7 @@ from PySide6.QtGui import QPainter
 from socmap.domain.errors import ValidationError
 from socmap.domain.profiles import SECTIONS, Audience
 from socmap.domain.vocab import DEFAULT_MARKING
-from socmap.render.report import (
+from socmap.render.page import (
     Block,
     Bullets,
     Cover,
