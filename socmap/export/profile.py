@@ -203,7 +203,8 @@ def build_report(
             ("Partners consulted", consulted or "none recorded"),
             ("Audience", audience_text),
             ("Completeness", f"{status.percent}% ({status.done} of {status.total} checks met)"),
-            ("Produced", f"{today.isoformat()} by {store.actor}"),
+            # a partner version names no account (they are people's names)
+            ("Produced", today.isoformat() + ("" if partner else f" by {store.actor}")),
         ),
         notice=HANDLING_NOTICE.format(marking=marking),
     )
@@ -301,7 +302,8 @@ def build_report(
         marking=marking,
         blocks=blocks,
         cover=cover,
-        author=f"socmap ({store.actor})",
+        author="socmap" if partner else f"socmap ({store.actor})",
+        produced=today,
         footer_note=f"{area.name} SOC local profile - review by {review}",
     )
 
@@ -365,6 +367,10 @@ def export_profile(
 # ------------------------------------------------------------------------------------ DOCX
 
 
+def _midday(day: dt.date | None) -> dt.datetime:
+    return dt.datetime.combine(day or dt.date.today(), dt.time(12, 0), tzinfo=dt.UTC)
+
+
 def write_docx(report: Report, path: str | Path) -> int:
     """Write ``report`` as an editable DOCX (marking in every header and footer); returns 0.
 
@@ -385,8 +391,15 @@ def write_docx(report: Report, path: str | Path) -> int:
     props.subject = report.marking
     props.keywords = report.marking
     props.category = report.marking
+    props.content_status = report.marking
     props.author = report.author
+    props.last_modified_by = report.author
     props.comments = f"Protective marking: {report.marking}"
+    # the export date (python-docx's template carries its own 2013 dates otherwise)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    stamp = now if report.produced in (None, now.date()) else _midday(report.produced)
+    props.created = props.modified = stamp
+    props.revision = 1
 
     styles = doc.styles
     styles["Normal"].font.name = "Arial"

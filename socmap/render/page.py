@@ -19,6 +19,7 @@ QtGui only (no widgets): it runs headless under the offscreen platform.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -592,6 +593,8 @@ class Report:
     author: str = "socmap"
     footer_note: str = ""
     description: str = ""
+    #: The date the report was produced (the export date written into file metadata).
+    produced: dt.date | None = None
 
 
 #: Report text styles: (points, bold, italic, colour).
