@@ -96,6 +96,10 @@ def main(args: argparse.Namespace) -> int:
         else:
             path = Path(args.db) if getattr(args, "db", None) else default_db_path()
         store = open_store(path)
+        if screenshot is not None:
+            from socmap.services.output import check_target
+
+            screenshot = check_target(store, screenshot)  # never over the database
     except SocmapError as exc:
         return fail(str(exc), exc.exit_code)
 
@@ -134,10 +138,32 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
         QApplication.processEvents()
     window.ctx.tasks.wait(5_000)
     QApplication.processEvents()
-    ok = window.grab().save(str(target))
-    window.close()
-    if not ok:
-        print(f"socmap: could not write {target}", file=sys.stderr)
-        return 1
+    from socmap.domain.errors import SocmapError
+    from socmap.services.output import Written, write_file
+    from socmap.store import audit
+
+    image = window.grab()
+    store = window.ctx.store
+
+    def write(tmp: Path) -> None:
+        if not image.save(str(tmp), "PNG"):
+            raise SocmapError(f"could not write {target}")
+
+    def record(w: Written) -> None:
+        audit.record(
+            store,
+            action="export",
+            entity="screenshot",
+            summary=f"screenshot of the app written to {w.path.name}",
+            extra={"file": str(w.path), "sha256": w.sha256},
+        )
+
+    try:
+        write_file(store, target, write, record)
+    except SocmapError as exc:
+        print(f"socmap: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        window.close()
     print(f"wrote {target}")
     return 0

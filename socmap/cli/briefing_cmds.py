@@ -8,24 +8,18 @@ from pathlib import Path
 from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing
 from socmap.cli.progress import ConsoleProgress
-from socmap.domain.errors import ValidationError
 from socmap.export.briefing import FORMATS, export_briefing
 from socmap.services.map_data import AUDIENCES
 
 
 def _cmd_briefing(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    fmt = args.format or output.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        raise ValidationError(
-            "format", f"give --format {'|'.join(FORMATS)} (or an output name ending in one)"
-        )
     store = open_existing(args)
     try:
         result = export_briefing(
             store,
             output=output,
-            fmt=fmt,
+            fmt=args.format,
             audience=args.audience,
             areas=None if args.all else [args.area],
             marking=args.marking,
@@ -59,7 +53,10 @@ def add_commands(cli: Cli) -> None:
         help="every area: one page per area (a PDF atlas; PNG/SVG write one file per area)",
     )
     p.add_argument(
-        "--format", choices=FORMATS, help="file format (default: from the output file's suffix)"
+        "--format",
+        choices=FORMATS,
+        help="file format (default: the output file's suffix, else pdf; a contradicting "
+        "suffix is refused)",
     )
     p.add_argument(
         "--audience",

@@ -13,6 +13,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.network import INTERVENTION_KINDS
 from socmap.services import atrisk
 from socmap.services import network as sn
+from socmap.services.output import format_for
 
 
 def _as_of(args: argparse.Namespace) -> dt.date:
@@ -95,7 +96,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     store = open_existing(args)
     flt = sn.filter_from(store, areas=tuple(args.area or ()), grading=args.grading)
     out = Path(args.output)
-    if args.format == "graphml":
+    fmt = format_for(out, args.format, ("graphml", "png", "svg"), default="graphml")
+    if fmt == "graphml":
         n = sn.write_graphml(
             store,
             args.ocg,
@@ -114,7 +116,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             store,
             args.ocg,
             out,
-            fmt=args.format,
+            fmt=fmt,
             steps=args.steps,
             as_of=_as_of(args),
             flt=flt,
@@ -286,7 +288,10 @@ def add_commands(cli: Cli) -> None:
     )
     common(p)
     p.add_argument(
-        "--format", choices=("graphml", "png", "svg"), default="graphml", help="file format"
+        "--format",
+        choices=("graphml", "png", "svg"),
+        help="file format (default: the output file's suffix, else graphml; a contradicting "
+        "suffix is refused)",
     )
     p.add_argument("-o", "--output", required=True, help="the file to write")
     p.add_argument("--steps", type=int, default=1, help="associates this many links out")

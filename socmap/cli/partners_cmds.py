@@ -71,7 +71,11 @@ def add_commands(cli: Cli) -> None:
     )
     add_db_argument(p)
     p.add_argument("--kind", choices=GRAPH_KINDS, required=True, help="which graph")
-    p.add_argument("--format", choices=FORMATS, required=True, help="file format")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="file format (default: the output file's suffix; a contradicting suffix is refused)",
+    )
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     p.add_argument("--area", help="only this area (by name)")
     p.add_argument(

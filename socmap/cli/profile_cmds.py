@@ -139,7 +139,12 @@ def add_commands(cli: Cli) -> None:
     )
     add_db_argument(p)
     p.add_argument("--area", required=True, help="the policing area's name, e.g. 'Shropshire'")
-    p.add_argument("--format", choices=("pdf", "docx"), default="pdf", help="file format")
+    p.add_argument(
+        "--format",
+        choices=("pdf", "docx"),
+        help="file format (default: the output file's suffix, else pdf; a contradicting suffix "
+        "is refused)",
+    )
     p.add_argument(
         "--audience",
         choices=("internal", "partner"),

@@ -9,21 +9,17 @@ metadata. Every export needs Permission.EXPORT and is recorded in the audit trai
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QImage,
-    QPageLayout,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QPen,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -32,15 +28,25 @@ from socmap import __version__
 from socmap.domain.errors import ValidationError
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
 from socmap.render.map import MapRenderer, MapViewState
-from socmap.render.page import A4_LANDSCAPE_MM, ACCENT, MUTED, RULE, PageCanvas, PageGeometry
+from socmap.render.page import (
+    A4_LANDSCAPE_MM,
+    ACCENT,
+    MUTED,
+    PDF_DPI,
+    RULE,
+    PageCanvas,
+    PageGeometry,
+    pdf_writer,
+)
 from socmap.render.qt import ensure_gui_app
 from socmap.services import briefing as svc
 from socmap.services.map_data import check_audience
+from socmap.services.output import Written, check_target, format_for, write_files
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
 
 FORMATS = ("pdf", "png", "svg")
-DPI = {"pdf": 300.0, "png": 200.0, "svg": 96.0}
+DPI = {"pdf": PDF_DPI, "png": 200.0, "svg": 96.0}
 MARGIN_MM = 10.0
 
 
@@ -255,51 +261,17 @@ def _description(contents: Sequence[svc.BriefingContent], marking: str) -> str:
     )
 
 
-def _xmp(title: str, description: str, marking: str, keywords: list[str]) -> bytes:
-    e = html.escape
-    kw = "".join(f"<rdf:li>{e(k)}</rdf:li>" for k in keywords)
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
-        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
-        ' xmlns:socmap="https://socmap.invalid/ns/1.0/">'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(title)}</rdf:li></rdf:Alt></dc:title>'
-        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{e(description)}</rdf:li></rdf:Alt></dc:description>'
-        f"<dc:subject><rdf:Bag>{kw}</rdf:Bag></dc:subject>"
-        f"<pdf:Keywords>{e(', '.join(keywords))}</pdf:Keywords>"
-        f"<pdf:Producer>socmap {__version__}</pdf:Producer>"
-        f"<xmp:CreatorTool>socmap {__version__}</xmp:CreatorTool>"
-        f"<socmap:ProtectiveMarking>{e(marking)}</socmap:ProtectiveMarking>"
-        "</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>'
-    ).encode()
-
-
 def _write_pdf(
     path: Path, contents: Sequence[svc.BriefingContent], marking: str, progress: Progress
 ) -> None:
-    writer = QPdfWriter(str(path))
-    writer.setResolution(int(DPI["pdf"]))
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Landscape,
-            QMarginsF(0, 0, 0, 0),
-        )
+    writer, g = pdf_writer(
+        path,
+        title=_title(contents),
+        marking=marking,
+        description=_description(contents, marking),
+        keywords=["briefing", *(c.area_name for c in contents)],
+        landscape=True,
     )
-    title = _title(contents)
-    writer.setTitle(f"{title} [{marking}]")
-    writer.setCreator(f"socmap {__version__}")
-    writer.setDocumentXmpMetadata(
-        _xmp(
-            title,
-            _description(contents, marking),
-            marking,
-            [marking, "socmap", "briefing", *(c.area_name for c in contents)],
-        )
-    )
-    g = PageGeometry(float(writer.width()), float(writer.height()), DPI["pdf"])
     painter = QPainter(writer)
     try:
         for i, content in enumerate(contents):
@@ -366,7 +338,7 @@ def export_briefing(
     store: Store,
     *,
     output: Path,
-    fmt: str,
+    fmt: str | None = None,
     audience: str,
     areas: Sequence[str] | None = None,
     marking: str | None = None,
@@ -379,12 +351,13 @@ def export_briefing(
 
     PDF with several areas is an atlas (one page per area). PNG and SVG hold one page each, so
     several areas give one file per area (``NAME-01-area.png``...). Needs Permission.EXPORT;
-    writes one audit row per file.
+    writes one audit row per file. The output's suffix decides the format; a ``fmt`` that
+    contradicts it is refused.
     """
     svc.check_can_export(store)
     check_audience(audience)
-    if fmt not in FORMATS:
-        raise ValidationError("format", f"'{fmt}' is not one of {', '.join(FORMATS)}")
+    fmt = format_for(output, fmt, FORMATS, default="pdf")
+    check_target(store, output)
     lowered = marking and marking_rank(parse_marking(marking)) < marking_rank(DEFAULT_MARKING)
     if lowered and not marking_reason.strip():
         raise ValidationError(
@@ -411,45 +384,48 @@ def export_briefing(
             )
         )
     mark = contents[0].marking
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    files: list[tuple[Path, list[svc.BriefingContent]]] = []
-    if fmt == "pdf":
-        progress.status("Writing the PDF")
-        _write_pdf(output, contents, mark, progress)
-        files.append((output, contents))
-    else:
-        for i, content in enumerate(contents):
+    output = Path(output).expanduser()
+    # what each file holds: a PDF holds every page; PNG and SVG one page each
+    groups = [list(contents)] if fmt == "pdf" else [[c] for c in contents]
+    targets = [
+        output
+        if len(groups) == 1
+        else output.with_name(f"{output.stem}-{i + 1:02d}-{_slug(g[0].area_name)}{output.suffix}")
+        for i, g in enumerate(groups)
+    ]
+
+    def write(temps: list[Path]) -> None:
+        if fmt == "pdf":
+            progress.status("Writing the PDF")
+            _write_pdf(temps[0], contents, mark, progress)
+            return
+        for tmp, group in zip(temps, groups, strict=True):
             check_cancelled(progress)
-            target = (
-                output
-                if len(contents) == 1
-                else output.with_name(
-                    f"{output.stem}-{i + 1:02d}-{_slug(content.area_name)}{output.suffix}"
+            (_write_png if fmt == "png" else _write_svg)(tmp, group[0], mark)
+
+    def record(written: list[Written]) -> list[int]:
+        ids = []
+        for w, group in zip(written, groups, strict=True):
+            what = "briefing atlas" if len(group) > 1 else "briefing"
+            ids.append(
+                svc.record_export(
+                    store,
+                    what=f"{what} ({fmt})",
+                    audience=audience,
+                    marking=mark,
+                    file_name=w.path.name,
+                    areas=[c.area_name for c in group],
+                    sha256=w.sha256,
+                    pages=len(group),
+                    marking_reason=marking_reason.strip(),
                 )
             )
-            (_write_png if fmt == "png" else _write_svg)(target, content, mark)
-            files.append((target, [content]))
-    audit_ids = []
-    for path, group in files:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        what = "briefing atlas" if len(group) > 1 else "briefing"
-        audit_ids.append(
-            svc.record_export(
-                store,
-                what=f"{what} ({fmt})",
-                audience=audience,
-                marking=mark,
-                file_name=path.name,
-                areas=[c.area_name for c in group],
-                sha256=digest,
-                pages=len(group),
-                marking_reason=marking_reason.strip(),
-            )
-        )
+        return ids
+
+    audit_ids = write_files(store, targets, write, record)
     progress.advance(1, 1)
     return ExportResult(
-        files=tuple(p for p, _g in files),
+        files=tuple(targets),
         pages=len(contents),
         areas=tuple(c.area_name for c in contents),
         audit_ids=tuple(audit_ids),

@@ -4,18 +4,17 @@ date (first-assessment date for never-assessed groups), each with a reminder."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import icalendar
 
-from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.schedule import STATE_LABELS
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.services import scoring
 from socmap.services.auth import require
+from socmap.services.output import Written, write_file
 from socmap.services.session import Store
 
 #: Days before the due date that the reminder fires.
@@ -89,24 +88,19 @@ def export_calendar(
     mark = parse_marking(marking)
     report = scoring.schedule(store, today=today, area=area)
     data = build_calendar(report, marking=mark.value, scope=area or "all areas").to_ical()
-    path = Path(path)
-    if not path.parent.exists():
-        raise SocmapError(f"cannot write {path}: the folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
-    try:
+
+    def record(w: Written) -> str:
         scoring.record_export(
             store,
             kind="calendar",
-            path=str(path),
+            path=str(w.path),
             items=len(report.rows),
-            sha256=digest,
+            sha256=w.sha256,
             marking=mark.value,
             scope=area or "all areas",
         )
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
+        return w.sha256
+
+    path = Path(path)
+    digest = write_file(store, path, lambda tmp: tmp.write_bytes(data), record)
     return CalendarResult(path, len(report.rows), digest)

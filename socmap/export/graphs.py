@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from socmap.domain.roles import Permission
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.graph.build import exportable, gap_summary
 from socmap.services.auth import require
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.partner_graphs import GRAPH_KINDS, graph_for, positions
 from socmap.store import audit
 from socmap.store.db import Store
@@ -38,7 +38,7 @@ def export_graph(
     store: Store,
     *,
     kind: str,
-    fmt: str,
+    fmt: str | None = None,
     path: Path,
     area: str | None = None,
     marking: str = DEFAULT_MARKING.value,
@@ -54,30 +54,27 @@ def export_graph(
         raise ValidationError(
             "kind", f"unknown graph '{kind}' (use one of: {', '.join(GRAPH_KINDS)})"
         )
-    if fmt not in FORMATS:
-        raise ValidationError(
-            "format", f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})"
-        )
+    path = check_target(store, path)
+    fmt = format_for(path, fmt, FORMATS, default="graphml")
     mark = parse_marking(marking).value
     g = graph_for(store, kind, area=area)
     g.graph["marking"] = mark
     g.graph["title"] = TITLES[kind] + (f": {area}" if area else "")
-    path = Path(path)
-    if not path.parent.exists():
-        raise ValidationError("output", f"the folder {path.parent} does not exist")
-    with store.atomic():
+
+    def write(tmp: Path) -> None:
         if fmt == "graphml":
-            nx.write_graphml(exportable(g), path)
+            nx.write_graphml(exportable(g), tmp)
         elif fmt == "gexf":
-            nx.write_gexf(exportable(g), path)
-            _mark_gexf(path, mark)
+            nx.write_gexf(exportable(g), tmp)
+            _mark_gexf(tmp, mark)
         else:
             from socmap.render.graph import save_png, save_svg
             from socmap.render.partner_graph import scene_for
 
             scene = scene_for(g, positions(g), title=str(g.graph["title"]))
-            (save_png if fmt == "png" else save_svg)(scene, path, marking=mark)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            (save_png if fmt == "png" else save_svg)(scene, tmp, marking=mark)
+
+    def record(w: Written) -> None:
         audit.record(
             store,
             action="export",
@@ -85,8 +82,10 @@ def export_graph(
             entity_id=kind,
             summary=f"exported the {kind} graph as {fmt} ({g.number_of_nodes()} nodes,"
             f" {g.number_of_edges()} edges) marked {mark}",
-            extra={"path": str(path), "sha256": digest, "area": area or ""},
+            extra={"path": str(w.path), "sha256": w.sha256, "area": area or "", "marking": mark},
         )
+
+    write_file(store, path, write, record)
     return GraphExport(
         path=path,
         kind=kind,

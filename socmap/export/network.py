@@ -12,6 +12,7 @@ from socmap.render.graph import save_png, save_svg
 from socmap.render.network_scene import network_scene
 from socmap.services import network as sn
 from socmap.services.auth import require
+from socmap.services.output import check_target, format_for, write_file
 from socmap.store.db import Store
 
 
@@ -20,7 +21,7 @@ def export_network_image(
     ocg_id: int,
     path: Path,
     *,
-    fmt: str = "png",
+    fmt: str | None = None,
     steps: int = 1,
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
@@ -32,13 +33,20 @@ def export_network_image(
     """
     require(store, Permission.EXPORT, action="export networks")
     mark = parse_marking(marking).value
-    sn.check_folder(path)
+    path = check_target(store, path)
+    fmt = format_for(path, fmt, ("png", "svg"), default="png")
     as_of = as_of or dt.date.today()
     data = sn.load(store)
     g = sn.ocg_network(store, ocg_id, steps=steps, as_of=as_of, flt=flt, data=data)
     players = sn.key_players(store, ocg_id, as_of=as_of, data=data)
     top = [k.person_id for k in players[:3] if k.articulation or k.betweenness > 0]
     scene = network_scene(g, sn.positions(g), title=sn.title_for(g, as_of), highlight=top)
-    (save_png if fmt == "png" else save_svg)(scene, Path(path), marking=mark)
-    sn.record_export(store, ocg_id, Path(path), fmt, g.number_of_nodes(), mark)
+    write_file(
+        store,
+        path,
+        lambda tmp: (save_png if fmt == "png" else save_svg)(scene, tmp, marking=mark),
+        lambda w: sn.record_export(
+            store, ocg_id, w.path, fmt, g.number_of_nodes(), mark, sha256=w.sha256
+        ),
+    )
     return g.number_of_nodes()

@@ -1,6 +1,6 @@
 """The SOC local profile report: one area's profile as a marked PDF or an editable DOCX.
 
-Both formats are written from the same list of blocks (``render.report``), so they hold the
+Both formats are written from the same list of blocks (``render.page``, the page engine briefings use too), so they hold the
 same content: a cover with marking, owner and review date; the eight sections with their
 narrative and live data; the marking in the header and footer of every page. The partner
 version leaves out nominal identities, OCG names, officer-held detail and intelligence whose
@@ -19,7 +19,7 @@ from PySide6.QtGui import QPainter
 from socmap.domain.errors import ValidationError
 from socmap.domain.profiles import SECTIONS, Audience
 from socmap.domain.vocab import DEFAULT_MARKING
-from socmap.render.report import (
+from socmap.render.page import (
     Block,
     Bullets,
     Cover,
@@ -34,6 +34,7 @@ from socmap.render.report import (
 )
 from socmap.services import profile_data, profiles
 from socmap.services.handling import export_marking
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
 
@@ -202,7 +203,8 @@ def build_report(
             ("Partners consulted", consulted or "none recorded"),
             ("Audience", audience_text),
             ("Completeness", f"{status.percent}% ({status.done} of {status.total} checks met)"),
-            ("Produced", f"{today.isoformat()} by {store.actor}"),
+            # a partner version names no account (they are people's names)
+            ("Produced", today.isoformat() + ("" if partner else f" by {store.actor}")),
         ),
         notice=HANDLING_NOTICE.format(marking=marking),
     )
@@ -300,7 +302,8 @@ def build_report(
         marking=marking,
         blocks=blocks,
         cover=cover,
-        author=f"socmap ({store.actor})",
+        author="socmap" if partner else f"socmap ({store.actor})",
+        produced=today,
         footer_note=f"{area.name} SOC local profile - review by {review}",
     )
 
@@ -309,7 +312,7 @@ def export_profile(
     store: Store,
     *,
     area: str | int,
-    fmt: str,
+    fmt: str | None = None,
     audience: str | Audience,
     path: str | Path,
     today: dt.date | None = None,
@@ -324,9 +327,8 @@ def export_profile(
     """
     progress = progress or NullProgress()
     profiles.require_export(store)
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise ValidationError("format", f"'{fmt}' is not supported (use pdf or docx)")
+    path = Path(path).expanduser()
+    fmt = format_for(path, fmt, FORMATS, default="pdf")
     try:
         aud = Audience(audience)
     except ValueError:
@@ -334,29 +336,39 @@ def export_profile(
             "audience", f"'{audience}' is not an audience (use internal or partner)"
         ) from None
     a = profiles.get_area(store, area) if isinstance(area, int) else profiles.find_area(store, area)
-    path = Path(path)
-    if not path.parent.exists():
-        raise ValidationError("output", f"the folder {path.parent} does not exist")
+    check_target(store, path)
     progress.advance(0, 3)
     report = build_report(store, a.id, audience=aud, today=today, progress=progress)
     progress.advance(1, 3)
     progress.status(f"Writing {fmt.upper()}")
-    pages = render_pdf(report, path) if fmt == "pdf" else write_docx(report, path)
-    progress.advance(2, 3)
-    profiles.record_export(
-        store,
-        area_id=a.id,
-        fmt=fmt,
-        audience=aud.value,
-        path=str(path),
-        marking=report.marking,
-        pages=pages,
-    )
+    pages = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal pages
+        pages = render_pdf(report, tmp) if fmt == "pdf" else write_docx(report, tmp)
+
+    def record(w: Written) -> None:
+        profiles.record_export(
+            store,
+            area_id=a.id,
+            fmt=fmt,
+            audience=aud.value,
+            path=str(w.path),
+            marking=report.marking,
+            pages=pages,
+            sha256=w.sha256,
+        )
+
+    write_file(store, path, write, record)
     progress.advance(3, 3)
     return ExportResult(path, a.name, fmt, aud.value, report.marking, pages)
 
 
 # ------------------------------------------------------------------------------------ DOCX
+
+
+def _midday(day: dt.date | None) -> dt.datetime:
+    return dt.datetime.combine(day or dt.date.today(), dt.time(12, 0), tzinfo=dt.UTC)
 
 
 def write_docx(report: Report, path: str | Path) -> int:
@@ -379,8 +391,15 @@ def write_docx(report: Report, path: str | Path) -> int:
     props.subject = report.marking
     props.keywords = report.marking
     props.category = report.marking
+    props.content_status = report.marking
     props.author = report.author
+    props.last_modified_by = report.author
     props.comments = f"Protective marking: {report.marking}"
+    # the export date (python-docx's template carries its own 2013 dates otherwise)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    stamp = now if report.produced in (None, now.date()) else _midday(report.produced)
+    props.created = props.modified = stamp
+    props.revision = 1
 
     styles = doc.styles
     styles["Normal"].font.name = "Arial"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,8 +19,10 @@ from socmap.services.csv_points import (
     sniff_format,
 )
 from socmap.services.geography import area_index
+from socmap.services.output import Written, check_target, open_database_role, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import areas as area_store
+from socmap.store import audit
 from socmap.store.db import Store
 
 CHUNK_ROWS = 50_000
@@ -80,7 +80,8 @@ def assign_csv(
 
     Every row and column is copied unchanged (same encoding, BOM, delimiter and line ending);
     rows whose coordinates are missing or unparseable keep an empty area and are counted.
-    The output appears only when the whole file was read (written beside it, then renamed).
+    The output appears only when the whole file was read (written beside it, then renamed),
+    and the file's SHA-256 is recorded in the audit trail.
 
     Raises:
         ImportFailed: the input cannot be read (encoding, CSV, coordinate columns, CRS).
@@ -89,8 +90,10 @@ def assign_csv(
     src, dst = Path(source), Path(output)
     if dst.resolve() == src.resolve():
         raise SocmapError(f"{dst}: the output must be a different file from the input")
-    if not dst.parent.exists():
-        raise SocmapError(f"cannot write {dst}: the folder {dst.parent} does not exist")
+    if open_database_role(store, src):
+        # reading it with open() would drop SQLite's locks on it
+        raise SocmapError(f"{src} is the open database, not a CSV of points")
+    check_target(store, dst)
     names = {int(a.id): a.name for a in area_store.list_areas(store)}
     if not names:
         raise SocmapError(
@@ -106,11 +109,12 @@ def assign_csv(
     cols = detect_point_columns(src, header, x_column=x_column, y_column=y_column, crs=crs)
     area_col = "area" if "area" not in header else "socmap_area"
     total_bytes = max(src.stat().st_size, 1)
-    tmp = dst.with_name(f".{dst.name}.partial")
     counts: Counter[str] = Counter()
     n_rows = outside = missing = unparseable = 0
     width = len(header)
-    try:
+
+    def write(tmp: Path) -> None:
+        nonlocal n_rows, outside, missing, unparseable
         with tmp.open("w", encoding=fmt.encoding, newline="") as out:
             if fmt.bom:
                 out.write("\ufeff")
@@ -146,11 +150,17 @@ def assign_csv(
                     k += 1
                 writer.writerows(chunk)
                 progress.advance(min(out.tell(), total_bytes), total_bytes)
-        os.replace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+
+    def record(written: Written) -> None:
+        audit.record(
+            store,
+            action="export",
+            entity="assign",
+            summary=f"areas assigned to {n_rows} rows of {src.name}, written to {dst.name}",
+            extra={"file": dst.name, "sha256": written.sha256, "rows": n_rows},
+        )
+
+    write_file(store, dst, write, record)
     progress.advance(total_bytes, total_bytes)
     return AssignSummary(
         rows=n_rows,

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from socmap.domain.cells import neutralise_cell
 from socmap.domain.changes import Changes
-from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
+from socmap.services.output import Written, write_file
 from socmap.store import audit
 from socmap.store.audit import AuditRow, ChainProblem
 from socmap.store.db import Store
@@ -124,15 +123,10 @@ def export_extract(
     """
     require(store, Permission.EXPORT, action="export audit extracts")
     found = entries(store, flt)
-    path = Path(path)
-    if path.is_dir():
-        raise ValidationError("output", f"{path} is a folder; give a file name")
-    if not path.parent.exists():
-        raise ValidationError("output", f"the folder {path.parent} does not exist")
     marking = str(export_marking([]))  # the trail is OFFICIAL-SENSITIVE: who looked at whom
-    tmp = path.with_name(path.name + ".part")
     header = ["id", "time (UTC)", "person", "action", "record", "record id", "summary"]
-    try:
+
+    def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow([marking])
@@ -143,23 +137,16 @@ def export_extract(
                     row.append(r.payload)
                 w.writerow([neutralise_cell(c) for c in row])
             w.writerow([marking])
-            fh.flush()
-            os.fsync(fh.fileno())
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        with store.atomic():
-            audit.record(
-                store,
-                action="export",
-                entity="audit",
-                summary=f"audit extract of {len(found)} rows ({flt.describe()})"
-                + (" with values" if include_payload else ""),
-                extra={"sha256": digest, "rows": len(found), "marking": marking},
-            )
-            tmp.replace(path)  # inside the transaction: a failed rename leaves no export row
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SocmapError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def record(written: Written) -> None:
+        audit.record(
+            store,
+            action="export",
+            entity="audit",
+            summary=f"audit extract of {len(found)} rows ({flt.describe()})"
+            + (" with values" if include_payload else ""),
+            extra={"sha256": written.sha256, "rows": len(found), "marking": marking},
+        )
+
+    write_file(store, path, write, record)
     return len(found), Changes.of("audit")

@@ -18,6 +18,7 @@ from pathlib import Path
 from socmap.domain.errors import NotFoundError, PermissionDenied, StoreError, ValidationError
 from socmap.domain.roles import Permission, UserRole
 from socmap.services.auth import require
+from socmap.services.output import check_target
 from socmap.store import audit, backup, users
 from socmap.store.db import Store, open_store
 from socmap.store.migrations import known_migration_names
@@ -44,13 +45,9 @@ def _sha256(path: Path) -> str:
 def backup_database(store: Store, target: Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked backup of the open database to ``target`` (recorded on the trail)."""
     require(store, Permission.EXPORT, action="take backups")
-    target = Path(target).expanduser()
-    if target.is_dir():
-        raise ValidationError("output", f"{target} is a folder; give a file name")
-    if not target.parent.exists():
-        raise ValidationError("output", f"the folder {target.parent} does not exist")
-    if store.path is not None and target.resolve() == store.path.resolve():
-        raise ValidationError("output", "the backup cannot be the database itself")
+    # never the open database or its working files, never another database; an earlier socmap
+    # backup only with ``overwrite``
+    target = check_target(store, target, replace_backup=True)
     if target.exists() and not overwrite:
         raise ValidationError("output", f"{target} already exists (pass --force to replace it)")
     with store.atomic():

@@ -26,6 +26,7 @@ from socmap.graph import metrics as gm
 from socmap.graph import network as gn
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout
 from socmap.services.auth import require
+from socmap.services.output import check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
 from socmap.store import network as net
@@ -404,19 +405,20 @@ def write_graphml(
     """Write the group's network as GraphML (audited, needs EXPORT); returns the node count."""
     require(store, Permission.EXPORT, action="export networks")
     marking = parse_marking(marking).value
-    check_folder(path)
+    check_target(store, path)
+    format_for(path, "graphml", ("graphml",), default="graphml")
     g = export_graph(store, ocg_id, steps=steps, as_of=as_of, flt=flt)
     g.graph["marking"] = marking
     g.graph["title"] = f"{marking} - network of OCG-{ocg_id:04d}"
-    nx.write_graphml(g, path)
-    record_export(store, ocg_id, path, "graphml", g.number_of_nodes(), marking)
+    write_file(
+        store,
+        path,
+        lambda tmp: nx.write_graphml(g, tmp),
+        lambda w: record_export(
+            store, ocg_id, w.path, "graphml", g.number_of_nodes(), marking, sha256=w.sha256
+        ),
+    )
     return g.number_of_nodes()
-
-
-def check_folder(path: Path) -> None:
-    """Raise ValidationError when the output file's folder does not exist."""
-    if not Path(path).parent.exists():
-        raise ValidationError("output", f"the folder {Path(path).parent} does not exist")
 
 
 def positions(
@@ -473,7 +475,7 @@ def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
 
 
 def record_export(
-    store: Store, ocg_id: int, path: Path, fmt: str, nodes: int, marking: str
+    store: Store, ocg_id: int, path: Path, fmt: str, nodes: int, marking: str, *, sha256: str
 ) -> None:
     """The audit row for a network export."""
     require(store, Permission.EXPORT, action="export networks")
@@ -484,7 +486,7 @@ def record_export(
             entity="network",
             entity_id=ocg_id,
             summary=f"network of OCG-{ocg_id:04d} exported as {fmt} ({nodes} people)",
-            extra={"file": str(path), "format": fmt, "marking": marking},
+            extra={"file": str(path), "format": fmt, "marking": marking, "sha256": sha256},
         )
 
 

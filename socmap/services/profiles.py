@@ -433,7 +433,15 @@ def _rec(obj: object) -> dict[str, object]:
 
 
 def record_export(
-    store: Store, *, area_id: int, fmt: str, audience: str, path: str, marking: str, pages: int
+    store: Store,
+    *,
+    area_id: int,
+    fmt: str,
+    audience: str,
+    path: str,
+    marking: str,
+    pages: int,
+    sha256: str,
 ) -> None:
     """Append the export's audit row (export rights are checked again, first)."""
     require(store, Permission.EXPORT, action="export local profiles")
@@ -444,7 +452,14 @@ def record_export(
             entity=KIND,
             entity_id=area_id,
             summary=f"profile exported for area {area_id} ({fmt}, {audience} audience, {marking})",
-            extra={"path": path, "format": fmt, "audience": audience, "pages": pages},
+            extra={
+                "path": path,
+                "format": fmt,
+                "audience": audience,
+                "pages": pages,
+                "marking": marking,
+                "sha256": sha256,
+            },
         )
 
 

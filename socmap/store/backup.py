@@ -47,6 +47,43 @@ def online_backup(store: Store, target: Path) -> None:
     tmp.replace(target)
 
 
+#: The first four bytes of a SQLite WAL file (big-endian magic, either checksum order).
+WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+
+
+def sqlite_kind(path: Path) -> str | None:
+    """What SQLite file ``path`` is: ``backup`` (a socmap backup), ``socmap`` (a socmap database),
+    ``sqlite`` (any other SQLite database), ``wal`` (a write-ahead log), or None (not SQLite's).
+
+    A socmap backup is a socmap database in rollback-journal mode (:func:`online_backup` writes
+    it so); a live socmap database is in WAL mode (header bytes 18-19 are 2).
+    Never call this on a file this process has open through SQLite: closing any descriptor of
+    it drops SQLite's POSIX locks.
+    """
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError:
+        return None
+    if header[:4] in WAL_MAGICS:
+        return "wal"
+    if not header.startswith(SQLITE_MAGIC):
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return "sqlite"
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        row = None
+    finally:
+        conn.close()
+    if not row or row[0] != "socmap":
+        return "sqlite"
+    return "backup" if len(header) > 18 and header[18] == 1 else "socmap"
+
+
 @dataclass(frozen=True)
 class FileCheck:
     """What checking a database file found (``problem`` None: usable)."""

@@ -253,6 +253,16 @@ def _refuse_unsafe_location(path: Path) -> None:
         )
 
 
+def write_failure(store: Store, exc: BaseException) -> StoreError | None:
+    """A one-line StoreError for a write SQLite refused (locked, read-only, full); else None."""
+    if not isinstance(exc, sqlite3.OperationalError | sqlite3.IntegrityError):
+        return None
+    explained = explain_sqlite_error(exc, store.path)
+    if explained is not None:
+        return explained
+    return StoreError(f"{store.path or 'the database'}: {exc}; nothing was written")
+
+
 def _inspect_existing(path: Path, *, create: bool) -> None:
     """Refuse a file that socmap must not open, without writing to it.
 

@@ -20,6 +20,7 @@ def test_export_briefing_one_area_and_atlas(
     demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out" / "shropshire.png"
+    out.parent.mkdir()  # an export never creates folders (issue 13.9)
     rc = main(
         [
             "export",

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
-from socmap.render.report import (
+from socmap.render.page import (
     Bullets,
     Cover,
     Figure,

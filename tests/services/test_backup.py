@@ -40,7 +40,7 @@ def test_backup_is_checked_private_and_on_the_trail(tmp_path: Path) -> None:
     assert audit.rows(s, limit=1)[0].action == "backup"
     with pytest.raises(ValidationError, match="already exists"):
         backup.backup_database(s, out)
-    with pytest.raises(ValidationError, match="cannot be the database itself"):
+    with pytest.raises(ValidationError, match="is the open database"):
         backup.backup_database(s, path, overwrite=True)
     s.close()
     assert _names(out) == ["Group 0", "Group 1", "Group 2"]

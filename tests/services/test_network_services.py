@@ -299,7 +299,9 @@ def test_every_mutating_service_refuses_a_viewer(small) -> None:  # type: ignore
         lambda: sn.write_graphml(store, oid, __import__("pathlib").Path("/nonexistent/x.graphml")),
         lambda: atrisk.remove_intervention(store, 1),
         lambda: atrisk.undo_decision(store, d),
-        lambda: sn.record_export(store, oid, Path("x.png"), "png", 1, "OFFICIAL-SENSITIVE"),
+        lambda: sn.record_export(
+            store, oid, Path("x.png"), "png", 1, "OFFICIAL-SENSITIVE", sha256="0" * 64
+        ),
         lambda: export_network_image(store, oid, Path("/nonexistent/x.png")),
     ]
     for call in calls:

@@ -30,6 +30,10 @@ NO_REQUIRE: dict[str, str] = {
     "socmap.services.boundaries.reassign_all": "runs inside its caller's transaction; callers require",
     "socmap.services.backup.restore_database": "checks the admin role in the backup and the "
     "current file itself (it replaces the file, so there may be no usable store to ask)",
+    "socmap.services.output.write_files": "the one output writer: it runs its caller's audit "
+    "callback; every exporter requires its permission first",
+    "socmap.services.assign.assign_csv": "adds areas to the user's own CSV (any account may); "
+    "writes only the audit row that records the file's hash, as viewing a record does",
 }
 
 
