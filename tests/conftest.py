@@ -9,9 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("SOCMAP_USER", "analyst.test")
 
 import pytest
+
+import socmap.store.db as _socmap_db
+
+#: The OS account every test acts as unless it picks another with ``os_account``. socmap reads
+#: the account from the operating system only (never from the environment); tests replace the
+#: one function that asks the OS. Subprocesses get the same with ``tests/run_as.py``.
+TEST_ACCOUNT = "analyst.test"
+REAL_OS_ACCOUNT_NAME = _socmap_db._os_account_name
+_socmap_db._os_account_name = lambda: TEST_ACCOUNT
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SOCMAP_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -49,7 +57,7 @@ def os_account(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """
 
     def _os_account(account: str) -> None:
-        monkeypatch.setenv("SOCMAP_USER", account)
+        monkeypatch.setattr(_socmap_db, "_os_account_name", lambda: account)
 
     return _os_account
 

@@ -56,7 +56,18 @@ def test_export_without_a_display(
     env["PYTHONPATH"] = str(REPO)
     out = tmp_path / name
     proc = subprocess.run(
-        [sys.executable, "-m", "socmap", *args, "--db", str(demo_path), "-o", str(out)],
+        [
+            sys.executable,
+            str(REPO / "tests" / "run_as.py"),
+            "analyst.test",
+            "-m",
+            "socmap",
+            *args,
+            "--db",
+            str(demo_path),
+            "-o",
+            str(out),
+        ],
         env=env,
         capture_output=True,
         text=True,

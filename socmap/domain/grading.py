@@ -54,13 +54,6 @@ class Grading:
     conditions: str = ""
 
     @property
-    def shareable(self) -> bool:
-        """May the item go to partners at all (3x5x2 P or C; 5x5x5 handling 1 or 2)?"""
-        if self.scheme == "3x5x2":
-            return self.handling in ("P", "C")
-        return self.handling in ("1", "2")
-
-    @property
     def label(self) -> str:
         """Compact form, e.g. ``1B P`` or ``B2 4``."""
         return f"{self.grade} {self.handling}".strip()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socmap.domain.accounts import canonical_account
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ConflictError, NotFoundError, ValidationError
 from socmap.domain.roles import Permission, UserRole
 from socmap.services.auth import require
 from socmap.store import audit, users
 from socmap.store.db import Store
-
-ACCOUNT_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -37,19 +36,9 @@ def parse_role(value: str) -> UserRole:
 
 
 def parse_account(value: str) -> str:
-    """An OS account name, trimmed; ValidationError when empty, too long or odd."""
-    if not isinstance(value, str):
-        raise ValidationError("account", f"expected text, got {type(value).__name__}")
-    text = value.strip()
-    if not text:
-        raise ValidationError("account", "is required")
-    if len(text) > ACCOUNT_MAX:
-        raise ValidationError(
-            "account", f"is {len(text)} characters long; the limit is {ACCOUNT_MAX}"
-        )
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValidationError("account", "may not contain spaces or control characters")
-    return text
+    """An OS account name in canonical form (case-insensitive); ValidationError when empty, too
+    long, or holding spaces, control, bidirectional-override or invisible characters."""
+    return canonical_account(value)
 
 
 def list_accounts(store: Store) -> list[Account]:

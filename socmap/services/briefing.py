@@ -2,7 +2,7 @@
 
 Neighbourhood and partner versions carry no nominal identities: groups are shown by reference
 (their names often carry family names), locations by kind and area only, and intelligence whose
-handling restricts it is left out of the map (see ``map_data.intel_allowed``).
+handling restricts it is left out of the map (``services.handling.may_share``, the one policy).
 """
 
 from __future__ import annotations

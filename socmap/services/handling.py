@@ -8,18 +8,22 @@ the same rules:
   ``partner`` (non-police partners: councils, health, housing, education);
 * an item's grading (3x5x2 or legacy 5x5x5, as recorded) and protective marking.
 
-Rules (brief 6.1, 6.2):
+Rules (brief 6.1, 6.2). :func:`may_share` is the one function that decides, for every export,
+map, list and preview; :func:`policy_table` writes its answers out (README "Handling policy"):
 
 =============  ==============================================================================
 internal       everything socmap holds (it holds nothing above OFFICIAL-SENSITIVE).
-neighbourhood  3x5x2 P; C with its conditions attached. 5x5x5 handling 1-4 (4 is "originating
-               agency only": the force itself). Not 5x5x5 handling 5 ("no further
-               dissemination"). Not intelligence graded E (3x5x2) or 5 (5x5x5: suspected false).
-               Ungraded items that are not intelligence (OCG records) pass.
-partner        3x5x2 P; C with its conditions attached. 5x5x5 handling 2 only ("UK
-               non-prosecuting parties"). Never ungraded intelligence, nor intelligence graded
-               E / 5. Records that are not intelligence pass only at OFFICIAL; OFFICIAL-SENSITIVE
+neighbourhood  3x5x2 P; C with a note that conditions apply (the conditions' text is free text
+               and stays internal). 5x5x5 handling 1-4 (4 is "originating agency only": the
+               force itself). Not 5x5x5 handling 5 ("no further dissemination"). Not
+               intelligence assessed as suspected false (3x5x2 E, 5x5x5 intelligence grade 5).
+               Ungraded intelligence (e.g. police.uk street crime, public open data) is shown:
+               police, need to know. Records that are not intelligence (OCG records) pass.
+partner        3x5x2 P; C with the conditions note. 5x5x5 handling 2 only ("UK
+               non-prosecuting parties"). Never ungraded intelligence, nor suspected-false.
+               Records that are not intelligence pass only at OFFICIAL; OFFICIAL-SENSITIVE
                records need a sharing agreement, so they are left out.
+any            a grading that cannot be read is withheld from everyone but internal.
 =============  ==============================================================================
 
 An export carries the highest marking of what it contains, never lower than the default
@@ -78,18 +82,54 @@ def _suspected_false(g: Grading) -> bool:
     )
 
 
+#: What a partner or neighbourhood version says instead of a C grade's conditions (free text).
+CONDITIONS_NOTE = "handling conditions apply: ask the force intelligence bureau before acting on it"
+
+
+class _Unreadable:
+    """A recorded grading that cannot be read (withheld from every audience but internal)."""
+
+
+UNREADABLE = _Unreadable()
+
+
+def recorded_grading(
+    scheme: str | None, grade: str | None, handling: str | None, conditions: str | None = ""
+) -> Grading | _Unreadable | None:
+    """The grading of a stored row: None when ungraded, :data:`UNREADABLE` when it cannot be read.
+
+    Legacy 5x5x5 grades recorded with the handling code as a third character are read as such.
+    """
+    scheme, grade, code = (str(v or "").strip() for v in (scheme, grade, handling))
+    if not (scheme or grade or code):
+        return None
+    if scheme.lower() == "5x5x5" and not code and len(grade) == 3:
+        grade, code = grade[:2], grade[2]
+    try:
+        # a C grade without its conditions recorded is still a C grade for the policy
+        return parse_grading(scheme, grade, code, str(conditions or "") or "(not recorded)")
+    except ValidationError:
+        return UNREADABLE
+
+
 def may_share(
     *,
     audience: Audience | str,
-    marking: Marking | str = DEFAULT_MARKING,
-    grading: Grading | None = None,
+    marking: Marking | str | None = DEFAULT_MARKING,
+    grading: Grading | _Unreadable | None = None,
     is_intelligence: bool = True,
 ) -> ShareDecision:
-    """Decide whether one item (graded or not) may appear in an export for ``audience``."""
+    """Decide whether one item (graded or not) may appear in an export for ``audience``.
+
+    The only place that decides (README "Handling policy"). ``grading`` is what
+    :func:`recorded_grading` reads from a stored row; an empty marking is the default.
+    """
     aud = parse_audience(str(audience))
-    mark = parse_marking(str(marking))
+    mark = parse_marking(str(marking)) if marking else DEFAULT_MARKING
     if aud is Audience.INTERNAL:
         return ShareDecision(True, "internal: everything socmap holds")
+    if isinstance(grading, _Unreadable):
+        return ShareDecision(False, "its grading cannot be read")
     if grading is None:
         if is_intelligence:
             if aud is Audience.PARTNER:
@@ -103,7 +143,7 @@ def may_share(
     if grading.scheme == "3x5x2":
         if grading.handling == "P":
             return ShareDecision(True, "3x5x2 P: lawful sharing permitted")
-        return ShareDecision(True, "3x5x2 C: shared with its conditions", grading.conditions)
+        return ShareDecision(True, "3x5x2 C: shared with its conditions", CONDITIONS_NOTE)
     code = grading.handling
     if aud is Audience.NEIGHBOURHOOD:
         if code in ("1", "2", "3", "4"):
@@ -211,3 +251,64 @@ def check_graded_input(
     if not any(fields):
         return GradedInput(None, mark)
     return GradedInput(parse_grading(fields[0], fields[1], fields[2], str(conditions or "")), mark)
+
+
+# ------------------------------------------------------------------------- the policy written out
+
+#: Grade classes of the written-out table: (scheme, label, a grade in that class, handling codes).
+_TABLE_CLASSES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("3x5x2", "A-D", "1B", ("P", "C")),
+    ("3x5x2", "E (suspected false)", "1E", ("P", "C")),
+    ("5x5x5", "1-4", "B2", ("1", "2", "3", "4", "5")),
+    ("5x5x5", "5 (suspected false)", "B5", ("1", "2", "3", "4", "5")),
+)
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One row of the written-out policy: an item's kind and what each audience gets."""
+
+    kind: str
+    scheme: str
+    grade: str
+    handling: str
+    marking: str
+    shown: tuple[bool, ...]  # per Audience, in enum order
+
+
+def policy_cases() -> list[tuple[PolicyRow, Grading | _Unreadable | None, bool]]:
+    """Every case of the table with the grading and intelligence flag it is decided on."""
+    cases: list[tuple[str, str, str, str, Grading | _Unreadable | None, bool]] = [
+        ("intelligence", "ungraded (e.g. police.uk)", "-", "-", None, True),
+        ("intelligence", "unreadable", "-", "-", UNREADABLE, True),
+    ]
+    for scheme, label, grade, codes in _TABLE_CLASSES:
+        for code in codes:
+            g = recorded_grading(scheme, grade, code, "conditions")
+            cases.append(("intelligence", scheme, label, code, g, True))
+    cases.append(("record (OCG, link)", "-", "-", "-", None, False))
+    out = []
+    for kind, scheme, label, code, g, intel in cases:
+        for mark in Marking:
+            shown = tuple(
+                may_share(audience=a, marking=mark, grading=g, is_intelligence=intel).allowed
+                for a in Audience
+            )
+            out.append((PolicyRow(kind, scheme, label, code, mark.value, shown), g, intel))
+    return out
+
+
+def policy_table() -> list[PolicyRow]:
+    """The handling policy as a table: every (kind × scheme × grade × handling × marking)."""
+    return [row for row, _g, _i in policy_cases()]
+
+
+def policy_table_markdown() -> str:
+    """:func:`policy_table` as the Markdown table the README carries (a test keeps them equal)."""
+    head = ["item", "scheme", "grade", "handling", "marking", *(a.value for a in Audience)]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for r in policy_table():
+        cells = [r.kind, r.scheme, r.grade, r.handling, r.marking]
+        cells += ["shown" if ok else "withheld" for ok in r.shown]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

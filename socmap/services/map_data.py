@@ -18,8 +18,8 @@ import numpy as np
 import shapely
 
 from socmap.domain.errors import ValidationError
-from socmap.domain.grading import parse_grading
 from socmap.domain.vocab import LOCATION_KINDS, MARKETS
+from socmap.services import handling as handling_policy
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import map_rows
 from socmap.store.db import Store
@@ -273,26 +273,19 @@ class MapData:
         return next((a for a in self.areas if a.name.lower() == key), None)
 
 
-def intel_allowed(scheme: str, grade: str, handling: str, audience: str) -> bool:
-    """May a graded item be shown (even as a dot in a density surface) to ``audience``?
+def intel_allowed(
+    scheme: str, grade: str, handling: str, audience: str, marking: str = ""
+) -> bool:
+    """May a stored intelligence item be shown (even as a dot in a density surface)?
 
-    Internal: everything. Neighbourhood (police): not 5x5x5 handling 5 (refer to originator) nor
-    an item whose grading cannot be read. Partner: only 3x5x2 P or 5x5x5 handling 1-2.
-    Legacy 5x5x5 grades recorded with the handling code as a third character are read as such.
+    Asks the one handling policy (:func:`socmap.services.handling.may_share`); this only reads
+    the stored row's fields.
     """
-    if audience == "internal":
-        return True
-    if scheme == "5x5x5" and not handling and len(grade) == 3:
-        grade, handling = grade[:2], grade[2]
-    try:
-        g = parse_grading(scheme, grade, handling, "conditions recorded" if handling else "")
-    except ValidationError:
-        return False
-    if audience == "partner":
-        return (g.scheme == "3x5x2" and g.handling == "P") or (
-            g.scheme == "5x5x5" and g.handling in ("1", "2")
-        )
-    return not (g.scheme == "5x5x5" and g.handling == "5")
+    return handling_policy.may_share(
+        audience=audience,
+        marking=marking or None,
+        grading=handling_policy.recorded_grading(scheme, grade, handling),
+    ).allowed
 
 
 def check_audience(audience: str) -> str:
@@ -377,13 +370,13 @@ def _intel_lean(
 ) -> tuple[IntelLayer, str | None]:
     """Positions only (two floats a row, no strings): the briefing path."""
     summary = map_rows.intel_grading_summary(store, area_id=area_id)
-    allowed = [row for row in summary if intel_allowed(row[0], row[1], row[2], audience)]
-    latest = max((row[4] for row in allowed if row[4]), default=None)
-    total = sum(int(row[3]) for row in allowed)
+    allowed = [row for row in summary if intel_allowed(*row[:3], audience, row[3])]
+    latest = max((row[5] for row in allowed if row[5]), default=None)
+    total = sum(int(row[4]) for row in allowed)
     # level of detail for print: far above the points limit the map is a density surface
     # whatever the sample, so read a deterministic 1-in-k sample of at most SAMPLE_TARGET rows
     every = math.ceil(total / SAMPLE_TARGET) if total > SAMPLE_ABOVE else 1
-    gradings = None if len(allowed) == len(summary) else [(r[0], r[1], r[2]) for r in allowed]
+    gradings = None if len(allowed) == len(summary) else [r[:4] for r in allowed]
     x, y = map_rows.intel_xy(store, area_id=area_id, gradings=gradings, every=every)
     order = np.argsort(x, kind="stable")
     layer = IntelLayer(
@@ -399,7 +392,7 @@ def _intel_lean(
 def _intel(store: Store, *, audience: str, area_id: int | None) -> IntelLayer:
     x, y, cat, categories, grading, gradings = map_rows.intel_points(store, area_id=area_id)
     if audience != "internal" and len(gradings):
-        allowed = np.array([intel_allowed(*g, audience) for g in gradings], dtype=bool)
+        allowed = np.array([intel_allowed(*g[:3], audience, g[3]) for g in gradings], dtype=bool)
         keep = allowed[grading]
         x, y, cat = x[keep], y[keep], cat[keep]
     order = np.argsort(x, kind="stable")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from socmap.domain.grading import Grading
 from socmap.domain.profiles import Audience
 from socmap.domain.vocab import MARKETS
 from socmap.services import handling as handling_policy
@@ -235,10 +234,11 @@ def intelligence_picture(
     for category, scheme, grade, code, cond, marking, n in q.intel_by_category(
         store, area_id, since=since
     ):
-        if audience is Audience.PARTNER:
-            grading = Grading(scheme, grade or "", code or "", cond or "") if scheme else None
+        if audience is not Audience.INTERNAL:
             decision = handling_policy.may_share(
-                audience=handling_policy.Audience.PARTNER, marking=marking, grading=grading
+                audience=audience.value,
+                marking=marking or None,
+                grading=handling_policy.recorded_grading(scheme, grade, code, cond),
             )
             if not decision.allowed:
                 withheld += n
@@ -252,13 +252,13 @@ def intelligence_picture(
         widths=(3, 1),
     )
     paras = [f"{sum(counts.values())} intelligence reports in the last twelve months."]
-    if audience is Audience.PARTNER and withheld:
+    if audience is not Audience.INTERNAL and withheld:
         paras.append(
             f"{withheld} further reports are not included: their grading or handling codes do "
             "not allow them to be shared with partners."
         )
     if conditions:
-        paras.append("Handling conditions that apply: " + "; ".join(sorted(conditions)) + ".")
+        paras.append("Some of these reports: " + "; ".join(sorted(conditions)) + ".")
     return LiveSection(
         key="intelligence",
         title="Intelligence picture (last 12 months)",

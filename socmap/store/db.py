@@ -7,7 +7,6 @@ A file that is not a socmap database, is corrupt, or was written by a newer socm
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import sqlite3
 import stat
@@ -18,7 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from socmap.domain.errors import StoreError
+from socmap.domain.accounts import canonical_account
+from socmap.domain.errors import StoreError, ValidationError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 APP_ID = 0x534F434D  # "SOCM": stamped in the header's application_id field
@@ -56,15 +56,44 @@ RESTORE_HINT = (
 )
 
 
-def current_account() -> str:
-    """The OS account socmap acts for (``SOCMAP_USER`` overrides it, for tests and service accounts)."""
-    override = os.environ.get("SOCMAP_USER")
-    if override:
-        return override
+def _os_account_name() -> str:
+    """The logon name of the account this process runs as, from the operating system itself.
+
+    POSIX: the password-database entry of the real user id (``pwd.getpwuid(os.getuid())``);
+    Windows: the domain-qualified logon name (``DOMAIN\\user``, ``GetUserNameExW``). Never an
+    environment variable (``USER``, ``LOGNAME``, ``USERNAME``): anyone can set those.
+    """
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        name_sam_compatible = 2
+        size = ctypes.c_ulong(0)
+        secur32 = ctypes.WinDLL("secur32")  # type: ignore[attr-defined]
+        secur32.GetUserNameExW(name_sam_compatible, None, ctypes.byref(size))
+        buf = ctypes.create_unicode_buffer(size.value or 256)
+        if not secur32.GetUserNameExW(name_sam_compatible, buf, ctypes.byref(size)):
+            raise StoreError("cannot read the Windows logon name of this process")
+        return str(buf.value)
+    import pwd
+
     try:
-        return getpass.getuser()
-    except Exception:  # getuser raises OSError/KeyError where no account name is available
-        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid-{os.getuid()}"
+
+
+def current_account() -> str:
+    """The OS account socmap acts for, in canonical form (see ``socmap.domain.accounts``).
+
+    Raises:
+        StoreError: the operating system reports an account name socmap refuses (control or
+            bidirectional-override characters), so no audit row could name it faithfully.
+    """
+    raw = _os_account_name()
+    try:
+        return canonical_account(raw)
+    except ValidationError as exc:
+        raise StoreError(f"the operating-system account {raw!r} cannot be used: {exc}") from None
 
 
 @dataclass

@@ -77,15 +77,18 @@ def location_rows(store: Store, *, area_id: int | None = None) -> list[tuple[Any
 
 def intel_points(
     store: Store, *, area_id: int | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, list[tuple[str, str, str]]]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray, list[tuple[str, str, str, str]]
+]:
     """Located intelligence as arrays: (x, y, category code, categories, grading code, gradings).
 
-    ``categories[code]`` names a category; ``gradings[code]`` is (scheme, grade, handling) as
-    recorded, so a caller can judge handling once per distinct grading, not per row.
+    ``categories[code]`` names a category; ``gradings[code]`` is (scheme, grade, handling,
+    marking) as recorded, so a caller can judge handling once per distinct grading, not per row.
     """
     sql = (
         "SELECT easting, northing, category, COALESCE(grading_scheme, ''), COALESCE(grade, ''),"
-        " COALESCE(handling, '') FROM intel WHERE easting IS NOT NULL AND northing IS NOT NULL"
+        " COALESCE(handling, ''), COALESCE(marking, '') FROM intel"
+        " WHERE easting IS NOT NULL AND northing IS NOT NULL"
     )
     params: list[Any] = []
     if area_id is not None:
@@ -96,18 +99,18 @@ def intel_points(
     if n == 0:
         empty = np.zeros(0)
         return empty, empty, np.zeros(0, dtype=np.int16), [], np.zeros(0, dtype=np.int16), []
-    xs, ys, cats, schemes, grades, handlings = zip(*rows, strict=True)
+    xs, ys, cats, schemes, grades, handlings, markings = zip(*rows, strict=True)
     x = np.fromiter(xs, dtype=np.float64, count=n)
     y = np.fromiter(ys, dtype=np.float64, count=n)
     cat_index: dict[str, int] = {}
     cat = np.fromiter(
         (cat_index.setdefault(c, len(cat_index)) for c in cats), dtype=np.int16, count=n
     )
-    grading_index: dict[tuple[str, str, str], int] = {}
+    grading_index: dict[tuple[str, str, str, str], int] = {}
     grading = np.fromiter(
         (
             grading_index.setdefault(k, len(grading_index))
-            for k in zip(schemes, grades, handlings, strict=True)
+            for k in zip(schemes, grades, handlings, markings, strict=True)
         ),
         dtype=np.int16,
         count=n,
@@ -117,19 +120,21 @@ def intel_points(
 
 _GRADING_KEY = (
     "COALESCE(grading_scheme, '') || '|' || COALESCE(grade, '') || '|' || COALESCE(handling, '')"
+    " || '|' || COALESCE(marking, '')"
 )
 
 
 def intel_grading_summary(
     store: Store, *, area_id: int | None = None
-) -> list[tuple[str, str, str, int, str | None]]:
-    """(scheme, grade, handling, count, latest report date) per distinct grading recorded on
-    located intelligence (in an area): one pass that serves both the handling filter and the
-    data currency."""
+) -> list[tuple[str, str, str, str, int, str | None]]:
+    """(scheme, grade, handling, marking, count, latest report date) per distinct grading and
+    marking recorded on located intelligence (in an area): one pass that serves both the
+    handling filter and the data currency."""
     where, params = _intel_where(area_id, None)
     return store.conn.execute(
         "SELECT COALESCE(grading_scheme, ''), COALESCE(grade, ''), COALESCE(handling, ''),"
-        f" COUNT(*), MAX(reported_on) FROM intel WHERE {where} GROUP BY 1, 2, 3",
+        " COALESCE(marking, ''),"
+        f" COUNT(*), MAX(reported_on) FROM intel WHERE {where} GROUP BY 1, 2, 3, 4",
         params,
     ).fetchall()
 
@@ -138,10 +143,11 @@ def intel_xy(
     store: Store,
     *,
     area_id: int | None = None,
-    gradings: list[tuple[str, str, str]] | None = None,
+    gradings: list[tuple[str, str, str, str]] | None = None,
     every: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) of located intelligence, optionally in one area and with one of ``gradings``.
+    """(x, y) of located intelligence, optionally in one area and with one of ``gradings``
+    ((scheme, grade, handling, marking) as recorded).
 
     The lean path for briefings: two floats a row, no per-row strings. ``every`` > 1 keeps
     only rows whose id is a multiple of it (a deterministic sample: the id sits in the
@@ -160,7 +166,7 @@ def intel_xy(
 
 
 def _intel_where(
-    area_id: int | None, gradings: list[tuple[str, str, str]] | None
+    area_id: int | None, gradings: list[tuple[str, str, str, str]] | None
 ) -> tuple[str, list[Any]]:
     sql = "easting IS NOT NULL AND northing IS NOT NULL"
     params: list[Any] = []

@@ -723,6 +723,15 @@ def _areas_no_cascade(db: sqlite_utils.Database) -> None:
         conn.execute("PRAGMA foreign_keys=ON")
 
 
+@migrations(name="privacy_accounts_case_insensitive")
+def _privacy_accounts_case_insensitive(db: sqlite_utils.Database) -> None:
+    # Account names are compared case-insensitively: keep them in canonical lower case. A name
+    # that clashes with an existing lower-case row keeps its own spelling (still matched).
+    db.execute(
+        "UPDATE OR IGNORE users SET account = lower(account) WHERE account <> lower(account)"
+    )
+
+
 # --- end of feature steps ---
 
 

@@ -32,7 +32,12 @@ def bootstrap_admin(store: Store) -> None:
 
 def role_of(store: Store, account: str) -> str | None:
     """The role of ``account``, or None when it is not registered."""
-    row = store.conn.execute("SELECT role FROM users WHERE account = ?", [account]).fetchone()
+    # Names are stored in canonical (lower-case) form; NOCASE also matches a row written
+    # before that rule, so "DS.Smith" and "ds.smith" are always the same account.
+    row = store.conn.execute(
+        "SELECT role FROM users WHERE account = ? COLLATE NOCASE ORDER BY account = ? DESC",
+        [account, account],
+    ).fetchone()
     return row[0] if row else None
 
 

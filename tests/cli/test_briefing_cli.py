@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,11 +126,12 @@ def test_export_briefing_refused_for_a_viewer(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    os_account: Any,
 ) -> None:
     store = open_store(demo_path)
     act_as(store, "viewer.test", "viewer")
     store.close()
-    monkeypatch.setenv("SOCMAP_USER", "viewer.test")
+    os_account("viewer.test")
     out = tmp_path / "x.pdf"
     rc = main(
         [

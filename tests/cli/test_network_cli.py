@@ -6,6 +6,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,7 +168,10 @@ def test_export_graphml_is_marked_and_audited(
 
 
 def test_export_needs_permission(
-    demo_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    demo_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    os_account: Any,
 ) -> None:
     from socmap.store.db import open_store
     from tests.conftest import act_as
@@ -175,7 +179,7 @@ def test_export_needs_permission(
     s = open_store(demo_path)
     act_as(s, "viewer.test", "viewer")
     s.close()
-    monkeypatch.setenv("SOCMAP_USER", "viewer.test")
+    os_account("viewer.test")
     out = demo_path.parent / "x.graphml"
     assert main(["network", "export", "--db", str(demo_path), "--ocg", "1", "-o", str(out)]) == 5
     assert "may not export" in capsys.readouterr().err

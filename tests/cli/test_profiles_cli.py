@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,12 +100,13 @@ def test_role_without_export_rights_is_refused(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    os_account: Any,
 ) -> None:
     store = open_store(demo_path)
     act_as(store, "viewer.cli", "viewer")
     before = audit.count(store)
     store.close()
-    monkeypatch.setenv("SOCMAP_USER", "viewer.cli")
+    os_account("viewer.cli")
     code, _out, err = run(
         capsys,
         "export",

@@ -80,10 +80,13 @@ def test_calendar_has_one_event_per_active_ocg(
 
 
 def test_weight_rescore_approve_round_trip(
-    capsys: pytest.CaptureFixture[str], demo_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
+    demo_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    os_account: Any,
 ) -> None:
     db = str(demo_path)
-    # the demo's creator is the admin (SOCMAP_USER from conftest)
+    # the demo's creator is the admin (the test account from conftest)
     code, out, err = run(
         capsys, "config", "set-weight", "--db", db, "--factor", "markets.drugs", "--weight", "9"
     )
@@ -104,7 +107,7 @@ def test_weight_rescore_approve_round_trip(
     # the admin ran the re-score, so it may not approve its own draft
     code, _, err = run(capsys, "assess", "approve", "--db", db, str(draft["id"]))
     assert code == 5 and "cannot approve" in err
-    monkeypatch.setenv("SOCMAP_USER", "ds.ravenscombe")  # a demo supervisor
+    os_account("ds.ravenscombe")  # a demo supervisor
     code, out, err = run(capsys, "assess", "approve", "--db", db, str(draft["id"]))
     assert code == 0, err
     code, out, _ = run(capsys, "due", "--db", db, "--json", "--as-of", DEMO_AS_OF)

@@ -47,9 +47,11 @@ def test_users_add_list_set_role(db: Path, capsys: Any) -> None:
     assert run(capsys, "users", "remove", "bob", "--db", str(db))[0] == 0
 
 
-def test_viewer_is_refused_on_the_command_line(db: Path, capsys: Any, monkeypatch: Any) -> None:
+def test_viewer_is_refused_on_the_command_line(
+    db: Path, capsys: Any, monkeypatch: Any, os_account: Any
+) -> None:
     run(capsys, "users", "add", "vic", "--role", "viewer", "--db", str(db))
-    monkeypatch.setenv("SOCMAP_USER", "vic")
+    os_account("vic")
     code, _, err = run(capsys, "users", "add", "eve", "--role", "admin", "--db", str(db))
     assert code == 5 and "'vic' (viewer) may not add accounts" in err
     code, _, err = run(

@@ -140,10 +140,9 @@ def test_markings() -> None:
 
 def test_grading_is_stored_as_recorded() -> None:
     g = parse_grading("3x5x2", "1b", "p")
-    assert (g.grade, g.handling, g.shareable) == ("1B", "P", True)
+    assert (g.grade, g.handling) == ("1B", "P")
     legacy = parse_grading("5x5x5", "B2", "4")
     assert legacy.grade == "B2"
-    assert not legacy.shareable
     with pytest.raises(ValidationError, match="not a 3x5x2 grade"):
         parse_grading("3x5x2", "B2", "P")
     with pytest.raises(ValidationError, match="conditions"):

@@ -84,12 +84,20 @@ s.close()
 """
 
 
-def test_second_process_conflict(shared: Path) -> None:
+def test_second_process_conflict(shared: Path, tmp_path: Path) -> None:
+    script = tmp_path / "save.py"
+    script.write_text(SAVE_IN_ANOTHER_PROCESS, encoding="utf-8")
     mine = open_store(shared)
     try:
         opened = groups.get_ocg(mine, 1)  # the editor opens the record...
         subprocess.run(  # ...while another process saves it
-            [sys.executable, "-c", SAVE_IN_ANOTHER_PROCESS, str(shared)],
+            [
+                sys.executable,
+                str(REPO / "tests" / "run_as.py"),
+                "analyst.test",
+                str(script),
+                str(shared),
+            ],
             check=True,
             env=dict(os.environ, PYTHONPATH=str(REPO)),
             timeout=60,

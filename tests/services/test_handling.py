@@ -10,6 +10,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.grading import Grading, parse_grading
 from socmap.domain.vocab import Marking
 from socmap.services.handling import (
+    CONDITIONS_NOTE,
     Audience,
     audience_version,
     check_graded_input,
@@ -44,9 +45,13 @@ def test_audiences(grading: Grading | None, neighbourhood: bool, partner: bool) 
     assert may_share(audience="partner", grading=grading).allowed is partner
 
 
-def test_conditions_travel_with_c_items() -> None:
-    d = may_share(audience="partner", grading=g("3x5x2", "2B", "C", "do not act without DS"))
-    assert d.allowed and d.conditions == "do not act without DS"
+def test_c_items_travel_with_a_conditions_note_not_the_free_text() -> None:
+    """The conditions are free text (they may name a source or a subject): partner and
+    neighbourhood versions say that conditions apply, and where to ask, never the text."""
+    for audience in ("partner", "neighbourhood"):
+        d = may_share(audience=audience, grading=g("3x5x2", "2B", "C", "do not act without DS"))
+        assert d.allowed and d.conditions == CONDITIONS_NOTE
+        assert "DS" not in d.conditions
 
 
 def test_non_intelligence_records_to_partners_only_at_official() -> None:
@@ -80,7 +85,7 @@ def test_audience_version_leaves_out_and_marks_by_what_is_kept() -> None:
         grading_of=lambda i: i.grading,
     )
     assert len(v.kept) == 2 and v.left_out == 1
-    assert v.conditions == ("police only until charge",)
+    assert v.conditions == (CONDITIONS_NOTE,)  # the note, never the free text
     assert v.marking is Marking.OFFICIAL_SENSITIVE  # never below the default
 
 

@@ -40,7 +40,13 @@ def test_sigkill_never_loses_a_committed_change(tmp_path: Path) -> None:
     s.close()
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "services" / "writer_process.py"), str(path)],
+        [
+            sys.executable,
+            str(REPO / "tests" / "run_as.py"),
+            "analyst.test",
+            str(REPO / "tests" / "services" / "writer_process.py"),
+            str(path),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

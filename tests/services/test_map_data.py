@@ -61,9 +61,10 @@ def test_partner_data_drops_restricted_intel_and_home_addresses(demo_store) -> N
     partner = load_map_data(demo_store, audience="partner")
     neighbourhood = load_map_data(demo_store, audience="neighbourhood")
     allowed = sum(
-        intel_allowed(s or "", g or "", h or "", "partner") * n
-        for s, g, h, n in demo_store.conn.execute(
-            "SELECT grading_scheme, grade, handling, COUNT(*) FROM intel GROUP BY 1, 2, 3"
+        intel_allowed(s or "", g or "", h or "", "partner", m) * n
+        for s, g, h, m, n in demo_store.conn.execute(
+            "SELECT grading_scheme, grade, handling, marking, COUNT(*) FROM intel"
+            " WHERE easting IS NOT NULL GROUP BY 1, 2, 3, 4"
         )
     )
     assert len(partner.intel) == allowed < len(neighbourhood.intel) <= len(internal.intel)
@@ -85,15 +86,20 @@ def test_area_filter_keeps_only_that_area(demo_store) -> None:  # type: ignore[n
     ("scheme", "grade", "handling", "audience", "ok"),
     [
         ("3x5x2", "1B", "P", "partner", True),
-        ("3x5x2", "1B", "C", "partner", False),
+        ("3x5x2", "1B", "C", "partner", True),  # shared with the conditions note
         ("3x5x2", "1B", "C", "neighbourhood", True),
+        ("3x5x2", "1E", "P", "partner", False),  # suspected false
+        ("5x5x5", "B5", "2", "partner", False),  # suspected false
+        ("5x5x5", "B2", "1", "partner", False),  # law enforcement only
+        ("", "", "", "neighbourhood", True),  # ungraded (police.uk): police need to know
         ("5x5x5", "B2", "2", "partner", True),
         ("5x5x5", "B2", "3", "partner", False),
         ("5x5x5", "B2", "5", "partner", False),
         ("5x5x5", "B2", "5", "neighbourhood", False),
         ("5x5x5", "B2", "4", "neighbourhood", True),
         ("5x5x5", "B23", "", "partner", False),  # legacy: handling as a third character
-        ("5x5x5", "B21", "", "partner", True),
+        ("5x5x5", "B22", "", "partner", True),
+        ("5x5x5", "B21", "", "partner", False),
         ("", "", "", "partner", False),  # ungraded: not for sharing
         ("", "", "", "internal", True),
     ],
