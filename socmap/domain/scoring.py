@@ -559,6 +559,24 @@ class Assessment:
     approver: str | None = None
     decided_on: dt.date | None = None
     return_reason: str = ""
+    #: ``full`` (the ratings were reviewed: restarts the re-assessment clock) or
+    #: ``recalculation`` (old ratings re-scored under a new configuration: does not)
+    review: str = "full"
+    #: the moment of the approval or return (UTC)
+    decided_at: dt.datetime | None = None
+
+    @property
+    def is_recalculation(self) -> bool:
+        """True for old ratings re-scored under a new configuration, not marked a full review."""
+        return self.review == "recalculation"
+
+    @property
+    def kind_label(self) -> str:
+        """``full review`` or ``re-calculation under ocgm v3 (ratings of assessment 12)``."""
+        if self.review == "full":
+            return "full review" if self.source != "rescore" else "full review (re-scored)"
+        base = f" (ratings of assessment {self.based_on})" if self.based_on else ""
+        return f"re-calculation under {self.scheme} v{self.config_version}{base}"
 
 
 def check_assessment_transition(current: str, new: str) -> None:

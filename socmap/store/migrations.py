@@ -595,6 +595,32 @@ def _network(db: sqlite_utils.Database) -> None:
     )
 
 
+# --- score: what the schedule and scoring tell the analyst (issue 13) ---
+
+
+@migrations(name="score_review_and_decided_at")
+def _score_review_and_decided_at(db: sqlite_utils.Database) -> None:
+    """When an assessment was decided (to the microsecond: a trigger recorded after an approval
+    must count whatever its event date) and whether it was a full review or a re-calculation of
+    old ratings under a new configuration (only full reviews restart the re-assessment clock)."""
+    db.executescript(
+        """
+        ALTER TABLE assessments ADD COLUMN decided_at TEXT;
+        ALTER TABLE assessments ADD COLUMN review TEXT NOT NULL DEFAULT 'full'
+            CHECK (review IN ('full', 'recalculation'));
+        UPDATE assessments SET review = 'recalculation' WHERE source = 'rescore';
+        -- the moment of each past decision, from the audit trail where it holds one, else the
+        -- start of the decision day (so a trigger recorded that day counts: the safe side)
+        UPDATE assessments SET decided_at = COALESCE(
+            (SELECT MAX(au.ts) FROM audit au
+             WHERE au.entity = 'assessment' AND au.entity_id = CAST(assessments.id AS TEXT)
+               AND au.action IN ('approve', 'return')),
+            decided_on || 'T00:00:00+00:00')
+        WHERE decided_on IS NOT NULL;
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

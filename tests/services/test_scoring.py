@@ -17,20 +17,30 @@ AS_OF = dt.date.fromisoformat(DEMO_AS_OF)
 INDEPENDENT_COMPLIANCE = """
 WITH cfg AS (SELECT body FROM scoring_configs WHERE kind = 'schedule'
              ORDER BY version DESC LIMIT 1),
-last AS (
-  SELECT a.ocg_id, a.assessed_on AS d, a.band FROM assessments a
+band AS (
+  SELECT a.ocg_id, a.band FROM assessments a
   WHERE a.status = 'approved' AND NOT EXISTS (
     SELECT 1 FROM assessments b WHERE b.ocg_id = a.ocg_id AND b.status = 'approved'
       AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id)))),
+last AS (
+  SELECT a.ocg_id, a.assessed_on AS d,
+         COALESCE(a.decided_at, a.decided_on || 'T00:00:00+00:00') AS at
+  FROM assessments a
+  WHERE a.status = 'approved' AND a.review = 'full' AND NOT EXISTS (
+    SELECT 1 FROM assessments b WHERE b.ocg_id = a.ocg_id AND b.status = 'approved'
+      AND b.review = 'full'
+      AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id)))),
 due AS (
   SELECT l.ocg_id,
-    MIN(date(l.d, '+' || COALESCE(json_extract(cfg.body, '$.band_interval_days."' || l.band || '"'),
-                                   json_extract(cfg.body, '$.default_interval_days')) || ' days'),
+    MIN(date(l.d, '+' || COALESCE(json_extract(cfg.body, '$.band_interval_days."' || band.band
+                                   || '"'), json_extract(cfg.body, '$.default_interval_days'))
+             || ' days'),
         COALESCE((SELECT MIN(date(t.on_date, '+' || COALESCE(
                      json_extract(cfg.body, '$.trigger_days.' || t.kind), 14) || ' days'))
-                  FROM schedule_triggers t WHERE t.ocg_id = l.ocg_id AND t.on_date > l.d),
+                  FROM schedule_triggers t WHERE t.ocg_id = l.ocg_id
+                    AND (t.on_date > l.d OR julianday(t.recorded_at) >= julianday(l.at))),
                  '9999-12-31')) AS due
-  FROM last l, cfg)
+  FROM last l JOIN band ON band.ocg_id = l.ocg_id, cfg)
 SELECT ar.name, COUNT(o.id), SUM(CASE WHEN due.due >= :today THEN 1 ELSE 0 END)
 FROM ocgs o JOIN areas ar ON ar.id = o.lead_area_id
 LEFT JOIN due ON due.ocg_id = o.id
