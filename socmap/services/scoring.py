@@ -351,6 +351,18 @@ def drafts(store: Store) -> list[Assessment]:
     return rows.assessments_with_status(store, ["draft"])
 
 
+def band_grid(store: Store) -> tuple[str, ...]:
+    """Every band the current configurations can give (both schemes), highest first."""
+    out: list[str] = []
+    for scheme in SCHEMES:
+        try:
+            policy, _ = load_policy(store, scheme)
+        except (NotFoundError, ValidationError):
+            continue
+        out.extend(b for b in policy.bands if b not in out)
+    return tuple(out)
+
+
 def current_bands(store: Store) -> dict[int, str]:
     """ocg id -> band of its latest approved assessment (groups never approved are absent)."""
     return {oid: v[2] for oid, v in rows.latest_approved(store).items()}
