@@ -199,6 +199,9 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
         print(
             f"assessment {a.id} of OCG-{a.ocg_id:04d}: total {a.total:g}, band {a.band} ({a.status})"
         )
+        for note in a.breakdown.notes:
+            if "not known" in note:
+                print(f"  {note}")
     return 0
 
 

@@ -43,6 +43,8 @@ from socmap.domain.scoring import (
     breakdown_from_json,
     breakdown_to_json,
     check_assessment_transition,
+    check_policy,
+    check_submittable,
     compare,
     parse_policy,
     score,
@@ -118,6 +120,7 @@ def save_config(
         policy = parse_policy(doc)
         if policy.scheme != kind:
             raise ValidationError("scheme", f"a {kind} configuration must say scheme '{kind}'")
+        check_policy(policy)
     with store.atomic():
         before = rows.latest_config(store, kind)
         if json.dumps(before.body, sort_keys=True) == json.dumps(doc, sort_keys=True):
@@ -176,13 +179,19 @@ def create_assessment(
 ) -> tuple[Assessment, Changes]:
     """Score a group under the current configuration as a draft (or submitted) assessment.
 
+    Factors left out are "not known" (see :func:`socmap.domain.scoring.score`); a draft may
+    hold them, a submitted assessment may not leave a required factor unrated.
+
     Raises:
-        ValidationError: unknown factor, rating out of range, archived group, future date.
+        ValidationError: unknown factor, rating out of range, archived group, future date,
+            submitting with a required factor not known.
     """
     require(store, Permission.EDIT, action="score OCGs")
     _check_scorable(store, ocg_id)
     policy, config_id = load_policy(store, scheme)
     breakdown = score(policy, ratings)
+    if submit:
+        check_submittable(policy, breakdown)
     day = _today(on)
     if day > dt.date.today():
         raise ValidationError("assessed_on", f"{day.isoformat()} is in the future")
@@ -233,6 +242,8 @@ def submit_assessment(
     with store.atomic():
         a = rows.get_assessment(store, assessment_id)
         check_assessment_transition(a.status, "submitted")
+        policy, _ = load_policy(store, a.scheme, config_id=a.config_id)
+        check_submittable(policy, a.breakdown)
         if full_review and a.is_recalculation:
             if a.assessor != store.actor:
                 raise PermissionDenied(

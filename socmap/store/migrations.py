@@ -621,6 +621,41 @@ def _score_review_and_decided_at(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="score_infiltration_counted_once")
+def _score_infiltration_counted_once(db: sqlite_utils.Database) -> None:
+    """The shipped OCGM-style defaults rated infiltration as a capability factor *and* flagged it
+    (one thing added to the score twice). Where the current configuration still does, add a new
+    version without the flag; past versions stay as they were, so old scores remain explained."""
+    import datetime as _dt
+    import json as _json
+
+    row = db.execute(
+        "SELECT version, body FROM scoring_configs WHERE kind = 'ocgm' "
+        "ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return
+    body = _json.loads(row[1])
+    sections = {s.get("key"): s for s in body.get("sections", []) if isinstance(s, dict)}
+    flags = sections.get("flags", {}).get("factors", {})
+    if "infiltration" not in flags or "infiltration" not in sections.get("capability", {}).get(
+        "factors", {}
+    ):
+        return
+    del flags["infiltration"]
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+    db.execute(
+        "INSERT INTO scoring_configs (kind, version, body, created_by, created_at, note) "
+        "VALUES ('ocgm', ?, ?, 'socmap', ?, ?)",
+        [
+            row[0] + 1,
+            _json.dumps(body),
+            now,
+            "infiltration counted once: the flag duplicated the capability factor",
+        ],
+    )
+
+
 # --- end of feature steps ---
 
 

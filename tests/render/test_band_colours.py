@@ -62,18 +62,19 @@ def test_every_band_colour_user_agrees() -> None:
 def _rate_2b(store: Any, oid: int) -> None:
     from socmap.services import scoring
     from tests.conftest import act_as
+    from tests.services.test_scoring import rated
 
     act_as(store, "analyst.one", "analyst")
     a, _ = scoring.create_assessment(
         store,
         ocg_id=oid,
         scheme="ocgm",
-        ratings={
-            "markets.violence": 3,
-            "markets.drugs": 2,
-            "capability.cash_flow": 3,
-            "capability.geographic_scope": 3,
-        },
+        ratings=rated(
+            markets__violence=3,
+            markets__drugs=2,
+            capability__cash_flow=3,
+            capability__geographic_scope=3,
+        ),
         on=dt.date(2026, 3, 1),
         submit=True,
     )

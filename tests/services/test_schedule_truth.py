@@ -14,7 +14,7 @@ from typing import Any
 from socmap.domain.schedule import SchedulePolicy, Trigger, next_due
 from socmap.services import scoring
 from tests.conftest import act_as
-from tests.services.test_scoring import new_group
+from tests.services.test_scoring import new_group, rated
 
 DAY = dt.date(2026, 3, 2)
 
@@ -25,7 +25,7 @@ def approved(store: Any, oid: int, on: dt.date, ratings: dict[str, Any] | None =
         store,
         ocg_id=oid,
         scheme="ocgm",
-        ratings=ratings or {"markets.drugs": 2},
+        ratings=rated(**(ratings or {"markets__drugs": 2})),
         on=on,
         submit=True,
     )

@@ -49,6 +49,29 @@ GROUP BY ar.name ORDER BY ar.name
 """
 
 
+def rated(scheme: str = "ocgm", **given: Any) -> dict[str, Any]:
+    """Every factor of the shipped ``scheme`` rated at its lowest (None / no / the first choice),
+    then ``given`` (``markets__drugs=3`` for ``markets.drugs``): a submittable assessment."""
+    import json
+
+    from socmap.domain.scoring import parse_policy
+    from socmap.paths import resources_dir
+
+    policy = parse_policy(
+        json.loads((resources_dir() / "scoring" / f"{scheme}.json").read_text("utf-8"))
+    )
+    out: dict[str, Any] = {}
+    for f in policy.factors:
+        if f.kind == "flag":
+            out[f.key] = False
+        elif f.kind == "choice":
+            out[f.key] = f.choices[0][0]
+        else:
+            out[f.key] = f.min_level
+    out.update({k.replace("__", "."): v for k, v in given.items()})
+    return out
+
+
 def counts(store: Any) -> tuple[int, int, int, int]:
     q = store.conn.execute
     return (
@@ -119,7 +142,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "analyst.one", "analyst")
     a, _ = scoring.create_assessment(
-        store, ocg_id=oid, scheme="ocgm", ratings={"markets.drugs": 3}, on=dt.date(2026, 2, 1)
+        store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__drugs=3), on=dt.date(2026, 2, 1)
     )
     assert a.status == "draft" and a.band == "3C"
     before = scoring.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
@@ -140,7 +163,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
         store,
         ocg_id=oid,
         scheme="ocgm",
-        ratings={"markets.drugs": 3},
+        ratings=rated(markets__drugs=3),
         on=dt.date(2026, 5, 20),
         submit=True,
     )
@@ -154,7 +177,7 @@ def test_assessor_cannot_approve_their_own(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "ds.self", "supervisor")
     a, _ = scoring.create_assessment(
-        store, ocg_id=oid, scheme="ocgm", ratings={"markets.fraud": 2}, submit=True
+        store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__fraud=2), submit=True
     )
     before = counts(store)
     with pytest.raises(PermissionDenied, match="cannot approve"):
@@ -169,7 +192,9 @@ def test_assessor_cannot_approve_their_own(store: Any) -> None:
 def test_return_needs_a_reason_and_is_final(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "analyst.one", "analyst")
-    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="morile", ratings={}, submit=True)
+    a, _ = scoring.create_assessment(
+        store, ocg_id=oid, scheme="morile", ratings=rated("morile"), submit=True
+    )
     act_as(store, "ds.two", "supervisor")
     with pytest.raises(ValidationError) as err:
         scoring.return_assessment(store, a.id, reason="  ")
@@ -334,8 +359,8 @@ def test_viewer_refused_for_every_mutating_service(store: Any, tmp_path: Path) -
     from socmap.export.calendar import export_calendar
 
     oid = new_group(store)
-    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings={}, submit=True)
-    d, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings={})
+    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings=rated(), submit=True)
+    d, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings=rated())
     _v, body = scoring.config_document(store, "ocgm")
     act_as(store, "viewer.test", "viewer")
     before = counts(store)
