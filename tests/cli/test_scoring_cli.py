@@ -170,3 +170,28 @@ def test_assess_create_and_bad_input(capsys: pytest.CaptureFixture[str], demo_pa
     assert code == 0 and "markets.drugs" in out
     code, out, err = run(capsys, "config", "show", "--db", db, "--kind", "schedule")
     assert code == 0 and json.loads(out)["body"]["default_interval_days"] == 90
+
+
+def test_trigger_reports_the_new_due_date_or_why_not(
+    capsys: pytest.CaptureFixture[str], demo_path: Path
+) -> None:
+    db = str(demo_path)
+    code, out, _ = run(capsys, "due", "--db", db, "--json")
+    row = next(r for r in json.loads(out)["ocgs"] if r["last_assessed"] and not r["triggers"])
+    ref = f"OCG-{row['ocg_id']:04d}"
+    code, out, err = run(
+        capsys, "ocg", "trigger", "--db", db, "--ocg", ref, "--kind", "firearms_intel",
+        "--on", row["last_assessed"],
+    )  # fmt: skip
+    assert code == 0, err
+    code, due_out, _ = run(capsys, "due", "--db", db, "--json")
+    now = next(r for r in json.loads(due_out)["ocgs"] if r["ocg_id"] == row["ocg_id"])
+    # dated the day of the last review, recorded after its approval: it counts
+    assert now["triggers"] == ["firearms_intel"] and now["due"] < row["due"]
+    assert f"now due {now['due']} (was {row['due']})" in out
+    code, out, err = run(
+        capsys, "ocg", "trigger", "--db", db, "--ocg", ref, "--kind", "merger_split",
+        "--on", row["last_assessed"],
+    )  # fmt: skip
+    assert code == 0, err
+    assert "not brought forward" in out and f"already due {now['due']}" in out
