@@ -101,7 +101,11 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
         )
         return 0
     versions = ", ".join(f"{k} v{v}" for k, v in summary.config_versions.items())
-    print(f"{summary.created} draft assessments created under {versions}; none approved.")
+    print(
+        f"{summary.created} draft re-calculations created under {versions}; none approved. "
+        "Approving one changes the band but not the re-assessment date unless it is submitted "
+        "with 'assess submit ID --full-review'."
+    )
     print(
         f"{summary.unchanged_band} keep their band, {len(summary.band_changes)} change band; "
         f"skipped {summary.never_assessed} never assessed, "
@@ -162,6 +166,8 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
         "decided_on": a.decided_on.isoformat() if a.decided_on else None,
         "return_reason": a.return_reason,
         "source": a.source,
+        "review": a.review,
+        "kind": a.kind_label,
         "breakdown": breakdown_to_json(a.breakdown),
     }
 
@@ -193,18 +199,31 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
         print(
             f"assessment {a.id} of OCG-{a.ocg_id:04d}: total {a.total:g}, band {a.band} ({a.status})"
         )
+        for note in a.breakdown.notes:
+            if "not known" in note:
+                print(f"  {note}")
     return 0
 
 
 def _cmd_assess_submit(args: argparse.Namespace) -> int:
-    a, _ = scoring.submit_assessment(open_existing(args), args.id)
-    print(f"assessment {a.id} submitted for approval")
+    a, _ = scoring.submit_assessment(open_existing(args), args.id, full_review=args.full_review)
+    print(f"assessment {a.id} submitted for approval ({a.kind_label})")
     return 0
 
 
 def _cmd_assess_approve(args: argparse.Namespace) -> int:
-    a, _ = scoring.approve_assessment(open_existing(args), args.id)
-    print(f"assessment {a.id} approved: OCG-{a.ocg_id:04d} is now band {a.band}")
+    store = open_existing(args)
+    a, _ = scoring.approve_assessment(store, args.id)
+    due = scoring.due_of(store, a.ocg_id)
+    clock = (
+        "re-assessment date unchanged (a re-calculation, not a full review)"
+        if a.is_recalculation
+        else "re-assessment clock restarted"
+    )
+    print(
+        f"assessment {a.id} approved: OCG-{a.ocg_id:04d} is now band {a.band}; {clock}, "
+        f"next due {due.isoformat() if due else '-'}"
+    )
     return 0
 
 
@@ -234,6 +253,7 @@ def _cmd_assess_list(args: argparse.Namespace) -> int:
             "total",
             "band",
             "status",
+            "kind",
             "assessor",
             "assessed",
             "approver",
@@ -247,6 +267,7 @@ def _cmd_assess_list(args: argparse.Namespace) -> int:
                 f"{a.total:g}",
                 a.band,
                 a.status,
+                "full review" if a.review == "full" else "re-calculation",
                 a.assessor,
                 a.assessed_on.isoformat(),
                 a.approver or "",
@@ -353,12 +374,10 @@ def _cmd_config_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_trigger(args: argparse.Namespace) -> int:
-    scoring.record_trigger(
+    outcome, _ = scoring.record_trigger(
         open_existing(args), ocg_id=args.ocg, kind=args.kind, on=args.on, note=args.note or ""
     )
-    print(
-        f"OCG-{args.ocg:04d}: trigger '{TRIGGER_KINDS[args.kind]}' saved; re-assessment brought forward"
-    )
+    print(f"OCG-{args.ocg:04d}: trigger '{TRIGGER_KINDS[args.kind]}' saved; {outcome.message}")
     return 0
 
 
@@ -440,6 +459,13 @@ def add_commands(cli: Cli) -> None:
         p.add_argument("id", type=int, help="assessment id")
         if name == "return":
             p.add_argument("--reason", required=True, help="why it is returned")
+        if name == "submit":
+            p.add_argument(
+                "--full-review",
+                action="store_true",
+                help="a re-calculation whose ratings you reviewed in full: once approved it "
+                "restarts the re-assessment clock",
+            )
     p = cli.subcommand(
         g,
         "list",

@@ -1,10 +1,14 @@
 """Re-assessment rules (domain brief section 3): when is a group due, and is it overdue?
 
-Next due = last approved assessment + the interval for its band (default 90 days, per-band
-overrides), brought forward by triggers recorded after that assessment (principal arrested or
-charged, a major disruption, new firearms or serious-violence intelligence, a merger or split):
-each trigger makes the group due ``trigger_days[kind]`` after it. A group never assessed is due a
-first assessment ``first_assessment_days`` after it was mapped (default 28), or sooner on a trigger.
+Next due = the last approved *full review* + the interval for its band (default 90 days, per-band
+overrides). A re-calculation of old ratings under a new configuration does not move the clock
+unless its assessor marked it as a full review. The date is brought forward by triggers
+(principal arrested or charged, a major disruption, new firearms or serious-violence intelligence,
+a merger or split) that the review cannot have taken into account: a trigger *recorded* after the
+review was approved, whatever its event date, or an event dated after the assessment. Each such
+trigger makes the group due ``trigger_days[kind]`` after the event (never later than the
+interval would). A group never assessed is due a first assessment ``first_assessment_days``
+after it was mapped (default 28), or sooner on a trigger.
 """
 
 from __future__ import annotations
@@ -51,6 +55,18 @@ class Trigger:
     kind: str
     on: dt.date
     note: str = ""
+    #: when it was recorded (UTC); None for rows from before socmap kept the time
+    recorded_at: dt.datetime | None = None
+
+    def counts_after(self, *, assessed_on: dt.date, approved_at: dt.datetime | None) -> bool:
+        """Could a review assessed on ``assessed_on`` and approved at ``approved_at`` have missed
+        this trigger? True when the event is dated after the assessment, or the trigger was
+        recorded at or after the approval (a tie counts: the safe side)."""
+        if self.on > assessed_on:
+            return True
+        if self.recorded_at is None or approved_at is None:
+            return False
+        return self.recorded_at >= approved_at
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,26 @@ def validate_trigger(kind: str, on: dt.date, *, today: dt.date | None = None) ->
     return Trigger(kind, on)
 
 
+def open_triggers(
+    triggers: Iterable[Trigger],
+    *,
+    last_approved: dt.date | None,
+    approved_at: dt.datetime | None = None,
+) -> list[Trigger]:
+    """The triggers the last approved full review cannot have taken into account (all of them
+    when the group was never reviewed)."""
+    if last_approved is None:
+        return list(triggers)
+    return [
+        t for t in triggers if t.counts_after(assessed_on=last_approved, approved_at=approved_at)
+    ]
+
+
+def trigger_due(policy: SchedulePolicy, trigger: Trigger) -> dt.date:
+    """The date a trigger alone makes the group due."""
+    return trigger.on + dt.timedelta(days=policy.trigger_delay(trigger.kind))
+
+
 def next_due(
     *,
     policy: SchedulePolicy,
@@ -136,22 +172,23 @@ def next_due(
     band: str | None,
     mapped_on: dt.date | None,
     triggers: Iterable[Trigger] = (),
+    approved_at: dt.datetime | None = None,
 ) -> dt.date | None:
-    """The date the next assessment is due (None: never assessed and no mapping date)."""
+    """The date the next assessment is due (None: never assessed and no mapping date).
+
+    ``last_approved`` is the assessment date of the last approved full review and
+    ``approved_at`` the moment it was approved (see :meth:`Trigger.counts_after`).
+    """
     if last_approved is not None:
         due: dt.date | None = last_approved + dt.timedelta(days=policy.interval_for(band))
-        since = last_approved
     else:
         due = (
             mapped_on + dt.timedelta(days=policy.first_assessment_days)
             if mapped_on is not None
             else None
         )
-        since = None
-    for t in triggers:
-        if since is not None and t.on <= since:
-            continue  # already taken into account by that assessment
-        forced = t.on + dt.timedelta(days=policy.trigger_delay(t.kind))
+    for t in open_triggers(triggers, last_approved=last_approved, approved_at=approved_at):
+        forced = trigger_due(policy, t)
         due = forced if due is None else min(due, forced)
     return due
 

@@ -6,7 +6,7 @@ refusing anything inconsistent with a :class:`ValidationError` that names the fi
 
 * ``ocgm`` — an attribute matrix: eight markets and eight capability factors, each
   None/Low/Medium/High (0..3) x weight, plus flags (firearms, serious violence, corruption,
-  infiltration, county lines) each adding a configured uplift. ``threat`` = weighted markets +
+  county lines) each adding a configured uplift. ``threat`` = weighted markets +
   flag uplifts, ``capability`` = weighted capability factors, ``total`` = threat + capability.
 * ``morile`` — harm dimensions 0..4 x weight, summed, times a geographic-scope and a
   victim-vulnerability multiplier; likelihood 1..5; ``risk`` = harm x likelihood (= total).
@@ -34,6 +34,27 @@ SCHEMES: dict[str, str] = {"ocgm": "OCGM-style attribute matrix", "morile": "MoR
 #: Level names for 0..3 factors (OCGM).
 LEVEL_NAMES: tuple[str, ...] = ("None", "Low", "Medium", "High")
 
+#: How a factor left unrated reads. "None" (0) is a rating: the assessor found no involvement;
+#: "not known" is the absence of one.
+NOT_KNOWN = "not known"
+#: Words accepted for "not known" (CLI, imports).
+NOT_KNOWN_WORDS = frozenset({"not known", "not_known", "unknown", "n/k", "nk", "?"})
+
+#: Sections whose choices multiply the harm score (MoRiLE): a multiplier of 0 is refused.
+MULTIPLIER_SECTIONS: dict[str, tuple[str, ...]] = {"ocgm": (), "morile": ("scope", "vulnerability")}
+#: Sections that count towards a scheme's score and band (a factor name may appear in only one).
+SCORED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "ocgm": ("markets", "capability", "flags"),
+    "morile": ("harm", "scope", "vulnerability", "likelihood"),
+}
+
+#: Each scheme's stated treatment of factors not known (shown on every assessment).
+UNRATED_TREATMENT: dict[str, str] = {
+    "ocgm": "a factor not known adds no points, so the score and band are a lower bound",
+    "morile": "a harm or likelihood not known adds nothing and a multiplier not known counts as "
+    "x1, so the score and band are a lower bound; confidence not known is shown as such",
+}
+
 #: Scores each scheme produces, by name (axes read one of these).
 SCORE_NAMES: dict[str, tuple[str, ...]] = {
     "ocgm": ("threat", "capability", "total"),
@@ -59,17 +80,19 @@ class Factor:
     max_level: int = 3
     choices: tuple[tuple[str, float], ...] = ()
     level_names: tuple[str, ...] = ()
+    #: an assessment with this factor not known cannot be submitted
+    required: bool = True
+    #: a choice whose value multiplies a score (MoRiLE scope and vulnerability)
+    multiplier: bool = False
 
-    def default(self) -> int | str | bool:
-        """The rating an unrated factor takes (lowest level, no, or the first choice)."""
-        if self.kind == "flag":
-            return False
-        if self.kind == "choice":
-            return self.choices[0][0]
-        return self.min_level
+    def unrated_points(self) -> float:
+        """The scheme's treatment of a factor not known: no points, a neutral x1 multiplier."""
+        return 1.0 if self.multiplier else 0.0
 
-    def describe(self, rating: int | str | bool) -> str:
-        """A rating as a person reads it (``High``, ``yes``, ``regional``)."""
+    def describe(self, rating: int | str | bool | None) -> str:
+        """A rating as a person reads it (``High``, ``yes``, ``regional``, ``not known``)."""
+        if rating is None:
+            return NOT_KNOWN
         if self.kind == "flag":
             return "yes" if rating else "no"
         if self.kind == "level" and self.level_names and isinstance(rating, int):
@@ -139,19 +162,19 @@ class ScoringPolicy:
 
 
 class Rating(NamedTuple):
-    """One factor's rating and the assessor's reason for it (a NamedTuple: cheap to build)."""
+    """One factor's rating (None: not known) and the assessor's reason for it."""
 
-    value: int | str | bool
+    value: int | str | bool | None
     rationale: str = ""
 
 
 class FactorLine(NamedTuple):
-    """One factor's rating and the points it contributed (a NamedTuple: cheap to build)."""
+    """One factor's rating (None: not known) and the points it contributed."""
 
     key: str
     label: str
     section: str
-    rating: int | str | bool
+    rating: int | str | bool | None
     shown: str
     points: float
     rationale: str = ""
@@ -173,6 +196,11 @@ class ScoreBreakdown:
     def ratings(self) -> dict[str, Rating]:
         """The ratings this breakdown was computed from (to re-score them under another policy)."""
         return {ln.key: Rating(ln.rating, ln.rationale) for ln in self.lines}
+
+    @property
+    def not_known(self) -> tuple[FactorLine, ...]:
+        """The factors left unrated."""
+        return tuple(ln for ln in self.lines if ln.rating is None)
 
 
 # ------------------------------------------------------------------------------- parsing
@@ -239,7 +267,9 @@ def _axis(doc: Any, *, name: str, scheme: str) -> Axis:
     return Axis(name, str(score), tuple(items))
 
 
-def _factor(section: str, key: str, doc: Any, *, defaults: Mapping[str, Any]) -> Factor:
+def _factor(
+    section: str, key: str, doc: Any, *, defaults: Mapping[str, Any], multiplier: bool = False
+) -> Factor:
     where = f"{section}.{key}"
     if not isinstance(doc, Mapping):
         raise ValidationError(where, "must be an object")
@@ -254,6 +284,17 @@ def _factor(section: str, key: str, doc: Any, *, defaults: Mapping[str, Any]) ->
         if not isinstance(raw, Mapping) or not raw:
             raise ValidationError(f"{where}.choices", "must map each choice to a multiplier")
         choices = tuple((str(k), _num(v, field=f"{where}.choices.{k}")) for k, v in raw.items())
+        if multiplier:
+            for c, v in choices:
+                if v <= 0:
+                    raise ValidationError(
+                        f"{where}.choices.{c}",
+                        f"a multiplier must be above 0, not {v:g} (it would wipe out the harm "
+                        "score; leave the factor unrated when it is not known)",
+                    )
+    required = merged.get("required", True)
+    if not isinstance(required, bool):
+        raise ValidationError(f"{where}.required", f"must be true or false, not {required!r}")
     lo = int(merged.get("min", 0))
     hi = int(merged.get("max", 3))
     if kind == "level" and hi <= lo:
@@ -269,6 +310,8 @@ def _factor(section: str, key: str, doc: Any, *, defaults: Mapping[str, Any]) ->
         max_level=hi,
         choices=choices,
         level_names=names,
+        required=required,
+        multiplier=multiplier,
     )
 
 
@@ -298,7 +341,10 @@ def parse_policy(doc: Mapping[str, Any], *, version: int = 1) -> ScoringPolicy:
         if not isinstance(facs, Mapping) or not facs:
             raise ValidationError(f"{key}.factors", "must hold at least one factor")
         defaults = {k: v for k, v in sec.items() if k not in ("key", "title", "factors")}
-        factors.extend(_factor(key, str(fk), fd, defaults=defaults) for fk, fd in facs.items())
+        mult = key in MULTIPLIER_SECTIONS[str(scheme)]
+        factors.extend(
+            _factor(key, str(fk), fd, defaults=defaults, multiplier=mult) for fk, fd in facs.items()
+        )
     keys = [f.key for f in factors]
     if len(set(keys)) != len(keys):
         raise ValidationError("sections", "a factor appears twice")
@@ -324,15 +370,50 @@ def parse_policy(doc: Mapping[str, Any], *, version: int = 1) -> ScoringPolicy:
 _MORILE_SECTIONS = ("harm", "scope", "vulnerability", "likelihood", "confidence", "position")
 
 
+def counted_twice(policy: ScoringPolicy) -> list[tuple[str, str]]:
+    """Factors of the same name in two sections that both count towards the score, as
+    (first key, second key) pairs; e.g. infiltration rated as a capability and flagged too."""
+    seen: dict[str, str] = {}
+    twice: list[tuple[str, str]] = []
+    for f in policy.factors:
+        if f.section not in SCORED_SECTIONS[policy.scheme]:
+            continue
+        name = f.key.partition(".")[2]
+        if name in seen:
+            twice.append((seen[name], f.key))
+        else:
+            seen[name] = f.key
+    return twice
+
+
+def check_policy(policy: ScoringPolicy) -> None:
+    """Refuse a configuration that would count one factor twice (new versions only: past
+    versions stay readable, so their assessments can still be explained).
+
+    Raises:
+        ValidationError: naming the second factor.
+    """
+    for first, second in counted_twice(policy):
+        raise ValidationError(
+            second,
+            f"counts the same factor as {first}: one thing would add to the score twice; "
+            "rate it in one section only",
+        )
+
+
 # ------------------------------------------------------------------------------- scoring
 
 
-def coerce_rating(f: Factor, value: Any) -> int | str | bool:
+def coerce_rating(f: Factor, value: Any) -> int | str | bool | None:
     """Check one rating against its factor; level names (``high``) are accepted for levels.
+
+    ``None`` or a word for "not known" (``unknown``, ``not known``) leaves the factor unrated.
 
     Raises:
         ValidationError: naming the factor, when the rating is out of range or of the wrong kind.
     """
+    if value is None or (isinstance(value, str) and value.strip().lower() in NOT_KNOWN_WORDS):
+        return None
     if f.kind == "flag":
         if isinstance(value, bool):
             return value
@@ -369,7 +450,9 @@ def score(
 ) -> ScoreBreakdown:
     """Score ``ratings`` (factor key -> Rating or bare value) under ``policy``; pure.
 
-    Unrated factors take their default (lowest level, no, first choice).
+    A factor left unrated is "not known": its line says so, it adds no points (a multiplier not
+    known counts as x1), and the breakdown's notes state the scheme's treatment. It is never
+    silently taken as the lowest rating.
 
     Raises:
         ValidationError: an unknown factor or a rating out of range, naming the factor.
@@ -382,8 +465,10 @@ def score(
     lines: list[FactorLine] = []
     by_section: dict[str, list[FactorLine]] = {}
     for f in policy.factors:
-        r = given.get(f.key, Rating(f.default()))
-        if f.kind == "level":
+        r = given.get(f.key, Rating(None))
+        if r.value is None:
+            points = f.unrated_points()
+        elif f.kind == "level":
             points = float(int(r.value)) * f.weight
         elif f.kind == "flag":
             points = f.weight if r.value else 0.0
@@ -405,12 +490,15 @@ def score(
         capability = total_of("capability")
         scores = {"threat": threat, "capability": capability, "total": threat + capability}
     else:
-        scope = math.prod(ln.points for ln in by_section.get("scope", [])) or 1.0
-        vuln = math.prod(ln.points for ln in by_section.get("vulnerability", [])) or 1.0
+        # multipliers are never 0 (refused when the configuration is read): no "or 1" here
+        scope = math.prod(ln.points for ln in by_section.get("scope", []))
+        vuln = math.prod(ln.points for ln in by_section.get("vulnerability", []))
         harm = total_of("harm") * scope * vuln
-        likelihood = float(sum(int(ln.rating) for ln in by_section.get("likelihood", [])))
+        likelihood = float(
+            sum(int(ln.rating) for ln in by_section.get("likelihood", []) if ln.rating is not None)
+        )
         conf = by_section.get("confidence", [])
-        confidence = str(conf[0].rating) if conf else None
+        confidence = str(conf[0].rating) if conf and conf[0].rating is not None else None
         scores = {
             "harm": harm,
             "likelihood": likelihood,
@@ -420,6 +508,14 @@ def score(
         }
         if confidence:
             notes.append(f"confidence {confidence}: shown, not multiplied into the score")
+        elif conf:
+            notes.append("confidence not known")
+    unrated = [ln for ln in lines if ln.rating is None]
+    if unrated:
+        notes.append(
+            f"{len(unrated)} factor{'s' if len(unrated) != 1 else ''} not known "
+            f"({', '.join(ln.label for ln in unrated)}): {UNRATED_TREATMENT[policy.scheme]}"
+        )
     scores = {k: round(v, 2) for k, v in scores.items()}
     band = policy.tier.label_for(scores[policy.tier.score]) + policy.letter.label_for(
         scores[policy.letter.score]
@@ -434,6 +530,29 @@ def score(
         confidence=confidence,
         notes=tuple(notes),
     )
+
+
+def missing_required(policy: ScoringPolicy, breakdown: ScoreBreakdown) -> list[FactorLine]:
+    """Required factors left unrated in ``breakdown`` (it cannot be submitted while any are)."""
+    required = {f.key for f in policy.factors if f.required}
+    return [ln for ln in breakdown.not_known if ln.key in required]
+
+
+def check_submittable(policy: ScoringPolicy, breakdown: ScoreBreakdown) -> None:
+    """Refuse to submit an assessment with required factors not known.
+
+    Raises:
+        ValidationError: naming the first such factor and counting the rest.
+    """
+    missing = missing_required(policy, breakdown)
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise ValidationError(
+            missing[0].key,
+            f"is not known{more} ({', '.join(ln.label for ln in missing[:6])}"
+            f"{', ...' if len(missing) > 6 else ''}); rate every required factor (None is a "
+            "rating) before submitting, or save a draft",
+        )
 
 
 @dataclass(frozen=True)
@@ -559,6 +678,24 @@ class Assessment:
     approver: str | None = None
     decided_on: dt.date | None = None
     return_reason: str = ""
+    #: ``full`` (the ratings were reviewed: restarts the re-assessment clock) or
+    #: ``recalculation`` (old ratings re-scored under a new configuration: does not)
+    review: str = "full"
+    #: the moment of the approval or return (UTC)
+    decided_at: dt.datetime | None = None
+
+    @property
+    def is_recalculation(self) -> bool:
+        """True for old ratings re-scored under a new configuration, not marked a full review."""
+        return self.review == "recalculation"
+
+    @property
+    def kind_label(self) -> str:
+        """``full review`` or ``re-calculation under ocgm v3 (ratings of assessment 12)``."""
+        if self.review == "full":
+            return "full review" if self.source != "rescore" else "full review (re-scored)"
+        base = f" (ratings of assessment {self.based_on})" if self.based_on else ""
+        return f"re-calculation under {self.scheme} v{self.config_version}{base}"
 
 
 def check_assessment_transition(current: str, new: str) -> None:

@@ -3,16 +3,24 @@
 networkx stays socmap's model and exchange format; at national scale its pure-Python algorithms
 are 15-35x slower than igraph (perf-notes), so communities and sampled betweenness run here on
 an edge list. igraph holds the GIL for the whole of a call (perf-notes F4), so a long call in a
-UI thread pool would freeze the window: :class:`EngineProcess` runs the same functions in a
-spawned worker process, reports progress between batches and can be cancelled (the worker is
-terminated). The module imports nothing heavy at import time so that the worker starts fast.
+UI thread pool would freeze the window: :class:`EngineProcess` runs the same functions in
+spawned worker processes, reports progress between batches and can be cancelled (that job's
+worker is terminated). It is socmap's one out-of-process runner: layouts
+(:func:`socmap.graph.layout.layout_in_process`) go through it too.
+
+Concurrent callers are safe: each running job has a worker process of its own (idle workers are
+reused), so no caller reads another's messages and cancelling one job never stops another.
+The module imports nothing heavy at import time so that a worker starts fast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue
 import random
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -100,12 +108,30 @@ def components(n: int, edges: Any) -> list[int]:
 def layout(
     n: int, edges: Any, *, seed: int = 7, iterations: int = 500
 ) -> list[tuple[float, float]]:
-    """Fruchterman-Reingold positions from a seeded start (stable for the same input)."""
-    g = _graph(n, edges)
-    rnd = random.Random(seed)
-    start = [[rnd.uniform(-1, 1), rnd.uniform(-1, 1)] for _ in range(n)]
-    pos = g.layout_fruchterman_reingold(seed=start, niter=iterations)
-    return [(float(x), float(y)) for x, y in pos.coords]
+    """Fruchterman-Reingold positions from a seeded start (stable for the same input).
+
+    The same igraph call as :mod:`socmap.graph.layout`, from the same spread start (never a
+    unit box, which makes igraph ~30x slower).
+    """
+    from socmap.graph.layout import igraph_positions
+
+    return igraph_positions(n, edges, seed=seed, iterations=iterations)
+
+
+def positions(
+    n: int, edges: Any, *, seed: int = 7, weights: Sequence[float] | None = None
+) -> dict[int, tuple[float, float]]:
+    """:func:`socmap.graph.layout.compute_layout` on node indices 0..n-1 (scaled, seeded)."""
+    from socmap.graph.layout import compute_layout
+
+    pos = compute_layout(list(range(n)), [tuple(e) for e in edges], seed=seed, weights=weights)
+    return {int(k): v for k, v in pos.items()}  # type: ignore[call-overload]
+
+
+def _sleep(seconds: float) -> bool:
+    """A job for tests: hold a worker for ``seconds``."""
+    time.sleep(seconds)
+    return True
 
 
 JOBS: dict[str, Callable[..., Any]] = {
@@ -113,6 +139,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "betweenness": betweenness,
     "components": components,
     "layout": layout,
+    "positions": positions,
+    "sleep": _sleep,
 }
 
 
@@ -133,80 +161,155 @@ def _worker(inbox: Any, outbox: Any) -> None:
             outbox.put((job_id, "error", f"{type(exc).__name__}: {exc}"))
 
 
-class EngineProcess:
-    """A spawned worker process that runs :data:`JOBS` with progress and cancel.
+class _Worker:
+    """One spawned process and its two queues; serves one job at a time."""
 
-    The process starts on first use and is reused (starting one costs ~0.2-0.5 s). Cancelling
-    terminates it; the next job starts a fresh one. Use as a context manager or call close().
-    """
-
-    def __init__(self) -> None:
-        self._ctx = mp.get_context("spawn")
-        self._proc: Any = None
-        self._inbox: Any = None
-        self._outbox: Any = None
-        self._next = 0
-
-    def _ensure(self) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            return
-        self._inbox = self._ctx.Queue()
-        self._outbox = self._ctx.Queue()
-        self._proc = self._ctx.Process(
-            target=_worker, args=(self._inbox, self._outbox), daemon=True, name="socmap-engine"
+    def __init__(self, ctx: Any) -> None:
+        self.inbox = ctx.Queue()
+        self.outbox = ctx.Queue()
+        self.proc = ctx.Process(
+            target=_worker, args=(self.inbox, self.outbox), daemon=True, name="socmap-engine"
         )
-        self._proc.start()
+        self.proc.start()
 
-    def start(self) -> None:
-        """Start the worker now (e.g. while the user is still choosing)."""
-        self._ensure()
+    def alive(self) -> bool:
+        return bool(self.proc.is_alive())
 
-    def run(self, name: str, *args: Any, progress: _Progress | None = None, **kwargs: Any) -> Any:
-        """Run job ``name`` in the worker; poll for cancel every 50 ms.
-
-        Raises:
-            EngineCancelled: ``progress.cancelled`` became true (the worker was stopped).
-            RuntimeError: the job failed in the worker.
-        """
-        self._ensure()
-        self._next += 1
-        job_id = self._next
-        self._inbox.put((job_id, name, args, kwargs))
-        while True:
-            if progress is not None and progress.cancelled:
-                self.kill()
-                raise EngineCancelled(f"{name} cancelled")
-            try:
-                jid, kind, payload = self._outbox.get(timeout=0.05)
-            except queue.Empty:
-                if not self._proc.is_alive():
-                    raise RuntimeError(f"the graph engine stopped while running {name}") from None
-                continue
-            if jid != job_id:
-                continue
-            if kind == "progress":
-                if progress is not None:
-                    progress.advance(*payload)
-                continue
-            if kind == "error":
-                raise RuntimeError(f"graph engine: {payload}")
-            return payload
+    def stop(self, *, wait: float = 5.0) -> None:
+        """Ask the process to finish; terminate it when it does not."""
+        if self.proc.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                self.inbox.put(None)
+            self.proc.join(wait)
+        self.kill()
 
     def kill(self) -> None:
-        """Stop the worker at once (used for cancel)."""
-        if self._proc is not None:
-            self._proc.terminate()
-            self._proc.join(5)
-        self._proc = None
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(5)
+        for q in (self.inbox, self.outbox):
+            q.close()
+            q.cancel_join_thread()
+
+
+class EngineProcess:
+    """Spawned worker processes that run :data:`JOBS` with progress and cancel.
+
+    Safe to call from several threads at once: each job runs in a worker of its own, at most
+    ``max_workers`` at a time (later callers wait, still cancellable); idle workers are kept for
+    the next job (starting one costs ~0.2-0.5 s). Cancelling a job terminates its worker only.
+    Use as a context manager or call close().
+    """
+
+    def __init__(self, *, max_workers: int = 3) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._lock = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._max = max(1, max_workers)
+        self._next = 0
+
+    def _acquire(self, progress: _Progress | None, name: str) -> _Worker:
+        with self._lock:
+            while True:
+                if progress is not None and progress.cancelled:
+                    raise EngineCancelled(f"{name} cancelled")
+                while self._idle:
+                    w = self._idle.pop()
+                    if w.alive():
+                        self._busy.add(w)
+                        return w
+                    w.kill()
+                if len(self._busy) < self._max:
+                    break
+                self._lock.wait(0.05)
+            placeholder = _Starting()
+            self._busy.add(placeholder)  # type: ignore[arg-type]
+        try:
+            w = _Worker(self._ctx)  # outside the lock: spawning takes a while
+        finally:
+            with self._lock:
+                self._busy.discard(placeholder)  # type: ignore[arg-type]
+        with self._lock:
+            self._busy.add(w)
+        return w
+
+    def _release(self, w: _Worker, *, reuse: bool) -> None:
+        with self._lock:
+            self._busy.discard(w)
+            if reuse and w.alive() and len(self._idle) < self._max:
+                self._idle.append(w)
+                w = None  # type: ignore[assignment]
+            self._lock.notify_all()
+        if w is not None:
+            w.kill()
+
+    def start(self) -> None:
+        """Start a worker now (e.g. while the user is still choosing)."""
+        w = self._acquire(None, "start")
+        self._release(w, reuse=True)
+
+    def run(self, name: str, *args: Any, progress: _Progress | None = None, **kwargs: Any) -> Any:
+        """Run job ``name`` in a worker of its own; poll for cancel every 50 ms.
+
+        Raises:
+            EngineCancelled: ``progress.cancelled`` became true (that job's worker was stopped).
+            RuntimeError: the job failed in the worker, or the worker died.
+        """
+        if name not in JOBS:
+            raise ValueError(f"unknown engine job {name!r}")
+        w = self._acquire(progress, name)
+        reuse = False
+        try:
+            with self._lock:
+                self._next += 1
+                job_id = self._next
+            w.inbox.put((job_id, name, args, kwargs))
+            while True:
+                if progress is not None and progress.cancelled:
+                    raise EngineCancelled(f"{name} cancelled")
+                try:
+                    jid, kind, payload = w.outbox.get(timeout=0.05)
+                except queue.Empty:
+                    if not w.alive():
+                        raise RuntimeError(
+                            f"the graph engine stopped while running {name}"
+                        ) from None
+                    continue
+                if jid != job_id:  # cannot happen: a worker serves one job at a time
+                    continue
+                if kind == "progress":
+                    if progress is not None:
+                        progress.advance(*payload)
+                    continue
+                reuse = True
+                if kind == "error":
+                    raise RuntimeError(f"graph engine: {payload}")
+                return payload
+        finally:
+            self._release(w, reuse=reuse)
+
+    @property
+    def workers(self) -> int:
+        """Worker processes alive now (busy and idle)."""
+        with self._lock:
+            return sum(
+                1 for w in [*self._idle, *self._busy] if isinstance(w, _Worker) and w.alive()
+            )
+
+    def kill(self) -> None:
+        """Stop the idle workers at once (a running job's worker stops when it is cancelled)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for w in idle:
+            w.kill()
 
     def close(self) -> None:
-        """Ask the worker to finish and wait for it."""
-        if self._proc is not None and self._proc.is_alive():
-            self._inbox.put(None)
-            self._proc.join(5)
-            if self._proc.is_alive():
-                self._proc.terminate()
-        self._proc = None
+        """Ask the idle workers to finish and wait for them."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for w in idle:
+            w.stop()
 
     def __enter__(self) -> EngineProcess:
         return self
@@ -215,15 +318,21 @@ class EngineProcess:
         self.close()
 
 
+class _Starting:
+    """Holds a worker slot while a process is being spawned."""
+
+
 _shared: EngineProcess | None = None
+_shared_lock = threading.Lock()
 
 
 def shared_engine() -> EngineProcess:
-    """The application's one reusable worker process."""
+    """The application's one engine (its workers are shared by every caller)."""
     global _shared
-    if _shared is None:
-        _shared = EngineProcess()
-    return _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = EngineProcess()
+        return _shared
 
 
 def run_job(
@@ -233,7 +342,8 @@ def run_job(
     progress: _Progress | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Run a heavy job: in the shared worker process (default) or here (tests, CLI, small graphs)."""
+    """Run a heavy job: in the shared engine's workers (default) or here (tests, CLI, small
+    graphs)."""
     if in_process:
         if name == "betweenness" and progress is not None:
             kwargs["report"] = progress.advance

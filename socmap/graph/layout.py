@@ -2,7 +2,8 @@
 
 Small graphs use networkx's spring layout (pure Python/numpy, no scipy below 500 nodes); big
 ones use igraph's Fruchterman-Reingold, 60x faster (perf-notes). igraph holds the GIL for the
-whole call (perf-notes F4), so a UI should lay out big graphs with :func:`layout_in_process`.
+whole call (perf-notes F4), so a UI should lay out big graphs with :func:`layout_in_process`
+(the graph engine's worker processes).
 
 A :class:`PositionCache` keeps nodes where they were: when a graph is redrawn after a filter or
 an edit, known nodes keep their positions and only new nodes are placed, near their neighbours.
@@ -10,15 +11,10 @@ an edit, known nodes keep their positions and only new nodes are placed, near th
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
-import subprocess
-import sys
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 Pos = tuple[float, float]
 
@@ -78,6 +74,43 @@ def _networkx_layout(
     return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
 
 
+def spread_start(n: int, seed: int) -> list[list[float]]:
+    """A seeded random start spread over about sqrt(n) units, as igraph's own start is.
+
+    Squeezed into a unit box, every node falls in one cell of igraph's grid and the layout
+    takes 30-40x longer.
+    """
+    rng = random.Random(seed)
+    half = max(math.sqrt(n) / 2, 1.0)
+    return [[rng.uniform(-half, half), rng.uniform(-half, half)] for _ in range(n)]
+
+
+def igraph_positions(
+    n: int,
+    edges: Sequence[tuple[int, int]],
+    *,
+    seed: int = 7,
+    iterations: int = 500,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[float, float]]:
+    """igraph Fruchterman-Reingold of nodes 0..n-1 from :func:`spread_start`: socmap's one
+    igraph layout (here, and in the engine's worker processes)."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=[(int(a), int(b)) for a, b in edges])
+    start = spread_start(n, seed)
+    # igraph draws from a process-wide generator (Python's ``random`` by default): seed our own
+    # for the call, then put the default back
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        result = g.layout_fruchterman_reingold(
+            seed=start, niter=iterations, weights=list(weights) if weights is not None else None
+        )
+    finally:
+        ig.set_random_number_generator(random)
+    return [(float(c[0]), float(c[1])) for c in result.coords]
+
+
 def _igraph_layout(
     nodes: Sequence[Hashable],
     edges: Sequence[tuple[Hashable, Hashable]],
@@ -85,25 +118,11 @@ def _igraph_layout(
     seed: int,
     weights: Sequence[float] | None,
 ) -> dict[Hashable, Pos]:
-    import igraph as ig
-
     index = {n: i for i, n in enumerate(nodes)}
-    g = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in edges])
-    rng = random.Random(seed)
-    # start spread over about sqrt(n) units as igraph's own random start is: squeezed into a
-    # unit box, every node falls in one cell of igraph's grid and the layout takes 40x longer
-    half = math.sqrt(len(nodes)) / 2
-    start = [[rng.uniform(-half, half), rng.uniform(-half, half)] for _ in nodes]
-    # igraph draws from a process-wide generator (Python's ``random`` by default): seed our own
-    # for the call, then put the default back
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        layout = g.layout_fruchterman_reingold(
-            seed=start, niter=500, weights=list(weights) if weights is not None else None
-        )
-    finally:
-        ig.set_random_number_generator(random)
-    return {n: (float(c[0]), float(c[1])) for n, c in zip(nodes, layout.coords, strict=True)}
+    coords = igraph_positions(
+        len(nodes), [(index[a], index[b]) for a, b in edges], seed=seed, weights=weights
+    )
+    return dict(zip(nodes, coords, strict=True))
 
 
 def compute_layout(
@@ -200,47 +219,26 @@ def layout_in_process(
     seed: int = 7,
     weights: Sequence[float] | None = None,
 ) -> dict[Hashable, Pos]:
-    """:func:`compute_layout` in a fresh Python process, so igraph's GIL cannot freeze a UI.
+    """:func:`compute_layout` in the graph engine's worker process, so igraph's GIL cannot
+    freeze a UI.
 
     Blocks the calling thread (call it from a worker thread); the UI thread stays free. The
-    child gets node indices (not ids) as JSON, so any hashable ids work. A fresh interpreter
-    (not a fork) is used because forking a process that runs Qt threads is unsafe.
+    worker gets node indices (not ids), so any hashable ids work. It runs through socmap's one
+    out-of-process runner, :func:`socmap.graph.engine.run_job`, which is safe for concurrent
+    callers.
     """
+    from socmap.graph import engine
+
     node_list = list(dict.fromkeys(nodes))
     index = {n: i for i, n in enumerate(node_list)}
-    pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
-    payload = json.dumps(
-        {
-            "n": len(node_list),
-            "edges": pairs,
-            "seed": seed,
-            "weights": list(weights) if weights is not None else None,
-        }
+    pairs: list[tuple[int, int]] = []
+    kept: list[float] = []
+    for i, (a, b) in enumerate(edges):
+        if a in index and b in index:
+            pairs.append((index[a], index[b]))
+            if weights is not None:
+                kept.append(weights[i])
+    coords = engine.run_job(
+        "positions", len(node_list), pairs, seed=seed, weights=kept if weights is not None else None
     )
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, "-c", "from socmap.graph.layout import _child; _child()"],
-        input=payload,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"layout process failed: {done.stderr.strip()[-300:]}")
-    coords = json.loads(done.stdout)
     return {node_list[int(k)]: (float(x), float(y)) for k, (x, y) in coords.items()}
-
-
-def _child() -> None:
-    """Entry point of the layout process: JSON in on stdin, positions out on stdout."""
-    job = json.loads(sys.stdin.read())
-    pos = compute_layout(
-        list(range(job["n"])),
-        [tuple(e) for e in job["edges"]],
-        seed=job["seed"],
-        weights=job["weights"],
-    )
-    sys.stdout.write(json.dumps({str(k): v for k, v in pos.items()}))

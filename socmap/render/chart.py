@@ -11,13 +11,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 
-#: Colour of a band's tier (the number): 1 highest threat.
-TIER_COLOURS = {"1": "#b91c1c", "2": "#d97706", "3": "#15803d"}
+from socmap.render.bands import TIER_COLOURS, band_colour
 
-
-def band_colour(band: str | None) -> QColor:
-    """The colour for a band label (grey when unknown)."""
-    return QColor(TIER_COLOURS.get((band or " ")[0], "#6b7280"))
+__all__ = ["TIER_COLOURS", "ChartPoint", "ScoreHistoryState", "band_colour", "draw_score_history"]
 
 
 @dataclass(frozen=True)

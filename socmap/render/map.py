@@ -35,8 +35,8 @@ from PySide6.QtGui import (
 )
 
 from socmap.domain.vocab import MARKETS
-from socmap.render.chart import TIER_COLOURS
-from socmap.services.map_data import MapData
+from socmap.render.bands import band_colour, band_fill
+from socmap.services.map_data import MapData, ThreatShading
 
 LAYERS = ("areas", "labels", "intel", "ocgs", "archived")
 DEFAULT_LAYERS = frozenset({"areas", "labels", "intel", "ocgs"})
@@ -72,8 +72,6 @@ MARKET_COLOURS: dict[str, str] = {
     "environmental": "#2ca02c",
     "unknown": "#7f7f7f",
 }
-#: Band colours, highest first, used when OCGs carry bands (scoring feature).
-BAND_RAMP = ("#7a0177", "#c51b8a", "#f768a1", "#fbb4b9", "#fde0dd")
 
 
 def threat_colour(cls: int, n_classes: int) -> QColor:
@@ -97,21 +95,20 @@ def threat_colour(cls: int, n_classes: int) -> QColor:
 def marker_colour(
     category: str, band: str | None = None, band_order: tuple[str, ...] = ()
 ) -> QColor:
-    """Marker colour: by band when given, else by market category.
-
-    OCGM bands (``1A``..``3C``) take their tier's colour from the score chart (1 red, 2 amber,
-    3 green; A darkest); other band labels are ranked in ``band_order`` (lowest first).
-    """
+    """Marker colour: by band when given (the band's one colour, see
+    :func:`socmap.render.bands.band_colour`), else by market category."""
     if band:
-        if band[0] in TIER_COLOURS:
-            base = QColor(TIER_COLOURS[band[0]])
-            letter = band[1:2].upper()
-            return base.lighter({"A": 90, "B": 120, "C": 150}.get(letter, 100))
-        if band in band_order:
-            rank_from_top = len(band_order) - 1 - band_order.index(band)
-            return QColor(BAND_RAMP[min(rank_from_top, len(BAND_RAMP) - 1)])
-        return QColor(BAND_RAMP[0])
+        return band_colour(band, band_order)
     return QColor(MARKET_COLOURS.get(category, MARKET_COLOURS["unknown"]))
+
+
+def area_colour(threat: ThreatShading, area_id: int, band_order: tuple[str, ...] = ()) -> QColor:
+    """An area's fill: by its band's fixed colour when shaded by band, else on the count ramp."""
+    cls = threat.area_class.get(area_id, -1)
+    if threat.kind == "band":
+        label = threat.labels[cls] if 0 <= cls < len(threat.labels) else None
+        return band_fill(label, band_order or threat.labels)
+    return threat_colour(cls, len(threat.labels))
 
 
 def _is_vector(painter: QPainter) -> bool:
@@ -402,14 +399,13 @@ class MapRenderer:
 
     def _draw_areas(self, painter: QPainter, state: MapViewState) -> None:
         threat = self.data.threat
-        n = len(threat.labels)
         painter.save()
         painter.setTransform(state.transform(), True)
         painter.setPen(Qt.PenStyle.NoPen)
         # the outlines drawn later cover the fill's edges: no antialiasing needed here
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, _is_vector(painter))
         for aid, path in self._paths.items():
-            painter.setBrush(threat_colour(threat.area_class.get(aid, -1), n))
+            painter.setBrush(area_colour(threat, aid, self.data.band_order))
             painter.drawPath(path)
         painter.restore()
 
@@ -765,9 +761,15 @@ class MapRenderer:
             shown = set(t.area_class.values())
             # a long scale (nine bands) lists only the classes some area has
             classes = [(i, lab) for i, lab in enumerate(t.labels) if n <= 5 or i in shown]
-            items = [(lab, threat_colour(i, n), "box") for i, lab in reversed(classes)]
-            if -1 in shown:
-                items.append(("none recorded", threat_colour(-1, n), "box"))
+            if t.kind == "band":
+                order = self.data.band_order or t.labels
+                items = [(lab, band_fill(lab, order), "box") for _i, lab in reversed(classes)]
+                if -1 in shown:
+                    items.append(("none recorded", band_fill(None), "box"))
+            else:
+                items = [(lab, threat_colour(i, n), "box") for i, lab in reversed(classes)]
+                if -1 in shown:
+                    items.append(("none recorded", threat_colour(-1, n), "box"))
             out.append((t.title, items))
         if "ocgs" in state.layers and len(self.data.markers):
             items = []

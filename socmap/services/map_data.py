@@ -147,14 +147,25 @@ def scoring_bands(store: Store) -> dict[int, str]:
     return scoring.current_bands(store)
 
 
+def band_grid(store: Store) -> tuple[str, ...]:
+    """Every band the scoring configurations can give, highest first (none without them)."""
+    from socmap.services import scoring
+
+    return scoring.band_grid(store)
+
+
 def band_source(store: Store) -> tuple[BandSource, tuple[str, ...]] | None:
-    """The registered band source, else the scoring feature's approved bands when any exist."""
+    """The registered band source, else the scoring feature's approved bands when any exist.
+
+    The order is the whole configured band grid (plus any older label still carried), never
+    just the bands present, so each band keeps its one colour whichever bands a map shows.
+    """
     if _band_source is not None:
         return _band_source
     bands = scoring_bands(store)
     if not bands:
         return None
-    return (lambda _store: bands), band_order_of(list(bands.values()))
+    return (lambda _store: bands), band_order_of([*band_grid(store), *bands.values()])
 
 
 def default_metric(store: Store | None = None) -> ThreatMetric:

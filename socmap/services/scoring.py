@@ -24,10 +24,13 @@ from socmap.domain.schedule import (
     TRIGGER_KINDS,
     DueState,
     SchedulePolicy,
+    Trigger,
     due_state,
     is_compliant,
     next_due,
+    open_triggers,
     parse_schedule,
+    trigger_due,
     validate_trigger,
 )
 from socmap.domain.scoring import (
@@ -40,6 +43,8 @@ from socmap.domain.scoring import (
     breakdown_from_json,
     breakdown_to_json,
     check_assessment_transition,
+    check_policy,
+    check_submittable,
     compare,
     parse_policy,
     score,
@@ -115,6 +120,7 @@ def save_config(
         policy = parse_policy(doc)
         if policy.scheme != kind:
             raise ValidationError("scheme", f"a {kind} configuration must say scheme '{kind}'")
+        check_policy(policy)
     with store.atomic():
         before = rows.latest_config(store, kind)
         if json.dumps(before.body, sort_keys=True) == json.dumps(doc, sort_keys=True):
@@ -173,13 +179,19 @@ def create_assessment(
 ) -> tuple[Assessment, Changes]:
     """Score a group under the current configuration as a draft (or submitted) assessment.
 
+    Factors left out are "not known" (see :func:`socmap.domain.scoring.score`); a draft may
+    hold them, a submitted assessment may not leave a required factor unrated.
+
     Raises:
-        ValidationError: unknown factor, rating out of range, archived group, future date.
+        ValidationError: unknown factor, rating out of range, archived group, future date,
+            submitting with a required factor not known.
     """
     require(store, Permission.EDIT, action="score OCGs")
     _check_scorable(store, ocg_id)
     policy, config_id = load_policy(store, scheme)
     breakdown = score(policy, ratings)
+    if submit:
+        check_submittable(policy, breakdown)
     day = _today(on)
     if day > dt.date.today():
         raise ValidationError("assessed_on", f"{day.isoformat()} is in the future")
@@ -217,21 +229,38 @@ def create_assessment(
     return stored, Changes.of("assessment", aid) | Changes.of("ocg", ocg_id)
 
 
-def submit_assessment(store: Store, assessment_id: int) -> tuple[Assessment, Changes]:
-    """Send a draft for approval."""
+def submit_assessment(
+    store: Store, assessment_id: int, *, full_review: bool = False
+) -> tuple[Assessment, Changes]:
+    """Send a draft for approval.
+
+    ``full_review`` marks a re-calculation (old ratings re-scored under a new configuration) as
+    reviewed in full by its assessor: once approved it restarts the re-assessment clock, as a
+    new assessment does. Without it, approving a re-calculation changes the band only.
+    """
     require(store, Permission.EDIT, action="submit assessments")
     with store.atomic():
         a = rows.get_assessment(store, assessment_id)
         check_assessment_transition(a.status, "submitted")
+        policy, _ = load_policy(store, a.scheme, config_id=a.config_id)
+        check_submittable(policy, a.breakdown)
+        if full_review and a.is_recalculation:
+            if a.assessor != store.actor:
+                raise PermissionDenied(
+                    f"only the assessor ('{a.assessor}') may mark assessment {assessment_id} "
+                    "as a full review"
+                )
+            rows.mark_full_review(store, assessment_id)
         rows.set_workflow(store, assessment_id, status="submitted")
+        stored = rows.get_assessment(store, assessment_id)
         audit.record(
             store,
             action="submit",
             entity="assessment",
             entity_id=assessment_id,
-            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} submitted",
+            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} submitted "
+            f"({stored.kind_label})",
         )
-        stored = rows.get_assessment(store, assessment_id)
     return stored, Changes.of("assessment", assessment_id) | Changes.of("ocg", a.ocg_id)
 
 
@@ -274,12 +303,22 @@ def _decide(
             decided_on=day,
             return_reason=reason,
         )
+        clock = ""
+        if status == "approved":
+            clock = (
+                "; re-assessment clock not restarted (a re-calculation, not a full review)"
+                if a.is_recalculation
+                else "; re-assessment clock restarted"
+            )
+            due = due_of(store, a.ocg_id)
+            clock += f", next due {_iso(due)}"
         audit.record(
             store,
             action=verb,
             entity="assessment",
             entity_id=assessment_id,
-            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} {status} (band {a.band})",
+            summary=f"assessment {assessment_id} of {_ref(a.ocg_id)} {status} "
+            f"(band {a.band}, {a.kind_label}){clock}",
             extra={"reason": reason} if reason else None,
         )
         stored = rows.get_assessment(store, assessment_id)
@@ -323,6 +362,18 @@ def drafts(store: Store) -> list[Assessment]:
     return rows.assessments_with_status(store, ["draft"])
 
 
+def band_grid(store: Store) -> tuple[str, ...]:
+    """Every band the current configurations can give (both schemes), highest first."""
+    out: list[str] = []
+    for scheme in SCHEMES:
+        try:
+            policy, _ = load_policy(store, scheme)
+        except (NotFoundError, ValidationError):
+            continue
+        out.extend(b for b in policy.bands if b not in out)
+    return tuple(out)
+
+
 def current_bands(store: Store) -> dict[int, str]:
     """ocg id -> band of its latest approved assessment (groups never approved are absent)."""
     return {oid: v[2] for oid, v in rows.latest_approved(store).items()}
@@ -360,33 +411,104 @@ def compare_assessments(store: Store, first_id: int, second_id: int) -> Comparis
 # --------------------------------------------------------------------------------- triggers
 
 
+@dataclass(frozen=True)
+class TriggerOutcome:
+    """What recording a trigger did to the group's re-assessment date."""
+
+    ocg_id: int
+    kind: str
+    on: dt.date
+    trigger_due: dt.date
+    due_before: dt.date | None
+    due_after: dt.date | None
+    scheduled: bool
+
+    @property
+    def moved(self) -> bool:
+        """True when the re-assessment is now due earlier than before."""
+        return self.due_after is not None and (
+            self.due_before is None or self.due_after < self.due_before
+        )
+
+    @property
+    def message(self) -> str:
+        """One line for people: the new due date, or why it did not move."""
+        return due_change_message(
+            self.due_before, self.due_after, scheduled=self.scheduled, asked=self.trigger_due
+        )
+
+
+def due_change_message(
+    before: dt.date | None,
+    after: dt.date | None,
+    *,
+    scheduled: bool = True,
+    asked: dt.date | None = None,
+) -> str:
+    """``re-assessment brought forward: now due ... (was ...)``, or why it did not move."""
+    if not scheduled:
+        return "re-assessment not brought forward: the group is archived and off the schedule"
+    if after is not None and (before is None or after < before):
+        was = f" (was {before.isoformat()})" if before else ""
+        return f"re-assessment brought forward: now due {after.isoformat()}{was}"
+    why = f", no later than the {asked.isoformat()} this trigger asks for" if asked else ""
+    return f"re-assessment not brought forward: already due {_iso(before)}{why}"
+
+
+def _iso(d: dt.date | None) -> str:
+    return d.isoformat() if d else "-"
+
+
 def record_trigger(
     store: Store, *, ocg_id: int, kind: str, on: dt.date | None = None, note: str = ""
-) -> Changes:
+) -> tuple[TriggerOutcome, Changes]:
     """Record an event that brings a group's re-assessment forward.
 
     ``kind`` is one of :data:`socmap.domain.schedule.TRIGGER_KINDS` (principal_arrested,
-    major_disruption, firearms_intel, serious_violence_intel, merger_split). Runs in the
-    caller's transaction when there is one (a savepoint), so other features can call it inside
-    theirs.
+    major_disruption, firearms_intel, serious_violence_intel, merger_split). A trigger recorded
+    after the last approval counts whatever its event date. Runs in the caller's transaction
+    when there is one (a savepoint), so other features can call it inside theirs.
+
+    Returns:
+        What happened to the due date (the audit row says the same), and the changes.
     """
     require(store, Permission.EDIT, action="record re-assessment triggers")
     day = _today(on)
     validate_trigger(kind, day, today=dt.date.today())
     if not groups.ocg_exists(store, ocg_id):
         raise NotFoundError(f"there is no OCG with id {ocg_id}")
+    policy = load_schedule(store)
     with store.atomic():
+        before = due_of(store, ocg_id)
+        _name, status = rows.ocg_status(store, ocg_id)
         tid = rows.insert_trigger(store, ocg_id=ocg_id, kind=kind, on=day, note=note.strip())
+        after = due_of(store, ocg_id)
+        outcome = TriggerOutcome(
+            ocg_id=ocg_id,
+            kind=kind,
+            on=day,
+            trigger_due=trigger_due(policy, Trigger(kind, day)),
+            due_before=before,
+            due_after=after,
+            scheduled=status != Status.ARCHIVED,
+        )
         audit.record(
             store,
             action="trigger",
             entity="ocg",
             entity_id=ocg_id,
-            summary=f"{_ref(ocg_id)}: {TRIGGER_KINDS[kind]} on {day.isoformat()} "
-            "(re-assessment brought forward)",
-            after={"trigger_id": tid, "kind": kind, "on": day.isoformat(), "note": note},
+            summary=f"{_ref(ocg_id)}: {TRIGGER_KINDS[kind]} on {day.isoformat()}; "
+            + outcome.message,
+            after={
+                "trigger_id": tid,
+                "kind": kind,
+                "on": day.isoformat(),
+                "note": note,
+                "due_before": _iso(before),
+                "due_after": _iso(after),
+            },
         )
-    return Changes.of("ocg", ocg_id) | Changes.of("schedule")
+    return outcome, Changes.of("ocg", ocg_id) | Changes.of("schedule")
 
 
 # --------------------------------------------------------------------------------- schedule
@@ -503,6 +625,7 @@ def schedule(
     day = _today(today)
     policy = load_schedule(store)
     approved = rows.latest_approved(store)
+    reviews = rows.latest_full_reviews(store)
     triggers = rows.triggers_by_ocg(store)
     pending = rows.pending_counts(store)
     sources = rows.schedule_sources(store, ["active", "trigger", "draft"])
@@ -516,38 +639,66 @@ def schedule(
     emerging: list[DueRow] = []
     for s in sources:
         last = approved.get(s.id)
-        last_on = last[1] if last else None
+        review = reviews.get(s.id)
         band = last[2] if last else None
-        trig = triggers.get(s.id, [])
-        due = next_due(
-            policy=policy,
-            last_approved=last_on,
-            band=band,
-            mapped_on=s.identified_on,
-            triggers=trig,
-        )
-        state = due_state(policy=policy, due=due, assessed=last is not None, today=day)
-        open_triggers = tuple(t.kind for t in trig if last_on is None or t.on > last_on)
+        due, open_kinds = _due(policy, s, band, review, triggers.get(s.id, []))
+        state = due_state(policy=policy, due=due, assessed=review is not None, today=day)
         row = DueRow(
             s.id,
             s.name,
             s.status,
             s.area,
             band,
-            last_on,
+            review.assessed_on if review else None,
             due,
             state,
             (due - day).days if due else None,
-            open_triggers,
+            open_kinds,
             pending.get(s.id, 0),
             s.lro,
         )
         if s.status == Status.ACTIVE:
             active.append(row)
-        if last is None:
+        if review is None:
             emerging.append(row)
     emerging.sort(key=lambda r: (r.due or dt.date.max, r.ocg_id))
     return ScheduleReport(day, active, emerging, _compliance(active), policy.version)
+
+
+def _due(
+    policy: SchedulePolicy,
+    source: rows.ScheduleSource,
+    band: str | None,
+    review: rows.FullReview | None,
+    triggers: list[Trigger],
+) -> tuple[dt.date | None, tuple[str, ...]]:
+    """A group's due date and the kinds of the triggers its last full review has not seen."""
+    last_on = review.assessed_on if review else None
+    approved_at = review.approved_at if review else None
+    due = next_due(
+        policy=policy,
+        last_approved=last_on,
+        band=band,
+        mapped_on=source.identified_on,
+        triggers=triggers,
+        approved_at=approved_at,
+    )
+    seen = open_triggers(triggers, last_approved=last_on, approved_at=approved_at)
+    return due, tuple(t.kind for t in seen)
+
+
+def due_of(store: Store, ocg_id: int) -> dt.date | None:
+    """One group's re-assessment due date today (None: not scheduled, e.g. archived)."""
+    found = [
+        s for s in rows.schedule_sources(store, ["active", "trigger", "draft"]) if s.id == ocg_id
+    ]
+    if not found:
+        return None
+    policy = load_schedule(store)
+    last = rows.latest_approved(store, ocg_id).get(ocg_id)
+    review = rows.latest_full_reviews(store, ocg_id).get(ocg_id)
+    trig = rows.triggers_by_ocg(store, ocg_id).get(ocg_id, [])
+    return _due(policy, found[0], last[2] if last else None, review, trig)[0]
 
 
 def _area_exists(store: Store, name: str) -> bool:
@@ -609,7 +760,9 @@ def rescore_all(
 ) -> RescoreSummary:
     """Re-score every active group's latest approved ratings under the current configuration.
 
-    Each becomes a new *draft* assessment awaiting approval; nothing is approved. Groups never
+    Each becomes a new *draft* re-calculation awaiting approval; nothing is approved, and
+    approving one changes the group's band but not its re-assessment date (nobody reviewed the
+    ratings) unless its assessor submits it as a full review. Groups never
     assessed, and groups already holding a pending draft under the current configuration, are
     skipped. One transaction: cancelling leaves nothing behind. One audit row for the batch.
     """
@@ -680,9 +833,10 @@ def rescore_all(
             store,
             action="rescore",
             entity="assessment",
-            summary=f"re-scored {written} active OCGs as drafts under "
+            summary=f"re-calculated {written} active OCGs as draft re-calculations under "
             + ", ".join(f"{k} v{p.version}" for k, (p, _c) in policies.items())
-            + f"; {len(changes)} band changes",
+            + f"; {len(changes)} band changes; approving one does not restart the "
+            "re-assessment clock unless its assessor marks it a full review",
             after={"band_changes": [dataclasses.asdict(c) for c in changes]},
             extra={
                 "source": "rescore_all",

@@ -82,7 +82,9 @@ def _ocgm_profile(rng: random.Random, primary: str, soph: float) -> dict[str, An
         "county_lines": 0.45 if primary == "drugs" else 0.02,
     }
     for f, p in flags.items():
-        if rng.random() < p:
+        # infiltration is rated as a capability only (never flagged too), but still drawn so
+        # that the demo's random stream, and so every later record, stays as it was
+        if rng.random() < p and f != "infiltration":
             r[f"flags.{f}"] = True
     return r
 
@@ -102,7 +104,16 @@ def _morile_profile(rng: random.Random, soph: float) -> dict[str, Any]:
 
 def _drift(rng: random.Random, policy: ScoringPolicy, ratings: dict[str, Any]) -> dict[str, Any]:
     out = dict(ratings)
+    keys = {f.key for f in policy.factors}
     for f in policy.factors:
+        # infiltration is no longer flagged (it is a capability): draw as its turn did, so the
+        # demo's random stream stays as close as it can to what it was
+        if (
+            f.key == "flags.county_lines"
+            and "flags.infiltration" not in keys
+            and rng.random() <= 0.12
+        ):
+            rng.random()
         if rng.random() > 0.12:
             continue
         if f.kind == "level":
@@ -120,6 +131,19 @@ def _with_rationale(rng: random.Random, ratings: dict[str, Any]) -> dict[str, An
         k: Rating(v, f"Assessed on {rng.choice(_RATIONALES)}" if v not in (0, False) else "")
         for k, v in ratings.items()
     }
+
+
+def _explicit(policy: ScoringPolicy, ratings: dict[str, Any]) -> dict[str, Any]:
+    """The demo's assessors rate every level and flag: what they did not pick is None / no
+    (a real rating), never "not known"."""
+    out: dict[str, Any] = {}
+    for f in policy.factors:
+        if f.kind == "level":
+            out[f.key] = f.min_level
+        elif f.kind == "flag":
+            out[f.key] = False
+    out.update(ratings)
+    return out
 
 
 def scoring_step(ctx: DemoContext, progress: Progress) -> None:
@@ -150,7 +174,7 @@ def scoring_step(ctx: DemoContext, progress: Progress) -> None:
         approver: str | None = None,
     ) -> str:
         policy, config_id = policies[scheme]
-        b = score(policy, _with_rationale(rng, ratings))
+        b = score(policy, _with_rationale(rng, _explicit(policy, ratings)))
         out.append(
             (
                 oid,

@@ -619,6 +619,32 @@ def _store_intel_source_ref(db: sqlite_utils.Database) -> None:
     )
 
 
+# --- score: what the schedule and scoring tell the analyst (issue 13) ---
+
+
+@migrations(name="score_review_and_decided_at")
+def _score_review_and_decided_at(db: sqlite_utils.Database) -> None:
+    """When an assessment was decided (to the microsecond: a trigger recorded after an approval
+    must count whatever its event date) and whether it was a full review or a re-calculation of
+    old ratings under a new configuration (only full reviews restart the re-assessment clock)."""
+    db.executescript(
+        """
+        ALTER TABLE assessments ADD COLUMN decided_at TEXT;
+        ALTER TABLE assessments ADD COLUMN review TEXT NOT NULL DEFAULT 'full'
+            CHECK (review IN ('full', 'recalculation'));
+        UPDATE assessments SET review = 'recalculation' WHERE source = 'rescore';
+        -- the moment of each past decision, from the audit trail where it holds one, else the
+        -- start of the decision day (so a trigger recorded that day counts: the safe side)
+        UPDATE assessments SET decided_at = COALESCE(
+            (SELECT MAX(au.ts) FROM audit au
+             WHERE au.entity = 'assessment' AND au.entity_id = CAST(assessments.id AS TEXT)
+               AND au.action IN ('approve', 'return')),
+            decided_on || 'T00:00:00+00:00')
+        WHERE decided_on IS NOT NULL;
+        """
+    )
+
+
 # --- boundary re-import keeps everyone's work (issue 11) ---
 
 #: Tables that hold reference data other people's work points at: deleting a row of one of these
@@ -729,6 +755,41 @@ def _privacy_accounts_case_insensitive(db: sqlite_utils.Database) -> None:
     # that clashes with an existing lower-case row keeps its own spelling (still matched).
     db.execute(
         "UPDATE OR IGNORE users SET account = lower(account) WHERE account <> lower(account)"
+    )
+
+
+@migrations(name="score_infiltration_counted_once")
+def _score_infiltration_counted_once(db: sqlite_utils.Database) -> None:
+    """The shipped OCGM-style defaults rated infiltration as a capability factor *and* flagged it
+    (one thing added to the score twice). Where the current configuration still does, add a new
+    version without the flag; past versions stay as they were, so old scores remain explained."""
+    import datetime as _dt
+    import json as _json
+
+    row = db.execute(
+        "SELECT version, body FROM scoring_configs WHERE kind = 'ocgm' "
+        "ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return
+    body = _json.loads(row[1])
+    sections = {s.get("key"): s for s in body.get("sections", []) if isinstance(s, dict)}
+    flags = sections.get("flags", {}).get("factors", {})
+    if "infiltration" not in flags or "infiltration" not in sections.get("capability", {}).get(
+        "factors", {}
+    ):
+        return
+    del flags["infiltration"]
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+    db.execute(
+        "INSERT INTO scoring_configs (kind, version, body, created_by, created_at, note) "
+        "VALUES ('ocgm', ?, ?, 'socmap', ?, ?)",
+        [
+            row[0] + 1,
+            _json.dumps(body),
+            now,
+            "infiltration counted once: the flag duplicated the capability factor",
+        ],
     )
 
 

@@ -19,7 +19,15 @@ def _d(value: str | None) -> dt.date | None:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # microseconds: an approval and a trigger recorded in the same second must still be ordered
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _ts(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    t = dt.datetime.fromisoformat(value)
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------------------- configurations
@@ -93,12 +101,15 @@ def insert_config(store: Store, *, kind: str, body: dict[str, Any], note: str) -
 
 _A_COLS = (
     "id, ocg_id, scheme, config_id, config_version, breakdown, total, band, assessor, "
-    "assessed_on, source, based_on, status, approver, decided_on, return_reason"
+    "assessed_on, source, based_on, status, approver, decided_on, return_reason, review, "
+    "decided_at"
 )
+# a re-score (source 'rescore') is a re-calculation until its assessor marks it a full review
 _A_INSERT = (
     "INSERT INTO assessments (ocg_id, scheme, config_id, config_version, breakdown, total, band, "
-    "assessor, assessed_on, source, based_on, status, approver, decided_on, return_reason) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "assessor, assessed_on, source, based_on, status, approver, decided_on, return_reason, "
+    "review) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "CASE WHEN ?10 = 'rescore' THEN 'recalculation' ELSE 'full' END)"
 )
 
 
@@ -120,6 +131,8 @@ def _assessment(row: tuple[Any, ...]) -> Assessment:
         approver=row[13],
         decided_on=_d(row[14]),
         return_reason=row[15],
+        review=row[16],
+        decided_at=_ts(row[17]),
     )
 
 
@@ -181,31 +194,75 @@ def set_workflow(
     decided_on: dt.date | None = None,
     return_reason: str = "",
 ) -> None:
-    """Move an assessment on in its workflow (the score columns are immutable)."""
+    """Move an assessment on in its workflow (the score columns are immutable).
+
+    A decision (``decided_on`` given) also records the moment it was made.
+    """
     store.conn.execute(
-        "UPDATE assessments SET status = ?, approver = ?, decided_on = ?, return_reason = ? "
-        "WHERE id = ?",
+        "UPDATE assessments SET status = ?, approver = ?, decided_on = ?, return_reason = ?, "
+        "decided_at = ? WHERE id = ?",
         [
             status,
             approver,
             decided_on.isoformat() if decided_on else None,
             return_reason,
+            _now() if decided_on else None,
             assessment_id,
         ],
     )
 
 
-def latest_approved(store: Store) -> dict[int, tuple[int, dt.date, str, float, str]]:
-    """ocg id -> (assessment id, assessed_on, band, total, scheme) of its latest approved one."""
+def mark_full_review(store: Store, assessment_id: int) -> None:
+    """Record that a re-calculation's ratings were reviewed in full (it will restart the clock)."""
+    store.conn.execute("UPDATE assessments SET review = 'full' WHERE id = ?", [assessment_id])
+
+
+class FullReview(NamedTuple):
+    """A group's last approved full review: what restarts its re-assessment clock."""
+
+    assessment_id: int
+    assessed_on: dt.date
+    approved_at: dt.datetime | None
+
+
+def latest_full_reviews(store: Store, ocg_id: int | None = None) -> dict[int, FullReview]:
+    """ocg id -> its latest approved full review (re-calculations left out)."""
+    where = "" if ocg_id is None else " AND a.ocg_id = ?"
     rows = store.conn.execute(
-        """
+        f"""
+        SELECT a.ocg_id, a.id, a.assessed_on, a.decided_at, a.decided_on
+        FROM assessments a
+        WHERE a.status = 'approved' AND a.review = 'full'{where} AND a.id = (
+            SELECT b.id FROM assessments b
+            WHERE b.ocg_id = a.ocg_id AND b.status = 'approved' AND b.review = 'full'
+            ORDER BY b.assessed_on DESC, b.id DESC LIMIT 1)
+        """,
+        [] if ocg_id is None else [ocg_id],
+    ).fetchall()
+    return {
+        r[0]: FullReview(
+            r[1], dt.date.fromisoformat(r[2]), _ts(r[3]) or _ts(r[4] and r[4] + "T00:00:00")
+        )
+        for r in rows
+    }
+
+
+def latest_approved(
+    store: Store, ocg_id: int | None = None
+) -> dict[int, tuple[int, dt.date, str, float, str]]:
+    """ocg id -> (assessment id, assessed_on, band, total, scheme) of its latest approved one
+    (a full review or a re-calculation: the band it carries now)."""
+    where = "" if ocg_id is None else " AND a.ocg_id = ?"
+    rows = store.conn.execute(
+        f"""
         SELECT a.ocg_id, a.id, a.assessed_on, a.band, a.total, a.scheme
         FROM assessments a
-        WHERE a.status = 'approved' AND a.id = (
+        WHERE a.status = 'approved'{where} AND a.id = (
             SELECT b.id FROM assessments b
             WHERE b.ocg_id = a.ocg_id AND b.status = 'approved'
             ORDER BY b.assessed_on DESC, b.id DESC LIMIT 1)
-        """
+        """,
+        [] if ocg_id is None else [ocg_id],
     ).fetchall()
     return {r[0]: (r[1], dt.date.fromisoformat(r[2]), r[3], r[4], r[5]) for r in rows}
 
@@ -252,23 +309,29 @@ def insert_trigger(store: Store, *, ocg_id: int, kind: str, on: dt.date, note: s
 
 
 def insert_triggers(store: Store, rows: Iterable[tuple[int, str, str, str]]) -> int:
-    """Bulk-insert (ocg_id, kind, on_date, note) triggers for the demo."""
-    now = _now()
+    """Bulk-insert (ocg_id, kind, on_date, note) triggers for the demo.
+
+    The demo writes history, so each trigger counts as recorded at noon on its event day (not
+    when the demo was built, which would put every one after every approval).
+    """
     return execute_many(
         store,
         "INSERT INTO schedule_triggers (ocg_id, kind, on_date, note, recorded_by, recorded_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [(o, k, d, n, store.actor, now) for o, k, d, n in rows],
+        [(o, k, d, n, store.actor, f"{d}T12:00:00+00:00") for o, k, d, n in rows],
     )
 
 
-def triggers_by_ocg(store: Store) -> dict[int, list[Trigger]]:
-    """ocg id -> its triggers, oldest first."""
+def triggers_by_ocg(store: Store, ocg_id: int | None = None) -> dict[int, list[Trigger]]:
+    """ocg id -> its triggers, oldest first (one group's when ``ocg_id`` is given)."""
     out: dict[int, list[Trigger]] = {}
-    for oid, kind, on, note in store.conn.execute(
-        "SELECT ocg_id, kind, on_date, note FROM schedule_triggers ORDER BY on_date, id"
+    where = "" if ocg_id is None else " WHERE ocg_id = ?"
+    for oid, kind, on, note, at in store.conn.execute(
+        "SELECT ocg_id, kind, on_date, note, recorded_at FROM schedule_triggers"
+        f"{where} ORDER BY on_date, id",
+        [] if ocg_id is None else [ocg_id],
     ):
-        out.setdefault(oid, []).append(Trigger(kind, dt.date.fromisoformat(on), note))
+        out.setdefault(oid, []).append(Trigger(kind, dt.date.fromisoformat(on), note, _ts(at)))
     return out
 
 

@@ -96,23 +96,42 @@ def test_weight_rescore_approve_round_trip(
     assert code == 0, err
     summary = json.loads(out)
     assert summary["created"] > 0 and summary["band_changes"]
-    change = summary["band_changes"][0]
-    code, out, _ = run(
-        capsys, "assess", "list", "--db", db, "--ocg", str(change["ocg_id"]), "--json"
-    )
-    draft = [a for a in json.loads(out) if a["source"] == "rescore"][-1]
+    change, reviewed = summary["band_changes"][:2]
+    code, out, _ = run(capsys, "due", "--db", db, "--json", "--as-of", DEMO_AS_OF)
+    before = {r["ocg_id"]: r for r in json.loads(out)["ocgs"]}
+
+    def draft_of(ocg_id: int) -> dict[str, Any]:
+        _code, out, _ = run(capsys, "assess", "list", "--db", db, "--ocg", str(ocg_id), "--json")
+        return [a for a in json.loads(out) if a["source"] == "rescore"][-1]
+
+    draft = draft_of(change["ocg_id"])
     assert draft["band"] == change["after"] and draft["status"] == "draft"
+    assert draft["review"] == "recalculation" and "re-calculation under ocgm v2" in draft["kind"]
     code, out, err = run(capsys, "assess", "submit", "--db", db, str(draft["id"]))
     assert code == 0, err
+    assert "re-calculation" in out
+    full = draft_of(reviewed["ocg_id"])
+    code, out, err = run(capsys, "assess", "submit", "--db", db, str(full["id"]), "--full-review")
+    assert code == 0, err
+    assert "full review" in out
     # the admin ran the re-score, so it may not approve its own draft
     code, _, err = run(capsys, "assess", "approve", "--db", db, str(draft["id"]))
     assert code == 5 and "cannot approve" in err
     os_account("ds.ravenscombe")  # a demo supervisor
     code, out, err = run(capsys, "assess", "approve", "--db", db, str(draft["id"]))
     assert code == 0, err
+    assert "re-assessment date unchanged" in out
+    code, out, err = run(capsys, "assess", "approve", "--db", db, str(full["id"]))
+    assert code == 0, err
+    assert "clock restarted" in out
     code, out, _ = run(capsys, "due", "--db", db, "--json", "--as-of", DEMO_AS_OF)
-    row = next(r for r in json.loads(out)["ocgs"] if r["ocg_id"] == change["ocg_id"])
-    assert row["last_assessed"] == DEMO_AS_OF and row["band"] == change["after"]
+    after = {r["ocg_id"]: r for r in json.loads(out)["ocgs"]}
+    # a re-calculation nobody reviewed changes the band, not the clock
+    row, old = after[change["ocg_id"]], before[change["ocg_id"]]
+    assert row["band"] == change["after"]
+    assert row["last_assessed"] == old["last_assessed"] != DEMO_AS_OF
+    # one its assessor marked as a full review restarts it
+    assert after[reviewed["ocg_id"]]["last_assessed"] == DEMO_AS_OF
 
 
 def test_assess_create_and_bad_input(capsys: pytest.CaptureFixture[str], demo_path: Path) -> None:
@@ -154,3 +173,28 @@ def test_assess_create_and_bad_input(capsys: pytest.CaptureFixture[str], demo_pa
     assert code == 0 and "markets.drugs" in out
     code, out, err = run(capsys, "config", "show", "--db", db, "--kind", "schedule")
     assert code == 0 and json.loads(out)["body"]["default_interval_days"] == 90
+
+
+def test_trigger_reports_the_new_due_date_or_why_not(
+    capsys: pytest.CaptureFixture[str], demo_path: Path
+) -> None:
+    db = str(demo_path)
+    code, out, _ = run(capsys, "due", "--db", db, "--json")
+    row = next(r for r in json.loads(out)["ocgs"] if r["last_assessed"] and not r["triggers"])
+    ref = f"OCG-{row['ocg_id']:04d}"
+    code, out, err = run(
+        capsys, "ocg", "trigger", "--db", db, "--ocg", ref, "--kind", "firearms_intel",
+        "--on", row["last_assessed"],
+    )  # fmt: skip
+    assert code == 0, err
+    code, due_out, _ = run(capsys, "due", "--db", db, "--json")
+    now = next(r for r in json.loads(due_out)["ocgs"] if r["ocg_id"] == row["ocg_id"])
+    # dated the day of the last review, recorded after its approval: it counts
+    assert now["triggers"] == ["firearms_intel"] and now["due"] < row["due"]
+    assert f"now due {now['due']} (was {row['due']})" in out
+    code, out, err = run(
+        capsys, "ocg", "trigger", "--db", db, "--ocg", ref, "--kind", "merger_split",
+        "--on", row["last_assessed"],
+    )  # fmt: skip
+    assert code == 0, err
+    assert "not brought forward" in out and f"already due {now['due']}" in out

@@ -39,7 +39,7 @@ def test_ocgm_levels_times_weights_plus_flag_uplifts() -> None:
     assert b.band == "2C"  # threat 20 in [12,24) -> 2; capability 6 in [0,12) -> C
     line = next(ln for ln in b.lines if ln.key == "capability.cash_flow")
     assert line.rationale == "cash seizures" and line.shown == "High"
-    assert len(b.lines) == 21  # 8 markets + 8 capability + 5 flags
+    assert len(b.lines) == 20  # 8 markets + 8 capability + 4 flags (infiltration counted once)
 
 
 def test_morile_confidence_is_shown_never_multiplied() -> None:

@@ -17,26 +17,59 @@ AS_OF = dt.date.fromisoformat(DEMO_AS_OF)
 INDEPENDENT_COMPLIANCE = """
 WITH cfg AS (SELECT body FROM scoring_configs WHERE kind = 'schedule'
              ORDER BY version DESC LIMIT 1),
-last AS (
-  SELECT a.ocg_id, a.assessed_on AS d, a.band FROM assessments a
+band AS (
+  SELECT a.ocg_id, a.band FROM assessments a
   WHERE a.status = 'approved' AND NOT EXISTS (
     SELECT 1 FROM assessments b WHERE b.ocg_id = a.ocg_id AND b.status = 'approved'
       AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id)))),
+last AS (
+  SELECT a.ocg_id, a.assessed_on AS d,
+         COALESCE(a.decided_at, a.decided_on || 'T00:00:00+00:00') AS at
+  FROM assessments a
+  WHERE a.status = 'approved' AND a.review = 'full' AND NOT EXISTS (
+    SELECT 1 FROM assessments b WHERE b.ocg_id = a.ocg_id AND b.status = 'approved'
+      AND b.review = 'full'
+      AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.id > a.id)))),
 due AS (
   SELECT l.ocg_id,
-    MIN(date(l.d, '+' || COALESCE(json_extract(cfg.body, '$.band_interval_days."' || l.band || '"'),
-                                   json_extract(cfg.body, '$.default_interval_days')) || ' days'),
+    MIN(date(l.d, '+' || COALESCE(json_extract(cfg.body, '$.band_interval_days."' || band.band
+                                   || '"'), json_extract(cfg.body, '$.default_interval_days'))
+             || ' days'),
         COALESCE((SELECT MIN(date(t.on_date, '+' || COALESCE(
                      json_extract(cfg.body, '$.trigger_days.' || t.kind), 14) || ' days'))
-                  FROM schedule_triggers t WHERE t.ocg_id = l.ocg_id AND t.on_date > l.d),
+                  FROM schedule_triggers t WHERE t.ocg_id = l.ocg_id
+                    AND (t.on_date > l.d OR julianday(t.recorded_at) >= julianday(l.at))),
                  '9999-12-31')) AS due
-  FROM last l, cfg)
+  FROM last l JOIN band ON band.ocg_id = l.ocg_id, cfg)
 SELECT ar.name, COUNT(o.id), SUM(CASE WHEN due.due >= :today THEN 1 ELSE 0 END)
 FROM ocgs o JOIN areas ar ON ar.id = o.lead_area_id
 LEFT JOIN due ON due.ocg_id = o.id
 WHERE o.status = 'active'
 GROUP BY ar.name ORDER BY ar.name
 """
+
+
+def rated(scheme: str = "ocgm", **given: Any) -> dict[str, Any]:
+    """Every factor of the shipped ``scheme`` rated at its lowest (None / no / the first choice),
+    then ``given`` (``markets__drugs=3`` for ``markets.drugs``): a submittable assessment."""
+    import json
+
+    from socmap.domain.scoring import parse_policy
+    from socmap.paths import resources_dir
+
+    policy = parse_policy(
+        json.loads((resources_dir() / "scoring" / f"{scheme}.json").read_text("utf-8"))
+    )
+    out: dict[str, Any] = {}
+    for f in policy.factors:
+        if f.kind == "flag":
+            out[f.key] = False
+        elif f.kind == "choice":
+            out[f.key] = f.choices[0][0]
+        else:
+            out[f.key] = f.min_level
+    out.update({k.replace("__", "."): v for k, v in given.items()})
+    return out
 
 
 def counts(store: Any) -> tuple[int, int, int, int]:
@@ -109,7 +142,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "analyst.one", "analyst")
     a, _ = scoring.create_assessment(
-        store, ocg_id=oid, scheme="ocgm", ratings={"markets.drugs": 3}, on=dt.date(2026, 2, 1)
+        store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__drugs=3), on=dt.date(2026, 2, 1)
     )
     assert a.status == "draft" and a.band == "3C"
     before = scoring.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
@@ -130,7 +163,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
         store,
         ocg_id=oid,
         scheme="ocgm",
-        ratings={"markets.drugs": 3},
+        ratings=rated(markets__drugs=3),
         on=dt.date(2026, 5, 20),
         submit=True,
     )
@@ -144,7 +177,7 @@ def test_assessor_cannot_approve_their_own(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "ds.self", "supervisor")
     a, _ = scoring.create_assessment(
-        store, ocg_id=oid, scheme="ocgm", ratings={"markets.fraud": 2}, submit=True
+        store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__fraud=2), submit=True
     )
     before = counts(store)
     with pytest.raises(PermissionDenied, match="cannot approve"):
@@ -159,7 +192,9 @@ def test_assessor_cannot_approve_their_own(store: Any) -> None:
 def test_return_needs_a_reason_and_is_final(store: Any) -> None:
     oid = new_group(store)
     act_as(store, "analyst.one", "analyst")
-    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="morile", ratings={}, submit=True)
+    a, _ = scoring.create_assessment(
+        store, ocg_id=oid, scheme="morile", ratings=rated("morile"), submit=True
+    )
     act_as(store, "ds.two", "supervisor")
     with pytest.raises(ValidationError) as err:
         scoring.return_assessment(store, a.id, reason="  ")
@@ -324,8 +359,8 @@ def test_viewer_refused_for_every_mutating_service(store: Any, tmp_path: Path) -
     from socmap.export.calendar import export_calendar
 
     oid = new_group(store)
-    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings={}, submit=True)
-    d, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings={})
+    a, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings=rated(), submit=True)
+    d, _ = scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings=rated())
     _v, body = scoring.config_document(store, "ocgm")
     act_as(store, "viewer.test", "viewer")
     before = counts(store)

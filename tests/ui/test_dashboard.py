@@ -129,10 +129,12 @@ def test_viewer_sees_but_cannot_act(qtbot, viewer_demo_store) -> None:  # type: 
 
 
 def test_assessor_cannot_approve_own_in_the_gui(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_scoring import rated
+
     store = dashboard.ctx.store
     oid = dashboard.report.rows[0].ocg_id
     own, changes = scoring.create_assessment(
-        store, ocg_id=oid, scheme="ocgm", ratings={"markets.drugs": 2}, submit=True
+        store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__drugs=2), submit=True
     )
     dashboard.ctx.bus.changes_applied.emit(changes, None)
     qtbot.waitUntil(lambda: any(a.id == own.id for a in dashboard.pending), timeout=10_000)
@@ -151,16 +153,28 @@ def test_assessment_dialog_live_total_and_submit(qtbot, store) -> None:  # type:
     dialog = AssessmentDialog(ctx, oid)
     qtbot.addWidget(dialog)
     assert "band" in dialog.total.text() and "3C" in dialog.total.text()
+    # nothing rated yet: every factor says "not known", never its lowest level
+    assert all(c.currentText() == "not known" for c in dialog.controls.values())
+    assert "Not known: 20 factors" in dialog.unrated.text()
+    assert "lower bound" in dialog.unrated.text()
+    assert not dialog.submit_button.isEnabled()
     combo = dialog.controls["markets.drugs"]
     combo.setCurrentIndex(combo.findData(3))
-    dialog.controls["flags.firearms"].setChecked(True)
+    dialog.set_rating("flags.firearms", True)
     qtbot.keyClicks(dialog.reasons["markets.drugs"], "test purchases")
     assert ">14<" in dialog.total.text() and "2C" in dialog.total.text()  # 3x2 + 8 = 14
+    assert not dialog.submit_button.isEnabled()  # required factors still not known
+    assert "Violence" in dialog.submit_button.toolTip()
+    qtbot.mouseClick(dialog.rest_button, Qt.MouseButton.LeftButton)
+    assert dialog.controls["markets.violence"].currentText().endswith("None")
+    assert dialog.controls["flags.corruption"].currentText() == "no"
+    assert dialog.unrated.text() == "" and dialog.submit_button.isEnabled()
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     saved = scoring.get_assessment(store, dialog.saved_id)
     assert saved.status == "submitted" and saved.total == 14 and saved.band == "2C"
     line = next(ln for ln in saved.breakdown.lines if ln.key == "markets.drugs")
     assert line.rationale == "test purchases"
+    assert not saved.breakdown.not_known
 
 
 def test_history_dialog_compares_and_chart_renders(qtbot, demo_store) -> None:  # type: ignore[no-untyped-def]
@@ -196,7 +210,9 @@ def test_chart_draws_band_colours() -> None:
     draw_score_history(painter, QRectF(0, 0, 600, 300), state)
     painter.end()
     colours = {image.pixelColor(x, y).name() for x in range(0, 600, 2) for y in range(0, 300, 2)}
-    assert "#b91c1c" in colours and "#15803d" in colours
+    from socmap.render.bands import band_colour
+
+    assert band_colour("1A").name() in colours and band_colour("3C").name() in colours
 
 
 def test_config_editor_makes_a_new_version(qtbot, store) -> None:  # type: ignore[no-untyped-def]

@@ -236,3 +236,37 @@ def test_tabs_on_an_empty_database(qtbot, tmp_path: Path) -> None:  # type: igno
     risk: AtRiskView = _tab(win, AtRiskView)
     qtbot.waitUntil(lambda: risk.data is not None, timeout=10_000)
     assert risk.model.rowCount() == 0 and "0 people at risk" in risk.summary.text()
+
+
+def test_an_older_request_is_never_shown(qtbot, window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A slow earlier request that finishes after a quick later one is dropped."""
+    import threading
+    import time
+
+    from socmap.ui.views import network_view as nv
+
+    view: NetworkView = _tab(window, NetworkView)
+    view.as_of.setDate(AS_OF)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=15_000)
+    view.ctx.tasks.wait()
+    real = nv.compute
+    slow_done = threading.Event()
+
+    def compute(store, state, cache, group_cache):  # type: ignore[no-untyped-def]
+        if state.steps == 2:  # the older request: slow
+            time.sleep(1.5)
+            try:
+                return real(store, state, cache, group_cache)
+            finally:
+                slow_done.set()
+        return real(store, state, cache, group_cache)
+
+    monkeypatch.setattr(nv, "compute", compute)
+    view.steps.setValue(2)  # slow
+    view.steps.setValue(0)  # quick, and newer
+    qtbot.waitUntil(lambda: view.result.state.steps == 0, timeout=15_000)
+    qtbot.waitUntil(slow_done.is_set, timeout=15_000)
+    view.ctx.tasks.wait()
+    qtbot.wait(200)  # let the slow result's signal reach the view
+    assert view.result.state.steps == 0
+    assert view.steps.value() == 0

@@ -1,4 +1,9 @@
-"""Score a group: one control and a rationale per factor, live total and band, save or submit."""
+"""Score a group: one control and a rationale per factor, live total and band, save or submit.
+
+Every factor starts "not known" (or at the last approved rating); "not known" is shown on the
+live total with the scheme's treatment, and an assessment with a required factor not known can
+be saved as a draft but not submitted.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -23,7 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from socmap.domain.errors import SocmapError
-from socmap.domain.scoring import SCHEMES, Factor, Rating, ScoringPolicy, score
+from socmap.domain.scoring import (
+    NOT_KNOWN,
+    SCHEMES,
+    UNRATED_TREATMENT,
+    Factor,
+    Rating,
+    ScoringPolicy,
+    missing_required,
+    score,
+)
 from socmap.render.chart import band_colour
 from socmap.services import scoring
 from socmap.ui.context import UiContext
@@ -47,12 +61,18 @@ class AssessmentDialog(QDialog):
         self.total = QLabel(objectName="total", textFormat=Qt.TextFormat.RichText)
         self.total.setStyleSheet("font-size:15px;padding:6px;")
         self.form_area = QScrollArea(widgetResizable=True)
-        self.controls: dict[str, QComboBox | QCheckBox] = {}
+        self.controls: dict[str, QComboBox] = {}
         self.reasons: dict[str, QLineEdit] = {}
         self.policy: ScoringPolicy | None = None
         self.buttons = QDialogButtonBox()
         self.save_button = QPushButton("Save draft", objectName="save_draft")
         self.submit_button = QPushButton("Submit for approval", objectName="submit")
+        self.rest_button = QPushButton("Rate the rest None / no", objectName="rate_rest")
+        self.rest_button.setToolTip(
+            "Set every factor still 'not known' to its lowest rating (None, or no for a flag):"
+            " only when you have checked there is no involvement"
+        )
+        self.rest_button.clicked.connect(self.rate_rest_lowest)
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -65,7 +85,14 @@ class AssessmentDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.form_area, 1)
         layout.addWidget(self.total)
-        layout.addWidget(self.buttons)
+        self.unrated = QLabel(objectName="unrated", wordWrap=True)
+        self.unrated.setStyleSheet("color:#92400e;")
+        layout.addWidget(self.unrated)
+        row = QHBoxLayout()
+        row.addWidget(self.rest_button)
+        row.addStretch(1)
+        row.addWidget(self.buttons)
+        layout.addLayout(row)
         default = scoring.load_schedule(ctx.store).default_scheme
         prior = _latest_approved(ctx, ocg_id)
         start = prior.scheme if prior else default
@@ -106,6 +133,12 @@ class AssessmentDialog(QDialog):
                     label.setToolTip(f"weight {f.weight:g} per level")
                 elif f.kind == "flag":
                     label.setToolTip(f"adds {f.weight:g} to the threat score")
+                if f.required:
+                    label.setText(f"{f.label} *")
+                    label.setToolTip(
+                        (label.toolTip() + "; " if label.toolTip() else "")
+                        + "required before submitting"
+                    )
                 grid.addWidget(label, row, 0)
                 grid.addWidget(control, row, 1)
                 grid.addWidget(reason, row, 2)
@@ -119,13 +152,13 @@ class AssessmentDialog(QDialog):
         self.setToolTip(note)
         self._update()
 
-    def _control(self, f: Factor) -> QComboBox | QCheckBox:
-        if f.kind == "flag":
-            box = QCheckBox(objectName=f.key)
-            box.toggled.connect(self._update)
-            return box
+    def _control(self, f: Factor) -> QComboBox:
         combo = QComboBox(objectName=f.key)
-        if f.kind == "choice":
+        combo.addItem(NOT_KNOWN, None)  # index 0: unrated, never taken as the lowest rating
+        if f.kind == "flag":
+            combo.addItem("no", False)
+            combo.addItem("yes", True)
+        elif f.kind == "choice":
             for c, mult in f.choices:
                 shown = c if f.section == "confidence" else f"{c} (x{mult:g})"
                 combo.addItem(shown, c)
@@ -136,13 +169,21 @@ class AssessmentDialog(QDialog):
         return combo
 
     @staticmethod
-    def _set(control: QComboBox | QCheckBox, f: Factor, value: object) -> None:
-        if isinstance(control, QCheckBox):
-            control.setChecked(bool(value))
-        else:
-            i = control.findData(value)
-            if i >= 0:
+    def _set(control: QComboBox, f: Factor, value: object) -> None:
+        if value is None:
+            control.setCurrentIndex(0)
+            return
+        for i in range(1, control.count()):
+            data = control.itemData(i)
+            if data == value and isinstance(data, bool) == isinstance(value, bool):
                 control.setCurrentIndex(i)
+                return
+
+    def rate_rest_lowest(self) -> None:
+        """Set every factor still not known to its lowest rating (None / no)."""
+        for control in self.controls.values():
+            if control.currentIndex() == 0 and control.count() > 1:
+                control.setCurrentIndex(1)
 
     def set_rating(self, key: str, value: object) -> None:
         """Set one factor's control (tests, scripted use)."""
@@ -153,7 +194,7 @@ class AssessmentDialog(QDialog):
         """The ratings as entered."""
         out: dict[str, Rating] = {}
         for key, control in self.controls.items():
-            value = control.isChecked() if isinstance(control, QCheckBox) else control.currentData()
+            value = None if control.currentIndex() <= 0 else control.currentData()
             out[key] = Rating(value, self.reasons[key].text())
         return out
 
@@ -175,6 +216,22 @@ class AssessmentDialog(QDialog):
         )
         self.live_band = b.band
         self.live_total = b.total
+        missing = missing_required(self.policy, b)
+        unknown = b.not_known
+        if unknown:
+            self.unrated.setText(
+                f"Not known: {len(unknown)} factor{'s' if len(unknown) != 1 else ''}"
+                + (f", {len(missing)} of them required" if missing else "")
+                + f": {UNRATED_TREATMENT[self.policy.scheme]}."
+            )
+        else:
+            self.unrated.setText("")
+        self.submit_button.setEnabled(not missing)
+        self.submit_button.setToolTip(
+            "Rate every required factor (*) first: " + ", ".join(ln.label for ln in missing)
+            if missing
+            else ""
+        )
 
     def _save(self, *, submit: bool) -> None:
         try:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.disruptions import LEVELS, STRANDS, TACTIC_AREAS, TACTICS, Disruption
 from socmap.domain.errors import SocmapError, ValidationError
-from socmap.services import disruptions, partners
+from socmap.services import disruptions, partners, scoring
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.modal import ok_cancel
 from socmap.ui.widgets.fields import field_with_error
@@ -54,6 +54,8 @@ class DisruptionDialog(QDialog):
         self.ctx = ctx
         self.today = today or dt.date.today()
         self.result_disruption: Disruption | None = None
+        #: what a Major disruption did to the group's re-assessment date (after OK)
+        self.schedule_message = ""
         self.setWindowTitle("Record a disruption")
         store = ctx.store
         self.ocg = QComboBox()
@@ -154,7 +156,8 @@ class DisruptionDialog(QDialog):
         if self.level.currentData() == "major":
             self.approval_note.setText(
                 "A Major claim needs two approvers (LRO, then SOC manager); it stays pending until"
-                " the second approves. Recording it brings the group's re-assessment forward."
+                " the second approves. Recording it asks for the group's re-assessment to be"
+                " brought forward; the status bar then says whether the due date moved."
             )
         else:
             self.approval_note.setText("The claim stays pending until a supervisor approves it.")
@@ -203,15 +206,22 @@ class DisruptionDialog(QDialog):
             self.general_error.setText(str(exc))
 
     def _on_ok(self) -> None:
+        d = self.disruption()
         try:
-            stored, changes = disruptions.record_disruption(
-                self.ctx.store, self.disruption(), today=self.today
-            )
+            before = scoring.due_of(self.ctx.store, d.ocg_id) if d.level == "major" else None
+            stored, changes = disruptions.record_disruption(self.ctx.store, d, today=self.today)
         except SocmapError as exc:
             self.show_error(exc)
             return
         self.result_disruption = stored
         self.ctx.bus.changes_applied.emit(changes, self)
+        if stored.level == "major":
+            after = scoring.due_of(self.ctx.store, stored.ocg_id)
+            self.schedule_message = (
+                f"OCG-{stored.ocg_id:04d}: Major disruption recorded; "
+                + scoring.due_change_message(before, after, scheduled=after is not None)
+            )
+            self.ctx.bus.status_message.emit(self.schedule_message)
         self.accept()
 
     def error_text(self, field: str) -> str:

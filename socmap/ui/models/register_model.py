@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from socmap.render.bands import band_fill
 from socmap.services.queries import RegisterRow
 from socmap.ui.models.rows_model import (
     ID_ROLE,
@@ -50,11 +51,6 @@ DUE_COLOURS = {
     "due_soon": QColor("#a16207"),
     "ok": QColor("#374151"),
 }
-BAND_COLOURS = {
-    "1": QColor("#fee2e2"),
-    "2": QColor("#fef3c7"),
-    "3": QColor("#e0f2fe"),
-}
 
 
 COLUMNS: tuple[Column[RegisterRow], ...] = (
@@ -77,7 +73,7 @@ COLUMNS: tuple[Column[RegisterRow], ...] = (
         "Band",
         lambda r: r.band or "—",
         lambda r: r.band or "ZZ",
-        background=lambda r: BAND_COLOURS.get(r.band[:1]) if r.band else None,
+        background=lambda r: band_fill(r.band) if r.band else None,
         key="band",
     ),
     Column(

@@ -123,7 +123,13 @@ def pending_columns(names: dict[int, str]) -> list[Column[Assessment]]:
             "Scheme",
             lambda a: (
                 ("OCGM" if a.scheme == "ocgm" else "MoRiLE")
-                + (" re-score" if a.source == "rescore" else "")
+                + (
+                    " re-calculation (not a review)"
+                    if a.is_recalculation
+                    else " re-score, full review"
+                    if a.source == "rescore"
+                    else ""
+                )
             ),
         ),
         Column("Total", lambda a: f"{a.total:g}", lambda a: a.total),

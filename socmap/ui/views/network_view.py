@@ -143,6 +143,9 @@ class NetworkView(QWidget):
         self._cache = PositionCache()
         self._group_cache = PositionCache()
         self._loading = False
+        #: request counters: a result is shown only if no newer request was made since
+        self._generation = 0
+        self._compare_generation = 0
         self._build()
         ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
@@ -399,15 +402,21 @@ class NetworkView(QWidget):
         if self.state.ocg_id is None:
             return
         state = dataclasses.replace(self.state)
+        self._generation += 1
+        generation = self._generation
         self.status.setText("Loading the network…")
         self.ctx.tasks.run(
             lambda store, _p: compute(store, state, self._cache, self._group_cache),
             write=False,
-            on_done=self._on_computed,
-            on_error=lambda exc: self.ctx.report_error(self, exc),
+            on_done=lambda result: self._on_computed(result, generation),
+            on_error=lambda exc: (
+                self.ctx.report_error(self, exc) if generation == self._generation else None
+            ),
         )
 
-    def _on_computed(self, result: NetworkResult) -> None:
+    def _on_computed(self, result: NetworkResult, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # an older request finished after a newer one was made: never show it
         if result.state.ocg_id != self.state.ocg_id:
             return  # an older request
         self.result = result
@@ -614,14 +623,18 @@ class NetworkView(QWidget):
         qd = self.first_date.date()
         first = dt.date(qd.year(), qd.month(), qd.day())
         oid, second = self.state.ocg_id, self.state.as_of
+        self._compare_generation += 1
+        generation = self._compare_generation
         self.ctx.tasks.run(
             lambda store, _p: sn.compare(store, oid, first, second),
             write=False,
-            on_done=self._on_compared,
+            on_done=lambda cmp: self._on_compared(cmp, generation),
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
 
-    def _on_compared(self, cmp: sn.Comparison) -> None:
+    def _on_compared(self, cmp: sn.Comparison, generation: int | None = None) -> None:
+        if generation is not None and generation != self._compare_generation:
+            return  # an older comparison
         self.compare_list.clear()
         self.compare_list.addItem(f"Between {cmp.first} and {cmp.second}:")
         for line in cmp.sentences():
