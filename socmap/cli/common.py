@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.ids import GroupId, parse_ocg_ref
+from socmap.domain.text import cut_note
 from socmap.paths import default_db_path
 from socmap.store.db import Store, open_store
 
@@ -43,6 +45,24 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if k == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def print_cut(
+    rows: Sequence[Any],
+    noun: str,
+    how: str,
+    *,
+    json_output: bool = False,
+    plural_noun: str | None = None,
+) -> None:
+    """Say under a list that it stops early, and how to see the rest (nothing when it is whole).
+
+    ``rows`` is a :class:`~socmap.domain.text.Page` (or any list, which is whole). The note goes
+    to stdout under a table, to stderr beside JSON (which stays a plain list).
+    """
+    note = cut_note(len(rows), getattr(rows, "total", len(rows)), noun, how, plural_noun)
+    if note:
+        print(note, file=sys.stderr if json_output else sys.stdout)
 
 
 def ocg_ref(text: str) -> GroupId:

@@ -35,6 +35,7 @@ from socmap.services.csv_points import (
 from socmap.services.geography import area_index
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, bulk, intel_rows
+from socmap.store import review as review_rows
 from socmap.store.db import Store
 
 CHUNK_ROWS = 20_000
@@ -521,6 +522,8 @@ def import_intel(
                 progress.advance(min(n_rows * 100, total_bytes), total_bytes)
         if chunk:
             flush(chunk)
+        if police_uk:  # public open data: not police information, outside MoPI review
+            review_rows.mark_open_data(store, batch)
         if imported == 0:
             raise ImportFailed(
                 str(path),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from socmap.domain.groups import Area, Location, Membership, Nominal, Ocg
+from socmap.domain.text import Page
 from socmap.domain.vocab import MARKETS
 from socmap.store import areas, groups
 from socmap.store.db import Store
@@ -176,6 +177,9 @@ def ocg_list_json(store: Store) -> list[dict[str, object]]:
     ]
 
 
-def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int, str]]:
-    """Nominals matching ``text`` as (id, label) for pickers."""
-    return groups.find_nominals(store, text, limit=limit)
+def find_nominals(store: Store, text: str, *, limit: int = 30) -> Page[tuple[int, str]]:
+    """The first ``limit`` nominals matching ``text`` as (id, label) for pickers (``total``: how
+    many match)."""
+    found = groups.find_nominals(store, text, limit=limit)
+    total = len(found) if len(found) < limit else groups.count_nominals_matching(store, text)
+    return Page(found, total)
