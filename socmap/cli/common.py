@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socmap.domain.errors import SocmapError
+from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.ids import GroupId, parse_ocg_ref
 from socmap.domain.text import cut_note
 from socmap.paths import default_db_path
+from socmap.services import queries
 from socmap.store.db import Store, open_store
 
 
@@ -28,7 +29,28 @@ def open_existing(args: argparse.Namespace) -> Store:
         raise SocmapError(
             f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
         )
-    return open_store(path)
+    store = open_store(path)
+    try:
+        _check_areas(store, args)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _check_areas(store: Store, args: argparse.Namespace) -> None:
+    """Every command's ``--area`` must name one of the force's areas (any case): an unknown
+    area is an error naming the areas there are, never an empty list."""
+    value = getattr(args, "area", None)
+    if not value:
+        return
+    try:
+        if isinstance(value, list):
+            args.area = [queries.resolve_area(store, v) for v in value]
+        else:
+            args.area = queries.resolve_area(store, str(value))
+    except ValidationError as exc:
+        raise ValidationError("--area", exc.reason) from None
 
 
 def print_json(value: Any) -> None:

@@ -68,19 +68,26 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
     rows = queries.ocg_list_json(store)
     if args.status:
         rows = [r for r in rows if r["status"] == args.status]
-    if args.area:
-        rows = [r for r in rows if str(r["lead_area"] or "").casefold() == args.area.casefold()]
+    if args.area:  # led from the area or operating in it
+        rows = [
+            r for r in rows if r["lead_area"] == args.area or args.area in r["areas_of_operation"]
+        ]  # type: ignore[operator]
+    if args.cross_border:
+        rows = [r for r in rows if r["cross_border"]]
     if args.json:
         print_json(rows)
         return 0
     print_table(
-        ["ref", "name", "status", "lead area", "markets", "members"],
+        ["ref", "name", "status", "lead area", "operates in", "cross-border", "markets", "members"],
         [
             [
                 r["ref"],
                 r["name"],
                 r["status"],
                 r["lead_area"],
+                ", ".join(r["areas_of_operation"])  # type: ignore[call-overload]
+                + (" + outside the force" if r["outside_force"] else ""),
+                "yes" if r["cross_border"] else "",
                 ", ".join(str(m) for m in r["markets"]),  # type: ignore[attr-defined]
                 r["members"],
             ]
@@ -122,14 +129,23 @@ def add_commands(cli: Cli) -> None:
     p.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON list of objects (id, name, status, lead_area, markets, ...)",
+        help="print a JSON list of objects (id, ref, name, status, lead_area, "
+        "areas_of_operation, cross_border, markets, ...)",
     )
     p.add_argument(
         "--status",
         choices=("trigger", "draft", "active", "archived"),
         help="only groups with this status",
     )
-    p.add_argument("--area", help="only groups whose lead area has this name")
+    p.add_argument(
+        "--area",
+        help="only groups led from or operating in this area (one of the force's areas)",
+    )
+    p.add_argument(
+        "--cross-border",
+        action="store_true",
+        help="only groups operating across an area or force boundary",
+    )
 
     p = cli.command("gui", "open the desktop app (the default when no command is given)", None)
     add_db_argument(p)
