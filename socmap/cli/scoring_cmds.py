@@ -13,6 +13,7 @@ from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
 from socmap.domain.scoring import SCHEMES, Assessment, Rating
 from socmap.services import scoring
@@ -92,10 +93,15 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
             {
                 "created": summary.created,
                 "unchanged_band": summary.unchanged_band,
-                "band_changes": [c.__dict__ for c in summary.band_changes],
+                "band_changes": [
+                    {**c.__dict__, "ocg_ref": format_ocg_ref(c.ocg_id)} for c in summary.band_changes
+                ],
                 "never_assessed": summary.never_assessed,
                 "already_pending": summary.already_pending,
-                "failed": [{"ocg_id": o, "error": e} for o, e in summary.failed],
+                "failed": [
+                    {"ocg_id": o, "ocg_ref": format_ocg_ref(o), "error": e}
+                    for o, e in summary.failed
+                ],
                 "config_versions": summary.config_versions,
             }
         )
@@ -151,6 +157,7 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
     return {
         "id": a.id,
         "ocg_id": a.ocg_id,
+        "ocg_ref": format_ocg_ref(a.ocg_id),
         "scheme": a.scheme,
         "config_version": a.config_version,
         "total": a.total,

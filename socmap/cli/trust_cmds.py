@@ -298,7 +298,7 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("decision", choices=("retain", "dispose"), help="keep it, or delete it for real")
     p.add_argument("--rationale", required=True, help="why (kept on record; never a name)")
     p.add_argument("--until", help=_date_help("retain: the next review date"))
-    p.add_argument("--group", help="retain: review group 1, 2 or 3")
+    p.add_argument("--group", choices=("1", "2", "3"), help="retain: review group 1, 2 or 3")
 
     p = cli.subcommand(
         "review",
