@@ -156,8 +156,8 @@ def test_an_unknown_area_is_an_error_for_every_command(
         assert not isinstance(action, argparse._StoreTrueAction)
     before = demo_path.read_bytes()
     code, out, err = run(capsys, *args)
-    assert code == 2, (args, out, err)
+    assert code == 3, (args, out, err)
     assert out == ""
     assert err.count("\n") == 1, err
-    assert "no area 'Shrops'" in err and "Shropshire" in err
+    assert "--area: there is no area called 'Shrops'" in err and "Shropshire" in err
     assert demo_path.read_bytes() == before

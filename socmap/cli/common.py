@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.errors import NotFoundError, SocmapError
 from socmap.domain.ids import GroupId, parse_ocg_ref
 from socmap.domain.text import cut_note
 from socmap.paths import default_db_path
@@ -49,8 +49,8 @@ def _check_areas(store: Store, args: argparse.Namespace) -> None:
             args.area = [queries.resolve_area(store, v) for v in value]
         else:
             args.area = queries.resolve_area(store, str(value))
-    except ValidationError as exc:
-        raise ValidationError("--area", exc.reason) from None
+    except NotFoundError as exc:
+        raise NotFoundError(f"--area: {exc}") from None
 
 
 def print_json(value: Any) -> None:

@@ -4,8 +4,10 @@ ocg trigger/archive/reactivate."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +185,19 @@ def _pairs(items: list[str], *, flag: str) -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def _factors_hint(scheme: str, factors: set[str]) -> Iterator[None]:
+    """An error about a factor or its rating also says where the factors are listed."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field not in factors:
+            raise
+        raise ValidationError(
+            exc.field, f"{exc.reason} (see 'socmap assess factors --scheme {scheme}')"
+        ) from None
+
+
 def _cmd_assess_create(args: argparse.Namespace) -> int:
     store = open_existing(args)
     values = _pairs(args.rating or [], flag="--rating")
@@ -191,9 +206,10 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
         if key not in values:
             raise ValidationError(key, "has a rationale but no --rating")
     ratings = {k: Rating(v, reasons.get(k, "")) for k, v in values.items()}
-    a, _ = scoring.create_assessment(
-        store, ocg_id=args.ocg, scheme=args.scheme, ratings=ratings, submit=args.submit
-    )
+    with _factors_hint(args.scheme, set(ratings)):
+        a, _ = scoring.create_assessment(
+            store, ocg_id=args.ocg, scheme=args.scheme, ratings=ratings, submit=args.submit
+        )
     if args.json:
         print_json(_assessment_json(a))
     else:
@@ -337,7 +353,8 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
 def _cmd_config_set_weight(args: argparse.Namespace) -> int:
     store = open_existing(args)
     _version, body = scoring.config_document(store, args.scheme)
-    doc = scoring.with_weight(body, args.factor, args.weight)
+    with _factors_hint(args.scheme, {args.factor}):
+        doc = scoring.with_weight(body, args.factor, args.weight)
     version, _ = scoring.save_config(
         store, kind=args.scheme, body=doc, note=args.note or f"{args.factor} weight {args.weight:g}"
     )

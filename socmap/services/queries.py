@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from socmap.domain.errors import ValidationError
+from socmap.domain.errors import NotFoundError
 from socmap.domain.groups import Area, Location, Membership, Nominal, Ocg
 from socmap.domain.text import Page
 from socmap.domain.vocab import MARKETS
@@ -209,15 +209,15 @@ def ocg_list_json(store: Store) -> list[dict[str, object]]:
 
 
 def resolve_area(store: Store, name: str) -> str:
-    """The force's area called ``name`` (any case), as recorded; ValidationError naming the
-    areas there are otherwise."""
+    """The force's area called ``name`` (any case), as recorded; NotFoundError naming the areas
+    there are otherwise."""
     known = [a.name for a in areas.list_areas(store)]
     key = name.strip().casefold()
     for area in known:
         if area.casefold() == key:
             return area
     listed = ", ".join(known) if known else "none: import boundaries first"
-    raise ValidationError("area", f"there is no area '{name}' (areas: {listed})")
+    raise NotFoundError(f"there is no area called '{name}' (areas: {listed})")
 
 
 def find_nominals(store: Store, text: str, *, limit: int = 30) -> Page[tuple[int, str]]:
