@@ -10,7 +10,7 @@ from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import db_path, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import SocmapError
-from socmap.services import demo, queries
+from socmap.services import demo, force, queries
 from socmap.store.db import open_store
 
 
@@ -97,6 +97,21 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_force_show(args: argparse.Namespace) -> int:
+    name = force.force_name(open_existing(args))
+    if args.json:
+        print_json({"force_name": name})
+    else:
+        print(name or "no force name set (use 'socmap force set-name NAME')")
+    return 0
+
+
+def _cmd_force_set_name(args: argparse.Namespace) -> int:
+    name, changes = force.set_force_name(open_existing(args), args.name)
+    print(f"force name {'set to' if changes.kinds else 'is already'} '{name}'")
+    return 0
+
+
 def add_commands(cli: Cli) -> None:
     """Register this module's commands."""
     p = cli.command("demo", "build the demo force's database (deterministic for a seed)", _cmd_demo)
@@ -146,6 +161,26 @@ def add_commands(cli: Cli) -> None:
         action="store_true",
         help="only groups operating across an area or force boundary",
     )
+
+    gh = "the force's settings"
+    p = cli.subcommand(
+        "force",
+        "show",
+        "print the force's name (used in briefing and profile titles)",
+        _cmd_force_show,
+        group_help=gh,
+    )
+    add_db_argument(p)
+    p.add_argument("--json", action="store_true", help="print {force_name: ...}")
+    p = cli.subcommand(
+        "force",
+        "set-name",
+        "set the force's name used in briefing and profile titles (supervisors and admins)",
+        _cmd_force_set_name,
+        group_help=gh,
+    )
+    add_db_argument(p)
+    p.add_argument("name", help="e.g. 'West Mercia Police'")
 
     p = cli.command("gui", "open the desktop app (the default when no command is given)", None)
     add_db_argument(p)
