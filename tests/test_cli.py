@@ -85,3 +85,79 @@ def test_every_command_has_help_and_is_in_readme() -> None:
     for name, description in commands:
         assert description.strip(), f"'socmap {name}' has no help text"
         assert f"`socmap {name}" in text, f"'socmap {name}' is not documented in README.md"
+
+
+def test_ocg_list_shows_cross_border_and_area_means_operating_there(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _code, out, _ = run(capsys, "ocg", "list", "--db", str(demo_path), "--json")
+    rows = json.loads(out)
+    assert all({"ref", "areas_of_operation", "cross_border"} <= set(r) for r in rows)
+    assert all(r["ref"] == f"OCG-{r['id']:04d}" for r in rows)
+    crossing = [r for r in rows if r["cross_border"]]
+    assert crossing and all(
+        len(r["areas_of_operation"]) > 1 or r["outside_force"] for r in crossing
+    )
+    # --area: groups led from the area AND groups operating in it, any case
+    _code, out, _ = run(
+        capsys, "ocg", "list", "--db", str(demo_path), "--json", "--area", "shropshire"
+    )
+    got = {r["id"] for r in json.loads(out)}
+    expected = {
+        r["id"]
+        for r in rows
+        if r["lead_area"] == "Shropshire" or "Shropshire" in r["areas_of_operation"]
+    }
+    assert got == expected
+    assert any(r["lead_area"] != "Shropshire" for r in rows if r["id"] in got)
+    _code, out, _ = run(capsys, "ocg", "list", "--db", str(demo_path), "--json", "--cross-border")
+    assert {r["id"] for r in json.loads(out)} == {r["id"] for r in crossing}
+
+
+def _area_commands() -> list[tuple[str, ...]]:
+    import argparse
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, (*path, name))
+            elif "--area" in action.option_strings:
+                yield (path, parser)
+
+    return list(walk(cli.build_parser(), ()))
+
+
+@pytest.mark.parametrize("command", [p for p, _ in _area_commands()], ids=lambda p: " ".join(p))
+def test_an_unknown_area_is_an_error_for_every_command(
+    command: tuple[str, ...],
+    demo_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    parser = dict(_area_commands())[command]
+    args = [*command, "--db", str(demo_path), "--area", "Shrops"]
+    for action in parser._actions:
+        if not action.required or "--area" in action.option_strings:
+            continue
+        if not action.option_strings:
+            args.insert(len(command), str(tmp_path / "in.csv"))
+            continue
+        value = (
+            str(next(iter(action.choices)))
+            if action.choices
+            else str(tmp_path / "out.pdf")
+            if "--output" in action.option_strings
+            else "1"
+        )
+        args += [action.option_strings[-1], value]
+        assert not isinstance(action, argparse._StoreTrueAction)
+    before = demo_path.read_bytes()
+    code, out, err = run(capsys, *args)
+    assert code == 3, (args, out, err)
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert "--area: there is no area called 'Shrops'" in err and "Shropshire" in err
+    assert demo_path.read_bytes() == before

@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from socmap import __version__
 from socmap.domain.errors import SocmapError
@@ -38,11 +39,34 @@ COMMAND_MODULES = (
 Handler = Callable[[argparse.Namespace], int]
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit 2), never the whole usage.
+
+    Every subcommand's parser is of this class (argparse makes subparsers of the parent's class),
+    so new command modules get the behaviour without doing anything.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """One line naming the command, what is wrong, and where the help is."""
+        text = " ".join(message.split())
+        self.exit(2, f"{self.prog}: {text} (see '{self.prog} --help')\n")
+
+    def choose_subcommand(self) -> NoReturn:
+        """A group (``socmap ocg``) run without a subcommand: one line listing the choices."""
+        names = sorted(
+            name
+            for action in self._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices
+        )
+        self.error(f"choose a subcommand: {', '.join(names)}")
+
+
 class Cli:
     """The argument parser under construction; groups (``export``, ``ocg``...) are shared."""
 
     def __init__(self) -> None:
-        self.parser = argparse.ArgumentParser(
+        self.parser = Parser(
             prog="socmap",
             description="socmap: map, score and brief on serious and organised crime groups. "
             "With no command, opens the desktop app.",
@@ -104,7 +128,12 @@ def run(args: argparse.Namespace) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         group = getattr(args, "group_parser", None)
-        (group or build_parser()).print_help(sys.stderr)
+        if isinstance(group, Parser):
+            try:
+                group.choose_subcommand()
+            except SystemExit as exc:
+                return int(exc.code or 2)
+        print("socmap: give a command (see 'socmap --help')", file=sys.stderr)
         return 2
     try:
         return int(handler(args) or 0)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from socmap.domain.errors import SocmapError
+from socmap.domain.errors import NotFoundError, SocmapError
 from socmap.domain.ids import GroupId, parse_ocg_ref
+from socmap.domain.text import cut_note
 from socmap.paths import default_db_path
+from socmap.services import queries
 from socmap.store.db import Store, open_store
 
 
@@ -27,7 +30,28 @@ def open_existing(args: argparse.Namespace) -> Store:
         raise SocmapError(
             f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
         )
-    return open_store(path, create=False)
+    store = open_store(path, create=False)
+    try:
+        _check_areas(store, args)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _check_areas(store: Store, args: argparse.Namespace) -> None:
+    """Every command's ``--area`` must name one of the force's areas (any case): an unknown
+    area is an error naming the areas there are, never an empty list."""
+    value = getattr(args, "area", None)
+    if not value:
+        return
+    try:
+        if isinstance(value, list):
+            args.area = [queries.resolve_area(store, v) for v in value]
+        else:
+            args.area = queries.resolve_area(store, str(value))
+    except NotFoundError as exc:
+        raise NotFoundError(f"--area: {exc}") from None
 
 
 def print_json(value: Any) -> None:
@@ -44,6 +68,24 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
         if k == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def print_cut(
+    rows: Sequence[Any],
+    noun: str,
+    how: str,
+    *,
+    json_output: bool = False,
+    plural_noun: str | None = None,
+) -> None:
+    """Say under a list that it stops early, and how to see the rest (nothing when it is whole).
+
+    ``rows`` is a :class:`~socmap.domain.text.Page` (or any list, which is whole). The note goes
+    to stdout under a table, to stderr beside JSON (which stays a plain list).
+    """
+    note = cut_note(len(rows), getattr(rows, "total", len(rows)), noun, how, plural_noun)
+    if note:
+        print(note, file=sys.stderr if json_output else sys.stdout)
 
 
 def ocg_ref(text: str) -> GroupId:

@@ -8,9 +8,10 @@ import os
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
+from socmap.cli.common import ocg_ref, open_existing, print_cut, print_json, print_table
 from socmap.domain.errors import ValidationError
 from socmap.domain.network import INTERVENTION_KINDS
+from socmap.domain.text import Page, more, plural
 from socmap.services import atrisk
 from socmap.services import network as sn
 from socmap.services.output import format_for
@@ -43,8 +44,10 @@ def _cmd_keyplayers(args: argparse.Namespace) -> int:
         ],
     )
     print()
-    for r in rows[:5]:
+    explained = Page(rows[:5], len(rows))
+    for r in explained:
         print(f"{r['rank']}. {r['explanation']}")
+    print_cut(explained, "explanation", "--json gives every person's")
     return 0
 
 
@@ -136,9 +139,12 @@ def _cmd_candidates(args: argparse.Namespace) -> int:
         print("no emerging groups found")
         return 0
     for c in found:
-        print(f"{c.key}  {c.area or '-'}  {len(c.people)} people, {c.links} links")
+        print(
+            f"{c.key}  {c.area or '-'}  {plural(len(c.people), 'person')}, "
+            f"{plural(c.links, 'link')}"
+        )
         print(f"    {c.evidence}")
-        print("    " + ", ".join(c.names[:8]) + (" ..." if len(c.names) > 8 else ""))
+        print("    " + more(c.names, 8) + (" (--json lists everyone)" if len(c.names) > 8 else ""))
     return 0
 
 

@@ -10,7 +10,7 @@ from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import db_path, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import SocmapError
-from socmap.services import demo, queries
+from socmap.services import demo, force, queries
 from socmap.store.db import open_store
 
 
@@ -68,25 +68,47 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
     rows = queries.ocg_list_json(store)
     if args.status:
         rows = [r for r in rows if r["status"] == args.status]
-    if args.area:
-        rows = [r for r in rows if str(r["lead_area"] or "").casefold() == args.area.casefold()]
+    if args.area:  # led from the area or operating in it
+        rows = [
+            r for r in rows if r["lead_area"] == args.area or args.area in r["areas_of_operation"]
+        ]  # type: ignore[operator]
+    if args.cross_border:
+        rows = [r for r in rows if r["cross_border"]]
     if args.json:
         print_json(rows)
         return 0
     print_table(
-        ["ref", "name", "status", "lead area", "markets", "members"],
+        ["ref", "name", "status", "lead area", "operates in", "cross-border", "markets", "members"],
         [
             [
                 r["ref"],
                 r["name"],
                 r["status"],
                 r["lead_area"],
+                ", ".join(r["areas_of_operation"])  # type: ignore[call-overload]
+                + (" + outside the force" if r["outside_force"] else ""),
+                "yes" if r["cross_border"] else "",
                 ", ".join(str(m) for m in r["markets"]),  # type: ignore[attr-defined]
                 r["members"],
             ]
             for r in rows
         ],
     )
+    return 0
+
+
+def _cmd_force_show(args: argparse.Namespace) -> int:
+    name = force.force_name(open_existing(args))
+    if args.json:
+        print_json({"force_name": name})
+    else:
+        print(name or "no force name set (use 'socmap force set-name NAME')")
+    return 0
+
+
+def _cmd_force_set_name(args: argparse.Namespace) -> int:
+    name, changes = force.set_force_name(open_existing(args), args.name)
+    print(f"force name {'set to' if changes.kinds else 'is already'} '{name}'")
     return 0
 
 
@@ -122,14 +144,43 @@ def add_commands(cli: Cli) -> None:
     p.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON list of objects (id, name, status, lead_area, markets, ...)",
+        help="print a JSON list of objects (id, ref, name, status, lead_area, "
+        "areas_of_operation, cross_border, markets, ...)",
     )
     p.add_argument(
         "--status",
         choices=("trigger", "draft", "active", "archived"),
         help="only groups with this status",
     )
-    p.add_argument("--area", help="only groups whose lead area has this name")
+    p.add_argument(
+        "--area",
+        help="only groups led from or operating in this area (one of the force's areas)",
+    )
+    p.add_argument(
+        "--cross-border",
+        action="store_true",
+        help="only groups operating across an area or force boundary",
+    )
+
+    gh = "the force's settings"
+    p = cli.subcommand(
+        "force",
+        "show",
+        "print the force's name (used in briefing and profile titles)",
+        _cmd_force_show,
+        group_help=gh,
+    )
+    add_db_argument(p)
+    p.add_argument("--json", action="store_true", help="print {force_name: ...}")
+    p = cli.subcommand(
+        "force",
+        "set-name",
+        "set the force's name used in briefing and profile titles (supervisors and admins)",
+        _cmd_force_set_name,
+        group_help=gh,
+    )
+    add_db_argument(p)
+    p.add_argument("name", help="e.g. 'West Mercia Police'")
 
     p = cli.command("gui", "open the desktop app (the default when no command is given)", None)
     add_db_argument(p)

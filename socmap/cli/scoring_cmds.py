@@ -4,8 +4,10 @@ ocg trigger/archive/reactivate."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
 from socmap.domain.scoring import SCHEMES, Assessment, Rating
 from socmap.services import scoring
@@ -92,10 +95,15 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
             {
                 "created": summary.created,
                 "unchanged_band": summary.unchanged_band,
-                "band_changes": [c.__dict__ for c in summary.band_changes],
+                "band_changes": [
+                    {**c.__dict__, "ocg_ref": format_ocg_ref(c.ocg_id)} for c in summary.band_changes
+                ],
                 "never_assessed": summary.never_assessed,
                 "already_pending": summary.already_pending,
-                "failed": [{"ocg_id": o, "error": e} for o, e in summary.failed],
+                "failed": [
+                    {"ocg_id": o, "ocg_ref": format_ocg_ref(o), "error": e}
+                    for o, e in summary.failed
+                ],
                 "config_versions": summary.config_versions,
             }
         )
@@ -155,6 +163,7 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
     return {
         "id": a.id,
         "ocg_id": a.ocg_id,
+        "ocg_ref": format_ocg_ref(a.ocg_id),
         "scheme": a.scheme,
         "config_version": a.config_version,
         "total": a.total,
@@ -182,6 +191,19 @@ def _pairs(items: list[str], *, flag: str) -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def _factors_hint(scheme: str, factors: set[str]) -> Iterator[None]:
+    """An error about a factor or its rating also says where the factors are listed."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field not in factors:
+            raise
+        raise ValidationError(
+            exc.field, f"{exc.reason} (see 'socmap assess factors --scheme {scheme}')"
+        ) from None
+
+
 def _cmd_assess_create(args: argparse.Namespace) -> int:
     store = open_existing(args)
     values = _pairs(args.rating or [], flag="--rating")
@@ -190,9 +212,10 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
         if key not in values:
             raise ValidationError(key, "has a rationale but no --rating")
     ratings = {k: Rating(v, reasons.get(k, "")) for k, v in values.items()}
-    a, _ = scoring.create_assessment(
-        store, ocg_id=args.ocg, scheme=args.scheme, ratings=ratings, submit=args.submit
-    )
+    with _factors_hint(args.scheme, set(ratings)):
+        a, _ = scoring.create_assessment(
+            store, ocg_id=args.ocg, scheme=args.scheme, ratings=ratings, submit=args.submit
+        )
     if args.json:
         print_json(_assessment_json(a))
     else:
@@ -351,7 +374,8 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
 def _cmd_config_set_weight(args: argparse.Namespace) -> int:
     store = open_existing(args)
     _version, body = scoring.config_document(store, args.scheme)
-    doc = scoring.with_weight(body, args.factor, args.weight)
+    with _factors_hint(args.scheme, {args.factor}):
+        doc = scoring.with_weight(body, args.factor, args.weight)
     version, _ = scoring.save_config(
         store, kind=args.scheme, body=doc, note=args.note or f"{args.factor} weight {args.weight:g}"
     )

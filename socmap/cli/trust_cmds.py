@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import db_path, open_existing, print_json, print_table
+from socmap.cli.common import db_path, open_existing, print_cut, print_json, print_table
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import Page, plural
 from socmap.services import accounts, audit_trail, backup, review
 from socmap.services.audit_trail import AuditFilter, parse_date
 from socmap.store.db import current_account
@@ -87,8 +88,10 @@ def _cmd_audit_head(args: argparse.Namespace) -> int:
 def _cmd_audit_list(args: argparse.Namespace) -> int:
     store = open_existing(args)
     rows = audit_trail.entries(store, _filter(args))
+    how = f"use --limit {rows.total} to see them all (or narrow the filter)"
     if args.json:
         print_json([dataclasses.asdict(r) for r in rows])
+        print_cut(rows, "matching audit row", how, json_output=True)
         return 0
     print_table(
         ["id", "time (UTC)", "person", "action", "record", "summary"],
@@ -97,32 +100,44 @@ def _cmd_audit_list(args: argparse.Namespace) -> int:
             for r in rows
         ],
     )
+    print_cut(rows, "matching audit row", how)
     return 0
 
 
 def _cmd_audit_export(args: argparse.Namespace) -> int:
     store = open_existing(args)
-    n, _ = audit_trail.export_extract(
-        store, _filter(args), args.output, include_payload=args.values
+    flt = _filter(args)
+    total = audit_trail.entries(store, dataclasses.replace(flt, limit=1)).total
+    n, _ = audit_trail.export_extract(store, flt, args.output, include_payload=args.values)
+    print(f"wrote {plural(n, 'audit row')} to {args.output}")
+    print_cut(
+        Page(range(n), total),
+        "matching audit row",
+        f"use --limit {total} to export them all (or narrow the filter)",
     )
-    print(f"wrote {n} audit rows to {args.output}")
     return 0
 
 
 # ----------------------------------------------------------------------------------- review
+
+#: One record in the review queue, and many.
+DUE = ("record due for review", "records due for review")
 
 
 def _cmd_review_queue(args: argparse.Namespace) -> int:
     store = open_existing(args)
     as_of = parse_date(args.as_of, field="as_of") if args.as_of else None
     items = review.review_queue(store, as_of=as_of, limit=args.limit)
+    how = f"use --limit {items.total} to see them all"
     if args.json:
         print_json([item._asdict() for item in items])
+        print_cut(items, DUE[0], how, json_output=True, plural_noun=DUE[1])
         return 0
     print_table(
         ["record", "id", "due", "group", "label", "rationale"],
         [[i.entity, i.id, i.due_text, i.group, i.label, i.rationale[:50]] for i in items],
     )
+    print_cut(items, DUE[0], how, plural_noun=DUE[1])
     return 0
 
 
@@ -283,7 +298,7 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("decision", choices=("retain", "dispose"), help="keep it, or delete it for real")
     p.add_argument("--rationale", required=True, help="why (kept on record; never a name)")
     p.add_argument("--until", help=_date_help("retain: the next review date"))
-    p.add_argument("--group", help="retain: review group 1, 2 or 3")
+    p.add_argument("--group", choices=("1", "2", "3"), help="retain: review group 1, 2 or 3")
 
     p = cli.subcommand(
         "review",

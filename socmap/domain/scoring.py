@@ -150,7 +150,9 @@ class ScoringPolicy:
         """
         found: Factor | None = self._index.get(key)  # type: ignore[attr-defined]
         if found is None:
-            raise ValidationError(key, f"unknown factor for the {self.scheme} scheme")
+            raise ValidationError(
+                key, unknown_factor(self.scheme, [f.key for f in self.factors], key)
+            )
         return found
 
     @property
@@ -404,6 +406,25 @@ def check_policy(policy: ScoringPolicy) -> None:
 # ------------------------------------------------------------------------------- scoring
 
 
+def unknown_factor(scheme: str, known: list[str], key: str) -> str:
+    """Why ``key`` is refused: the closest factor names and every factor of the scheme."""
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    guess = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown factor for the {scheme} scheme{guess}; its factors are {', '.join(known)}"
+
+
+def allowed_ratings(f: Factor) -> str:
+    """The ratings a factor takes, in words: ``0-3 or none/low/medium/high``, ``yes or no``."""
+    if f.kind == "flag":
+        return "yes or no"
+    if f.kind == "choice":
+        return " or ".join(c for c, _ in f.choices)
+    names = f" or {'/'.join(n.lower() for n in f.level_names)}" if f.level_names else ""
+    return f"{f.min_level}-{f.max_level}{names}"
+
+
 def coerce_rating(f: Factor, value: Any) -> int | str | bool | None:
     """Check one rating against its factor; level names (``high``) are accepted for levels.
 
@@ -436,7 +457,7 @@ def coerce_rating(f: Factor, value: Any) -> int | str | bool | None:
         if text.lstrip("-").isdigit():
             value = int(text)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f.key, f"must be a whole number {f.min_level}-{f.max_level}")
+        raise ValidationError(f.key, f"must be {allowed_ratings(f)}, not {value!r}")
     if not f.min_level <= value <= f.max_level:
         names = f" ({'/'.join(f.level_names)})" if f.level_names else ""
         raise ValidationError(

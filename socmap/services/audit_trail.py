@@ -11,11 +11,13 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from socmap.domain.cells import neutralise_cell
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import Page
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
 from socmap.services.output import Written, write_file
@@ -61,23 +63,25 @@ def parse_date(value: str, *, field: str) -> dt.date:
         raise ValidationError(field, f"'{value}' is not a date (use YYYY-MM-DD)") from None
 
 
-def entries(store: Store, flt: AuditFilter) -> list[AuditRow]:
-    """Audit rows matching ``flt``, newest first."""
+def entries(store: Store, flt: AuditFilter) -> Page[AuditRow]:
+    """The newest ``flt.limit`` audit rows matching ``flt``, newest first (``total``: all that
+    match)."""
     require(store, Permission.APPROVE, action="read the audit trail")
     if flt.since and flt.until and flt.until < flt.since:
         raise ValidationError("until", "is before 'since'")
     if flt.limit < 1:
         raise ValidationError("limit", "must be at least 1")
-    return audit.rows(
-        store,
-        entity=flt.entity or None,
-        entity_id=flt.entity_id or None,
-        actor=flt.person or None,
-        action=flt.action or None,
-        since=flt.since.isoformat() if flt.since else None,
-        until=(flt.until + dt.timedelta(days=1)).isoformat() if flt.until else None,
-        limit=flt.limit,
-    )
+    where: dict[str, Any] = {
+        "entity": flt.entity or None,
+        "entity_id": flt.entity_id or None,
+        "actor": flt.person or None,
+        "action": flt.action or None,
+        "since": flt.since.isoformat() if flt.since else None,
+        "until": (flt.until + dt.timedelta(days=1)).isoformat() if flt.until else None,
+    }
+    found = audit.rows(store, **where, limit=flt.limit)
+    total = len(found) if len(found) < flt.limit else audit.count_matching(store, **where)
+    return Page(found, total)
 
 
 def verify(store: Store, *, expect_head: str | None = None) -> ChainProblem | None:

@@ -36,6 +36,7 @@ from socmap.services.csv_points import (
 from socmap.services.geography import area_index
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, bulk, intel_rows
+from socmap.store import review as review_rows
 from socmap.store.db import Store
 
 CHUNK_ROWS = 20_000
@@ -589,6 +590,8 @@ def import_intel(
                 f"{path}: every crime in this file was imported before (the same {duplicates:,} "
                 "police.uk Crime IDs are already held); nothing was written"
             )
+        if police_uk:  # public open data: not police information, outside MoPI review
+            review_rows.mark_open_data(store, batch)
         if imported == 0:
             raise ImportFailed(
                 str(path),

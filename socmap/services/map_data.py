@@ -491,7 +491,12 @@ def load_map_data(
             map_rows.latest_record_date(store)
             if area_id is None
             else max(
-                (d for d in (intel_latest, map_rows.latest_ocg_date(store)) if d), default=None
+                (
+                    d
+                    for d in (intel_latest, map_rows.latest_record_date(store, with_intel=False))
+                    if d
+                ),
+                default=None,
             )
         ),
         audience=audience,

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from socmap.domain.errors import NotFoundError
 from socmap.domain.groups import Area, Location, Membership, Nominal, Ocg
+from socmap.domain.text import Page
 from socmap.domain.vocab import MARKETS
 from socmap.store import areas, groups
 from socmap.store.db import Store
@@ -31,6 +33,27 @@ class RegisterRow(NamedTuple):
     band: str | None = None
     due_state: str | None = None
     due: str | None = None
+    #: The force's areas it has locations in, busiest first (derived from its locations).
+    areas_of_operation: tuple[str, ...] = ()
+    #: Operates across an area boundary or the force boundary.
+    cross_border: bool = False
+    #: Has locations outside every area of the force.
+    outside_force: bool = False
+
+    def operates_in(self, area: str) -> bool:
+        """Led from ``area`` or has locations in it (names compared without case)."""
+        key = area.casefold()
+        return (self.lead_area or "").casefold() == key or any(
+            a.casefold() == key for a in self.areas_of_operation
+        )
+
+    @property
+    def operation_label(self) -> str:
+        """E.g. ``Shropshire, Telford & Wrekin + outside the force``."""
+        text = ", ".join(self.areas_of_operation)
+        if self.outside_force:
+            text = f"{text} + outside the force" if text else "outside the force"
+        return text
 
     @property
     def display_id(self) -> str:
@@ -46,8 +69,10 @@ class RegisterRow(NamedTuple):
 def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
     """Every OCG, by id, with its current band and (optionally) its re-assessment state."""
     from socmap.services import scoring
+    from socmap.services.geography import all_ocg_geographies
 
     bands = scoring.current_bands(store)
+    geographies = all_ocg_geographies(store)
     due: dict[int, tuple[str, str | None]] = {}
     if with_schedule:
         report = scoring.schedule(store)
@@ -75,6 +100,7 @@ def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
             m for m in json.loads(secondary) if m != primary
         )
         state, due_on = due.get(oid, (None, None))
+        geo = geographies.get(oid)
         out.append(
             RegisterRow(
                 oid,
@@ -92,6 +118,9 @@ def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
                 bands.get(oid),
                 state,
                 due_on,
+                geo.area_names if geo else (),
+                geo.cross_border if geo else False,
+                geo.outside_force if geo else False,
             )
         )
     return out
@@ -173,11 +202,29 @@ def ocg_list_json(store: Store) -> list[dict[str, object]]:
             "marking": r.marking,
             "members": r.members,
             "locations": r.locations,
+            "areas_of_operation": list(r.areas_of_operation),
+            "cross_border": r.cross_border,
+            "outside_force": r.outside_force,
         }
         for r in register(store, with_schedule=False)
     ]
 
 
-def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int, str]]:
-    """Nominals matching ``text`` as (id, label) for pickers."""
-    return groups.find_nominals(store, text, limit=limit)
+def resolve_area(store: Store, name: str) -> str:
+    """The force's area called ``name`` (any case), as recorded; NotFoundError naming the areas
+    there are otherwise."""
+    known = [a.name for a in areas.list_areas(store)]
+    key = name.strip().casefold()
+    for area in known:
+        if area.casefold() == key:
+            return area
+    listed = ", ".join(known) if known else "none: import boundaries first"
+    raise NotFoundError(f"there is no area called '{name}' (areas: {listed})")
+
+
+def find_nominals(store: Store, text: str, *, limit: int = 30) -> Page[tuple[int, str]]:
+    """The first ``limit`` nominals matching ``text`` as (id, label) for pickers (``total``: how
+    many match)."""
+    found = groups.find_nominals(store, text, limit=limit)
+    total = len(found) if len(found) < limit else groups.count_nominals_matching(store, text)
+    return Page(found, total)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from socmap.domain.changes import Changes
 from socmap.domain.errors import StoreError, ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import Page
 from socmap.services.auth import require
 from socmap.store import audit, review
 from socmap.store.db import Store
@@ -106,13 +107,21 @@ def check_rationale(text: str, *, forbidden: list[str] | tuple[str, ...] = ()) -
 
 def review_queue(
     store: Store, *, as_of: dt.date | None = None, limit: int = 500
-) -> list[ReviewItem]:
-    """Records due for review by ``as_of`` (default today), most overdue first."""
+) -> Page[ReviewItem]:
+    """The first ``limit`` records due for review by ``as_of`` (default today), most overdue
+    first; the page's ``total`` is how many are due in all.
+
+    Public open data (police.uk crimes) is not police information and never enters the queue.
+    """
     require(store, Permission.VIEW, action="see the review queue")
     if limit < 1:
         raise ValidationError("limit", "must be at least 1")
     as_of = as_of or dt.date.today()
-    return [ReviewItem(*r) for r in review.queue_rows(store, as_of=as_of, limit=limit)]
+    rows = [ReviewItem(*r) for r in review.queue_rows(store, as_of=as_of, limit=limit)]
+    total = len(rows)
+    if total >= limit:
+        total = sum(review.queue_count(store, as_of=as_of).values())
+    return Page(rows, total)
 
 
 def queue_counts(store: Store, *, as_of: dt.date | None = None) -> dict[str, int]:

@@ -48,6 +48,7 @@ from socmap.domain.scoring import (
     compare,
     parse_policy,
     score,
+    unknown_factor,
 )
 from socmap.domain.vocab import Status
 from socmap.services.auth import require
@@ -147,7 +148,12 @@ def with_weight(body: Mapping[str, Any], factor_key: str, weight: float) -> dict
         if sec.get("key") == section and name in sec.get("factors", {}):
             sec["factors"][name]["weight"] = weight
             return doc
-    raise ValidationError(factor_key, "unknown factor")
+    known = [
+        f"{sec.get('key')}.{name}"
+        for sec in doc.get("sections", [])
+        for name in sec.get("factors", {})
+    ]
+    raise ValidationError(factor_key, unknown_factor(str(doc.get("scheme", "")), known, factor_key))
 
 
 # ------------------------------------------------------------------------------ assessments

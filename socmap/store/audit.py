@@ -226,18 +226,14 @@ class AuditRow:
     payload: str | None
 
 
-def rows(
-    store: Store,
-    *,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    actor: str | None = None,
-    action: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    limit: int = 1000,
-) -> list[AuditRow]:
-    """Audit rows, newest first, filtered by any of the given fields."""
+def _where(
+    entity: str | None,
+    entity_id: str | None,
+    actor: str | None,
+    action: str | None,
+    since: str | None,
+    until: str | None,
+) -> tuple[str, list[str]]:
     where, params = ["1=1"], []
     for column, value in (
         ("a.entity", entity),
@@ -254,12 +250,44 @@ def rows(
     if until:
         where.append("a.ts < ?")
         params.append(until)
+    return " AND ".join(where), params
+
+
+def rows(
+    store: Store,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 1000,
+) -> list[AuditRow]:
+    """Audit rows, newest first, filtered by any of the given fields."""
+    where, params = _where(entity, entity_id, actor, action, since, until)
     sql = (
         "SELECT a.id, a.ts, a.actor, a.action, a.entity, a.entity_id, a.summary, p.payload "
         "FROM audit a LEFT JOIN audit_payload p ON p.audit_id = a.id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?"
+        f"WHERE {where} ORDER BY a.id DESC LIMIT ?"
     )
     return [AuditRow(*r) for r in store.conn.execute(sql, [*params, limit])]
+
+
+def count_matching(
+    store: Store,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
+    """How many audit rows match the filter ``rows`` takes."""
+    where, params = _where(entity, entity_id, actor, action, since, until)
+    sql = f"SELECT COUNT(*) FROM audit a WHERE {where}"
+    return int(store.conn.execute(sql, params).fetchone()[0])
 
 
 def count(store: Store) -> int:

@@ -403,6 +403,12 @@ def journal_mode(store: Store) -> str:
     return str(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
 
 
+_NOMINAL_MATCH = (
+    " WHERE surname LIKE ? OR forenames LIKE ? OR (forenames || ' ' || surname) LIKE ?"
+    " OR aliases LIKE ?"
+)
+
+
 def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int, str]]:
     """(id, "SURNAME, Forenames (dob)") of nominals whose names or aliases match ``text``."""
     like = f"%{text.strip()}%"
@@ -410,11 +416,17 @@ def find_nominals(store: Store, text: str, *, limit: int = 30) -> list[tuple[int
         (nid, f"{s.upper()}, {f}" + (f" ({dob})" if dob else ""))
         for nid, s, f, dob in store.conn.execute(
             "SELECT id, surname, forenames, date_of_birth FROM nominals"
-            " WHERE surname LIKE ? OR forenames LIKE ? OR (forenames || ' ' || surname) LIKE ?"
-            " OR aliases LIKE ? ORDER BY surname, forenames LIMIT ?",
+            f"{_NOMINAL_MATCH} ORDER BY surname, forenames LIMIT ?",
             [like, like, like, like, limit],
         )
     ]
+
+
+def count_nominals_matching(store: Store, text: str) -> int:
+    """How many nominals ``find_nominals`` would find with no limit."""
+    like = f"%{text.strip()}%"
+    sql = f"SELECT COUNT(*) FROM nominals{_NOMINAL_MATCH}"
+    return int(store.conn.execute(sql, [like, like, like, like]).fetchone()[0])
 
 
 def delete_nominal(store: Store, nominal_id: int) -> None:

@@ -197,13 +197,45 @@ def latest_ocg_date(store: Store) -> str | None:
     return row[0] if row and row[0] else None
 
 
-def latest_record_date(store: Store) -> str | None:
-    """The latest date recorded on an OCG or an intelligence report (ISO), or None."""
-    row = store.conn.execute(
-        "SELECT MAX(d) FROM (SELECT MAX(reported_on) AS d FROM intel"
-        " UNION ALL SELECT MAX(identified_on) FROM ocgs"
-        " UNION ALL SELECT MAX(archived_on) FROM ocgs)"
-    ).fetchone()
+#: Every (table, column) holding the date something happened or was recorded: what "data current
+#: to" counts. Dates ahead (reviews, expiries), birth dates and workflow/system times are not.
+RECORD_DATES: tuple[tuple[str, str], ...] = (
+    ("intel", "reported_on"),
+    ("ocgs", "identified_on"),
+    ("ocgs", "archived_on"),
+    ("memberships", "start"),
+    ("memberships", "end"),
+    ("associations", "start"),
+    ("associations", "end"),
+    ("ocg_links", "start"),
+    ("ocg_links", "end"),
+    ("assessments", "assessed_on"),
+    ("schedule_triggers", "on_date"),
+    ("ocg_lifecycle", "on_date"),
+    ("disruptions", "occurred_on"),
+    ("partner_ocg_links", "since"),
+    ("profile_contributions", "supplied_on"),
+    ("at_risk", "opened_on"),
+    ("at_risk", "closed_on"),
+    ("at_risk_indicators", "observed_on"),
+    ("exploitation", "start"),
+    ("exploitation", "end"),
+    ("interventions", "start"),
+    ("interventions", "end"),
+)
+
+
+def latest_record_date(store: Store, *, with_intel: bool = True) -> str | None:
+    """The latest date recorded on any record of any type (ISO, first 10 characters), or None.
+
+    ``with_intel=False`` leaves intelligence out (a briefing on one area counts its own).
+    """
+    parts = [
+        f'SELECT MAX(substr("{column}", 1, 10)) AS d FROM "{table}"'
+        for table, column in RECORD_DATES
+        if with_intel or table != "intel"
+    ]
+    row = store.conn.execute(f"SELECT MAX(d) FROM ({' UNION ALL '.join(parts)})").fetchone()
     return row[0] if row and row[0] else None
 
 

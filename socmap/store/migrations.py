@@ -793,6 +793,23 @@ def _score_infiltration_counted_once(db: sqlite_utils.Database) -> None:
     )
 
 
+# --- cli: lists that say when they are cut (issue 13) ---
+
+
+@migrations(name="cli_intel_open_data")
+def _cli_intel_open_data(db: sqlite_utils.Database) -> None:
+    # Public open data (police.uk crimes) is not police information: it is never queued for
+    # MoPI review. Rows imported before this step are recognised by their police.uk crime text.
+    db.executescript(
+        """
+        ALTER TABLE intel ADD COLUMN open_data INTEGER NOT NULL DEFAULT 0
+            CHECK (open_data IN (0, 1));
+        UPDATE intel SET open_data = 1
+        WHERE grading_scheme IS NULL AND text LIKE '%police.uk crime %';
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

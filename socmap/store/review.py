@@ -30,7 +30,8 @@ def _table(entity: str) -> str:
 def queue_rows(store: Store, *, as_of: dt.date, limit: int) -> list[tuple[Any, ...]]:
     """(entity, id, label, due, group, rationale, marking) of records due by ``as_of``, oldest first.
 
-    ``due`` is None where no review date was ever recorded. The label is the nominal's name or
+    Public open data (police.uk crimes, ``open_data``) is not police information and is never
+    due. ``due`` is None where no review date was ever recorded. The label is the nominal's name or
     the intelligence item's category and date (the queue is for people entitled to see them).
     """
     iso = as_of.isoformat()
@@ -45,7 +46,7 @@ def queue_rows(store: Store, *, as_of: dt.date, limit: int) -> list[tuple[Any, .
                'intelligence ' || COALESCE(category, '') || ' ' || COALESCE(reported_on, ''),
                COALESCE(review_due, date(reported_on, '+6 years')), review_group,
                retention_rationale, marking, {_INTEL_DUE} AS eff
-        FROM intel WHERE {_INTEL_DUE} <= ?
+        FROM intel WHERE open_data = 0 AND {_INTEL_DUE} <= ?
     ) ORDER BY eff, 1, 2 LIMIT ?
     """
     return [r[:7] for r in store.conn.execute(sql, [iso, iso, limit])]
@@ -55,7 +56,9 @@ def queue_count(store: Store, *, as_of: dt.date) -> dict[str, int]:
     """Number of records due for review by ``as_of``, per entity."""
     iso = as_of.isoformat()
     n = store.conn.execute(f"SELECT COUNT(*) FROM nominals WHERE {_NOMINAL_DUE} <= ?", [iso])
-    i = store.conn.execute(f"SELECT COUNT(*) FROM intel WHERE {_INTEL_DUE} <= ?", [iso])
+    i = store.conn.execute(
+        f"SELECT COUNT(*) FROM intel WHERE open_data = 0 AND {_INTEL_DUE} <= ?", [iso]
+    )
     return {"nominal": int(n.fetchone()[0]), "intel": int(i.fetchone()[0])}
 
 
@@ -244,6 +247,12 @@ def set_reviews_bulk(store: Store, entity: str, rows: list[tuple[str, int, str, 
         "WHERE id = ?",
         rows,
     )
+
+
+def mark_open_data(store: Store, batch: str) -> int:
+    """Mark an import batch as public open data (police.uk): outside MoPI review."""
+    cur = store.conn.execute("UPDATE intel SET open_data = 1 WHERE batch = ?", [batch])
+    return cur.rowcount
 
 
 def mark_intel_due(store: Store, *, every: int, as_of: dt.date, rationale: str) -> int:

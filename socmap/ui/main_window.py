@@ -21,6 +21,7 @@ from socmap import __version__
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import auth, demo, queries
 from socmap.services.session import Store, open_store
 from socmap.ui.actions import Actions, create_actions
@@ -106,6 +107,8 @@ class MainWindow(QMainWindow):
             act.setShortcut(f"Alt+{i + 1}")
             act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
         self.tools_menu = self.menuBar().addMenu("&Tools")
+        self.settings_menu = self.menuBar().addMenu("&Settings")
+        self.settings_menu.setObjectName("settings_menu")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(a.about)
 
@@ -154,6 +157,7 @@ class MainWindow(QMainWindow):
     def _extend_menus(self) -> None:
         """Feature menu entries (import, export, tools)."""
         from socmap.ui.dialogs.briefing_dialog import open_briefing_dialog
+        from socmap.ui.dialogs.force_dialog import open_force_name_dialog
         from socmap.ui.dialogs.import_boundaries_dialog import open_import_boundaries_dialog
         from socmap.ui.dialogs.import_intel_dialog import open_import_intel_dialog
         from socmap.ui.views import dashboard_view as dash
@@ -209,6 +213,12 @@ class MainWindow(QMainWindow):
             lambda: dash.open_config_editor(ctx, self),
             permission=Permission.ADMIN,
         )
+        self._menu_action(
+            self.settings_menu,
+            "&Force name…",
+            lambda: open_force_name_dialog(ctx, self),
+            permission=Permission.APPROVE,
+        )
 
     # ----------------------------------------------------------------------------- status
 
@@ -217,8 +227,9 @@ class MainWindow(QMainWindow):
         self.db_label.setText(f"Database: {info.path}")
         by = info.ocgs_by_status
         self.counts_label.setText(
-            f"{by.get('active', 0)} active OCGs · {sum(by.values())} in register · "
-            f"{info.counts.get('nominals', 0)} nominals · {len(info.areas)} areas"
+            f"{plural(by.get('active', 0), 'active OCG')} · {sum(by.values()):,} in register · "
+            f"{plural(info.counts.get('nominals', 0), 'nominal')} · "
+            f"{plural(len(info.areas), 'area')}"
         )
         role = auth.current_role(self.ctx.store)
         self.user_label.setText(f"{self.ctx.store.actor} ({role.value if role else 'viewer'})")

@@ -13,6 +13,7 @@ from socmap.store import audit
 from socmap.ui.dialogs.ocg_dialog import OcgDialog
 from socmap.ui.main_window import MainWindow
 from socmap.ui.models.register_model import RegisterTableModel, column_index
+from socmap.ui.models.rows_model import ROW_ROLE
 
 
 @pytest.fixture
@@ -50,10 +51,10 @@ def test_register_shows_active_groups_and_filters(qtbot, window) -> None:  # typ
     assert view.proxy.rowCount() == active  # opens on active groups
     assert f"{active} of" in view.count_label.text()
     view.area.setCurrentIndex(view.area.findText("Shropshire"))
-    assert all(
-        view.proxy.index(r, column_index("lead_area")).data() == "Shropshire"
-        for r in range(view.proxy.rowCount())
-    )
+    # groups led from Shropshire and groups operating there (issue 13)
+    shown = [view.proxy.index(r, 0).data(ROW_ROLE) for r in range(view.proxy.rowCount())]
+    assert all(r.operates_in("Shropshire") for r in shown)
+    assert any(r.lead_area != "Shropshire" for r in shown)
     name = view.proxy.index(0, 1).data()
     qtbot.keyClicks(view.search, name)
     assert view.proxy.rowCount() >= 1
@@ -168,3 +169,20 @@ def test_screenshot_command(tmp_path: Path, demo_path: Path) -> None:
     image = QImage(str(target))
     assert image.width() >= 1200
     assert not image.isNull()
+
+
+def test_register_shows_and_filters_cross_border_groups(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    view = window.register
+    rows = queries.register(window.ctx.store)
+    crossing = [r for r in rows if r.status == "active" and r.cross_border]
+    assert crossing, "the demo has active cross-border groups"
+    col = column_index("cross_border")
+    ops = column_index("areas_of_operation")
+    assert view.model.headerData(col, Qt.Orientation.Horizontal) == "Cross-border"
+    view.cross_border.setChecked(True)
+    assert view.proxy.rowCount() == len(crossing)
+    for r in range(view.proxy.rowCount()):
+        assert view.proxy.index(r, col).data() == "Yes"
+        row = view.proxy.index(r, 0).data(ROW_ROLE)
+        assert view.proxy.index(r, ops).data() == row.operation_label
+        assert "," in row.operation_label or "outside the force" in row.operation_label

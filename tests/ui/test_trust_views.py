@@ -163,3 +163,20 @@ def test_review_errors_are_explained_and_viewers_cannot_decide(
     assert not viewer_view.decide_button.isEnabled()
     assert viewer_view.model.rowCount() == 3  # the queue itself may be seen
     assert dt.date.today()  # (queue as of today)
+
+
+def test_review_tab_says_when_the_queue_is_cut_and_shows_all(
+    filled: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    from socmap.ui.views import review_view
+
+    monkeypatch.setattr(review_view, "QUEUE_LIMIT", 2)
+    view = ReviewView(make_ctx(filled))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    assert view.cut_note.isVisible()
+    assert "Showing 2 of 3 records due for review" in view.cut_note.label.text()
+    qtbot.mouseClick(view.cut_note.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3)
+    assert not view.cut_note.isVisible()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from socmap.domain.grading import HANDLING_3X5X2, INTEL_3X5X2, SOURCE_3X5X2
 from socmap.services import queries
 from socmap.ui.context import UiContext
+from socmap.ui.widgets.tables import add_cut_item
 
 
 def error_label(name: str) -> QLabel:
@@ -47,10 +48,12 @@ class PersonPicker(QWidget):
     def _search(self, text: str) -> None:
         self.matches.clear()
         if len(text.strip()) >= 2:
-            for nid, label in queries.find_nominals(self.ctx.store, text, limit=30):
+            found = queries.find_nominals(self.ctx.store, text, limit=30)
+            for nid, label in found:
                 item = QListWidgetItem(label)
                 item.setData(Qt.ItemDataRole.UserRole, nid)
                 self.matches.addItem(item)
+            add_cut_item(self.matches, found, "match", "type more of the name")
             if self.matches.count():
                 self.matches.setCurrentRow(0)
         self.changed.emit()

@@ -27,6 +27,7 @@ from socmap.domain.vocab import MEMBER_TAGS, Role
 from socmap.services import queries
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.modal import ok_cancel
+from socmap.ui.widgets.tables import add_cut_item
 
 
 class MemberDialog(QDialog):
@@ -101,10 +102,12 @@ class MemberDialog(QDialog):
         if len(text.strip()) < 2:
             self._revalidate()
             return
-        for nid, label in queries.find_nominals(self.ctx.store, text, limit=30):
+        found = queries.find_nominals(self.ctx.store, text, limit=30)
+        for nid, label in found:
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, nid)
             self.matches.addItem(item)
+        add_cut_item(self.matches, found, "match", "type more of the name")
         if self.matches.count():
             self.matches.setCurrentRow(0)
         self._revalidate()

@@ -84,6 +84,25 @@ COLUMNS: tuple[Column[RegisterRow], ...] = (
         key="due_state",
     ),
     Column("Lead area", lambda r: r.lead_area or "—", lambda r: r.lead_area or "", key="lead_area"),
+    Column(
+        "Operates in",
+        lambda r: r.operation_label or "—",
+        lambda r: r.operation_label,
+        tooltip=lambda r: "Areas where the group has recorded locations, busiest first",
+        key="areas_of_operation",
+    ),
+    Column(
+        "Cross-border",
+        lambda r: "Yes" if r.cross_border else "",
+        lambda r: int(r.cross_border),
+        tooltip=lambda r: (
+            "Operates across an area or force boundary: " + r.operation_label
+            if r.cross_border
+            else None
+        ),
+        bold=True,
+        key="cross_border",
+    ),
     Column("Markets", lambda r: r.market_labels, key="markets"),
     Column("LRO", lambda r: r.lro or "—", key="lro"),
     Column("Members", lambda r: r.members, lambda r: r.members, align_right=True, key="members"),
@@ -131,6 +150,7 @@ class RegisterFilterProxy(RowsFilterProxy):
         self.area: str | None = None
         self.status: str | None = None
         self.market: str | None = None
+        self.cross_border = False
         self.text = ""
 
     def set_filters(
@@ -140,11 +160,14 @@ class RegisterFilterProxy(RowsFilterProxy):
         status: str | None = None,
         market: str | None = None,
         text: str = "",
+        cross_border: bool = False,
     ) -> None:
-        """Apply all filters at once (None or empty: no filter)."""
+        """Apply all filters at once (None or empty: no filter). ``area`` keeps the groups led
+        from or operating in the area; ``cross_border`` only those operating across a boundary."""
 
         def apply() -> None:
             self.area, self.status, self.market = area, status, market
+            self.cross_border = cross_border
             self.text = text.strip().casefold()
 
         self.change_filter(apply)
@@ -155,7 +178,9 @@ class RegisterFilterProxy(RowsFilterProxy):
         if not isinstance(model, RegisterTableModel):
             return True
         row = model.row_at(source_row)
-        if self.area and row.lead_area != self.area:
+        if self.area and not row.operates_in(self.area):
+            return False
+        if self.cross_border and not row.cross_border:
             return False
         if self.status and row.status != self.status:
             return False

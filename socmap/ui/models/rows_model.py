@@ -78,16 +78,24 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         self._row_colour = row_colour
         self._rows: list[T] = []
         self._row_of: dict[Any, int] = {}
+        self._total = 0
 
     @property
     def rows(self) -> list[T]:
         """Every row, in model order (do not mutate; use ``set_rows``)."""
         return self._rows
 
+    @property
+    def total(self) -> int:
+        """How many rows the whole list has (more than ``rowCount`` when it was cut)."""
+        return self._total
+
     def set_rows(self, rows: Sequence[T]) -> None:
-        """Replace every row (a model reset)."""
+        """Replace every row (a model reset). A :class:`~socmap.domain.text.Page` keeps its
+        ``total``, so the table can say that it stops early."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._total = max(len(self._rows), int(getattr(rows, "total", len(self._rows))))
         self._row_of = {}
         if self._id_of is not None:
             for i, r in enumerate(self._rows):

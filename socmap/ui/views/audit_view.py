@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,17 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.changes import Changes
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import audit_trail
 from socmap.services.audit_trail import AuditFilter
 from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import SORT_ROLE
 from socmap.ui.models.trust_models import AuditTableModel
 from socmap.ui.widgets.permission import guard, roles_allowed
+from socmap.ui.widgets.tables import CutNote
+
+#: An export's limit: every matching row.
+EVERY_ROW = 1 << 62
 
 RECORD_KINDS = (
     "",
@@ -99,6 +105,14 @@ class AuditView(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        #: How many rows (the newest) the table shows; 'Show all' raises it.
+        self.limit = AuditFilter.limit
+        self.cut_note = CutNote(
+            self.model,
+            "matching audit row",
+            self.show_more,
+            how="the newest are shown: narrow the filter or press 'Show all'",
+        )
         self.values = QPlainTextEdit(
             readOnly=True, placeholderText="Select a row to see its values"
         )
@@ -140,6 +154,7 @@ class AuditView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.denied)
         layout.addWidget(split, 1)
+        layout.addWidget(self.cut_note)
         layout.addWidget(self.status)
         layout.addLayout(actions)
 
@@ -184,7 +199,13 @@ class AuditView(QWidget):
             action=self.action.currentText().strip() or None,
             since=_date(self.since) if self.since_on.isChecked() else None,
             until=_date(self.until) if self.until_on.isChecked() else None,
+            limit=self.limit,
         )
+
+    def show_more(self, limit: int) -> None:
+        """Show the newest ``limit`` matching rows (at least the default)."""
+        self.limit = max(AuditFilter.limit, limit)
+        self.refresh()
 
     def refresh(self) -> None:
         """Reload the rows for the current filter (on a reader thread)."""
@@ -214,7 +235,8 @@ class AuditView(QWidget):
 
     def export_to(self, path: Path) -> None:
         """Write the rows matching the current filter to ``path`` (CSV), on the writer lane."""
-        flt = self.current_filter()
+        # the export holds every matching row, however many the table shows
+        flt = dataclasses.replace(self.current_filter(), limit=EVERY_ROW)
         self.ctx.tasks.run(
             lambda store, progress: audit_trail.export_extract(store, flt, path),
             write=True,
@@ -234,8 +256,7 @@ class AuditView(QWidget):
             combo.addItems(["", *values])
             combo.setCurrentText(text)
             combo.blockSignals(False)
-        more = " (the newest; narrow the filter to see older rows)" if len(rows) >= 1000 else ""
-        self.status.setText(f"{len(rows)} rows{more}{self._notice}")
+        self.status.setText(f"{plural(len(rows), 'row')}{self._notice}")
         self._notice = ""
 
     def _on_verified(self, result: tuple[Any, str]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +43,8 @@ COLUMN_WIDTHS = {
     "band": 50,
     "due_state": 170,
     "lead_area": 160,
+    "areas_of_operation": 200,
+    "cross_border": 90,
     "lro": 160,
     "members": 70,
     "identified_on": 90,
@@ -77,6 +80,8 @@ class RegisterView(QWidget):
         self.market.addItem("All markets", None)
         for key, label in MARKETS.items():
             self.market.addItem(label, key)
+        self.cross_border = QCheckBox("Cross-border only", objectName="cross_border_filter")
+        self.cross_border.setToolTip("Only groups operating across an area or force boundary")
         self.count_label = QLabel(objectName="count_label")
         self.count_label.setStyleSheet("color:#4b5563;")
         bar = QHBoxLayout()
@@ -84,6 +89,7 @@ class RegisterView(QWidget):
         bar.addWidget(self.area)
         bar.addWidget(self.status)
         bar.addWidget(self.market, 1)
+        bar.addWidget(self.cross_border)
         bar.addWidget(self.count_label)
 
         self.table = QTableView(objectName="register_table", sortingEnabled=True)
@@ -120,6 +126,7 @@ class RegisterView(QWidget):
         self.search.textChanged.connect(self._apply_filters)
         for combo in (self.area, self.status, self.market):
             combo.currentIndexChanged.connect(self._apply_filters)
+        self.cross_border.toggled.connect(self._apply_filters)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.detail.edit_requested.connect(lambda _id: self.edit_selected())
         self.detail.add_member_requested.connect(self._add_member)
@@ -142,7 +149,7 @@ class RegisterView(QWidget):
         current = self.area.currentData()
         self.area.blockSignals(True)
         self.area.clear()
-        self.area.addItem("All areas", None)
+        self.area.addItem("All areas", None)  # an area: groups led from or operating in it
         for a in queries.area_list(self.ctx.store):
             self.area.addItem(a.name, a.name)
         self.area.setCurrentIndex(max(0, self.area.findData(current)))
@@ -176,6 +183,7 @@ class RegisterView(QWidget):
             status=self.status.currentData(),
             market=self.market.currentData(),
             text=self.search.text(),
+            cross_border=self.cross_border.isChecked(),
         )
         self._update_count()
 
@@ -199,6 +207,7 @@ class RegisterView(QWidget):
             self.status.setCurrentIndex(0)
             self.area.setCurrentIndex(0)
             self.market.setCurrentIndex(0)
+            self.cross_border.setChecked(False)
             idx = self.proxy.mapFromSource(src)
         self.table.selectionModel().setCurrentIndex(
             idx,

@@ -26,11 +26,16 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.changes import Changes
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import review
 from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import SORT_ROLE
 from socmap.ui.models.trust_models import ReviewQueueModel
 from socmap.ui.widgets.permission import guard
+from socmap.ui.widgets.tables import CutNote
+
+#: Records the queue shows at first (the rest behind 'Show all').
+QUEUE_LIMIT = 500
 
 
 def _pydate(d: QDate) -> dt.date:
@@ -61,6 +66,14 @@ class ReviewView(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        #: How many records the queue shows; 'Show all' raises it to the whole queue.
+        self.limit = QUEUE_LIMIT
+        self.cut_note = CutNote(
+            self.model,
+            "record due for review",
+            self.show_more,
+            plural_noun="records due for review",
+        )
 
         self.selected = QLabel("Select a record in the queue")
         self.retain_radio = QRadioButton("Retain")
@@ -104,6 +117,7 @@ class ReviewView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.cut_note)
         layout.addWidget(box)
 
         self.refresh_button.clicked.connect(self.refresh)
@@ -117,15 +131,21 @@ class ReviewView(QWidget):
     def refresh(self) -> None:
         """Reload the queue for the chosen date (on a reader thread)."""
         as_of = _pydate(self.as_of.date())
+        limit = self.limit
         self.ctx.tasks.run(
             lambda store, progress: (
-                review.review_queue(store, as_of=as_of),
+                review.review_queue(store, as_of=as_of, limit=limit),
                 review.queue_counts(store, as_of=as_of),
             ),
             write=False,
             on_done=self._on_loaded,
             on_error=self._on_failed,
         )
+
+    def show_more(self, limit: int) -> None:
+        """Show the first ``limit`` records of the queue (at least the default)."""
+        self.limit = max(QUEUE_LIMIT, limit)
+        self.refresh()
 
     def current_item(self) -> Any:
         """The selected queue entry, or None."""
@@ -182,9 +202,10 @@ class ReviewView(QWidget):
     def _on_loaded(self, result: tuple[list[Any], dict[str, int]]) -> None:
         items, counts = result
         self.model.set_rows(items)
-        shown = f" (showing {len(items)})" if len(items) < sum(counts.values()) else ""
+        shown = f" (showing {len(items):,})" if len(items) < sum(counts.values()) else ""
         self.summary.setText(
-            f"{counts['nominal']} nominals and {counts['intel']} intelligence items due{shown}"
+            f"{plural(counts['nominal'], 'nominal')} and "
+            f"{plural(counts['intel'], 'intelligence item')} due{shown}"
         )
         self.selected.setText("Select a record in the queue")
 

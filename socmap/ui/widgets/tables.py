@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from socmap.domain.text import cut_note
 
 
 def row_table(
@@ -28,3 +43,63 @@ def row_table(
         view.horizontalHeader().setSectionResizeMode(resize)
     view.horizontalHeader().setStretchLastSection(stretch_last)
     return view
+
+
+class CutNote(QWidget):
+    """Under a table whose list stops early: how many rows are left out and a button for more.
+
+    Hidden while the model holds the whole list. ``show_more(limit)`` is called with a larger
+    limit (the whole list's length) when the button is pressed.
+    """
+
+    def __init__(
+        self,
+        model: QAbstractItemModel,
+        noun: str,
+        show_more: Callable[[int], None],
+        *,
+        how: str = "press 'Show all' to see them",
+        plural_noun: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.noun = noun
+        self.plural_noun = plural_noun
+        self.how = how
+        self._show_more = show_more
+        self.label = QLabel("")
+        self.label.setObjectName("cut_note")
+        self.button = QPushButton("Show all")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.button.clicked.connect(self._on_button_clicked)
+        model.modelReset.connect(self.update_note)
+        self.update_note()
+
+    def text(self) -> str:
+        """The note (empty when the list is whole)."""
+        total = int(getattr(self.model, "total", self.model.rowCount()))
+        return cut_note(self.model.rowCount(), total, self.noun, self.how, self.plural_noun)
+
+    def update_note(self) -> None:
+        """Show or hide the note for the model's current rows."""
+        text = self.text()
+        self.label.setText(text[:1].upper() + text[1:])
+        self.setVisible(bool(text))
+
+    def _on_button_clicked(self) -> None:
+        self._show_more(int(getattr(self.model, "total", self.model.rowCount())))
+
+
+def add_cut_item(matches: QListWidget, rows: Sequence[Any], noun: str, how: str) -> None:
+    """A last, unselectable line in a list of matches that stops early: how many more, and how
+    to find them (``rows`` is a :class:`~socmap.domain.text.Page`)."""
+    text = cut_note(len(rows), int(getattr(rows, "total", len(rows))), noun, how)
+    if text:
+        item = QListWidgetItem(text[:1].upper() + text[1:])
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setData(Qt.ItemDataRole.UserRole, None)
+        matches.addItem(item)

@@ -1,0 +1,63 @@
+"""'Data current to' counts every record type: discovered from the schema, not listed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socmap.store import map_rows
+
+#: Date columns that are not the date something happened: dates ahead, birth dates, workflow
+#: and system times.
+NOT_RECORD_DATES = {
+    ("nominals", "date_of_birth"),
+    ("nominals", "review_due"),
+    ("intel", "review_due"),
+    ("at_risk", "review_date"),
+    ("interventions", "review_date"),
+    ("profiles", "review_date"),
+    ("profiles", "data_from"),
+    ("profiles", "data_to"),
+    ("partners", "isa_expires"),
+    ("assessments", "decided_on"),
+    ("assessments", "based_on"),
+    ("profile_section_versions", "based_on"),
+    ("disruptions", "approved_on"),
+    ("disruptions", "second_approved_on"),
+    ("review_decisions", "decided_on"),
+    ("review_decisions", "next_review"),
+    ("at_risk_proposals", "proposed_on"),
+    ("users", "added_on"),
+}
+DATE_SUFFIXES = ("_on", "_date", "_due", "_expires", "_from", "_to", "start", "end", "since")
+
+
+def _date_columns(store: Any) -> set[tuple[str, str]]:
+    found = set()
+    tables = store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE '\\_%' ESCAPE '\\'"
+    ).fetchall()
+    for (table,) in tables:
+        for row in store.conn.execute(f'PRAGMA table_info("{table}")'):
+            name = row[1]
+            if name.endswith(DATE_SUFFIXES) or name in ("start", "end", "since"):
+                found.add((table, name))
+    return found
+
+
+def test_every_record_date_column_counts(store: Any) -> None:
+    columns = _date_columns(store)
+    assert ("disruptions", "occurred_on") in columns
+    missing = columns - set(map_rows.RECORD_DATES) - NOT_RECORD_DATES
+    assert not missing, f"date columns neither counted nor excluded: {sorted(missing)}"
+    assert set(map_rows.RECORD_DATES) <= columns
+
+
+def test_a_later_disruption_moves_data_current_to(demo_store: Any) -> None:
+    before = map_rows.latest_record_date(demo_store)
+    assert before is not None
+    later = "2027-01-15"
+    with demo_store.atomic():
+        demo_store.conn.execute("UPDATE disruptions SET occurred_on = ? WHERE id = 1", [later])
+    assert map_rows.latest_record_date(demo_store) == later
+    assert map_rows.latest_record_date(demo_store, with_intel=False) == later
