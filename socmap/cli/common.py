@@ -24,7 +24,8 @@ def open_existing(args: argparse.Namespace) -> Store:
     path = db_path(args)
     if not path.exists():
         raise SocmapError(
-            f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
+            f"{path} does not exist (create it with 'socmap init --db {path}', or "
+            f"'socmap demo --db {path}' for the demo force)"
         )
     return open_store(path)
 

@@ -263,6 +263,31 @@ def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Cha
     return before, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
 
 
+def end_membership(
+    store: Store, membership_id: int, *, on: dt.date | None = None
+) -> tuple[Membership, Changes]:
+    """Record that a membership ended on ``on`` (today by default); the record is kept."""
+    require(store, Permission.EDIT, action="change memberships")
+    day = on or dt.date.today()
+    with store.atomic():
+        before = groups.get_membership(store, membership_id)
+        if before.end is not None:
+            raise ValidationError("end", f"membership {membership_id} already ended on {before.end}")
+        after = validate_membership(dataclasses.replace(before, end=day))
+        groups.set_membership_end(store, membership_id, day)
+        audit.record(
+            store,
+            action="update",
+            entity="membership",
+            entity_id=membership_id,
+            summary=f"nominal {before.nominal_id}'s membership of OCG-{before.ocg_id:04d} "
+            f"ended on {day.isoformat()}",
+            before={"end": None},
+            after={"end": day.isoformat()},
+        )
+    return after, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
+
+
 # ------------------------------------------------------------------------------- locations
 
 
