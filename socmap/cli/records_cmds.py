@@ -492,6 +492,68 @@ def _cmd_profile_section_set(args: argparse.Namespace) -> int:
     )
 
 
+# ------------------------------------------------------------------------------ i2 and import
+
+
+def _cmd_export_anx(args: argparse.Namespace) -> int:
+    from socmap.export.anx import write_anx
+
+    scope = (
+        "ocg" if args.ocg is not None else ("between-groups" if args.between_groups else "partners")
+    )
+    store = open_existing(args)
+    try:
+        result = write_anx(
+            store, scope=scope, audience=args.audience, path=args.output, ocg_id=args.ocg
+        )
+    finally:
+        store.close()
+    print(
+        f"wrote {result.path}: {result.entities} entities, {result.links} links "
+        f"({result.left_out} left out for the {args.audience} audience); marked {result.marking}"
+    )
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    suffix = args.file.suffix.lower()
+    if suffix == ".anx":
+        return _import_anx(args)
+    if suffix in (".xlsx", ".xlsm", ".csv"):
+        return _import_spec(args)
+    raise SocmapError(
+        f"{args.file}: socmap import reads i2 charts (.anx) and spreadsheets (.xlsx, .csv with "
+        "--spec)"
+    )
+
+
+def _import_anx(args: argparse.Namespace) -> int:
+    from socmap.services import anx_import
+
+    store = open_existing(args)
+    try:
+        result = anx_import.import_chart(store, args.file, dry_run=args.dry_run)
+    finally:
+        store.close()
+    plan = result.plan
+    if args.json:
+        print_json({"written": result.written, "sha256": result.sha256, **plan.counts(),
+                    "skipped_items": plan.skipped, "problems": plan.problems})  # fmt: skip
+        return 0 if result.written or not plan.problems else 7
+    for line in plan.lines():
+        print(line)
+    if not result.written:
+        print("dry run: nothing was written" + (" (the import would be refused)" if plan.problems
+                                                 else ""))  # fmt: skip
+        return 7 if plan.problems else 0
+    print(f"imported {args.file.name} (SHA-256 {result.sha256[:12]}...)")
+    return 0
+
+
+def _import_spec(args: argparse.Namespace) -> int:
+    raise SocmapError("spreadsheet import needs --spec SPEC.json")
+
+
 # ------------------------------------------------------------------------------ parser
 
 
@@ -723,6 +785,50 @@ def add_commands(cli: Cli) -> None:
     sp.add_argument("--owner", help="the section's owner (default: as before)")
     sp.add_argument("--sources", help="the sources (default: as before)")
     _json_flag(sp)
+    add_io_commands(cli)
+
+
+def add_io_commands(cli: Cli) -> None:
+    """``socmap export anx`` and ``socmap import``."""
+    p = cli.subcommand(
+        "export",
+        "anx",
+        "write an i2 Analyst's Notebook chart (.anx): a group's network, the links between "
+        "groups, or the partner graph, as the audience may see it (marked, audited)",
+        _cmd_export_anx,
+        group_help="files for people and other tools",
+    )
+    add_db_argument(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--ocg", type=ocg_ref, help="a group's network: OCG-0012 or 12")
+    what.add_argument("--between-groups", action="store_true", help="the links between groups")
+    what.add_argument("--partners", action="store_true", help="the partner graph")
+    p.add_argument(
+        "--audience",
+        required=True,
+        help="internal, neighbourhood or partner (the last two: references only, no names)",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="the .anx file to write")
+
+    p = cli.command(
+        "import",
+        "import an i2 chart (.anx) or a spreadsheet (.xlsx/.csv with --spec) into the register: "
+        "all or nothing, audited with the file's SHA-256",
+        _cmd_import,
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the .anx, .xlsx or .csv file")
+    add_db_argument(p)
+    p.add_argument("--spec", type=Path, metavar="SPEC.json", help="column mappings (spreadsheets)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be imported; write nothing"
+    )
+    p.add_argument(
+        "--accept-match",
+        action="append",
+        metavar="ROW=NOMINAL_ID",
+        help="accept a proposed person match (spreadsheets; ROW as 'sheet:row', repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print the preview or result as JSON")
 
 
 def _print_section_help(args: argparse.Namespace) -> int:

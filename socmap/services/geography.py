@@ -25,6 +25,16 @@ def lonlat_to_bng(lon: float, lat: float) -> tuple[float, float]:
     return float(x[0]), float(y[0])
 
 
+def bng_to_lonlat(easting: float, northing: float) -> tuple[float, float]:
+    """One British National Grid point as WGS84 longitude/latitude (for i2 and KML)."""
+    import numpy as np
+
+    from socmap.geo.crs import from_bng
+
+    x, y = from_bng(np.array([easting]), np.array([northing]))
+    return round(float(x[0]), 6), round(float(y[0]), 6)
+
+
 def coordinates_to_bng(x: float, y: float, system: str) -> tuple[float, float, str]:
     """(easting, northing, source CRS) for coordinates entered as BNG or WGS84 lon/lat.
 
