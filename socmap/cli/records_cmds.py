@@ -551,7 +551,42 @@ def _import_anx(args: argparse.Namespace) -> int:
 
 
 def _import_spec(args: argparse.Namespace) -> int:
-    raise SocmapError("spreadsheet import needs --spec SPEC.json")
+    from socmap.services import spec_import
+
+    if args.spec is None:
+        raise SocmapError(f"{args.file}: a spreadsheet import needs --spec SPEC.json")
+    accept = spec_import.parse_accept(args.accept_match)
+    store = open_existing(args)
+    try:
+        result = spec_import.import_file(
+            store, args.file, spec_path=args.spec, dry_run=args.dry_run, accept=accept
+        )
+    finally:
+        store.close()
+    plan = result.plan
+    if args.json:
+        print_json(
+            {
+                "written": result.written,
+                "sha256": result.sha256,
+                "counts": plan.counts(),
+                "candidates": [
+                    {"row": c.row, "name": c.name, "matches": c.matches} for c in plan.candidates
+                ],
+                "refused": [p.text(plan.path) for p in plan.problems],
+            }
+        )
+    else:
+        for line in plan.lines():
+            print(line)
+        if result.written:
+            print(f"imported {args.file.name} (SHA-256 {result.sha256[:12]}...)")
+        else:
+            print(
+                "dry run: nothing was written"
+                + (" (the import would be refused)" if plan.problems else "")
+            )
+    return 7 if (not result.written and plan.problems) else 0
 
 
 # ------------------------------------------------------------------------------ parser
