@@ -34,6 +34,8 @@ COMMAND_MODULES = (
     "socmap.cli.trust_cmds",
     # member network (issue 8)
     "socmap.cli.network_cmds",
+    # records in and out (issue 15)
+    "socmap.cli.records_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]

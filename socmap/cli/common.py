@@ -28,7 +28,8 @@ def open_existing(args: argparse.Namespace) -> Store:
     path = db_path(args)
     if not path.exists() and not path.is_symlink():
         raise SocmapError(
-            f"{path} does not exist (create it with 'socmap demo --db {path}' or the app)"
+            f"{path} does not exist (create it with 'socmap init --db {path}', or "
+            f"'socmap demo --db {path}' for the demo force)"
         )
     store = open_store(path, create=False)
     try:

@@ -214,7 +214,12 @@ def _cmd_assess_create(args: argparse.Namespace) -> int:
     ratings = {k: Rating(v, reasons.get(k, "")) for k, v in values.items()}
     with _factors_hint(args.scheme, set(ratings)):
         a, _ = scoring.create_assessment(
-            store, ocg_id=args.ocg, scheme=args.scheme, ratings=ratings, submit=args.submit
+            store,
+            ocg_id=args.ocg,
+            scheme=args.scheme,
+            ratings=ratings,
+            submit=args.submit,
+            on=args.on,
         )
     if args.json:
         print_json(_assessment_json(a))
@@ -468,6 +473,9 @@ def add_commands(cli: Cli) -> None:
         help="why a factor was rated so (repeat)",
     )
     p.add_argument("--submit", action="store_true", help="submit for approval at once")
+    p.add_argument(
+        "--on", type=_date, default=None, help="date the group was assessed (default today)"
+    )
     p.add_argument("--json", action="store_true", help="print the assessment as JSON")
     for name, help_, fn in (
         ("submit", "send a draft assessment for approval", _cmd_assess_submit),

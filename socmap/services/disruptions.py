@@ -137,11 +137,12 @@ def approve_disruption(
 
 
 def reject_disruption(
-    store: Store, disruption_id: int, *, today: dt.date | None = None
+    store: Store, disruption_id: int, *, today: dt.date | None = None, reason: str = ""
 ) -> tuple[Disruption, Changes]:
-    """Refuse a pending claim."""
+    """Refuse a pending claim; ``reason`` (why it was refused) goes on the audit trail."""
     require(store, Permission.APPROVE, action="reject disruption claims")
     today = today or dt.date.today()
+    reason = " ".join((reason or "").split())
     with store.atomic():
         before = rows.get_disruption(store, disruption_id)
         after = reject(before, approver=store.actor, on=today)
@@ -154,6 +155,7 @@ def reject_disruption(
             summary=f"disruption {disruption_id}: claim rejected",
             before={"status": before.status},
             after={"status": after.status},
+            extra={"reason": reason} if reason else None,
         )
     return after, Changes.of("disruption", disruption_id)
 

@@ -25,6 +25,32 @@ def lonlat_to_bng(lon: float, lat: float) -> tuple[float, float]:
     return float(x[0]), float(y[0])
 
 
+def bng_to_lonlat(easting: float, northing: float) -> tuple[float, float]:
+    """One British National Grid point as WGS84 longitude/latitude (for i2 and KML)."""
+    import numpy as np
+
+    from socmap.geo.crs import from_bng
+
+    x, y = from_bng(np.array([easting]), np.array([northing]))
+    return round(float(x[0]), 6), round(float(y[0]), 6)
+
+
+def coordinates_to_bng(x: float, y: float, system: str) -> tuple[float, float, str]:
+    """(easting, northing, source CRS) for coordinates entered as BNG or WGS84 lon/lat.
+
+    ``system`` is ``"bng"`` (x = easting, y = northing) or ``"wgs84"`` (x = longitude,
+    y = latitude). The add-location dialog and ``socmap location add`` both call this.
+    """
+    from socmap.domain.errors import ValidationError
+
+    if system == "wgs84":
+        if not (-180 <= x <= 180 and -90 <= y <= 90):
+            raise ValidationError("coordinates", "longitude/latitude out of range")
+        e, n = lonlat_to_bng(x, y)
+        return round(e, 1), round(n, 1), "EPSG:4326"
+    return x, y, "EPSG:27700"
+
+
 # --- an OCG's areas of operation (issue 3): derived from its locations on every read ---------
 
 

@@ -266,6 +266,59 @@ def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Cha
     return before, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
 
 
+def update_membership(store: Store, membership: Membership) -> tuple[Membership, Changes]:
+    """Save a membership's changed role, tags or dates (the group and person stay)."""
+    require(store, Permission.EDIT, action="change memberships")
+    if membership.id is None:
+        raise ValidationError("id", "a membership must be added before it can be changed")
+    mid: int = membership.id
+    membership = validate_membership(membership)
+    with store.atomic():
+        before = groups.get_membership(store, mid)
+        if (before.ocg_id, before.nominal_id) != (membership.ocg_id, membership.nominal_id):
+            raise ValidationError("ocg_id", "a membership's group and person cannot change")
+        groups.update_membership(store, membership)
+        changed = {
+            k: v for k, v in as_record(membership).items() if as_record(before).get(k) != v
+        }
+        audit.record(
+            store,
+            action="update",
+            entity="membership",
+            entity_id=mid,
+            summary=f"membership {mid} of OCG-{membership.ocg_id:04d} changed: "
+            + (", ".join(sorted(changed)) or "no change"),
+            before={k: as_record(before)[k] for k in changed},
+            after=changed,
+        )
+    return membership, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
+
+
+def end_membership(
+    store: Store, membership_id: int, *, on: dt.date | None = None
+) -> tuple[Membership, Changes]:
+    """Record that a membership ended on ``on`` (today by default); the record is kept."""
+    require(store, Permission.EDIT, action="change memberships")
+    day = on or dt.date.today()
+    with store.atomic():
+        before = groups.get_membership(store, membership_id)
+        if before.end is not None:
+            raise ValidationError("end", f"membership {membership_id} already ended on {before.end}")
+        after = validate_membership(dataclasses.replace(before, end=day))
+        groups.set_membership_end(store, membership_id, day)
+        audit.record(
+            store,
+            action="update",
+            entity="membership",
+            entity_id=membership_id,
+            summary=f"nominal {before.nominal_id}'s membership of OCG-{before.ocg_id:04d} "
+            f"ended on {day.isoformat()}",
+            before={"end": None},
+            after={"end": day.isoformat()},
+        )
+    return after, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
+
+
 # ------------------------------------------------------------------------------- locations
 
 

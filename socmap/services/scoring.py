@@ -51,6 +51,7 @@ from socmap.domain.scoring import (
     unknown_factor,
 )
 from socmap.domain.vocab import Status
+from socmap.services import register
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, groups
@@ -917,6 +918,33 @@ def reactivate_ocg(
 ) -> Changes:
     """Make an archived group active again (supervisor, with a rationale)."""
     return _lifecycle(store, ocg_id=ocg_id, action="reactivate", rationale=rationale, on=on)
+
+
+def set_status(
+    store: Store, *, ocg_id: int, status: str, rationale: str = "", on: dt.date | None = None
+) -> Changes:
+    """Move a group along its lifecycle (trigger -> draft -> active -> archived, reactivation).
+
+    Archiving and reactivating are a supervisor's decision with a rationale (as in the register's
+    archive and reactivate actions); the other moves are an analyst's edit of the group, checked
+    like the edit form (an active group needs a primary market, a lead area and an LRO).
+    """
+    require(store, Permission.EDIT, action="change an OCG's status")
+    try:
+        target = Status(str(status).strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in Status)
+        raise ValidationError("status", f"unknown status '{status}' (allowed: {allowed})") from None
+    before = groups.get_ocg(store, ocg_id)
+    if target is Status.ARCHIVED:
+        return archive_ocg(store, ocg_id=ocg_id, rationale=rationale, on=on)
+    if before.status is Status.ARCHIVED and target is Status.ACTIVE:
+        return reactivate_ocg(store, ocg_id=ocg_id, rationale=rationale, on=on)
+    if before.status == target:
+        raise ValidationError("status", f"{before.display_id} is already {target.value}")
+    return register.update_ocg(
+        store, dataclasses.replace(before, status=target), action="set status"
+    )[1] | Changes.of("schedule")
 
 
 def lifecycle_history(store: Store, ocg_id: int) -> list[tuple[str, str, str, str]]:

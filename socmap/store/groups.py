@@ -279,6 +279,19 @@ def get_membership(store: Store, membership_id: int) -> Membership:
     return _membership_from_row(row)
 
 
+def set_membership_end(store: Store, membership_id: int, end: dt.date | None) -> None:
+    """Set (or clear) the date a membership ended."""
+    store.conn.execute('UPDATE memberships SET "end" = ? WHERE id = ?', [_iso(end), membership_id])
+
+
+def update_membership(store: Store, m: Membership) -> None:
+    """Save a membership's role, tags and dates."""
+    store.conn.execute(
+        'UPDATE memberships SET role = ?, tags = ?, start = ?, "end" = ? WHERE id = ?',
+        [m.role.value, json.dumps(list(m.tags)), _iso(m.start), _iso(m.end), m.id],
+    )
+
+
 def delete_membership(store: Store, membership_id: int) -> None:
     """Remove a membership."""
     store.conn.execute("DELETE FROM memberships WHERE id = ?", [membership_id])

@@ -810,6 +810,24 @@ def _cli_intel_open_data(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="records_import_keys")
+def _records_import_keys(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- issue 15: the stable key a force's spreadsheet gives each record (per source system),
+        -- so re-importing an updated spreadsheet updates the record instead of duplicating it
+        CREATE TABLE import_keys (
+            system TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            record_id INTEGER NOT NULL,
+            PRIMARY KEY (system, kind, key)
+        );
+        CREATE INDEX import_keys_record ON import_keys(kind, record_id);
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

@@ -132,6 +132,18 @@ def test_network_follows_selection_and_exports(qtbot, window, tmp_path: Path) ->
     view.ctx.tasks.wait()
     text = out.read_text()
     assert "OFFICIAL-SENSITIVE" in text
+    # Export -> i2 chart: the same group's network as an ANX file
+    labels = [a.text() for a in view.export_button.menu().actions()]
+    assert any("i2 chart" in t for t in labels)
+    chart = tmp_path / "net.anx"
+    view.export_to(chart, "anx")
+    qtbot.waitUntil(chart.exists, timeout=15_000)
+    view.ctx.tasks.wait()
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(chart).getroot()
+    assert root.tag == "Chart" and root.find("ChartItemCollection/ChartItem/End/Entity") is not None
+    assert f"OCG-{oid:04d}" in chart.read_bytes().decode("utf-16")
 
 
 def test_emerging_groups_go_to_the_trigger_queue(qtbot, window) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.groups import Location, validate_location
 from socmap.domain.ids import GroupId
 from socmap.domain.vocab import LOCATION_KINDS
-from socmap.services.geography import lonlat_to_bng
+from socmap.services.geography import coordinates_to_bng
 from socmap.ui.dialogs.modal import ok_cancel
 
 
@@ -73,13 +73,7 @@ class LocationDialog(QDialog):
     def location(self) -> Location:
         """The validated location (raises ValidationError when invalid)."""
         sx, sy = self.x_input.value(), self.y_input.value()
-        if self.system.currentData() == "wgs84":
-            if not (-180 <= sx <= 180 and -90 <= sy <= 90):
-                raise ValidationError("coordinates", "longitude/latitude out of range")
-            e, n = lonlat_to_bng(sx, sy)
-            crs = "EPSG:4326"
-        else:
-            e, n, crs = sx, sy, "EPSG:27700"
+        e, n, crs = coordinates_to_bng(sx, sy, self.system.currentData())
         return validate_location(
             Location(
                 ocg_id=GroupId(self.ocg_id),

@@ -179,7 +179,12 @@ class NetworkView(QWidget):
         self.export_button = QToolButton(objectName="export_button", text="Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export_button)
-        for fmt, label in (("png", "PNG image…"), ("svg", "SVG drawing…"), ("graphml", "GraphML…")):
+        for fmt, label in (
+            ("png", "PNG image…"),
+            ("svg", "SVG drawing…"),
+            ("graphml", "GraphML…"),
+            ("anx", "i2 chart (ANX, internal)…"),
+        ):
             action = menu.addAction(label)
             action.triggered.connect(lambda _checked=False, f=fmt: self._on_export(f))
         self.export_button.setMenu(menu)
@@ -720,6 +725,12 @@ class NetworkView(QWidget):
         oid = state.ocg_id
 
         def job(store: Store, _progress: Any) -> int:
+            if fmt == "anx":  # the i2 chart: the group's network, as the records hold it
+                from socmap.export.anx import write_anx
+
+                return write_anx(
+                    store, scope="ocg", audience="internal", path=path, ocg_id=oid
+                ).entities
             if fmt == "graphml":
                 return sn.write_graphml(
                     store, oid, path, steps=state.steps, as_of=state.as_of, flt=state.flt()
