@@ -70,6 +70,13 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["status"] == args.status]
     if args.area:
         rows = [r for r in rows if str(r["lead_area"] or "").casefold() == args.area.casefold()]
+    if args.neighbourhood:
+        from socmap.services import neighbourhoods
+
+        inside = neighbourhoods.ocg_ids_in(
+            store, neighbourhoods.resolve(store, args.neighbourhood).id
+        )
+        rows = [r for r in rows if r["id"] in inside]
     if args.json:
         print_json(rows)
         return 0
@@ -130,6 +137,12 @@ def add_commands(cli: Cli) -> None:
         help="only groups with this status",
     )
     p.add_argument("--area", help="only groups whose lead area has this name")
+    p.add_argument(
+        "--neighbourhood",
+        metavar="NAME",
+        help="only groups with a location in this neighbourhood (NAME, or AREA/NAME when the "
+        "name is used in several areas)",
+    )
 
     p = cli.command("gui", "open the desktop app (the default when no command is given)", None)
     add_db_argument(p)

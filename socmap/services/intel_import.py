@@ -33,6 +33,7 @@ from socmap.services.csv_points import (
     sniff_format,
 )
 from socmap.services.geography import area_index
+from socmap.services.neighbourhoods import sync as sync_neighbourhoods
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, bulk, intel_rows
 from socmap.store.db import Store
@@ -521,6 +522,8 @@ def import_intel(
                 progress.advance(min(n_rows * 100, total_bytes), total_bytes)
         if chunk:
             flush(chunk)
+        if imported:
+            sync_neighbourhoods(store)
         if imported == 0:
             raise ImportFailed(
                 str(path),
