@@ -238,3 +238,23 @@ def place_attributions(store: Store) -> list[str]:
 def place_count(store: Store) -> int:
     """How many places there are."""
     return int(store.conn.execute("SELECT COUNT(*) FROM places").fetchone()[0])
+
+
+def ocg_location_neighbourhoods(
+    store: Store, ocg_ids: list[int], *, audience: str
+) -> dict[int, list[tuple[str, int, int]]]:
+    """OCG id -> [(location kind, neighbourhood id or 0, area id or 0)], by location id;
+    partners get no base (home) kind."""
+    out: dict[int, list[tuple[str, int, int]]] = {i: [] for i in ocg_ids}
+    for start in range(0, len(ocg_ids), 500):
+        chunk = ocg_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for oid, kind, nid, aid in store.conn.execute(
+            "SELECT ocg_id, kind, COALESCE(neighbourhood_id, 0), COALESCE(area_id, 0)"
+            f" FROM locations WHERE ocg_id IN ({marks}) ORDER BY id",
+            chunk,
+        ):
+            if audience == "partner" and kind == "base":
+                continue
+            out[oid].append((kind, int(nid), int(aid)))
+    return out
