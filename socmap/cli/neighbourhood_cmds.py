@@ -75,6 +75,57 @@ def _cmd_places_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_basemap_add(args: argparse.Namespace) -> int:
+    from socmap.services.basemaps import add_basemap
+
+    store = open_existing(args)
+    try:
+        layer, _changes = add_basemap(
+            store,
+            args.kind,
+            args.source,
+            name=args.name or "",
+            layer=args.layer or "",
+            style=args.style,
+            class_field=args.class_field or "",
+            attribution=args.attribution or "",
+        )
+    finally:
+        store.close()
+    print(f"added basemap layer {layer.id} '{layer.name}' ({layer.kind})")
+    return 0
+
+
+def _cmd_basemap_list(args: argparse.Namespace) -> int:
+    from socmap.services.basemaps import load_layers
+
+    store = open_existing(args)
+    try:
+        layers = load_layers(store)
+    finally:
+        store.close()
+    if args.json:
+        print_json([dict(layer.__dict__) for layer in layers])
+        return 0
+    print_table(
+        ["id", "name", "kind", "layer", "style", "source", "attribution"],
+        [[x.id, x.name, x.kind, x.layer, x.style, x.source, x.attribution] for x in layers],
+    )
+    return 0
+
+
+def _cmd_basemap_remove(args: argparse.Namespace) -> int:
+    from socmap.services.basemaps import remove_basemap
+
+    store = open_existing(args)
+    try:
+        remove_basemap(store, args.id)
+    finally:
+        store.close()
+    print(f"removed basemap layer {args.id}")
+    return 0
+
+
 def _attribution(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--attribution",
@@ -146,3 +197,55 @@ def add_commands(cli: Cli) -> None:
         help="a field holding the population (default: guessed)",
     )
     _attribution(p)
+
+    group_help = "basemap layers drawn under the threat layers (vector files, XYZ/WMTS, MBTiles)"
+    p = cli.subcommand(
+        "basemap",
+        "add",
+        "add a basemap layer on top of the others: a vector file (roads by class, water, "
+        "built-up, woodland; OS Open Zoomstack / OpenMap Local / Open Roads layer names styled "
+        "automatically), an XYZ or WMTS tile service (cached on disk for offline use) or an "
+        "MBTiles file",
+        _cmd_basemap_add,
+        group_help=group_help,
+    )
+    from socmap.services.basemaps import KINDS, STYLES
+
+    p.add_argument("kind", choices=KINDS, help="vector, xyz, wmts or mbtiles")
+    p.add_argument(
+        "source",
+        metavar="FILE_OR_URL",
+        help="a GeoPackage/Shapefile/GeoJSON or .mbtiles file, or a tile URL such as "
+        "https://host/{z}/{x}/{y}.png (WMTS: the service's KVP endpoint)",
+    )
+    add_db_argument(p)
+    p.add_argument("--name", help="a name for the layer list (default: the layer's)")
+    p.add_argument("--layer", metavar="NAME", help="the layer to draw (vector file; WMTS layer)")
+    p.add_argument(
+        "--style",
+        choices=STYLES,
+        default="auto",
+        help="how to draw a vector layer (default: from its name)",
+    )
+    p.add_argument(
+        "--class-field",
+        metavar="FIELD",
+        help="the field holding road classes (default: class, type, road_classification...)",
+    )
+    _attribution(p)
+
+    p = cli.subcommand(
+        "basemap",
+        "list",
+        "list the basemap layers, bottom first",
+        _cmd_basemap_list,
+        group_help=group_help,
+    )
+    add_db_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = cli.subcommand(
+        "basemap", "remove", "remove a basemap layer", _cmd_basemap_remove, group_help=group_help
+    )
+    p.add_argument("id", type=int, metavar="ID", help="the layer's id (see basemap list)")
+    add_db_argument(p)

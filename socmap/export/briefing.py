@@ -244,6 +244,8 @@ def draw_briefing_map(
     state = briefing_map_state(content, (int(rect.width()), int(rect.height())), dpi)
     state = dataclasses.replace(state, reserved=reserved)
     renderer = MapRenderer(content.map_data)
+    if "basemap" in state.layers:
+        renderer.basemap.prefetch(state)  # an export is not a frame: it may wait for tiles
     painter.save()
     painter.translate(rect.x(), rect.y())
     renderer.render(painter, state)

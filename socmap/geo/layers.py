@@ -635,3 +635,55 @@ def _read_points(
         y=tuple(float(v) for v in pts[:, 1]),
         fields={f: tuple(by_field[f]) for f in wanted[1:]},
     )
+
+
+# --- any vector layer, for basemaps (issue 16) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureLayer:
+    """A vector layer's geometries in EPSG:27700 with the text of chosen fields."""
+
+    layer: str
+    geometries: tuple[BaseGeometry, ...]
+    fields: dict[str, tuple[object, ...]]
+
+
+def read_features(
+    path: Path | str, *, layer: str | None = None, fields: Sequence[str] = ()
+) -> FeatureLayer:
+    """Read any vector layer (points, lines or polygons) into EPSG:27700, with the same CRS
+    checks as boundary layers; ``fields`` that the layer lacks are left out."""
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(_read_features, path, layer=layer, fields=fields)
+
+
+def _read_features(path: Path | str, *, layer: str | None, fields: Sequence[str]) -> FeatureLayer:
+    import warnings
+
+    import numpy as np
+    import pyogrio
+
+    path = Path(path)
+    info = _choose_layer(path, _list_layers(path), layer)
+    _check_geojson_crs_member(path)
+    crs = _source_crs(path, info.crs)
+    wanted = [f for f in fields if f in info.fields]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=info.name, columns=wanted)
+    except Exception as exc:
+        raise _fail(path, f"cannot be read ({_gdal_message(exc)})") from None
+    geoms = shapely.from_wkb(wkbs) if len(wkbs) else np.zeros(0, dtype=object)
+    keep = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    geoms = geoms[keep] if len(geoms) else geoms
+    by_field = dict(zip([str(f) for f in meta["fields"]], field_data, strict=True))
+    if len(geoms):
+        geoms = _to_bng(path, crs, geoms, [str(i) for i in range(len(geoms))])
+    return FeatureLayer(
+        layer=info.name,
+        geometries=tuple(geoms),
+        fields={f: tuple(np.asarray(by_field[f], dtype=object)[keep]) for f in wanted},
+    )

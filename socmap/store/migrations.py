@@ -655,6 +655,26 @@ def _nbhd_neighbourhoods_places(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="nbhd_basemaps")
+def _nbhd_basemaps(db: sqlite_utils.Database) -> None:
+    """Basemap layers drawn under the threat layers (issue 16), bottom first by position."""
+    db.executescript(
+        """
+        CREATE TABLE basemaps (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('vector', 'xyz', 'wmts', 'mbtiles')),
+            source TEXT NOT NULL,            -- a file path or a URL (template)
+            layer TEXT NOT NULL DEFAULT '',
+            style TEXT NOT NULL DEFAULT '',  -- vector: roads|water|builtup|woodland|rail|auto
+            class_field TEXT NOT NULL DEFAULT '',
+            attribution TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

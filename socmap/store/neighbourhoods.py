@@ -258,3 +258,33 @@ def ocg_location_neighbourhoods(
                 continue
             out[oid].append((kind, int(nid), int(aid)))
     return out
+
+
+# --- basemaps ----------------------------------------------------------------------------------
+
+BASEMAP_COLUMNS = ("id", "name", "kind", "source", "layer", "style", "class_field", "attribution")
+
+
+def basemap_rows(store: Store) -> list[tuple[Any, ...]]:
+    """Every configured basemap layer (columns as BASEMAP_COLUMNS), bottom first."""
+    return store.conn.execute(
+        f"SELECT {', '.join(BASEMAP_COLUMNS)} FROM basemaps ORDER BY position, id"
+    ).fetchall()
+
+
+def insert_basemap(store: Store, values: dict[str, Any]) -> int:
+    """Add a basemap layer on top of the others; returns its id."""
+    top = store.conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM basemaps").fetchone()[0]
+    cols = [c for c in BASEMAP_COLUMNS if c != "id"]
+    cur = store.conn.execute(
+        f"INSERT INTO basemaps ({', '.join(cols)}, position) VALUES"
+        f" ({', '.join('?' * len(cols))}, ?)",
+        [values.get(c, "") for c in cols] + [top],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def delete_basemap(store: Store, basemap_id: int) -> bool:
+    """Remove a basemap layer; False when there was none with that id."""
+    cur = store.conn.execute("DELETE FROM basemaps WHERE id = ?", [basemap_id])
+    return cur.rowcount > 0
