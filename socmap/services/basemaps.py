@@ -219,8 +219,34 @@ class VectorData:
     classes: tuple[VectorClass, ...]
 
 
+_VECTOR_CACHE: dict[tuple[object, ...], VectorData] = {}
+_VECTOR_LOCK = threading.Lock()
+
+
 def read_vector(layer: BasemapLayer) -> VectorData:
-    """Read and classify a vector basemap layer (run it on a worker: files can be large)."""
+    """Read and classify a vector basemap layer (run it on a worker: files can be large).
+
+    Kept in memory per file version, so later maps and exports reuse it.
+    """
+    try:
+        st = Path(layer.source).stat()
+        version: tuple[object, ...] = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        version = ()
+    key = (layer.source, layer.layer, layer.style, layer.class_field, *version)
+    with _VECTOR_LOCK:
+        found = _VECTOR_CACHE.get(key)
+    if found is not None:
+        return found
+    data = _read_vector(layer)
+    with _VECTOR_LOCK:
+        if len(_VECTOR_CACHE) > 16:
+            _VECTOR_CACHE.clear()
+        _VECTOR_CACHE[key] = data
+    return data
+
+
+def _read_vector(layer: BasemapLayer) -> VectorData:
     import shapely
 
     from socmap.geo.layers import read_features
