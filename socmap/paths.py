@@ -50,5 +50,16 @@ def demo_db_path() -> Path:
 
 
 def demo_boundaries() -> Path:
-    """The demo force's simplified area outlines (EPSG:27700)."""
+    """The demo force's area outlines: the five real local policing areas, generalised
+    (EPSG:27700; see data/README.md)."""
     return data_dir() / "west-mercia-demo-lpa.geojson"
+
+
+def demo_neighbourhoods() -> Path:
+    """The demo force's neighbourhoods: the real 2013 electoral wards, generalised (EPSG:27700)."""
+    return data_dir() / "west-mercia-demo-wards.geojson"
+
+
+def demo_places() -> Path:
+    """The demo force's place names: GeoNames populated places (EPSG:27700)."""
+    return data_dir() / "west-mercia-demo-places.geojson"

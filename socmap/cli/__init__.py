@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     # geography (issue 3)
     "socmap.cli.geo_cmds",
     "socmap.cli.briefing_cmds",
+    # neighbourhoods and place names (issue 16)
+    "socmap.cli.neighbourhood_cmds",
     # partners and disruptions (issue 5)
     "socmap.cli.partners_cmds",
     # local profiles (issue 6)

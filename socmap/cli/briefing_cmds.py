@@ -8,14 +8,24 @@ from pathlib import Path
 from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing
 from socmap.cli.progress import ConsoleProgress
+from socmap.domain.errors import ValidationError
 from socmap.export.briefing import FORMATS, export_briefing
 from socmap.services.map_data import AUDIENCES
 
 
 def _cmd_briefing(args: argparse.Namespace) -> int:
     output = Path(args.output)
+    if args.by_neighbourhood and not args.area:
+        raise ValidationError("by-neighbourhood", "give the area with --area NAME")
     store = open_existing(args)
     try:
+        neighbourhoods = None
+        if args.neighbourhood:
+            neighbourhoods = [args.neighbourhood]
+        elif args.by_neighbourhood:
+            from socmap.services.briefing import neighbourhood_labels
+
+            neighbourhoods = neighbourhood_labels(store, args.area)
         result = export_briefing(
             store,
             output=output,
@@ -26,6 +36,7 @@ def _cmd_briefing(args: argparse.Namespace) -> int:
             submit_text=args.submit_text,
             marking_reason=args.marking_reason or "",
             progress=ConsoleProgress("briefing"),
+            neighbourhoods=neighbourhoods,
         )
     finally:
         store.close()
@@ -40,7 +51,8 @@ def add_commands(cli: Cli) -> None:
     p = cli.subcommand(
         "export",
         "briefing",
-        "write a marked briefing map (PDF, PNG or SVG) for one area, or a PDF atlas of all areas",
+        "write a marked briefing map (PDF, PNG or SVG) for one area or neighbourhood, or a PDF "
+        "atlas of all areas or of an area's neighbourhoods",
         _cmd_briefing,
         group_help="write files for people: briefings",
     )
@@ -51,6 +63,17 @@ def add_commands(cli: Cli) -> None:
         "--all",
         action="store_true",
         help="every area: one page per area (a PDF atlas; PNG/SVG write one file per area)",
+    )
+    which.add_argument(
+        "--neighbourhood",
+        metavar="NAME",
+        help="one neighbourhood, zoomed to it with its surroundings (NAME, or AREA/NAME when "
+        "several areas have a neighbourhood of that name)",
+    )
+    p.add_argument(
+        "--by-neighbourhood",
+        action="store_true",
+        help="with --area: an atlas of the area's neighbourhoods, one page each",
     )
     p.add_argument(
         "--format",

@@ -74,6 +74,13 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
         ]  # type: ignore[operator]
     if args.cross_border:
         rows = [r for r in rows if r["cross_border"]]
+    if args.neighbourhood:
+        from socmap.services import neighbourhoods
+
+        inside = neighbourhoods.ocg_ids_in(
+            store, neighbourhoods.resolve(store, args.neighbourhood).id
+        )
+        rows = [r for r in rows if r["id"] in inside]
     if args.json:
         print_json(rows)
         return 0
@@ -160,6 +167,13 @@ def add_commands(cli: Cli) -> None:
         "--cross-border",
         action="store_true",
         help="only groups operating across an area or force boundary",
+    )
+
+    p.add_argument(
+        "--neighbourhood",
+        metavar="NAME",
+        help="only groups with a location in this neighbourhood (NAME, or AREA/NAME when the "
+        "name is used in several areas)",
     )
 
     gh = "the force's settings"

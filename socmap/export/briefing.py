@@ -8,6 +8,7 @@ metadata. Every export needs Permission.EXPORT and is recorded in the audit trai
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -27,7 +28,7 @@ from PySide6.QtSvg import QSvgGenerator
 from socmap import __version__
 from socmap.domain.errors import ValidationError
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
-from socmap.render.map import MapRenderer, MapViewState
+from socmap.render.map import CONTEXT_LAYERS, MapRenderer, MapViewState
 from socmap.render.page import (
     A4_LANDSCAPE_MM,
     ACCENT,
@@ -109,10 +110,15 @@ def draw_briefing_page(
     )
     y += g.pt(20) * 1.45
     currency = content.data_current_to or "no records"
+    where = (
+        "with a location in this neighbourhood"
+        if content.scope == "neighbourhood"
+        else "in or led from this area"
+    )
     sub = (
         f"{content.force_name or 'Force'} · produced {content.produced_on} · "
         f"data current to {currency} · {content.total_groups} active group"
-        f"{'s' if content.total_groups != 1 else ''} in or led from this area"
+        f"{'s' if content.total_groups != 1 else ''} {where}"
     )
     c.text(QRectF(x0, y, width, g.pt(10) * 1.6), sub, 10, colour=MUTED, wrap=False)
     y += g.pt(10) * 1.6 + g.mm(2)
@@ -130,7 +136,7 @@ def draw_briefing_page(
     cx = x0 + map_w + g.mm(6)
     cw = right - cx
     cy = y
-    cy += c.heading(cx, cy, cw, "Groups active in this area")
+    cy += c.heading(cx, cy, cw, f"Groups active in this {content.scope}")
     has_band = any(r.band for r in content.rows)
     internal = content.audience == "internal"
     headers = ["#", "Group" if internal else "Group ref", "Markets", "Key locations", "Members"]
@@ -159,7 +165,10 @@ def draw_briefing_page(
             notes.append(f"and {more} more group{'s' if more != 1 else ''}: see the register")
         if any(not r.lead_here for r in content.rows):
             notes.append("* operates here, led from another area")
-        notes.append("locations in this area unless another area is named")
+        notes.append(
+            f"locations in this {content.scope} unless another "
+            f"{'place' if content.scope == 'neighbourhood' else 'area'} is named"
+        )
         if not internal:
             notes.append("names and addresses withheld for this audience")
         if notes:
@@ -173,7 +182,7 @@ def draw_briefing_page(
     else:
         cy += c.text(
             QRectF(cx, cy, cw, g.pt(9) * 3),
-            "No active group is recorded in this area.",
+            f"No active group is recorded in this {content.scope}.",
             9,
             colour=MUTED,
         )
@@ -199,35 +208,68 @@ def draw_briefing_page(
     )
 
 
-def _draw_area_map(
-    painter: QPainter, rect: QRectF, content: svc.BriefingContent, g: PageGeometry
-) -> None:
+def briefing_map_state(
+    content: svc.BriefingContent, size: tuple[int, int], dpi: float
+) -> MapViewState:
+    """What a briefing page's map shows: the area whole, or the neighbourhood with its
+    surroundings (its outline bold, its neighbours and places named)."""
     data = content.map_data
+    context = CONTEXT_LAYERS if content.context_layers else frozenset()
+    if content.neighbourhood_id is not None and content.map_extent is not None:
+        return MapViewState.fit(
+            content.map_extent,
+            size,
+            margin=0.0,
+            layers=frozenset({"areas", "intel", "ocgs"}) | context,
+            highlighted_neighbourhood=content.neighbourhood_id,
+            ui_scale=dpi / 125.0,
+            attribution=False,
+        )
     area = data.area(content.area_id)
     assert area is not None
-    size = (int(rect.width()), int(rect.height()))
-    state = MapViewState.fit(
+    return MapViewState.fit(
         area.bounds,
         size,
         margin=0.04,
-        layers=frozenset({"areas", "labels", "intel", "ocgs"}),
+        layers=frozenset({"areas", "labels", "intel", "ocgs"}) | (context - {"neighbourhoods"}),
         highlighted_area=area.id,
-        ui_scale=g.dpi / 125.0,
+        ui_scale=dpi / 125.0,
         attribution=False,
     )
+
+
+def draw_briefing_map(
+    painter: QPainter,
+    rect: QRectF,
+    content: svc.BriefingContent,
+    dpi: float,
+    reserved: tuple[tuple[float, float, float, float], ...] = (),
+) -> tuple[MapRenderer, MapViewState]:
+    """Draw a briefing's map into ``rect``; returns the renderer (its ``drawn_labels``) and
+    the state drawn. ``reserved`` rectangles (map pixels) stay clear of context labels."""
+    state = briefing_map_state(content, (int(rect.width()), int(rect.height())), dpi)
+    state = dataclasses.replace(state, reserved=reserved)
+    renderer = MapRenderer(content.map_data)
+    if "basemap" in state.layers:
+        renderer.basemap.prefetch(state)  # an export is not a frame: it may wait for tiles
     painter.save()
     painter.translate(rect.x(), rect.y())
-    MapRenderer(data).render(painter, state)
+    renderer.render(painter, state)
     painter.restore()
+    return renderer, state
+
+
+def _draw_area_map(
+    painter: QPainter, rect: QRectF, content: svc.BriefingContent, g: PageGeometry
+) -> None:
+    c = PageCanvas(painter, g)
+    note = _intel_note(content)
+    note_w = c.text_width(note, 7.5) + g.mm(3)
+    keep_clear = (0.0, 0.0, note_w + g.mm(1), g.pt(7.5) * 1.9 + g.mm(1))
+    draw_briefing_map(painter, rect, content, g.dpi, reserved=(keep_clear,))
     painter.setPen(QPen(RULE, g.mm(0.3)))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(rect)
-    if content.audience != "internal":
-        note = f"Intelligence shown: {content.intel_shown:,} reports cleared for this audience"
-    else:
-        note = f"Intelligence shown: {content.intel_shown:,} reports"
-    c = PageCanvas(painter, g)
-    note_w = c.text_width(note, 7.5) + g.mm(3)
     painter.fillRect(
         QRectF(rect.x() + g.mm(0.5), rect.y() + g.mm(0.5), note_w, g.pt(7.5) * 1.9),
         QColor(255, 255, 255, 215),
@@ -239,6 +281,12 @@ def _draw_area_map(
         colour=MUTED,
         wrap=False,
     )
+
+
+def _intel_note(content: svc.BriefingContent) -> str:
+    if content.audience != "internal":
+        return f"Intelligence shown: {content.intel_shown:,} reports cleared for this audience"
+    return f"Intelligence shown: {content.intel_shown:,} reports"
 
 
 def _page_geometry(fmt: str) -> PageGeometry:
@@ -346,8 +394,14 @@ def export_briefing(
     marking_reason: str = "",
     today: dt.date | None = None,
     progress: Progress | None = None,
+    neighbourhoods: Sequence[str] | None = None,
+    context: bool = True,
 ) -> ExportResult:
     """Write briefing(s): one area (``areas=[name]``) or, with ``areas=None``, every area.
+
+    With ``neighbourhoods`` (``NAME`` or ``AREA/NAME`` each), one page per neighbourhood
+    instead: the neighbourhood with its surroundings. ``context=False`` leaves the context
+    layers (basemap, neighbourhoods, place names) off the map.
 
     PDF with several areas is an atlas (one page per area). PNG and SVG hold one page each, so
     several areas give one file per area (``NAME-01-area.png``...). Needs Permission.EXPORT;
@@ -365,7 +419,10 @@ def export_briefing(
         )
     progress = progress or NullProgress()
     ensure_gui_app()
-    names = list(areas) if areas else svc.area_names(store)
+    if neighbourhoods:
+        names = list(neighbourhoods)
+    else:
+        names = list(areas) if areas else svc.area_names(store)
     if not names:
         raise ValidationError("area", "the database holds no areas to brief on")
     contents = []
@@ -373,8 +430,17 @@ def export_briefing(
         check_cancelled(progress)
         progress.status(f"Gathering {name}")
         progress.advance(i, len(names) * 2)
-        contents.append(
-            svc.briefing_content(
+        if neighbourhoods:
+            content = svc.neighbourhood_briefing_content(
+                store,
+                neighbourhood=name,
+                audience=audience,
+                marking=marking,
+                submit_text=submit_text,
+                today=today,
+            )
+        else:
+            content = svc.briefing_content(
                 store,
                 area_name=name,
                 audience=audience,
@@ -382,7 +448,7 @@ def export_briefing(
                 submit_text=submit_text,
                 today=today,
             )
-        )
+        contents.append(content if context else dataclasses.replace(content, context_layers=False))
     mark = contents[0].marking
     output = Path(output).expanduser()
     # what each file holds: a PDF holds every page; PNG and SVG one page each

@@ -89,11 +89,12 @@ def threat_map_figure(store: Store, area_id: int, audience: Audience) -> Figure 
             area.bounds,
             size,
             margin=0.04,
-            layers=frozenset({"areas", "labels", "intel", "ocgs"}),
+            layers=frozenset({"basemap", "areas", "labels", "places", "intel", "ocgs"}),
             highlighted_area=area_id,
             ui_scale=size[0] / 860.0,
             attribution=False,
         )
+        renderer.basemap.prefetch(state)  # basemaps in every export (issue 16)
         painter.save()
         painter.translate(rect.x(), rect.y())
         painter.scale(1.0 / k, 1.0 / k)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shapely
 from shapely.geometry import shape
@@ -13,6 +15,9 @@ from shapely.geometry.base import BaseGeometry
 
 from socmap.domain.errors import ImportFailed
 from socmap.domain.groups import BNG_X_RANGE, BNG_Y_RANGE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,8 @@ class AreaShape:
     name: str
     code: str
     geometry: BaseGeometry
+    #: 1-based position of the feature in its layer (0: several features dissolved, or unknown)
+    feature: int = 0
 
     @property
     def area_km2(self) -> float:
@@ -318,15 +325,23 @@ def read_boundaries(
     name_field: str,
     layer: str | None = None,
     code_field: str | None = None,
+    dissolve: bool = True,
 ) -> BoundaryLayer:
     """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
 
+    With ``dissolve=False`` every feature stays its own shape (``AreaShape.feature`` gives its
+    row), for layers whose names repeat legitimately (neighbourhoods in different areas).
     Runs on socmap's one GDAL/PROJ thread (see ``geo.project.on_geo_thread``).
     """
     from socmap.geo.project import on_geo_thread
 
     return on_geo_thread(
-        _read_boundaries, path, name_field=name_field, layer=layer, code_field=code_field
+        _read_boundaries,
+        path,
+        name_field=name_field,
+        layer=layer,
+        code_field=code_field,
+        dissolve=dissolve,
     )
 
 
@@ -336,6 +351,7 @@ def _read_boundaries(
     name_field: str,
     layer: str | None = None,
     code_field: str | None = None,
+    dissolve: bool = True,
 ) -> BoundaryLayer:
     """Read a polygon layer, reproject it to EPSG:27700, repair it and dissolve it by name.
 
@@ -351,7 +367,6 @@ def _read_boundaries(
 
     import numpy as np
     import pyogrio
-    from pyproj import Transformer
 
     path = Path(path)
     info = _choose_layer(path, _list_layers(path), layer)
@@ -397,6 +412,90 @@ def _read_boundaries(
             raise _fail(path, "the feature has no name", row=i, field=name_field)
         if g is None or g.is_empty:
             raise _fail(path, f"feature '{n}' has no geometry", row=i)
+    geoms = _to_bng(path, crs, geoms, names)
+    repairs: list[Repair] = []
+    fixed: list[BaseGeometry] = []
+    for i, (g, n) in enumerate(zip(geoms, names, strict=True), start=1):
+        poly = polygonal_part(g)
+        if not g.is_valid:
+            problem = shapely.is_valid_reason(g)
+            poly = polygonal_part(shapely.make_valid(g))
+            before = float(g.area) / 1e6 if _geometry_kind(g.geom_type) == "Polygon" else 0.0
+            repairs.append(Repair(i, str(n).strip(), problem, before, float(poly.area) / 1e6))
+        if poly.is_empty or poly.area <= 0:
+            raise _fail(
+                path,
+                f"feature '{n}' has no polygonal part ({g.geom_type}"
+                f"{', invalid' if not g.is_valid else ''}): it cannot be an area",
+                row=i,
+            )
+        fixed.append(poly)
+    if not dissolve:
+
+        def code_of(m: int) -> str:
+            return "" if codes is None or codes[m] is None else str(codes[m]).strip()
+
+        return BoundaryLayer(
+            path=str(path),
+            layer=info.name,
+            source_crs=crs.to_string(),
+            features=len(wkbs),
+            shapes=tuple(
+                AreaShape(str(n).strip(), code_of(m), fixed[m], feature=m + 1)
+                for m, n in enumerate(names)
+            ),
+            repairs=tuple(repairs),
+        )
+    # Dissolve: one area per name (case and surrounding spaces ignored; first spelling kept).
+    groups: dict[str, list[int]] = {}
+    spelling: dict[str, str] = {}
+    for i, n in enumerate(names):
+        key = str(n).strip().casefold()
+        groups.setdefault(key, []).append(i)
+        spelling.setdefault(key, str(n).strip())
+    shapes = []
+    variants = []
+    for key, members in groups.items():
+        spellings = sorted({str(names[m]) for m in members})
+        if len(spellings) > 1:
+            variants.append((spelling[key], tuple(spellings)))
+        geom = (
+            fixed[members[0]]
+            if len(members) == 1
+            else shapely.union_all([fixed[m] for m in members])
+        )
+        geom = polygonal_part(geom)
+        if not geom.is_valid:
+            geom = polygonal_part(shapely.make_valid(geom))
+        code = ""
+        if codes is not None:
+            code = ",".join(
+                sorted({str(codes[m]).strip() for m in members if codes[m] is not None})
+            )
+        shapes.append(
+            AreaShape(spelling[key], code, geom, feature=members[0] + 1 if len(members) == 1 else 0)
+        )
+    return BoundaryLayer(
+        path=str(path),
+        layer=info.name,
+        source_crs=crs.to_string(),
+        features=len(wkbs),
+        shapes=tuple(shapes),
+        repairs=tuple(repairs),
+        name_variants=tuple(variants),
+    )
+
+
+def _to_bng(path: Path, crs, geoms: np.ndarray, names: Sequence[object]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Check that coordinates match the declared CRS and reproject them to EPSG:27700.
+
+    Raises:
+        ImportFailed: the coordinates contradict the CRS, or a feature lands outside Great
+            Britain once projected (naming the feature's row).
+    """
+    import numpy as np
+    from pyproj import Transformer
+
     if crs.is_geographic:
         minx, miny, maxx, maxy = shapely.total_bounds(geoms)
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
@@ -430,59 +529,7 @@ def _read_boundaries(
                 f"{crs.to_string()} to British National Grid: is the declared CRS right?",
                 row=i,
             )
-    repairs: list[Repair] = []
-    fixed: list[BaseGeometry] = []
-    for i, (g, n) in enumerate(zip(geoms, names, strict=True), start=1):
-        poly = polygonal_part(g)
-        if not g.is_valid:
-            problem = shapely.is_valid_reason(g)
-            poly = polygonal_part(shapely.make_valid(g))
-            before = float(g.area) / 1e6 if _geometry_kind(g.geom_type) == "Polygon" else 0.0
-            repairs.append(Repair(i, str(n).strip(), problem, before, float(poly.area) / 1e6))
-        if poly.is_empty or poly.area <= 0:
-            raise _fail(
-                path,
-                f"feature '{n}' has no polygonal part ({g.geom_type}"
-                f"{', invalid' if not g.is_valid else ''}): it cannot be an area",
-                row=i,
-            )
-        fixed.append(poly)
-    # Dissolve: one area per name (case and surrounding spaces ignored; first spelling kept).
-    groups: dict[str, list[int]] = {}
-    spelling: dict[str, str] = {}
-    for i, n in enumerate(names):
-        key = str(n).strip().casefold()
-        groups.setdefault(key, []).append(i)
-        spelling.setdefault(key, str(n).strip())
-    shapes = []
-    variants = []
-    for key, members in groups.items():
-        spellings = sorted({str(names[m]) for m in members})
-        if len(spellings) > 1:
-            variants.append((spelling[key], tuple(spellings)))
-        geom = (
-            fixed[members[0]]
-            if len(members) == 1
-            else shapely.union_all([fixed[m] for m in members])
-        )
-        geom = polygonal_part(geom)
-        if not geom.is_valid:
-            geom = polygonal_part(shapely.make_valid(geom))
-        code = ""
-        if codes is not None:
-            code = ",".join(
-                sorted({str(codes[m]).strip() for m in members if codes[m] is not None})
-            )
-        shapes.append(AreaShape(spelling[key], code, geom))
-    return BoundaryLayer(
-        path=str(path),
-        layer=info.name,
-        source_crs=crs.to_string(),
-        features=len(wkbs),
-        shapes=tuple(shapes),
-        repairs=tuple(repairs),
-        name_variants=tuple(variants),
-    )
+    return geoms
 
 
 def polygonal_part(geom: BaseGeometry) -> BaseGeometry:
@@ -517,3 +564,134 @@ def polygonal_part(geom: BaseGeometry) -> BaseGeometry:
     # Polygons pulled out of a collection may share edges: union them into a valid whole.
     merged = shapely.union_all(parts)
     return merged if isinstance(merged, Polygon | MultiPolygon) else MultiPolygon(parts)
+
+
+# --- point layers: place names (issue 16) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointLayer:
+    """A point layer read and reprojected to EPSG:27700, with its text and number fields."""
+
+    path: str
+    layer: str
+    source_crs: str
+    names: tuple[str, ...]
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    fields: dict[str, tuple[object, ...]]
+
+
+def read_points(
+    path: Path | str, *, name_field: str, layer: str | None = None, extra: Sequence[str] = ()
+) -> PointLayer:
+    """Read a point layer (GeoPackage, GeoJSON, Shapefile) into EPSG:27700 with the same CRS
+    checks and refusals as boundary layers. ``extra`` names optional fields to bring along
+    (missing ones are left out). Features without a name are refused by row."""
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(_read_points, path, name_field=name_field, layer=layer, extra=extra)
+
+
+def _read_points(
+    path: Path | str, *, name_field: str, layer: str | None, extra: Sequence[str]
+) -> PointLayer:
+    import warnings
+
+    import numpy as np
+    import pyogrio
+
+    path = Path(path)
+    info = _choose_layer(path, _list_layers(path), layer)
+    kind = _geometry_kind(info.geometry_type)
+    if kind != "Point":
+        raise _fail(path, f"layer '{info.name}' holds {info.geometry_type} features, not points")
+    if name_field not in info.fields:
+        available = ", ".join(info.fields) or "none"
+        raise _fail(
+            path,
+            f"layer '{info.name}' has no field '{name_field}' (fields: {available})",
+            field=name_field,
+        )
+    _check_geojson_crs_member(path)
+    crs = _source_crs(path, info.crs)
+    wanted = [name_field] + [f for f in extra if f in info.fields and f != name_field]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=info.name, columns=wanted)
+    except Exception as exc:
+        raise _fail(path, f"cannot be read ({_gdal_message(exc)})") from None
+    if len(wkbs) == 0:
+        raise _fail(path, f"layer '{info.name}' holds no features")
+    by_field = dict(zip([str(f) for f in meta["fields"]], field_data, strict=True))
+    names = by_field[name_field]
+    geoms = shapely.from_wkb(wkbs)
+    for i, (g, n) in enumerate(zip(geoms, names, strict=True), start=1):
+        if n is None or (isinstance(n, float) and np.isnan(n)) or not str(n).strip():
+            raise _fail(path, "the feature has no name", row=i, field=name_field)
+        if g is None or g.is_empty:
+            raise _fail(path, f"feature '{n}' has no geometry", row=i)
+    geoms = _to_bng(path, crs, geoms, names)
+    pts = shapely.get_coordinates(shapely.centroid(geoms))
+    return PointLayer(
+        path=str(path),
+        layer=info.name,
+        source_crs=crs.to_string(),
+        names=tuple(" ".join(str(n).split()) for n in names),
+        x=tuple(float(v) for v in pts[:, 0]),
+        y=tuple(float(v) for v in pts[:, 1]),
+        fields={f: tuple(by_field[f]) for f in wanted[1:]},
+    )
+
+
+# --- any vector layer, for basemaps (issue 16) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureLayer:
+    """A vector layer's geometries in EPSG:27700 with the text of chosen fields."""
+
+    layer: str
+    geometries: tuple[BaseGeometry, ...]
+    fields: dict[str, tuple[object, ...]]
+
+
+def read_features(
+    path: Path | str, *, layer: str | None = None, fields: Sequence[str] = ()
+) -> FeatureLayer:
+    """Read any vector layer (points, lines or polygons) into EPSG:27700, with the same CRS
+    checks as boundary layers; ``fields`` that the layer lacks are left out."""
+    from socmap.geo.project import on_geo_thread
+
+    return on_geo_thread(_read_features, path, layer=layer, fields=fields)
+
+
+def _read_features(path: Path | str, *, layer: str | None, fields: Sequence[str]) -> FeatureLayer:
+    import warnings
+
+    import numpy as np
+    import pyogrio
+
+    path = Path(path)
+    info = _choose_layer(path, _list_layers(path), layer)
+    _check_geojson_crs_member(path)
+    crs = _source_crs(path, info.crs)
+    wanted = [f for f in fields if f in info.fields]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=info.name, columns=wanted)
+    except Exception as exc:
+        raise _fail(path, f"cannot be read ({_gdal_message(exc)})") from None
+    geoms = shapely.from_wkb(wkbs) if len(wkbs) else np.zeros(0, dtype=object)
+    keep = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    geoms = geoms[keep] if len(geoms) else geoms
+    by_field = dict(zip([str(f) for f in meta["fields"]], field_data, strict=True))
+    if len(geoms):
+        geoms = _to_bng(path, crs, geoms, [str(i) for i in range(len(geoms))])
+    return FeatureLayer(
+        layer=info.name,
+        geometries=tuple(geoms),
+        fields={f: tuple(np.asarray(by_field[f], dtype=object)[keep]) for f in wanted},
+    )

@@ -35,14 +35,23 @@ from PySide6.QtGui import (
 )
 
 from socmap.domain.vocab import MARKETS
+from socmap.render import context
 from socmap.render.bands import band_colour, band_fill
+from socmap.render.basemap import BasemapPainter
 from socmap.services.map_data import MapData, ThreatShading
 
-LAYERS = ("areas", "labels", "intel", "ocgs", "archived")
-DEFAULT_LAYERS = frozenset({"areas", "labels", "intel", "ocgs"})
+LAYERS = ("basemap", "areas", "labels", "neighbourhoods", "places", "intel", "ocgs", "archived")
+DEFAULT_LAYERS = frozenset(
+    {"basemap", "areas", "labels", "neighbourhoods", "places", "intel", "ocgs"}
+)
+#: Layers that only give context (issue 16): a briefing can be drawn without them.
+CONTEXT_LAYERS = frozenset({"basemap", "neighbourhoods", "places"})
 LAYER_LABELS = {
+    "basemap": "Basemap",
     "areas": "Areas (threat)",
     "labels": "Area names",
+    "neighbourhoods": "Neighbourhoods",
+    "places": "Place names",
     "intel": "Intelligence",
     "ocgs": "OCG locations",
     "archived": "Archived OCGs",
@@ -139,6 +148,9 @@ class MapViewState:
     legend: bool = True
     furniture: bool = True  # scale bar and north arrow
     attribution: bool = True
+    highlighted_neighbourhood: int | None = None
+    #: device rectangles (x, y, w, h) that context labels keep clear of (e.g. an export's note)
+    reserved: tuple[tuple[float, float, float, float], ...] = ()
 
     @staticmethod
     def fit(
@@ -261,6 +273,11 @@ class MapRenderer:
         self._marker_style_colours = [
             marker_colour(cat, band, data.band_order) for cat, band in m.styles
         ]
+        self._nb_paths = context.neighbourhood_paths(data.neighbourhoods)
+        #: (kind, text, device rect) of every label the last render drew
+        self.drawn_labels: list[tuple[str, str, QRectF]] = []
+        self._boxes: list[QRectF] = []
+        self.basemap = BasemapPainter(data.basemaps)
 
     # --- caches -------------------------------------------------------------------------
 
@@ -379,13 +396,21 @@ class MapRenderer:
         painter.setClipRect(QRectF(0, 0, w, h))
         painter.fillRect(QRectF(0, 0, w, h), BACKGROUND)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        basemap = "basemap" in state.layers and self.basemap.draw(painter, state)
         if "areas" in state.layers:
-            self._draw_areas(painter, state)
+            self._draw_areas(painter, state, translucent=basemap)
         if "intel" in state.layers:
             self._draw_intel(painter, state)
+        if "neighbourhoods" in state.layers:
+            context.draw_outlines(painter, state, self._nb_paths, self.data.neighbourhoods)
         self._draw_outlines(painter, state)
         if "ocgs" in state.layers:
             self._draw_markers(painter, state)
+        self.drawn_labels = []
+        self._boxes = []  # furniture boxes drawn from here on: context labels avoid them
+        placer = context.LabelPlacer(QRectF(0, 0, w, h))
+        for rx, ry, rw, rh in state.reserved:
+            placer.take(QRectF(rx, ry, rw, rh))
         if "labels" in state.layers:
             self._draw_labels(painter, state)
         if state.furniture:
@@ -395,11 +420,28 @@ class MapRenderer:
             self._draw_attribution(painter, state)
         if state.legend:
             self._draw_legend(painter, state)
+        for rect in self._boxes:
+            placer.take(rect)
+        context.draw_labels(
+            painter,
+            state,
+            placer,
+            self.drawn_labels,
+            shapes=self.data.neighbourhoods,
+            paths=self._nb_paths,
+            places=self.data.places,
+            show_neighbourhoods="neighbourhoods" in state.layers,
+            show_places="places" in state.layers,
+        )
         painter.restore()
 
-    def _draw_areas(self, painter: QPainter, state: MapViewState) -> None:
+    def _draw_areas(
+        self, painter: QPainter, state: MapViewState, *, translucent: bool = False
+    ) -> None:
         threat = self.data.threat
         painter.save()
+        if translucent:  # over a basemap: the shading tints it rather than hiding it
+            painter.setOpacity(0.55)
         painter.setTransform(state.transform(), True)
         painter.setPen(Qt.PenStyle.NoPen)
         # the outlines drawn later cover the fill's edges: no antialiasing needed here
@@ -534,9 +576,9 @@ class MapRenderer:
         if state.selected_ocg is not None:
             self._draw_selection(painter, state, size)
 
-    @staticmethod
-    def _box(painter: QPainter, rect: QRectF, rx: float, ry: float) -> None:
+    def _box(self, painter: QPainter, rect: QRectF, rx: float, ry: float) -> None:
         """A rounded box on vector devices; a plain, unantialiased one on screen (far cheaper)."""
+        self._boxes.append(QRectF(rect))  # in map pixels: furniture is drawn untransformed
         if _is_vector(painter):
             painter.drawRoundedRect(rect, rx, ry)
             return
@@ -618,7 +660,7 @@ class MapRenderer:
         bold: bool = False,
         sub: str = "",
         centred: bool = False,
-    ) -> None:
+    ) -> QRectF:
         f = self._font(state, 13, bold=bold)
         fs = self._font(state, 11)
         fm, fms = QFontMetricsF(f), QFontMetricsF(fs)
@@ -646,6 +688,7 @@ class MapRenderer:
                 ),
                 sub,
             )
+        return QRectF(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
 
     def _draw_labels(self, painter: QPainter, state: MapViewState) -> None:
         painter.save()
@@ -653,7 +696,7 @@ class MapRenderer:
         for a in self.data.areas:
             sx, sy = state.to_screen(*a.label_xy)
             sub = self.data.threat.area_text.get(a.id, "")
-            self._label(
+            rect = self._label(
                 painter,
                 state,
                 QPointF(float(sx), float(sy)),
@@ -662,6 +705,7 @@ class MapRenderer:
                 sub=sub,
                 centred=True,
             )
+            self.drawn_labels.append(("area", a.name, rect))
         painter.restore()
 
     def _draw_scale_bar(self, painter: QPainter, state: MapViewState) -> None:
@@ -743,9 +787,9 @@ class MapRenderer:
         text = fm.elidedText(text, Qt.TextElideMode.ElideLeft, tw + 1)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 255, 255, 190))
-        painter.drawRect(
-            QRectF(w - tw - 8 * u, h - fm.height() - 2 * u, tw + 8 * u, fm.height() + 2 * u)
-        )
+        box = QRectF(w - tw - 8 * u, h - fm.height() - 2 * u, tw + 8 * u, fm.height() + 2 * u)
+        self._boxes.append(box)
+        painter.drawRect(box)
         painter.setPen(MUTED)
         painter.drawText(QPointF(w - tw - 4 * u, h - fm.descent() - 1 * u), text)
         painter.restore()

@@ -441,6 +441,9 @@ def replace_areas(
         rows = area_store.area_rows(store)
         index = AreaIndex.from_wkb([r.id for r in rows], [r.geom_wkb for r in rows])
         report = reassign_all(store, index, progress)
+        from socmap.services.neighbourhoods import after_areas_replaced  # (issue 16)
+
+        after_areas_replaced(store)
         check_cancelled(progress or NullProgress())
         report = ReassignReport(**{**report.__dict__, "lead_area_lost": lost})
         payload = {k: v for k, v in report.__dict__.items() if k != "lead_area_lost"}

@@ -107,11 +107,21 @@ class BriefingContent:
     submit_text: str
     map_data: MapData
     intel_shown: int
+    #: a neighbourhood briefing (issue 16): the neighbourhood, and the map extent around it
+    neighbourhood_id: int | None = None
+    map_extent: tuple[float, float, float, float] | None = None
+    #: draw the context layers (basemap, neighbourhoods, place names) on the map
+    context_layers: bool = True
 
     @property
     def title(self) -> str:
         """The page heading."""
         return f"Organised crime briefing: {self.area_name}"
+
+    @property
+    def scope(self) -> str:
+        """'neighbourhood' or 'area': what the page covers."""
+        return "neighbourhood" if self.neighbourhood_id is not None else "area"
 
 
 def _rank_key(o: OcgInfo, order: tuple[str, ...]) -> tuple:
@@ -274,3 +284,157 @@ def record_export(
                 "marking_reason": marking_reason,
             },
         )
+
+
+# --- neighbourhood briefings (issue 16) ---------------------------------------------------------
+
+#: How much of the surroundings a neighbourhood map shows on each side (fraction of its size).
+SURROUNDINGS = 0.2
+
+
+def _restrict(data: MapData, geom: object) -> MapData:
+    """The map data with markers and intelligence cut to one neighbourhood's outline."""
+    import dataclasses
+
+    import numpy as np
+    import shapely
+
+    m = data.markers
+    keep = (
+        shapely.intersects_xy(geom, m.x, m.y) if len(m) else np.zeros(0, dtype=bool)  # type: ignore[arg-type]
+    )
+    markers = dataclasses.replace(
+        m,
+        location_id=m.location_id[keep],
+        ocg_id=m.ocg_id[keep],
+        x=m.x[keep],
+        y=m.y[keep],
+        area_id=m.area_id[keep],
+        kind=m.kind[keep],
+        active=m.active[keep],
+        style=m.style[keep],
+    )
+    i = data.intel
+    inside = (
+        shapely.intersects_xy(geom, i.x, i.y) if len(i) else np.zeros(0, dtype=bool)  # type: ignore[arg-type]
+    )
+    kept = int(inside.sum())
+    reports = round(kept * i.report_count / len(i)) if i.sampled and len(i) else 0
+    intel = dataclasses.replace(
+        i, x=i.x[inside], y=i.y[inside], category=i.category[inside], reports=reports
+    )
+    return dataclasses.replace(data, markers=markers, intel=intel)
+
+
+def _neighbourhood_locations_text(
+    found: list[tuple[str, int, int]],
+    here: int,
+    nb_names: dict[int, str],
+    area_names: dict[int, str],
+) -> str:
+    """Kinds of a group's locations: this neighbourhood's first and unnamed, others named."""
+    by_place: dict[str, list[str]] = {}
+    order: list[str] = []
+    for kind, nid, aid in found:
+        label = LOCATION_KINDS.get(kind, kind).split(" / ")[0].lower()
+        key = "" if nid == here else nb_names.get(nid) or area_names.get(aid) or "outside the force"
+        if key not in by_place:
+            by_place[key] = []
+            order.append(key)
+        if label not in by_place[key]:
+            by_place[key].append(label)
+    parts = [", ".join(by_place[""])] if "" in by_place else []
+    parts += [f"{', '.join(by_place[k])} ({k})" for k in order if k]
+    return "; ".join(parts)
+
+
+def neighbourhood_briefing_content(
+    store: Store,
+    *,
+    neighbourhood: str,
+    audience: str,
+    marking: str | None = None,
+    submit_text: str | None = None,
+    today: dt.date | None = None,
+    band_order: tuple[str, ...] = (),
+) -> BriefingContent:
+    """Gather one neighbourhood's briefing (``NAME`` or ``AREA/NAME``) for ``audience``.
+
+    The groups are the active ones with a location in the neighbourhood, ranked as on an area
+    briefing; the map is the neighbourhood with its surroundings, its markers and the
+    intelligence the audience may see inside it (the same handling rule as area briefings).
+    """
+    import shapely
+
+    from socmap.services import neighbourhoods as nbs
+    from socmap.store import neighbourhoods as nb_store
+
+    check_audience(audience)
+    marking_v = parse_marking(marking).value if marking else DEFAULT_MARKING.value
+    nb = nbs.resolve(store, neighbourhood)
+    data = load_map_data(store, audience=audience, area_id=nb.area_id, categories=False)
+    shape = next(r for r in nb_store.neighbourhood_rows(store) if r.id == nb.id)
+    geom = shapely.from_wkb(shape.geom_wkb)
+    shapely.prepare(geom)
+    data = _restrict(data, geom)
+    present = {int(o) for o in data.markers.ocg_id} | nbs.ocg_ids_in(store, nb.id)
+    groups = [o for o in data.ocgs.values() if o.status == "active" and o.id in present]
+    groups.sort(key=lambda o: _rank_key(o, band_order or data.band_order))
+    found = nb_store.ocg_location_neighbourhoods(store, [o.id for o in groups], audience=audience)
+    many = [n.name for n in nbs.neighbourhoods(store)]
+    nb_names = {
+        n.id: (n.label if many.count(n.name) > 1 else n.name) for n in nbs.neighbourhoods(store)
+    }
+    area_names = {a.id: a.name for a in data.areas}
+    rows = tuple(
+        BriefingRow(
+            rank=i,
+            ref=o.ref,
+            name=o.name if audience == "internal" else None,
+            band=o.band,
+            markets=", ".join(short_market(MARKETS.get(m, m)) for m in o.markets),
+            locations=_neighbourhood_locations_text(
+                found.get(o.id, []), nb.id, nb_names, area_names
+            ),
+            members=o.members,
+            lead_here=True,
+            identified_on=o.identified_on,
+        )
+        for i, o in enumerate(groups[:MAX_ROWS], start=1)
+    )
+    kinds = [k for v in found.values() for k, nid, _a in v if nid == nb.id]
+    lookouts = _lookouts(groups, has_cuckooed="cuckooed" in kinds)
+    text = submit_text or map_rows.meta_value(store, SUBMIT_TEXT_KEY) or DEFAULT_SUBMIT_TEXT
+    minx, miny, maxx, maxy = nb.bounds
+    pad = max(maxx - minx, maxy - miny) * SURROUNDINGS
+    return BriefingContent(
+        area_id=int(nb.area_id or 0),
+        area_name=f"{nb.name} ({nb.area})" if nb.area else nb.name,
+        force_name=data.force_name,
+        audience=audience,
+        marking=marking_v,
+        produced_on=(today or dt.date.today()).isoformat(),
+        data_current_to=data.latest_date,
+        rows=rows,
+        more=max(0, len(groups) - MAX_ROWS),
+        total_groups=len(groups),
+        lookouts=tuple(lookouts),
+        submit_text=text,
+        map_data=data,
+        intel_shown=data.intel.report_count,
+        neighbourhood_id=nb.id,
+        map_extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
+    )
+
+
+def neighbourhood_labels(store: Store, area_name: str) -> list[str]:
+    """The ``AREA/NAME`` of every neighbourhood of an area, by name (the pages of its atlas)."""
+    from socmap.services import neighbourhoods as nbs
+
+    if map_rows.area_id_named(store, area_name) is None:
+        names = ", ".join(area_names(store))
+        raise NotFoundError(f"no area called '{area_name}' (areas: {names or 'none'})")
+    found = nbs.in_area(store, area_name)
+    if not found:
+        raise NotFoundError(f"the area '{area_name}' has no neighbourhoods: import them first")
+    return [n.label for n in found]

@@ -140,7 +140,7 @@ def _areas_step(ctx: DemoContext, progress: Progress) -> None:
         ctx.store,
         shapes,
         source=f"socmap demo: {demo_boundaries().name}",
-        attribution="Simplified demo outlines drawn for socmap; not official boundaries.",
+        attribution=DEMO_BOUNDARY_ATTRIBUTION,
     )
     for row in area_store.area_rows(ctx.store):
         ctx.area_ids[row.name] = row.id
@@ -150,6 +150,35 @@ def _areas_step(ctx: DemoContext, progress: Progress) -> None:
     ctx.index = AreaIndex.from_wkb(
         list(ctx.area_polygons), [shapely.to_wkb(p) for p in ctx.area_polygons.values()]
     )
+
+
+#: Attribution of the demo's shipped geography (data/README.md).
+DEMO_BOUNDARY_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right 2014; contains National Statistics "
+    "data © Crown copyright and database right (OGL v3); GeoJSON by Martin Chorley (CC BY 4.0); "
+    "generalised for the socmap demo"
+)
+DEMO_PLACES_ATTRIBUTION = "Contains data from GeoNames (geonames.org), CC BY 4.0"
+
+
+def _neighbourhoods_step(ctx: DemoContext, progress: Progress) -> None:
+    from socmap.paths import demo_neighbourhoods, demo_places
+    from socmap.services import neighbourhoods, places
+
+    progress.status("Loading the demo force's neighbourhoods and place names")
+    result, _ = neighbourhoods.import_neighbourhoods(
+        ctx.store,
+        demo_neighbourhoods(),
+        name_field="name",
+        code_field="code",
+        attribution=DEMO_BOUNDARY_ATTRIBUTION,
+    )
+    found, _ = places.import_places(
+        ctx.store, demo_places(), name_field="name", attribution=DEMO_PLACES_ATTRIBUTION
+    )
+    ctx.counts["neighbourhoods"] = result.neighbourhoods
+    ctx.counts["places"] = found.places
+    ctx.digest.update(f"neighbourhoods {result.neighbourhoods} places {found.places}".encode())
 
 
 def _assign_step(ctx: DemoContext, progress: Progress) -> None:
@@ -208,6 +237,9 @@ def _feature_steps() -> list[DemoStep]:
     from socmap.services.network_demo import network_step
 
     steps.append(network_step)
+
+    # neighbourhoods and place names (issue 16): last, so every located row gets one
+    steps.append(_neighbourhoods_step)
 
     return steps
 

@@ -34,6 +34,7 @@ from socmap.services.csv_points import (
     sniff_format,
 )
 from socmap.services.geography import area_index
+from socmap.services.neighbourhoods import sync as sync_neighbourhoods
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, bulk, intel_rows
 from socmap.store import review as review_rows
@@ -592,6 +593,8 @@ def import_intel(
             )
         if police_uk:  # public open data: not police information, outside MoPI review
             review_rows.mark_open_data(store, batch)
+        if imported:
+            sync_neighbourhoods(store)
         if imported == 0:
             raise ImportFailed(
                 str(path),

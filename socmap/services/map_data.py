@@ -43,6 +43,23 @@ class AreaShape:
 
 
 @dataclass(frozen=True)
+class NeighbourhoodShape(AreaShape):
+    """A neighbourhood's outline (issue 16): an area shape that knows the area it lies in."""
+
+    area_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PlaceLabel:
+    """A place name to draw at (x, y) EPSG:27700; ``rank`` 0 (hamlet) .. 4 (city)."""
+
+    name: str
+    x: float
+    y: float
+    rank: int
+
+
+@dataclass(frozen=True)
 class ThreatShading:
     """How areas are shaded: a legend (class labels, lowest first) and each area's class."""
 
@@ -273,6 +290,15 @@ class MapData:
     latest_date: str | None
     audience: str = "internal"
     band_order: tuple[str, ...] = ()  # lowest band first, when OCGs carry bands
+    #: context layers (issue 16): neighbourhood outlines and place names, most important first
+    neighbourhoods: tuple[NeighbourhoodShape, ...] = ()
+    places: tuple[PlaceLabel, ...] = ()
+    #: basemap layers drawn under the threat layers (see ``socmap.render.basemap``)
+    basemaps: tuple[object, ...] = ()
+
+    def neighbourhood(self, neighbourhood_id: int) -> NeighbourhoodShape | None:
+        """The neighbourhood with this id, if any."""
+        return next((n for n in self.neighbourhoods if n.id == neighbourhood_id), None)
 
     def area(self, area_id: int) -> AreaShape | None:
         """The area with this id, if any."""
@@ -307,30 +333,35 @@ def check_audience(audience: str) -> str:
 
 
 def _area_shapes(store: Store) -> tuple[AreaShape, ...]:
-    out = []
-    for aid, name, wkb, km2 in map_rows.area_geometries(store):
-        geom = shapely.from_wkb(wkb)
-        rings: list[np.ndarray] = []
-        for poly in shapely.get_parts(geom):
-            if poly.geom_type != "Polygon":
-                continue
-            rings.append(np.asarray(poly.exterior.coords, dtype=np.float64)[:, :2])
-            rings.extend(np.asarray(r.coords, dtype=np.float64)[:, :2] for r in poly.interiors)
-        # label at the largest part's representative point (always inside the area)
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
-        biggest = max(parts, key=lambda p: p.area) if parts else geom
-        pt = biggest.representative_point() if not biggest.is_empty else None
-        out.append(
-            AreaShape(
-                id=int(aid),
-                name=name,
-                rings=tuple(rings),
-                bounds=tuple(float(v) for v in geom.bounds) if not geom.is_empty else (0, 0, 0, 0),  # type: ignore[arg-type]
-                label_xy=(float(pt.x), float(pt.y)) if pt is not None else (0.0, 0.0),
-                area_km2=float(km2),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        shape_of(aid, name, wkb, km2) for aid, name, wkb, km2 in map_rows.area_geometries(store)
+    )
+
+
+def shape_of(aid: int, name: str, wkb: bytes, km2: float, **extra: object) -> AreaShape:
+    """A stored outline as rings for drawing, labelled at its largest part's inside point;
+    ``extra`` fields make a :class:`NeighbourhoodShape`."""
+    cls = NeighbourhoodShape if extra else AreaShape
+    geom = shapely.from_wkb(wkb)
+    rings: list[np.ndarray] = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon":
+            continue
+        rings.append(np.asarray(poly.exterior.coords, dtype=np.float64)[:, :2])
+        rings.extend(np.asarray(r.coords, dtype=np.float64)[:, :2] for r in poly.interiors)
+    # label at the largest part's representative point (always inside the area)
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    biggest = max(parts, key=lambda p: p.area) if parts else geom
+    pt = biggest.representative_point() if not biggest.is_empty else None
+    return cls(
+        id=int(aid),
+        name=name,
+        rings=tuple(rings),
+        bounds=tuple(float(v) for v in geom.bounds) if not geom.is_empty else (0, 0, 0, 0),  # type: ignore[arg-type]
+        label_xy=(float(pt.x), float(pt.y)) if pt is not None else (0.0, 0.0),
+        area_km2=float(km2),
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _markers(
@@ -478,6 +509,10 @@ def load_map_data(
     else:
         extent = (300000.0, 200000.0, 420000.0, 350000.0)
     attributions = map_rows.area_attributions(store)
+    from socmap.services import context_layers  # neighbourhoods, places, basemaps (issue 16)
+
+    context = context_layers.load(store)
+    attributions += [a for a in context.attributions if a not in attributions]
     return MapData(
         areas=areas,
         threat=threat,
@@ -501,4 +536,7 @@ def load_map_data(
         ),
         audience=audience,
         band_order=source[1] if source is not None else (),
+        neighbourhoods=context.neighbourhoods,
+        places=context.places,
+        basemaps=context.basemaps,
     )

@@ -26,6 +26,7 @@ from socmap.domain.groups import (
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.geography import area_index
+from socmap.services.neighbourhoods import sync as sync_neighbourhoods
 from socmap.store import areas, audit, groups
 from socmap.store.db import Store
 from socmap.store.network import is_at_risk
@@ -154,6 +155,7 @@ def create_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     nominal = validate_nominal(nominal)
     with store.atomic():
         stored = groups.insert_nominal(store, nominal)
+        sync_neighbourhoods(store)
         audit.record(
             store,
             action="create",
@@ -172,6 +174,7 @@ def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     with store.atomic():
         before = groups.get_nominal(store, nominal.id or 0)
         stored = groups.update_nominal(store, nominal, expected_version=nominal.version)
+        sync_neighbourhoods(store)
         audit.record(
             store,
             action="update",
@@ -332,6 +335,7 @@ def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
     location = dataclasses.replace(location, area_id=area)  # type: ignore[arg-type]
     with store.atomic():
         stored = groups.insert_location(store, location)
+        sync_neighbourhoods(store)
         audit.record(
             store,
             action="create",

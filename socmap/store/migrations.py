@@ -828,6 +828,86 @@ def _records_import_keys(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="nbhd_neighbourhoods_places")
+def _nbhd_neighbourhoods_places(db: sqlite_utils.Database) -> None:
+    """Neighbourhoods inside areas, each row's neighbourhood, and place names (issue 16).
+
+    A row's neighbourhood is derived from its point, like its area. Deleting a neighbourhood only
+    clears the reference (never a cascade into analysts' work); moving a row or changing its area
+    clears it too, and the neighbourhood service fills it in again.
+    """
+    db.executescript(
+        """
+        CREATE TABLE neighbourhoods (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER REFERENCES areas(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            code TEXT NOT NULL DEFAULT '',
+            geom_wkb BLOB NOT NULL,          -- polygonal geometry, EPSG:27700
+            minx REAL, miny REAL, maxx REAL, maxy REAL,
+            area_km2 REAL NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            attribution TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX neighbourhoods_area ON neighbourhoods(area_id, name);
+
+        ALTER TABLE locations ADD COLUMN
+            neighbourhood_id INTEGER REFERENCES neighbourhoods(id) ON DELETE SET NULL;
+        ALTER TABLE nominals ADD COLUMN
+            neighbourhood_id INTEGER REFERENCES neighbourhoods(id) ON DELETE SET NULL;
+        ALTER TABLE intel ADD COLUMN
+            neighbourhood_id INTEGER REFERENCES neighbourhoods(id) ON DELETE SET NULL;
+        CREATE INDEX locations_neighbourhood ON locations(neighbourhood_id);
+        CREATE INDEX nominals_neighbourhood ON nominals(neighbourhood_id);
+        CREATE INDEX intel_neighbourhood ON intel(neighbourhood_id);
+
+        CREATE TRIGGER locations_nbhd_stale AFTER UPDATE OF easting, northing, area_id
+        ON locations WHEN NEW.neighbourhood_id IS NOT NULL AND (OLD.easting IS NOT NEW.easting
+            OR OLD.northing IS NOT NEW.northing OR OLD.area_id IS NOT NEW.area_id)
+        BEGIN UPDATE locations SET neighbourhood_id = NULL WHERE id = NEW.id; END;
+        CREATE TRIGGER nominals_nbhd_stale AFTER UPDATE OF address_x, address_y, area_id
+        ON nominals WHEN NEW.neighbourhood_id IS NOT NULL AND (OLD.address_x IS NOT NEW.address_x
+            OR OLD.address_y IS NOT NEW.address_y OR OLD.area_id IS NOT NEW.area_id)
+        BEGIN UPDATE nominals SET neighbourhood_id = NULL WHERE id = NEW.id; END;
+        CREATE TRIGGER intel_nbhd_stale AFTER UPDATE OF easting, northing, area_id
+        ON intel WHEN NEW.neighbourhood_id IS NOT NULL AND (OLD.easting IS NOT NEW.easting
+            OR OLD.northing IS NOT NEW.northing OR OLD.area_id IS NOT NEW.area_id)
+        BEGIN UPDATE intel SET neighbourhood_id = NULL WHERE id = NEW.id; END;
+
+        CREATE TABLE places (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            population INTEGER,
+            x REAL NOT NULL, y REAL NOT NULL,   -- EPSG:27700
+            source TEXT NOT NULL DEFAULT '',
+            attribution TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX places_xy ON places(x, y);
+        """
+    )
+
+
+@migrations(name="nbhd_basemaps")
+def _nbhd_basemaps(db: sqlite_utils.Database) -> None:
+    """Basemap layers drawn under the threat layers (issue 16), bottom first by position."""
+    db.executescript(
+        """
+        CREATE TABLE basemaps (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('vector', 'xyz', 'wmts', 'mbtiles')),
+            source TEXT NOT NULL,            -- a file path or a URL (template)
+            layer TEXT NOT NULL DEFAULT '',
+            style TEXT NOT NULL DEFAULT '',  -- vector: roads|water|builtup|woodland|rail|auto
+            class_field TEXT NOT NULL DEFAULT '',
+            attribution TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

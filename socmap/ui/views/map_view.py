@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QHelpEvent,
@@ -66,6 +66,14 @@ class MapCanvas(QWidget):
         self._dragged = False
         self._fitted = False
         self.message = "Loading the map…"
+        # basemap tiles and vector layers arrive on worker threads: repaint when one lands
+        self._basemap_timer = QTimer(self, interval=200)
+        self._basemap_timer.timeout.connect(self._basemap_arrived)
+        self._basemap_timer.start()
+
+    def _basemap_arrived(self) -> None:
+        if self.renderer is not None and self.renderer.basemap.take_dirty():
+            self.update()
 
     # --- state ---------------------------------------------------------------------------
 
