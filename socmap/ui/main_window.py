@@ -27,7 +27,7 @@ from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
 from socmap.ui.preferences import Preferences
-from socmap.ui.tabs import TABS, load_tab
+from socmap.ui.tabs import TABS, LazyTab
 from socmap.ui.tasks import TaskRunner
 from socmap.ui.views.register_view import RegisterView
 
@@ -51,13 +51,16 @@ class MainWindow(QMainWindow):
         self.resize(1500, 920)
 
         self.tabs = QTabWidget(objectName="tabs", documentMode=True)
+        #: the views made so far; a tab's view (and its queries) is made when first shown
         self.views: dict[str, QWidget] = {}
+        self._slots: dict[str, LazyTab] = {}
         for title, spec in TABS:
-            view = load_tab(spec)(self.ctx, self)
-            self.views[title] = view
-            self.tabs.addTab(view, title)
+            slot = LazyTab(title, spec, self.ctx, self)
+            self._slots[title] = slot
+            self.tabs.addTab(slot, title)
         self.setCentralWidget(self.tabs)
-        self.register: RegisterView = self.views["Register"]  # type: ignore[assignment]
+        self.register: RegisterView = self.view("Register")  # type: ignore[assignment]
+        self.tabs.currentChanged.connect(self._on_tab_shown)
 
         self.actions_ = create_actions(self)
         self._build_menus(self.actions_)
@@ -210,6 +213,28 @@ class MainWindow(QMainWindow):
             permission=Permission.ADMIN,
         )
 
+    # ------------------------------------------------------------------------------- tabs
+
+    def view(self, title: str) -> QWidget:
+        """The view of tab ``title``, made now if it was not yet shown."""
+        view = self._slots[title].materialise()
+        self.views[title] = view
+        return view
+
+    def open_tab(self, cls: type[QWidget]) -> QWidget:
+        """Show the tab whose view is a ``cls`` and return that view."""
+        for title, spec in TABS:
+            if spec.rpartition(":")[2] == cls.__name__:
+                view = self.view(title)
+                self.tabs.setCurrentWidget(self._slots[title])
+                return view
+        raise KeyError(f"no tab shows a {cls.__name__}")
+
+    def _on_tab_shown(self, index: int) -> None:
+        slot = self.tabs.widget(index)
+        if isinstance(slot, LazyTab):
+            self.views[slot.title] = slot.materialise()
+
     # ----------------------------------------------------------------------------- status
 
     def _refresh_status(self) -> None:
@@ -231,19 +256,19 @@ class MainWindow(QMainWindow):
 
     def open_ocg(self, ocg_id: int) -> None:
         """Show an OCG's record in the register."""
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.select_ocg(ocg_id)
 
     def _new_ocg(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.new_ocg()
 
     def _edit_ocg(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.edit_selected()
 
     def _find(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.search.setFocus()
         self.register.search.selectAll()
 
@@ -366,7 +391,7 @@ class MainWindow(QMainWindow):
         """Save the layout, let running tasks finish, close the database."""
         if self.remember_layout:
             self.save_layout()
-        self.ctx.tasks.wait(30_000)
+        self.ctx.tasks.shutdown()
         super().closeEvent(event)
         if event.isAccepted():
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

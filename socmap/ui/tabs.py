@@ -1,7 +1,8 @@
 """The main window's tabs, in order: (title, "module:Class").
 
 Each tab class takes ``(ctx: UiContext, parent: QWidget | None = None)`` and refreshes itself
-from ``ctx.bus.changes_applied``.
+from ``ctx.bus.changes_applied``. A tab's module is imported and its view made (with the queries
+it starts) only when the tab is first shown: start-up pays for the register alone.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 TABS: list[tuple[str, str]] = [
     # what an analyst opens most, first; records management last
@@ -31,3 +32,31 @@ def load_tab(spec: str) -> Callable[..., QWidget]:
     module, _, name = spec.partition(":")
     cls: Callable[..., QWidget] = getattr(importlib.import_module(module), name)
     return cls
+
+
+class LazyTab(QWidget):
+    """The page a tab shows: holds the real view, made on first :meth:`materialise`."""
+
+    def __init__(self, title: str, spec: str, ctx: object, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"tab_{title.lower().replace(' ', '_')}")
+        self.title = title
+        self.spec = spec
+        self._ctx = ctx
+        self._view: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def made(self) -> bool:
+        """True once the view exists."""
+        return self._view is not None
+
+    def materialise(self) -> QWidget:
+        """The view, made now if needed."""
+        if self._view is None:
+            self._view = load_tab(self.spec)(self._ctx, self)
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self._view)
+        return self._view

@@ -52,12 +52,7 @@ def window(qtbot, demo_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _tab(win, cls):  # type: ignore[no-untyped-def]
-    for i in range(win.tabs.count()):
-        w = win.tabs.widget(i)
-        if isinstance(w, cls):
-            win.tabs.setCurrentIndex(i)
-            return w
-    raise AssertionError(f"no {cls.__name__} tab")
+    return win.open_tab(cls)
 
 
 def test_network_tab_tells_the_story(qtbot, window) -> None:  # type: ignore[no-untyped-def]
