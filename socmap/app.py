@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 
 def _build_demo_with_progress(path: Path) -> None:
@@ -65,6 +66,14 @@ def _build_demo_with_progress(path: Path) -> None:
         raise errors[0]
 
 
+def _open_into(open_store: Any, path: Path, out: list[object]) -> None:
+    """Open the store (checks and migrations included), putting the store or the error in ``out``."""
+    try:
+        out.append(open_store(path))
+    except BaseException as exc:  # re-raised on the GUI thread
+        out.append(exc)
+
+
 def main(args: argparse.Namespace) -> int:
     """Open the desktop app as the parsed command line asks."""
     screenshot: Path | None = getattr(args, "screenshot", None)
@@ -75,7 +84,6 @@ def main(args: argparse.Namespace) -> int:
     from socmap.domain.errors import SocmapError
     from socmap.paths import default_db_path, demo_db_path
     from socmap.services.session import open_store
-    from socmap.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("socmap")
@@ -95,11 +103,21 @@ def main(args: argparse.Namespace) -> int:
                 _build_demo_with_progress(path)
         else:
             path = Path(args.db) if getattr(args, "db", None) else default_db_path()
-        store = open_store(path)
+        # SQLite's integrity check (half a second on a national register) runs without the
+        # GIL on a second core while this thread imports the window's modules
+        opened: list[object] = []
+        opener = threading.Thread(target=_open_into, args=(open_store, path, opened), daemon=True)
+        opener.start()
+        from socmap.ui.main_window import MainWindow
+
+        opener.join()
+        if isinstance(opened[0], BaseException):
+            raise opened[0]
+        store = opened[0]
     except SocmapError as exc:
         return fail(str(exc), exc.exit_code)
 
-    window = MainWindow(store, remember_layout=screenshot is None)
+    window = MainWindow(store, remember_layout=screenshot is None)  # type: ignore[arg-type]
     if screenshot is not None:
         return _screenshot(app, window, screenshot, getattr(args, "tab", None))
     window.show()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
@@ -21,7 +23,7 @@ from socmap import __version__
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
-from socmap.services import auth, demo, queries
+from socmap.services import auth, queries
 from socmap.services.session import Store, open_store
 from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
@@ -30,6 +32,16 @@ from socmap.ui.preferences import Preferences
 from socmap.ui.tabs import TABS, LazyTab
 from socmap.ui.tasks import TaskRunner
 from socmap.ui.views.register_view import RegisterView
+
+
+def _later(module: str, name: str) -> Callable[..., object]:
+    """``module.name``, imported on the first call rather than at start-up."""
+
+    def call(*args: object) -> object:
+        fn: Callable[..., object] = getattr(importlib.import_module(module), name)
+        return fn(*args)
+
+    return call
 
 
 class MainWindow(QMainWindow):
@@ -156,11 +168,26 @@ class MainWindow(QMainWindow):
 
     def _extend_menus(self) -> None:
         """Feature menu entries (import, export, tools)."""
-        from socmap.ui.dialogs.briefing_dialog import open_briefing_dialog
-        from socmap.ui.dialogs.import_boundaries_dialog import open_import_boundaries_dialog
-        from socmap.ui.dialogs.import_intel_dialog import open_import_intel_dialog
-        from socmap.ui.views import dashboard_view as dash
-
+        # dialogs are imported when first used: their modules pull in pyproj, the export
+        # engines and the scoring views, none of which start-up needs
+        dialogs = "socmap.ui.dialogs."
+        open_import_boundaries_dialog = _later(
+            dialogs + "import_boundaries_dialog", "open_import_boundaries_dialog"
+        )
+        open_import_intel_dialog = _later(dialogs + "import_intel_dialog", "open_import_intel_dialog")
+        open_briefing_dialog = _later(dialogs + "briefing_dialog", "open_briefing_dialog")
+        dash = SimpleNamespace(
+            **{
+                name: _later("socmap.ui.views.dashboard_view", name)
+                for name in (
+                    "export_calendar_dialog",
+                    "open_assessment_dialog",
+                    "open_score_history",
+                    "run_rescore",
+                    "open_config_editor",
+                )
+            }
+        )
         ctx = self.ctx
         self._menu_action(
             self.import_menu,
@@ -238,15 +265,29 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------------------- status
 
     def _refresh_status(self) -> None:
-        info = queries.store_info(self.ctx.store)
+        """Counts for the status bar, read on a worker."""
+        self.user_label.setText(self.ctx.store.actor)
+
+        def job(store: Store, _progress: object) -> tuple[queries.StoreInfo, str]:
+            role = auth.current_role(store)
+            return queries.store_info(store), role.value if role else "viewer"
+
+        self.ctx.tasks.run(
+            job,
+            write=False,
+            on_done=self._show_status,
+            on_error=lambda exc: self.counts_label.setText(f"counts unavailable: {exc}"),
+        )
+
+    def _show_status(self, result: tuple[queries.StoreInfo, str]) -> None:
+        info, role = result
         self.db_label.setText(f"Database: {info.path}")
         by = info.ocgs_by_status
         self.counts_label.setText(
             f"{by.get('active', 0)} active OCGs · {sum(by.values())} in register · "
             f"{info.counts.get('nominals', 0)} nominals · {len(info.areas)} areas"
         )
-        role = auth.current_role(self.ctx.store)
-        self.user_label.setText(f"{self.ctx.store.actor} ({role.value if role else 'viewer'})")
+        self.user_label.setText(f"{self.ctx.store.actor} ({role})")
 
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches("ocg", "nominal", "area", "membership"):
@@ -337,6 +378,8 @@ class MainWindow(QMainWindow):
         """Build a demo database in the background with a cancellable progress dialog."""
 
         def job(_store: Store, progress: object) -> Path:
+            from socmap.services import demo
+
             demo.ensure_demo_database(path, progress=progress)  # type: ignore[arg-type]
             return path
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
+
+#: Rows a table looks at to fit its columns to their contents. Qt's default (1,000) makes a fit
+#: or a ResizeToContents header call ``data()`` tens of thousands of times on a national
+#: register and freezes the window for seconds; the first rows tell the width well enough.
+FIT_SAMPLE_ROWS = 64
 
 TABS: list[tuple[str, str]] = [
     # what an analyst opens most, first; records management last
@@ -59,4 +64,6 @@ class LazyTab(QWidget):
             layout = self.layout()
             assert layout is not None
             layout.addWidget(self._view)
+            for table in self._view.findChildren(QTableView):
+                table.horizontalHeader().setResizeContentsPrecision(FIT_SAMPLE_ROWS)
         return self._view
