@@ -66,12 +66,30 @@ def _build_demo_with_progress(path: Path) -> None:
         raise errors[0]
 
 
-def _open_into(open_store: Any, path: Path, out: list[object]) -> None:
-    """Open the store (checks and migrations included), putting the store or the error in ``out``."""
-    try:
-        out.append(open_store(path))
-    except BaseException as exc:  # re-raised on the GUI thread
-        out.append(exc)
+def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
+    """Open ``path`` and make the main window on it (a QApplication must exist).
+
+    SQLite's integrity check (half a second on a national register) runs without the GIL on a
+    second core while this thread imports the window's modules.
+    """
+    from socmap.services.session import open_store
+
+    opened: list[object] = []
+
+    def open_into() -> None:
+        try:
+            opened.append(open_store(path))
+        except BaseException as exc:  # re-raised on the GUI thread
+            opened.append(exc)
+
+    opener = threading.Thread(target=open_into, name="socmap-open", daemon=True)
+    opener.start()
+    from socmap.ui.main_window import MainWindow
+
+    opener.join()
+    if isinstance(opened[0], BaseException):
+        raise opened[0]
+    return MainWindow(opened[0], remember_layout=remember_layout)  # type: ignore[arg-type]
 
 
 def main(args: argparse.Namespace) -> int:
@@ -83,7 +101,6 @@ def main(args: argparse.Namespace) -> int:
 
     from socmap.domain.errors import SocmapError
     from socmap.paths import default_db_path, demo_db_path
-    from socmap.services.session import open_store
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("socmap")
@@ -103,21 +120,9 @@ def main(args: argparse.Namespace) -> int:
                 _build_demo_with_progress(path)
         else:
             path = Path(args.db) if getattr(args, "db", None) else default_db_path()
-        # SQLite's integrity check (half a second on a national register) runs without the
-        # GIL on a second core while this thread imports the window's modules
-        opened: list[object] = []
-        opener = threading.Thread(target=_open_into, args=(open_store, path, opened), daemon=True)
-        opener.start()
-        from socmap.ui.main_window import MainWindow
-
-        opener.join()
-        if isinstance(opened[0], BaseException):
-            raise opened[0]
-        store = opened[0]
+        window = open_main_window(path, remember_layout=screenshot is None)
     except SocmapError as exc:
         return fail(str(exc), exc.exit_code)
-
-    window = MainWindow(store, remember_layout=screenshot is None)  # type: ignore[arg-type]
     if screenshot is not None:
         return _screenshot(app, window, screenshot, getattr(args, "tab", None))
     window.show()

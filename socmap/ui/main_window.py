@@ -29,7 +29,7 @@ from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
 from socmap.ui.preferences import Preferences
-from socmap.ui.tabs import TABS, LazyTab
+from socmap.ui.tabs import TABS, LazyTab, preload_tab_modules
 from socmap.ui.tasks import TaskRunner
 from socmap.ui.views.register_view import RegisterView
 
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.register: RegisterView = self.view("Register")  # type: ignore[assignment]
         self.tabs.currentChanged.connect(self._on_tab_shown)
+        self.register.rows_loaded.connect(self._after_first_rows)
 
         self.actions_ = create_actions(self)
         self._build_menus(self.actions_)
@@ -256,6 +257,11 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(self._slots[title])
                 return view
         raise KeyError(f"no tab shows a {cls.__name__}")
+
+    def _after_first_rows(self, _count: int) -> None:
+        """The register is usable: now, at lower priority, import the other tabs' modules."""
+        self.register.rows_loaded.disconnect(self._after_first_rows)
+        preload_tab_modules(skip="socmap.ui.views.register_view")
 
     def _on_tab_shown(self, index: int) -> None:
         slot = self.tabs.widget(index)

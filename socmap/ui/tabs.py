@@ -8,6 +8,7 @@ it starts) only when the tab is first shown: start-up pays for the register alon
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
@@ -30,6 +31,27 @@ TABS: list[tuple[str, str]] = [
     ("Review", "socmap.ui.views.review_view:ReviewView"),
     ("Audit", "socmap.ui.views.audit_view:AuditView"),
 ]
+
+
+def preload_tab_modules(skip: str = "") -> threading.Thread:
+    """Import every tab's module on a background thread (after the register has shown).
+
+    Importing the network view (networkx), the partner graph and the profile engines takes
+    most of a second; done here, a tab's first show only makes its widgets.
+    """
+
+    def run() -> None:
+        for _title, spec in TABS:
+            module = spec.partition(":")[0]
+            if module != skip:
+                try:
+                    importlib.import_module(module)
+                except Exception:  # reported again, with its context, when the tab is shown
+                    return
+
+    thread = threading.Thread(target=run, name="socmap-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def load_tab(spec: str) -> Callable[..., QWidget]:

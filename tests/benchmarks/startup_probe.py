@@ -18,6 +18,7 @@ T0 = time.perf_counter()
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -38,11 +39,10 @@ def app(db: str, all_tabs: bool) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from socmap.services.session import open_store
-    from socmap.ui.main_window import MainWindow
+    from socmap.app import open_main_window
 
     qapp = QApplication(sys.argv[:1])
-    window = MainWindow(open_store(db), remember_layout=False)
+    window = open_main_window(Path(db), remember_layout=False)  # as `socmap gui --db DB` does
     window.resize(1920, 1080)
     window.show()
     shown = time.perf_counter() - T0

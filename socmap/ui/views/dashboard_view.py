@@ -249,7 +249,9 @@ def _table(name: str) -> QTableView:
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setAlternatingRowColors(True)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # fitted once when rows arrive (see _show): a ResizeToContents header re-measures the
+    # rows on every layout pass, which froze the window for seconds at national scale
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     t.horizontalHeader().setStretchLastSection(False)
     t.setWordWrap(False)
     return t
