@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.register: RegisterView = self.view("Register")  # type: ignore[assignment]
         self.tabs.currentChanged.connect(self._on_tab_shown)
         self.register.rows_loaded.connect(self._after_first_rows)
+        self.preload: threading.Thread | None = None
 
         self.actions_ = create_actions(self)
         self._build_menus(self.actions_)
@@ -261,7 +263,7 @@ class MainWindow(QMainWindow):
     def _after_first_rows(self, _count: int) -> None:
         """The register is usable: now, at lower priority, import the other tabs' modules."""
         self.register.rows_loaded.disconnect(self._after_first_rows)
-        preload_tab_modules(skip="socmap.ui.views.register_view")
+        self.preload = preload_tab_modules(skip="socmap.ui.views.register_view")
 
     def _on_tab_shown(self, index: int) -> None:
         slot = self.tabs.widget(index)
