@@ -382,6 +382,7 @@ class DashboardView(QWidget):
         layout.addLayout(tools)
         layout.addWidget(split, 1)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self._fitted = False
         self.reload()
 
     # ------------------------------------------------------------------------------ data
@@ -413,9 +414,12 @@ class DashboardView(QWidget):
         self.overdue_model.set_rows(report.overdue)
         self.emerging_model.set_rows(report.emerging)
         self.pending_model.set_rows(pending)
-        for t in (self.overdue, self.emerging, self.approvals):
-            t.resizeColumnsToContents()
-            t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
+            self._fitted = True
+            for t in (self.overdue, self.emerging, self.approvals):
+                t.horizontalHeader().setResizeContentsPrecision(24)
+                t.resizeColumnsToContents()
+                t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._build_cards()
         self._update_titles()
         self._update_buttons()
