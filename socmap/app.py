@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 
 def _build_demo_with_progress(path: Path) -> None:
@@ -65,6 +66,32 @@ def _build_demo_with_progress(path: Path) -> None:
         raise errors[0]
 
 
+def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
+    """Open ``path`` and make the main window on it (a QApplication must exist).
+
+    SQLite's integrity check (half a second on a national register) runs without the GIL on a
+    second core while this thread imports the window's modules.
+    """
+    from socmap.services.session import open_store
+
+    opened: list[object] = []
+
+    def open_into() -> None:
+        try:
+            opened.append(open_store(path))
+        except BaseException as exc:  # re-raised on the GUI thread
+            opened.append(exc)
+
+    opener = threading.Thread(target=open_into, name="socmap-open", daemon=True)
+    opener.start()
+    from socmap.ui.main_window import MainWindow
+
+    opener.join()
+    if isinstance(opened[0], BaseException):
+        raise opened[0]
+    return MainWindow(opened[0], remember_layout=remember_layout)  # type: ignore[arg-type]
+
+
 def main(args: argparse.Namespace) -> int:
     """Open the desktop app as the parsed command line asks."""
     screenshot: Path | None = getattr(args, "screenshot", None)
@@ -74,8 +101,6 @@ def main(args: argparse.Namespace) -> int:
 
     from socmap.domain.errors import SocmapError
     from socmap.paths import default_db_path, demo_db_path
-    from socmap.services.session import open_store
-    from socmap.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("socmap")
@@ -95,15 +120,18 @@ def main(args: argparse.Namespace) -> int:
                 _build_demo_with_progress(path)
         else:
             path = Path(args.db) if getattr(args, "db", None) else default_db_path()
-        store = open_store(path)
         if screenshot is not None:
             from socmap.services.output import check_target
+            from socmap.services.session import open_store
 
-            screenshot = check_target(store, screenshot)  # never over the database
+            probe = open_store(path)
+            try:
+                screenshot = check_target(probe, screenshot)  # never over the database
+            finally:
+                probe.close()
+        window = open_main_window(path, remember_layout=screenshot is None)
     except SocmapError as exc:
         return fail(str(exc), exc.exit_code)
-
-    window = MainWindow(store, remember_layout=screenshot is None)
     if screenshot is not None:
         return _screenshot(app, window, screenshot, getattr(args, "tab", None))
     window.show()

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from socmap.domain.errors import StoreError
-from socmap.store.db import Store
+from socmap.store.db import SQLITE_MAGIC, Store
 
 
 def _private_file(path: Path) -> None:

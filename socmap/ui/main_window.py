@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
@@ -22,15 +25,25 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.services import auth, demo, queries
+from socmap.services import auth, queries
 from socmap.services.session import Store, open_store
 from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
 from socmap.ui.preferences import Preferences
-from socmap.ui.tabs import TABS, load_tab
+from socmap.ui.tabs import TABS, LazyTab, preload_tab_modules
 from socmap.ui.tasks import TaskRunner
 from socmap.ui.views.register_view import RegisterView
+
+
+def _later(module: str, name: str) -> Callable[..., object]:
+    """``module.name``, imported on the first call rather than at start-up."""
+
+    def call(*args: object) -> object:
+        fn: Callable[..., object] = getattr(importlib.import_module(module), name)
+        return fn(*args)
+
+    return call
 
 
 class MainWindow(QMainWindow):
@@ -52,13 +65,18 @@ class MainWindow(QMainWindow):
         self.resize(1500, 920)
 
         self.tabs = QTabWidget(objectName="tabs", documentMode=True)
+        #: the views made so far; a tab's view (and its queries) is made when first shown
         self.views: dict[str, QWidget] = {}
+        self._slots: dict[str, LazyTab] = {}
         for title, spec in TABS:
-            view = load_tab(spec)(self.ctx, self)
-            self.views[title] = view
-            self.tabs.addTab(view, title)
+            slot = LazyTab(title, spec, self.ctx, self)
+            self._slots[title] = slot
+            self.tabs.addTab(slot, title)
         self.setCentralWidget(self.tabs)
-        self.register: RegisterView = self.views["Register"]  # type: ignore[assignment]
+        self.register: RegisterView = self.view("Register")  # type: ignore[assignment]
+        self.tabs.currentChanged.connect(self._on_tab_shown)
+        self.register.rows_loaded.connect(self._after_first_rows)
+        self.preload: threading.Thread | None = None
 
         self.actions_ = create_actions(self)
         self._build_menus(self.actions_)
@@ -156,12 +174,27 @@ class MainWindow(QMainWindow):
 
     def _extend_menus(self) -> None:
         """Feature menu entries (import, export, tools)."""
-        from socmap.ui.dialogs.briefing_dialog import open_briefing_dialog
-        from socmap.ui.dialogs.force_dialog import open_force_name_dialog
-        from socmap.ui.dialogs.import_boundaries_dialog import open_import_boundaries_dialog
-        from socmap.ui.dialogs.import_intel_dialog import open_import_intel_dialog
-        from socmap.ui.views import dashboard_view as dash
-
+        # dialogs are imported when first used: their modules pull in pyproj, the export
+        # engines and the scoring views, none of which start-up needs
+        dialogs = "socmap.ui.dialogs."
+        open_import_boundaries_dialog = _later(
+            dialogs + "import_boundaries_dialog", "open_import_boundaries_dialog"
+        )
+        open_import_intel_dialog = _later(dialogs + "import_intel_dialog", "open_import_intel_dialog")
+        open_briefing_dialog = _later(dialogs + "briefing_dialog", "open_briefing_dialog")
+        open_force_name_dialog = _later(dialogs + "force_dialog", "open_force_name_dialog")
+        dash = SimpleNamespace(
+            **{
+                name: _later("socmap.ui.views.dashboard_view", name)
+                for name in (
+                    "export_calendar_dialog",
+                    "open_assessment_dialog",
+                    "open_score_history",
+                    "run_rescore",
+                    "open_config_editor",
+                )
+            }
+        )
         ctx = self.ctx
         self._menu_action(
             self.import_menu,
@@ -220,10 +253,52 @@ class MainWindow(QMainWindow):
             permission=Permission.APPROVE,
         )
 
+    # ------------------------------------------------------------------------------- tabs
+
+    def view(self, title: str) -> QWidget:
+        """The view of tab ``title``, made now if it was not yet shown."""
+        view = self._slots[title].materialise()
+        self.views[title] = view
+        return view
+
+    def open_tab(self, cls: type[QWidget]) -> QWidget:
+        """Show the tab whose view is a ``cls`` and return that view."""
+        for title, spec in TABS:
+            if spec.rpartition(":")[2] == cls.__name__:
+                view = self.view(title)
+                self.tabs.setCurrentWidget(self._slots[title])
+                return view
+        raise KeyError(f"no tab shows a {cls.__name__}")
+
+    def _after_first_rows(self, _count: int) -> None:
+        """The register is usable: now, at lower priority, import the other tabs' modules."""
+        self.register.rows_loaded.disconnect(self._after_first_rows)
+        self.preload = preload_tab_modules(skip="socmap.ui.views.register_view")
+
+    def _on_tab_shown(self, index: int) -> None:
+        slot = self.tabs.widget(index)
+        if isinstance(slot, LazyTab):
+            self.views[slot.title] = slot.materialise()
+
     # ----------------------------------------------------------------------------- status
 
     def _refresh_status(self) -> None:
-        info = queries.store_info(self.ctx.store)
+        """Counts for the status bar, read on a worker."""
+        self.user_label.setText(self.ctx.store.actor)
+
+        def job(store: Store, _progress: object) -> tuple[queries.StoreInfo, str]:
+            role = auth.current_role(store)
+            return queries.store_info(store), role.value if role else "viewer"
+
+        self.ctx.tasks.run(
+            job,
+            write=False,
+            on_done=self._show_status,
+            on_error=lambda exc: self.counts_label.setText(f"counts unavailable: {exc}"),
+        )
+
+    def _show_status(self, result: tuple[queries.StoreInfo, str]) -> None:
+        info, role = result
         self.db_label.setText(f"Database: {info.path}")
         by = info.ocgs_by_status
         self.counts_label.setText(
@@ -231,8 +306,7 @@ class MainWindow(QMainWindow):
             f"{plural(info.counts.get('nominals', 0), 'nominal')} · "
             f"{plural(len(info.areas), 'area')}"
         )
-        role = auth.current_role(self.ctx.store)
-        self.user_label.setText(f"{self.ctx.store.actor} ({role.value if role else 'viewer'})")
+        self.user_label.setText(f"{self.ctx.store.actor} ({role})")
 
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches("ocg", "nominal", "area", "membership"):
@@ -242,19 +316,19 @@ class MainWindow(QMainWindow):
 
     def open_ocg(self, ocg_id: int) -> None:
         """Show an OCG's record in the register."""
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.select_ocg(ocg_id)
 
     def _new_ocg(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.new_ocg()
 
     def _edit_ocg(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.edit_selected()
 
     def _find(self) -> None:
-        self.tabs.setCurrentWidget(self.register)
+        self.tabs.setCurrentWidget(self._slots["Register"])
         self.register.search.setFocus()
         self.register.search.selectAll()
 
@@ -323,6 +397,8 @@ class MainWindow(QMainWindow):
         """Build a demo database in the background with a cancellable progress dialog."""
 
         def job(_store: Store, progress: object) -> Path:
+            from socmap.services import demo
+
             demo.ensure_demo_database(path, progress=progress)  # type: ignore[arg-type]
             return path
 
@@ -377,7 +453,7 @@ class MainWindow(QMainWindow):
         """Save the layout, let running tasks finish, close the database."""
         if self.remember_layout:
             self.save_layout()
-        self.ctx.tasks.wait(30_000)
+        self.ctx.tasks.shutdown()
         super().closeEvent(event)
         if event.isAccepted():
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -9,6 +9,7 @@ task function (see graph/engine.py), not directly here.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -30,19 +31,43 @@ class _Signals(QObject):
 
 
 class TaskProgress:
-    """The progress object handed to a task: thread-safe, emits Qt signals."""
+    """The progress object handed to a task: thread-safe, emits Qt signals.
+
+    Once :meth:`detach` is called (the window that asked is closing) it reports nothing more
+    and says the task is cancelled, so a task that is still running winds down quietly.
+    """
 
     def __init__(self, signals: _Signals) -> None:
         self._signals = signals
         self._cancel = threading.Event()
+        self._detached = threading.Event()
+
+    def emit(self, signal_name: str, *args: object) -> None:
+        """Emit one of the task's signals unless the receiver has gone."""
+        if self._detached.is_set():
+            return
+        try:
+            getattr(self._signals, signal_name).emit(*args)
+        except RuntimeError:  # the Qt object was deleted under us (window closed): nobody listens
+            self._detached.set()
 
     def advance(self, done: int, total: int) -> None:
         """Report ``done`` of ``total``."""
-        self._signals.progressed.emit(done, total)
+        self.emit("progressed", done, total)
 
     def status(self, text: str) -> None:
         """Report the current step."""
-        self._signals.status_changed.emit(text)
+        self.emit("status_changed", text)
+
+    def detach(self) -> None:
+        """Stop reporting and ask the task to stop: its result is no longer wanted."""
+        self._detached.set()
+        self._cancel.set()
+
+    @property
+    def detached(self) -> bool:
+        """True once nobody waits for this task's result."""
+        return self._detached.is_set()
 
     @property
     def cancelled(self) -> bool:
@@ -72,9 +97,9 @@ class Task(QRunnable):
             own = self._store.reopen() if self._store.path is not None else self._store
             result = self._fn(own, self.progress)
         except BaseException as exc:  # reported to the UI thread, never lost
-            self.signals.failed.emit(exc)
+            self.progress.emit("failed", exc)
         else:
-            self.signals.finished.emit(result)
+            self.progress.emit("finished", result)
         finally:
             if own is not None and own is not self._store:
                 own.close()
@@ -90,6 +115,7 @@ class TaskRunner(QObject):
         self._writer.setMaxThreadCount(1)
         self._readers = QThreadPool(self)
         self._live: set[Task] = set()
+        self._closing = False
 
     def run(
         self,
@@ -103,6 +129,9 @@ class TaskRunner(QObject):
     ) -> Task:
         """Queue ``fn``; with ``title`` a cancellable progress dialog is shown over ``parent``."""
         task = Task(self.store, fn)
+        if self._closing:  # the window is closing: nothing new starts
+            task.progress.detach()
+            return task
         self._live.add(task)
         dialog: QProgressDialog | None = None
         if title:
@@ -143,6 +172,23 @@ class TaskRunner(QObject):
         else:
             (self._writer if write else self._readers).start(task)
         return task
+
+    def shutdown(self, *, write_msecs: int = 30_000, read_msecs: int = 500) -> None:
+        """The window is closing: drop every pending result and let running work wind down.
+
+        Reads are cancelled and their results ignored (no callback reaches a closed view);
+        a write already running is given time to commit (it is one transaction either way).
+        """
+        self._closing = True
+        for task in list(self._live):
+            task.progress.detach()
+            for signal in (task.signals.finished, task.signals.failed):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    signal.disconnect()
+        self._live.clear()
+        self._readers.clear()  # queued, not yet started: never run
+        self._writer.waitForDone(write_msecs)
+        self._readers.waitForDone(read_msecs)
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Wait for queued tasks (used at shutdown and in tests)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from socmap.services import atrisk
 from socmap.services.session import open_store
@@ -52,12 +53,12 @@ def window(qtbot, demo_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _tab(win, cls):  # type: ignore[no-untyped-def]
-    for i in range(win.tabs.count()):
-        w = win.tabs.widget(i)
-        if isinstance(w, cls):
-            win.tabs.setCurrentIndex(i)
-            return w
-    raise AssertionError(f"no {cls.__name__} tab")
+    """Show the tab and let its first loads land."""
+    view = win.open_tab(cls)
+    for _ in range(3):
+        win.ctx.tasks.wait(20_000)
+        QApplication.processEvents()
+    return view
 
 
 def test_network_tab_tells_the_story(qtbot, window) -> None:  # type: ignore[no-untyped-def]

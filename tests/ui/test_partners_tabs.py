@@ -52,11 +52,7 @@ def window(qtbot, demo_path: Path):  # type: ignore[no-untyped-def]
 
 
 def tab(win, cls):  # type: ignore[no-untyped-def]
-    for i in range(win.tabs.count()):
-        if isinstance(win.tabs.widget(i), cls):
-            win.tabs.setCurrentIndex(i)
-            return win.tabs.widget(i)
-    raise AssertionError(f"no {cls.__name__} tab")
+    return win.open_tab(cls)
 
 
 def test_partners_tab_shows_register_gaps_and_graph(qtbot, window) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +101,7 @@ def test_clicking_nodes_opens_records(qtbot, window) -> None:  # type: ignore[no
     with qtbot.waitSignal(window.ctx.bus.open_ocg_requested) as blocker:
         qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=p.toPoint())
     assert blocker.args == [int(ocg.id.split(":")[1])]
-    assert window.tabs.currentWidget() is window.register
+    assert window.tabs.currentWidget().materialise() is window.register
     assert window.register.selected_ocg_id() == int(ocg.id.split(":")[1])
 
 

@@ -156,7 +156,7 @@ def test_viewer_cannot_edit(qtbot, demo_path: Path) -> None:  # type: ignore[no-
     qtbot.addWidget(win)
     assert not win.actions_.new_ocg.isEnabled()
     assert not win.register.detail.edit_button.isEnabled()
-    assert "viewer" in win.user_label.text()
+    qtbot.waitUntil(lambda: "viewer" in win.user_label.text(), timeout=10_000)
 
 
 def test_screenshot_command(tmp_path: Path, demo_path: Path) -> None:

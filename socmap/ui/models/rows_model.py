@@ -79,6 +79,8 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         self._rows: list[T] = []
         self._row_of: dict[Any, int] = {}
         self._total = 0
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     @property
     def rows(self) -> list[T]:
@@ -91,16 +93,67 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         return self._total
 
     def set_rows(self, rows: Sequence[T]) -> None:
-        """Replace every row (a model reset). A :class:`~socmap.domain.text.Page` keeps its
-        ``total``, so the table can say that it stops early."""
+        """Replace every row (a model reset), kept in the order last asked for by :meth:`sort`.
+
+        A :class:`~socmap.domain.text.Page` keeps its ``total``, so the table can say that it
+        stops early."""
         self.beginResetModel()
         self._rows = list(rows)
         self._total = max(len(self._rows), int(getattr(rows, "total", len(self._rows))))
+        if self._sort_column >= 0:
+            self._sort_rows(self._sort_column, self._sort_order)
+        self._index_rows()
+        self.endResetModel()
+
+    def _index_rows(self) -> None:
         self._row_of = {}
         if self._id_of is not None:
             for i, r in enumerate(self._rows):
                 self._row_of.setdefault(self._id_of(r), i)
-        self.endResetModel()
+
+    def sort_key(self, column: int) -> Callable[[T], Any]:
+        """The typed sort key of ``column`` as a plain function of a row (None sorts first)."""
+        col = self.columns[column]
+
+        def key(row: T) -> tuple[int, Any]:
+            value = col.sort(row) if col.sort is not None else _sort_value(col.getter(row))
+            if value is None or value == "":
+                return (0, "")
+            return (1, value) if isinstance(value, int | float) else (2, str(value).casefold())
+
+        return key
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        if 0 <= column < len(self.columns):
+            self._rows.sort(
+                key=self.sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder
+            )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows in Python (one key per row, not a ``data()`` call per comparison).
+
+        A filter proxy over this model passes its sorting here (see :class:`RowsFilterProxy`):
+        at national scale Qt's own sort calls ``data()`` some 150,000 times for 6,000 rows.
+        """
+        self._sort_column, self._sort_order = column, order
+        if column < 0 or not self._rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [
+            self._rows[i.row()] if 0 <= i.row() < len(self._rows) else None for i in persistent
+        ]
+        self._sort_rows(column, order)
+        position = {id(r): k for k, r in enumerate(self._rows)}
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(position[id(r)], i.column()) if r is not None else QModelIndex()
+                for i, r in zip(persistent, held, strict=True)
+            ],
+        )
+        self._index_rows()
+        self.layoutChanged.emit()
 
     def row_at(self, row: int) -> T:
         """The read-model row at ``row``."""
@@ -194,6 +247,14 @@ class RowsFilterProxy(QSortFilterProxyModel):
         else:
             apply()
             self.invalidateFilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort through the source model when it can sort itself (fast); else Qt's sort."""
+        model = self.sourceModel()
+        if isinstance(model, RowsTableModel):
+            model.sort(column, order)
+        else:
+            super().sort(column, order)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         """True when the row passes the predicate."""

@@ -38,7 +38,7 @@ from socmap.services.network_commands import AddIntervention, DecideProposal
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.network_models import AtRiskModel, ProposalsModel
-from socmap.ui.models.rows_model import SORT_ROLE
+from socmap.ui.models.rows_model import RowsFilterProxy
 from socmap.ui.widgets.tables import row_table
 
 WATCHED = ("at_risk", "intervention", "association", "membership", "nominal", "*")
@@ -70,10 +70,9 @@ def load(store: Store, area_id: int | None, area: str | None, steps: int) -> AtR
     return AtRiskData(rows, props, summary)
 
 
-def _sorted(model: Any, parent: QWidget) -> QSortFilterProxyModel:
-    proxy = QSortFilterProxyModel(parent)
+def _sorted(model: Any, parent: QWidget) -> RowsFilterProxy:
+    proxy = RowsFilterProxy(parent)
     proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
     return proxy
 
 

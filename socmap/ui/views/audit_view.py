@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +31,7 @@ from socmap.domain.text import plural
 from socmap.services import audit_trail
 from socmap.services.audit_trail import AuditFilter
 from socmap.ui.context import UiContext
-from socmap.ui.models.rows_model import SORT_ROLE
+from socmap.ui.models.rows_model import RowsFilterProxy
 from socmap.ui.models.trust_models import AuditTableModel
 from socmap.ui.widgets.permission import guard, roles_allowed
 from socmap.ui.widgets.tables import CutNote
@@ -96,7 +96,7 @@ class AuditView(QWidget):
         self.chain_label = QLabel("", wordWrap=True)
         self.status = QLabel("")
         self.model = AuditTableModel(self)
-        self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
+        self.proxy = RowsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(sortingEnabled=True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +39,7 @@ from socmap.services import scoring
 from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
-from socmap.ui.models.rows_model import SORT_ROLE, RowsTableModel
+from socmap.ui.models.rows_model import SORT_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.models.schedule_model import (
     DUE_COLUMNS,
     EMERGING_COLUMNS,
@@ -249,13 +249,15 @@ def _table(name: str) -> QTableView:
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setAlternatingRowColors(True)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # fitted once when rows arrive (see _show): a ResizeToContents header re-measures the
+    # rows on every layout pass, which froze the window for seconds at national scale
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     t.horizontalHeader().setStretchLastSection(False)
     t.setWordWrap(False)
     return t
 
 
-class _AreaFilter(QSortFilterProxyModel):
+class _AreaFilter(RowsFilterProxy):
     def __init__(self, column: int) -> None:
         super().__init__()
         self.area = ""
@@ -265,7 +267,7 @@ class _AreaFilter(QSortFilterProxyModel):
     def set_area(self, area: str) -> None:
         self.beginFilterChange()  # Qt >= 6.9 (invalidateFilter is deprecated)
         self.area = area
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self.endFilterChange(RowsFilterProxy.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # type: ignore[override]
         if not self.area:
@@ -302,8 +304,7 @@ class DashboardView(QWidget):
         self.overdue_proxy.setSourceModel(self.overdue_model)
         self.emerging_proxy = _AreaFilter(3)
         self.emerging_proxy.setSourceModel(self.emerging_model)
-        self.pending_proxy = QSortFilterProxyModel()
-        self.pending_proxy.setSortRole(SORT_ROLE)
+        self.pending_proxy = RowsFilterProxy()
         self.pending_proxy.setSourceModel(self.pending_model)
         self.overdue = _table("overdue")
         self.overdue.setModel(self.overdue_proxy)
@@ -381,6 +382,7 @@ class DashboardView(QWidget):
         layout.addLayout(tools)
         layout.addWidget(split, 1)
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
+        self._fitted = False
         self.reload()
 
     # ------------------------------------------------------------------------------ data
@@ -412,9 +414,12 @@ class DashboardView(QWidget):
         self.overdue_model.set_rows(report.overdue)
         self.emerging_model.set_rows(report.emerging)
         self.pending_model.set_rows(pending)
-        for t in (self.overdue, self.emerging, self.approvals):
-            t.resizeColumnsToContents()
-            t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
+            self._fitted = True
+            for t in (self.overdue, self.emerging, self.approvals):
+                t.horizontalHeader().setResizeContentsPrecision(24)
+                t.resizeColumnsToContents()
+                t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._build_cards()
         self._update_titles()
         self._update_buttons()

@@ -346,9 +346,25 @@ class NetworkView(QWidget):
     # ------------------------------------------------------------------ loading
 
     def reload_groups(self) -> None:
-        """Fill the group and area lists (live groups only)."""
-        rows = [r for r in queries.register(self.ctx.store) if r.status != "archived"]
-        areas = queries.area_list(self.ctx.store)
+        """Fill the group and area lists (live groups only), read on a worker."""
+
+        def job(store: Store, _progress: Any) -> tuple[list[queries.RegisterRow], list[Any]]:
+            rows = [
+                r
+                for r in queries.register(store, with_schedule=False)
+                if r.status != "archived"
+            ]
+            return rows, queries.area_list(store)
+
+        self.ctx.tasks.run(
+            job,
+            write=False,
+            on_done=self._show_groups,
+            on_error=lambda exc: self.ctx.report_error(self, exc),
+        )
+
+    def _show_groups(self, result: tuple[list[queries.RegisterRow], list[Any]]) -> None:
+        rows, areas = result
         self._loading = True
         current = self.state.ocg_id
         self.ocg_combo.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -29,7 +29,7 @@ from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.services import review
 from socmap.ui.context import UiContext
-from socmap.ui.models.rows_model import SORT_ROLE
+from socmap.ui.models.rows_model import RowsFilterProxy
 from socmap.ui.models.trust_models import ReviewQueueModel
 from socmap.ui.widgets.permission import guard
 from socmap.ui.widgets.tables import CutNote
@@ -55,7 +55,7 @@ class ReviewView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.summary = QLabel("")
         self.model = ReviewQueueModel(self)
-        self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
+        self.proxy = RowsFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(sortingEnabled=True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

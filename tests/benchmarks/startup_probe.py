@@ -1,0 +1,118 @@
+"""Run as a script: time socmap's start-up the way a user sees it, and the event loop's stalls.
+
+``startup_probe.py bare`` imports the five libraries and exits: the baseline.
+``startup_probe.py app DB [--all-tabs]`` opens the main window on DB and reports, as JSON on
+stdout, the seconds from process start until the register shows rows (``usable``), and the
+worst gap between heartbeats of a 5 ms timer (``worst_stall``) from the window's first frame
+until the rows are shown, and then (with ``--all-tabs``) while every tab is opened in turn and
+loads. Wall times are measured from the interpreter's start (``time.perf_counter`` at the top of
+this file, before any import), so both modes count the same interpreter start-up.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def bare() -> dict[str, float]:
+    import geopandas  # noqa: F401
+    import networkx  # noqa: F401
+    import shapely  # noqa: F401
+    import sqlite_utils  # noqa: F401
+    from PySide6 import QtWidgets  # noqa: F401
+
+    return {"imported": time.perf_counter() - T0}
+
+
+def app(db: str, all_tabs: bool) -> dict[str, float]:
+    import resource
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from socmap.app import open_main_window
+
+    qapp = QApplication(sys.argv[:1])
+    window = open_main_window(Path(db), remember_layout=False)  # as `socmap gui --db DB` does
+    window.resize(1920, 1080)
+    window.show()
+    shown = time.perf_counter() - T0
+    beat = QElapsedTimer()
+    beat.start()
+    gaps: dict[str, float] = {"startup": 0.0, "tabs": 0.0}
+    phase = ["startup"]
+    marks: dict[str, float] = {"shown": shown}
+
+    per_tab: dict[str, float] = {}
+
+    def heartbeat() -> None:
+        gap = beat.restart() / 1000
+        gaps[phase[0]] = max(gaps[phase[0]], gap)
+        if phase[0] == "tabs":
+            title = window.tabs.tabText(window.tabs.currentIndex())
+            per_tab[title] = max(per_tab.get(title, 0.0), gap)
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(heartbeat)
+    timer.start()
+    tab_index = [0]  # the register is tab 0
+
+    def next_tab() -> None:
+        tab_index[0] += 1
+        if tab_index[0] < window.tabs.count():
+            window.tabs.setCurrentIndex(tab_index[0])
+            QTimer.singleShot(1500, next_tab)
+        else:
+            QTimer.singleShot(1500, finish)
+
+    def finish() -> None:
+        marks["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        window.close()
+        qapp.quit()
+
+    def wait_for_preload() -> None:
+        # the other tabs' modules import in the background once the register shows (what a
+        # user looking at the register for a moment gets); then every tab is opened in turn
+        if window.preload is not None and window.preload.is_alive():
+            QTimer.singleShot(10, wait_for_preload)
+        else:
+            marks["preloaded"] = time.perf_counter() - T0
+            next_tab()
+
+    def poll() -> None:
+        if "usable" in marks:
+            return
+        if window.register.proxy.rowCount() > 0:
+            marks["usable"] = time.perf_counter() - T0
+            if all_tabs:
+                phase[0] = "tabs"
+                QTimer.singleShot(0, wait_for_preload)
+            else:
+                QTimer.singleShot(300, finish)
+        else:
+            QTimer.singleShot(2, poll)
+
+    QTimer.singleShot(0, poll)
+    QTimer.singleShot(120_000, finish)  # never hang a benchmark
+    qapp.exec()
+    return {
+        **marks,
+        "worst_stall": gaps["startup"],
+        "worst_stall_tabs": gaps["tabs"],
+        "stall_by_tab": per_tab,  # type: ignore[dict-item]
+    }
+
+
+if __name__ == "__main__":
+    out = bare() if sys.argv[1] == "bare" else app(sys.argv[2], "--all-tabs" in sys.argv)
+    print(json.dumps(out))
