@@ -24,6 +24,7 @@ from socmap.domain.ids import NominalId, format_ocg_ref
 from socmap.domain.partners import Partner, PartnerLink
 from socmap.services import disruptions, partners, profiles, queries, register, scoring
 from socmap.services.geography import coordinates_to_bng
+from socmap.services.map_data import AUDIENCES
 from socmap.services.register import as_record
 from socmap.store.db import Store, open_store
 
@@ -840,6 +841,7 @@ def add_io_commands(cli: Cli) -> None:
     what.add_argument("--partners", action="store_true", help="the partner graph")
     p.add_argument(
         "--audience",
+        choices=AUDIENCES,
         required=True,
         help="internal, neighbourhood or partner (the last two: references only, no names)",
     )

@@ -70,8 +70,11 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["status"] == args.status]
     if args.area:  # led from the area or operating in it
         rows = [
-            r for r in rows if r["lead_area"] == args.area or args.area in r["areas_of_operation"]
-        ]  # type: ignore[operator]
+            r
+            for r in rows
+            if r["lead_area"] == args.area
+            or args.area in r["areas_of_operation"]  # type: ignore[operator]
+        ]
     if args.cross_border:
         rows = [r for r in rows if r["cross_border"]]
     if args.neighbourhood:
@@ -92,7 +95,7 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
                 r["name"],
                 r["status"],
                 r["lead_area"],
-                ", ".join(r["areas_of_operation"])  # type: ignore[call-overload]
+                ", ".join(r["areas_of_operation"])  # type: ignore[call-overload, arg-type]
                 + (" + outside the force" if r["outside_force"] else ""),
                 "yes" if r["cross_border"] else "",
                 ", ".join(str(m) for m in r["markets"]),  # type: ignore[attr-defined]

@@ -8,15 +8,13 @@ row records its SHA-256.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from socmap.domain.errors import SocmapError
 from socmap.services import anx
 from socmap.services.anx import Chart
+from socmap.services.output import Written, check_target, write_file
 from socmap.store.db import Store
 
 #: i2 icon types for socmap's entity types.
@@ -141,34 +139,29 @@ def write_anx(
     """Build the chart for ``audience``, write it to ``path`` and put the export on record."""
     chart = anx.build_chart(store, scope=scope, audience=audience, ocg_id=ocg_id)
     path = Path(path)
-    if not path.parent.exists():
-        raise SocmapError(f"cannot write {path}: the folder {path.parent} does not exist")
+    check_target(store, path)
     c = to_anxwritter(chart)
     errors = c.validate()  # type: ignore[attr-defined]
     if errors:
         raise SocmapError(f"the chart for {path} is not valid for i2: {errors[0]}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as fh:
             for chunk in c.iter_anx_bytes():  # type: ignore[attr-defined]
                 fh.write(chunk)
-                digest.update(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    sha = digest.hexdigest()
-    anx.record_export(
-        store,
-        chart=chart,
-        scope=scope,
-        ocg_id=ocg_id,
-        path=path,
-        sha256=sha,
-    )
+
+    def record(written: Written) -> str:
+        anx.record_export(
+            store,
+            chart=chart,
+            scope=scope,
+            ocg_id=ocg_id,
+            path=written.path,
+            sha256=written.sha256,
+        )
+        return written.sha256
+
+    sha = write_file(store, path, write, record)
     return AnxResult(
         path, len(chart.entities), len(chart.links), chart.left_out, chart.marking, sha
     )

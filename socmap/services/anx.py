@@ -156,6 +156,7 @@ class _Builder:
         self.chart = Chart(title=title, marking="", audience=self.audience.value)
         self.markings: list[str] = []
         self.conditions: list[str] = []
+        self.card_conditions = ""
         self._ids: set[str] = set()
 
     def record_allowed(self, marking: str) -> bool:
@@ -175,6 +176,9 @@ class _Builder:
             self.chart.left_out += 1
             return False
         self.markings.append(marking)
+        # what the card may say about conditions is the policy's: the recorded text inside the
+        # police, a standard note outside it (the text is free text nobody has cleared)
+        self.card_conditions = cond if self.named else (d.conditions if grading else "")
         if d.conditions and d.conditions not in self.conditions:
             self.conditions.append(d.conditions)
         return True
@@ -297,7 +301,7 @@ def _ocg_chart(b: _Builder, store: Store, ocg_id: int) -> None:
                 scheme=a.grading_scheme,
                 grade=a.grade,
                 handling_code=a.handling,
-                conditions=a.handling_conditions,
+                conditions=b.card_conditions,
                 source=a.source,
                 date=_iso(a.start),
             )
@@ -342,7 +346,7 @@ def _between_groups_chart(b: _Builder, store: Store) -> None:
             scheme=x.grading_scheme,
             grade=x.grade,
             handling_code=x.handling,
-            conditions=x.handling_conditions,
+            conditions=b.card_conditions,
             source=x.source,
             date=_iso(x.start),
         )

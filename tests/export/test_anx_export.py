@@ -17,6 +17,7 @@ from socmap.domain.ids import GroupId, NominalId
 from socmap.domain.network import Association, OcgLink
 from socmap.domain.vocab import Role
 from socmap.services import anx, links, register
+from socmap.services.handling import CONDITIONS_NOTE
 from socmap.store import audit
 from socmap.store.db import Store, open_store
 
@@ -149,9 +150,10 @@ def test_outside_audiences_see_references_only_and_what_handling_allows(
     grades = {c.grade for c in anx.iter_grades(chart.links)}
     assert "B2" not in grades  # 5x5x5 handling 5: no further dissemination
     if audience == "neighbourhood":
-        assert "1B" in grades  # 3x5x2 C travels with its conditions
-        assert any("Police use only" in (p.get("Value") or "") for p in
+        assert "1B" in grades  # 3x5x2 C travels with a note that conditions apply...
+        assert any(CONDITIONS_NOTE in (p.get("Value") or "") for p in
                    ET.parse(path).getroot().iter("CustomProperty"))  # fmt: skip
+        assert "Police use only" not in text  # ...not the conditions' free text (not cleared)
     assert {e.label for e in chart.entities if e.type == "Person"} <= {
         "NOM-0001",
         "NOM-0002",
