@@ -52,6 +52,8 @@ def _changes_json(changes: Changes) -> dict[str, Any]:
 def _report(args: argparse.Namespace, text: str, record: dict[str, Any], changes: Changes) -> int:
     """Print one line for a person, or the record and the changes as JSON."""
     if getattr(args, "json", False):
+        if record.get("ocg_id") and "ocg_ref" not in record:  # the reference shown on screen
+            record = {**record, "ocg_ref": format_ocg_ref(int(record["ocg_id"]))}
         print_json({**record, "changes": _changes_json(changes)})
     else:
         print(text)
@@ -455,14 +457,14 @@ def _text_to_html(text: str) -> str:
 
 def _cmd_profile_section_set(args: argparse.Namespace) -> int:
     path: Path = args.file
+    store = open_existing(args)  # checks --area first: a wrong area is the likelier mistake
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SocmapError(f"{path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise SocmapError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-    store = open_existing(args)
-    try:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SocmapError(f"{path} does not exist") from None
+        except UnicodeDecodeError as exc:
+            raise SocmapError(f"{path} is not UTF-8 text (byte {exc.start})") from None
         area = profiles.find_area(store, args.area)
         current = profiles.sections(store, int(area.id)).get(args.section)
         result, changes = profiles.save_section(

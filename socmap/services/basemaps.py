@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import math
 import os
-import sqlite3
 import threading
 import urllib.error
 import urllib.parse
@@ -37,7 +36,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError, ValidationError
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
-from socmap.store import audit
+from socmap.store import audit, mbtiles
 from socmap.store import neighbourhoods as nb_store
 from socmap.store.db import Store
 
@@ -506,14 +505,4 @@ _FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="socmap-tiles")
 
 def _mbtiles_tile(path: str, z: int, x: int, y: int) -> bytes | None:
     """A tile from an MBTiles file (TMS rows: y counted from the south)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        row = conn.execute(
-            "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-            [z, x, (2**z - 1) - y],
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
-    return bytes(row[0]) if row else None
+    return mbtiles.read_tile(path, z, x, (2**z - 1) - y)

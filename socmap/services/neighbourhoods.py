@@ -330,6 +330,7 @@ def sync(store: Store) -> None:
     Cheap when there is nothing to do; every write path that adds or moves a located row calls
     it in its own transaction (the schema clears a moved row's neighbourhood).
     """
+    require(store, Permission.EDIT, action="assign rows to neighbourhoods")
     if nb_store.count(store) == 0:
         return
     with store.atomic():

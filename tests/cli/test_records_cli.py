@@ -35,6 +35,19 @@ def _due(capsys: pytest.CaptureFixture[str], db: str, ref: str) -> str:
     return next(r["due"] for r in rows if r["ref"] == ref)
 
 
+def _required_factors(db: str) -> list[str]:
+    """The OCGM factors an assessment must rate before it can be submitted."""
+    from socmap.services import scoring
+    from socmap.store.db import open_store
+
+    store = open_store(db)
+    try:
+        policy, _ = scoring.load_policy(store, "ocgm")
+    finally:
+        store.close()
+    return [f.key for f in policy.factors if f.required and f.kind == "level"]
+
+
 def test_analyst_story_from_the_cli_alone(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -136,9 +149,12 @@ def test_analyst_story_from_the_cli_alone(
 
     # score yesterday, submit, approve as another account
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    # every required factor rated (an assessment with one "not known" cannot be submitted)
+    ratings = {f: "0" for f in _required_factors(db)}
+    ratings |= {"markets.drugs": "3", "capability.geographic_scope": "2"}
     a = ok_json(
-        capsys, "assess", "create", "--db", db, "--ocg", ref, "--rating", "markets.drugs=3",
-        "--rating", "capability.geographic_scope=2", "--on", yesterday,
+        capsys, "assess", "create", "--db", db, "--ocg", ref, "--on", yesterday,
+        *[arg for k, v in ratings.items() for arg in ("--rating", f"{k}={v}")],
     )  # fmt: skip
     ok(capsys, "assess", "submit", "--db", db, str(a["id"]))
     os_account("sup.one")

@@ -27,6 +27,7 @@ NOT_RECORD_DATES = {
     ("review_decisions", "next_review"),
     ("at_risk_proposals", "proposed_on"),
     ("users", "added_on"),
+    ("areas", "retired_on"),  # when a boundary left the current set: not intelligence
 }
 DATE_SUFFIXES = ("_on", "_date", "_due", "_expires", "_from", "_to", "start", "end", "since")
 

@@ -148,9 +148,10 @@ def test_layer_toggle_hides_intelligence(qtbot, view) -> None:  # type: ignore[n
     box.click()
     assert "intel" not in view.state.layers
     # with areas and markers off too, only the background is left where reports were
-    view.layer_boxes["areas"].click()
-    view.layer_boxes["ocgs"].click()
-    view.layer_boxes["labels"].click()
+    # every other layer that is on, context layers (basemap, neighbourhoods, places) included
+    for name, other in view.layer_boxes.items():
+        if name != "intel" and other.isChecked():
+            other.click()
     img = view.canvas.grab().toImage()
     intel = view.data.intel
     sx, sy = view.state.to_screen(intel.x[::50], intel.y[::50])
