@@ -117,7 +117,8 @@ def test_rename_carries_the_area_and_its_work_over(demo_store, tmp_path: Path) -
 def test_retired_area_keeps_its_history_and_leaves_current_views(
     demo_store, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from socmap.services import partners
+    from socmap.domain.errors import NotFoundError
+    from socmap.services import briefing, partners
     from socmap.store import map_rows
 
     work, ids = _work(demo_store), _area_ids(demo_store)
@@ -144,6 +145,9 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
     assert gone not in {s.area_id for s in profiles.force_status(demo_store)}
     assert gone not in {r[0] for r in map_rows.area_geometries(demo_store)}
     assert gone not in {r.area_id for r in partners.area_partnerships(demo_store)}
+    assert "Telford & Wrekin" not in briefing.area_names(demo_store)  # no atlas page
+    with pytest.raises(NotFoundError):
+        briefing.briefing_content(demo_store, area_name="Telford & Wrekin", audience="internal")
     for table in ("locations", "intel"):
         n = demo_store.conn.execute(
             f"SELECT COUNT(*) FROM {table} WHERE area_id = ?", [gone]
