@@ -38,6 +38,9 @@ class ReassignReport:
     intel_total: int
     intel_outside: int
     lead_area_lost: tuple[tuple[int, str, str], ...] = ()
+    #: nominal addresses and intelligence reports without coordinates whose area (set by hand)
+    #: is a retired area: kept, to be set to a current area by hand
+    unlocated_in_retired: int = 0
 
     @property
     def anything_unassigned(self) -> bool:
@@ -47,6 +50,7 @@ class ReassignReport:
             or self.nominals_outside
             or self.intel_outside
             or self.lead_area_lost
+            or self.unlocated_in_retired
         )
 
     def lines(self) -> list[str]:
@@ -68,6 +72,11 @@ class ReassignReport:
                 f"  OCG-{oid:04d} {name}: '{old}' (retired)"
                 for oid, name, old in self.lead_area_lost
             ]
+        if self.unlocated_in_retired:
+            out.append(
+                f"{self.unlocated_in_retired:,} nominal(s) or intelligence report(s) without "
+                "coordinates are in a retired area (kept; set a current one by hand)"
+            )
         return out
 
 
@@ -442,7 +451,14 @@ def replace_areas(
         index = AreaIndex.from_wkb([r.id for r in rows], [r.geom_wkb for r in rows])
         report = reassign_all(store, index, progress)
         check_cancelled(progress or NullProgress())
-        report = ReassignReport(**{**report.__dict__, "lead_area_lost": lost})
+        retired_names = {i: names[i] for i in retired_ids}
+        by_hand = sum(
+            len(geo_rows.unlocated_area_names(store, t, retired_names))
+            for t in ("nominals", "intel")
+        )
+        report = ReassignReport(
+            **{**report.__dict__, "lead_area_lost": lost, "unlocated_in_retired": by_hand}
+        )
         payload = {k: v for k, v in report.__dict__.items() if k != "lead_area_lost"}
         kept = [m for m in plan.matches if m.area_id is not None]
         audit.record(

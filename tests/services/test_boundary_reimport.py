@@ -125,6 +125,10 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
     gone = ids["Telford & Wrekin"]
     sections_before = profiles.sections(demo_store, gone)
     assert sections_before
+    from socmap.store import bulk
+
+    with demo_store.atomic():  # an address known only by its area, set by hand
+        bulk.insert_rows(demo_store, "nominals", ("surname", "area_id"), [("Byhand", gone)])
     path = _demo_file(tmp_path, drop=("Telford & Wrekin",))
     result, _ = boundaries.import_boundaries(
         demo_store, path, name_field="name", retire=["Telford & Wrekin"]
@@ -156,6 +160,10 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
     lines = "\n".join(result.lines())
     assert "retired (kept with its history): Telford & Wrekin (1 local profile" in lines
     assert "have a retired area as their lead area" in lines
+    assert "1 nominal(s) or intelligence report(s) without coordinates are in a retired" in lines
+    assert demo_store.conn.execute(
+        "SELECT area_id FROM nominals WHERE surname = 'Byhand'"
+    ).fetchone() == (gone,)
     # a later file that holds the name again brings the same area back
     again, _ = boundaries.import_boundaries(demo_store, demo_boundaries(), name_field="name")
     assert _area_ids(demo_store) == ids
