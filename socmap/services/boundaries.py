@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -440,10 +441,12 @@ def replace_areas(
         for r in plan.retiring:
             area_store.retire_area(store, r.area_id, on=today, by=store.actor)
         names = area_store.area_names_by_id(store)
-        retired_ids = {
-            r.id for r in area_store.area_rows(store, include_retired=True) if r.retired_on
+        retired_names: dict[int, str] = {
+            int(r.id): names[r.id]
+            for r in area_store.area_rows(store, include_retired=True)
+            if r.retired_on
         }
-        lead_ids = geo_rows.lead_area_names(store, {i: names[i] for i in retired_ids})
+        lead_ids = geo_rows.lead_area_names(store, retired_names)
         lost_ids = sorted(lead_ids)
         ocg_names = geo_rows.ocg_names(store, lost_ids)
         lost = tuple((oid, ocg_names.get(oid, ""), lead_ids[oid]) for oid in lost_ids)
@@ -451,14 +454,11 @@ def replace_areas(
         index = AreaIndex.from_wkb([r.id for r in rows], [r.geom_wkb for r in rows])
         report = reassign_all(store, index, progress)
         check_cancelled(progress or NullProgress())
-        retired_names = {i: names[i] for i in retired_ids}
         by_hand = sum(
             len(geo_rows.unlocated_area_names(store, t, retired_names))
             for t in ("nominals", "intel")
         )
-        report = ReassignReport(
-            **{**report.__dict__, "lead_area_lost": lost, "unlocated_in_retired": by_hand}
-        )
+        report = dataclasses.replace(report, lead_area_lost=lost, unlocated_in_retired=by_hand)
         payload = {k: v for k, v in report.__dict__.items() if k != "lead_area_lost"}
         kept = [m for m in plan.matches if m.area_id is not None]
         audit.record(
