@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,9 @@ class ReassignReport:
     intel_total: int
     intel_outside: int
     lead_area_lost: tuple[tuple[int, str, str], ...] = ()
+    #: nominal addresses and intelligence reports without coordinates whose area (set by hand)
+    #: is a retired area: kept, to be set to a current area by hand
+    unlocated_in_retired: int = 0
 
     @property
     def anything_unassigned(self) -> bool:
@@ -47,6 +51,7 @@ class ReassignReport:
             or self.nominals_outside
             or self.intel_outside
             or self.lead_area_lost
+            or self.unlocated_in_retired
         )
 
     def lines(self) -> list[str]:
@@ -68,6 +73,11 @@ class ReassignReport:
                 f"  OCG-{oid:04d} {name}: '{old}' (retired)"
                 for oid, name, old in self.lead_area_lost
             ]
+        if self.unlocated_in_retired:
+            out.append(
+                f"{self.unlocated_in_retired:,} nominal(s) or intelligence report(s) without "
+                "coordinates are in a retired area (kept; set a current one by hand)"
+            )
         return out
 
 
@@ -431,10 +441,12 @@ def replace_areas(
         for r in plan.retiring:
             area_store.retire_area(store, r.area_id, on=today, by=store.actor)
         names = area_store.area_names_by_id(store)
-        retired_ids = {
-            r.id for r in area_store.area_rows(store, include_retired=True) if r.retired_on
+        retired_names: dict[int, str] = {
+            int(r.id): names[r.id]
+            for r in area_store.area_rows(store, include_retired=True)
+            if r.retired_on
         }
-        lead_ids = geo_rows.lead_area_names(store, {i: names[i] for i in retired_ids})
+        lead_ids = geo_rows.lead_area_names(store, retired_names)
         lost_ids = sorted(lead_ids)
         ocg_names = geo_rows.ocg_names(store, lost_ids)
         lost = tuple((oid, ocg_names.get(oid, ""), lead_ids[oid]) for oid in lost_ids)
@@ -445,7 +457,11 @@ def replace_areas(
 
         after_areas_replaced(store)
         check_cancelled(progress or NullProgress())
-        report = ReassignReport(**{**report.__dict__, "lead_area_lost": lost})
+        by_hand = sum(
+            len(geo_rows.unlocated_area_names(store, t, retired_names))
+            for t in ("nominals", "intel")
+        )
+        report = dataclasses.replace(report, lead_area_lost=lost, unlocated_in_retired=by_hand)
         payload = {k: v for k, v in report.__dict__.items() if k != "lead_area_lost"}
         kept = [m for m in plan.matches if m.area_id is not None]
         audit.record(

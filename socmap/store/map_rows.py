@@ -246,9 +246,10 @@ def force_name(store: Store) -> str:
 
 
 def area_id_named(store: Store, name: str) -> int | None:
-    """The id of the area called ``name`` (case-insensitive), or None."""
+    """The id of the current area called ``name`` (case-insensitive), or None (retired areas
+    have no place on a map)."""
     row = store.conn.execute(
-        "SELECT id FROM areas WHERE lower(name) = lower(?)", [name.strip()]
+        "SELECT id FROM areas WHERE lower(name) = lower(?) AND retired_on IS NULL", [name.strip()]
     ).fetchone()
     return int(row[0]) if row else None
 

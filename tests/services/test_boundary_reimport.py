@@ -117,13 +117,18 @@ def test_rename_carries_the_area_and_its_work_over(demo_store, tmp_path: Path) -
 def test_retired_area_keeps_its_history_and_leaves_current_views(
     demo_store, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from socmap.services import partners
+    from socmap.domain.errors import NotFoundError
+    from socmap.services import briefing, partners
     from socmap.store import map_rows
 
     work, ids = _work(demo_store), _area_ids(demo_store)
     gone = ids["Telford & Wrekin"]
     sections_before = profiles.sections(demo_store, gone)
     assert sections_before
+    from socmap.store import bulk
+
+    with demo_store.atomic():  # an address known only by its area, set by hand
+        bulk.insert_rows(demo_store, "nominals", ("surname", "area_id"), [("Byhand", gone)])
     path = _demo_file(tmp_path, drop=("Telford & Wrekin",))
     result, _ = boundaries.import_boundaries(
         demo_store, path, name_field="name", retire=["Telford & Wrekin"]
@@ -144,6 +149,9 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
     assert gone not in {s.area_id for s in profiles.force_status(demo_store)}
     assert gone not in {r[0] for r in map_rows.area_geometries(demo_store)}
     assert gone not in {r.area_id for r in partners.area_partnerships(demo_store)}
+    assert "Telford & Wrekin" not in briefing.area_names(demo_store)  # no atlas page
+    with pytest.raises(NotFoundError):
+        briefing.briefing_content(demo_store, area_name="Telford & Wrekin", audience="internal")
     for table in ("locations", "intel"):
         n = demo_store.conn.execute(
             f"SELECT COUNT(*) FROM {table} WHERE area_id = ?", [gone]
@@ -152,6 +160,10 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
     lines = "\n".join(result.lines())
     assert "retired (kept with its history): Telford & Wrekin (1 local profile" in lines
     assert "have a retired area as their lead area" in lines
+    assert "1 nominal(s) or intelligence report(s) without coordinates are in a retired" in lines
+    assert demo_store.conn.execute(
+        "SELECT area_id FROM nominals WHERE surname = 'Byhand'"
+    ).fetchone() == (gone,)
     # a later file that holds the name again brings the same area back
     again, _ = boundaries.import_boundaries(demo_store, demo_boundaries(), name_field="name")
     assert _area_ids(demo_store) == ids

@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -65,7 +67,7 @@ class ImportBoundariesDialog(QDialog):
         self.ctx = ctx
         boundaries.load_geo_libraries()  # on this thread, before any task reads a layer
         self.setWindowTitle("Import boundaries")
-        self.resize(640, 560)
+        self.resize(760, 720)
         self._generation = 0
         self._loaded_path = ""
         self._layers: list[Any] = []
@@ -97,6 +99,10 @@ class ImportBoundariesDialog(QDialog):
         self.missing.verticalHeader().setVisible(False)
         self.missing.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.missing.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.missing.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.missing.setWordWrap(True)
         self.missing_label.setVisible(False)
         self.missing.setVisible(False)
         self._choices: list[QComboBox] = []
@@ -138,8 +144,12 @@ class ImportBoundariesDialog(QDialog):
         lay.addWidget(self.preview_label)
         lay.addWidget(self.preview, 1)
         lay.addWidget(self.missing_label)
-        lay.addWidget(self.missing, 1)
-        lay.addWidget(self.status)
+        lay.addWidget(self.missing)
+        status_box = QScrollArea(widgetResizable=True, objectName="status_box")
+        status_box.setFrameShape(QFrame.Shape.NoFrame)
+        status_box.setWidget(self.status)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(status_box, 1)
         lay.addWidget(self.error)
         lay.addWidget(self.report, 1)
         lay.addWidget(note)
@@ -304,8 +314,9 @@ class ImportBoundariesDialog(QDialog):
         self._choices = []
         for row, area in enumerate(plan.missing):
             self.missing.setItem(row, 0, QTableWidgetItem(area.name))
-            attached = area.describe()[len(area.name) + 2 : -1]
-            self.missing.setItem(row, 1, QTableWidgetItem(attached))
+            attached = QTableWidgetItem(area.describe()[len(area.name) + 2 : -1])
+            attached.setToolTip(attached.text())
+            self.missing.setItem(row, 1, attached)
             choice = QComboBox(objectName=f"choice_{row}")
             choice.addItem(CHOOSE, None)
             choice.addItem(RETIRE, ("retire", area.name))
@@ -314,6 +325,11 @@ class ImportBoundariesDialog(QDialog):
             choice.currentIndexChanged.connect(self._update_import_enabled)
             self.missing.setCellWidget(row, 2, choice)
             self._choices.append(choice)
+        self.missing.resizeRowsToContents()
+        rows_height = sum(self.missing.rowHeight(r) for r in range(len(plan.missing)))
+        self.missing.setFixedHeight(
+            min(260, rows_height + self.missing.horizontalHeader().height() + 6)
+        )
         self.missing.setVisible(bool(plan.missing))
         self.missing_label.setVisible(bool(plan.missing))
         self.status.setText(self.status.text() + "\n" + "\n".join(plan.lines()))
