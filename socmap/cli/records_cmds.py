@@ -518,6 +518,31 @@ def _cmd_export_anx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_layers(args: argparse.Namespace) -> int:
+    from socmap.export.layers import write_layers
+
+    store = open_existing(args)
+    try:
+        result = write_layers(store, fmt=args.format, audience=args.audience, path=args.output)
+    finally:
+        store.close()
+    counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
+    print(f"wrote {result.path}: {counts}; marked {result.marking}")
+    return 0
+
+
+def _cmd_export_register(args: argparse.Namespace) -> int:
+    from socmap.export.register_table import write_register
+
+    store = open_existing(args)
+    try:
+        result = write_register(store, fmt=args.format, audience=args.audience, path=args.output)
+    finally:
+        store.close()
+    print(f"wrote {result.path}: {result.rows} groups; marked {result.marking}")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     suffix = args.file.suffix.lower()
     if suffix == ".anx":
@@ -848,6 +873,29 @@ def add_io_commands(cli: Cli) -> None:
         help="internal, neighbourhood or partner (the last two: references only, no names)",
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="the .anx file to write")
+
+    p = cli.subcommand(
+        "export",
+        "layers",
+        "write the map's layers (areas, OCG locations, intelligence) as a GeoPackage or KML, "
+        "as the audience may see them, marked in the layer metadata",
+        _cmd_export_layers,
+    )
+    add_db_argument(p)
+    p.add_argument("--format", choices=("gpkg", "kml"), required=True, help="file format")
+    p.add_argument("--audience", required=True, help="internal, neighbourhood or partner")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+
+    p = cli.subcommand(
+        "export",
+        "register",
+        "write the OCG register as XLSX or CSV (formula injection neutralised; marked)",
+        _cmd_export_register,
+    )
+    add_db_argument(p)
+    p.add_argument("--format", choices=("xlsx", "csv"), required=True, help="file format")
+    p.add_argument("--audience", required=True, help="internal, neighbourhood or partner")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     p = cli.command(
         "import",

@@ -497,7 +497,8 @@ def read_anx(path: Path) -> Chart:
     chart = Chart(title=title, marking=marking, audience="")
     by_entity_id: dict[str, str] = {}
     pending: list[tuple[ET.Element, ET.Element]] = []
-    for item in root.find("ChartItemCollection") or []:
+    collection = root.find("ChartItemCollection")
+    for item in list(collection) if collection is not None else []:
         end = item.find("End")
         link = item.find("Link")
         if end is not None:

@@ -1,0 +1,158 @@
+"""GIS layers for other tools: areas, OCG locations and intelligence as a GeoPackage or KML.
+
+The content is what the map shows the audience (``services.map_data.load_map_data``: the same
+handling rules as the briefing map), so a layer file is never a second, looser map: partner and
+neighbourhood layers name groups by reference only, partner layers leave out home addresses,
+and intelligence is kept only where its handling allows. Every layer carries the protective
+marking: in the GeoPackage's dataset and layer metadata, in the KML document's name and
+description, and as a ``marking`` field on every feature. The file is written beside the target
+and moved into place; the audit row records its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.roles import Permission
+from socmap.services import handling
+from socmap.services.auth import require
+from socmap.services.map_data import load_map_data
+from socmap.store import audit
+from socmap.store.db import Store
+
+FORMATS = ("gpkg", "kml")
+
+
+@dataclass(frozen=True)
+class LayersResult:
+    """What was written."""
+
+    path: Path
+    counts: dict[str, int]
+    marking: str
+    sha256: str
+
+
+def _frames(store: Store, audience: str) -> tuple[dict[str, Any], str]:
+    import geopandas as gpd
+    from shapely.geometry import Point, Polygon
+
+    data = load_map_data(store, audience=audience)
+    named = audience == "internal"
+    marking = handling.export_marking([o.marking for o in data.ocgs.values()])
+    mark = marking.value
+    polys = []
+    for a in data.areas:
+        rings = [r for r in a.rings if len(r) >= 4]
+        polys.append((a.name, a.area_km2, Polygon(rings[0], rings[1:]) if rings else None))
+    areas = gpd.GeoDataFrame(
+        {
+            "name": [p[0] for p in polys],
+            "area_km2": [round(p[1], 2) for p in polys],
+            "marking": [mark] * len(polys),
+        },
+        geometry=[p[2] for p in polys],
+        crs="EPSG:27700",
+    )
+    m = data.markers
+    rows = []
+    for i in range(len(m)):
+        o = data.ocgs[int(m.ocg_id[i])]
+        rows.append(
+            {
+                "ocg": o.ref,
+                "name": o.name if named else o.ref,
+                "status": o.status,
+                "kind": m.kinds[int(m.kind[i])],
+                "band": o.band or "",
+                "marking": mark,
+                "geometry": Point(float(m.x[i]), float(m.y[i])),
+            }
+        )
+    locations = gpd.GeoDataFrame(
+        rows or {"ocg": [], "name": [], "status": [], "kind": [], "band": [], "marking": [],
+                 "geometry": []},
+        geometry="geometry",
+        crs="EPSG:27700",
+    )  # fmt: skip
+    intel = gpd.GeoDataFrame(
+        {
+            "category": [data.intel.categories[int(c)] for c in data.intel.category],
+            "marking": [mark] * len(data.intel),
+        },
+        geometry=gpd.points_from_xy(data.intel.x, data.intel.y),
+        crs="EPSG:27700",
+    )
+    return {"areas": areas, "ocg_locations": locations, "intelligence": intel}, mark
+
+
+def write_layers(store: Store, *, fmt: str, audience: str, path: Path) -> LayersResult:
+    """Write the audience's layers to ``path`` as ``gpkg`` or ``kml`` (audited)."""
+    require(store, Permission.EXPORT, action="export map layers")
+    if fmt not in FORMATS:
+        raise ValidationError("format", f"unknown format '{fmt}' (use {', '.join(FORMATS)})")
+    aud = handling.parse_audience(audience).value
+    path = Path(path)
+    if not path.parent.exists():
+        raise SocmapError(f"cannot write {path}: the folder {path.parent} does not exist")
+    import pyogrio
+
+    frames, mark = _frames(store, aud)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    title = f"{mark} - socmap layers ({aud} audience)"
+    try:
+        first = True
+        for layer, df in frames.items():
+            if fmt == "gpkg":
+                pyogrio.write_dataframe(
+                    df,
+                    tmp,
+                    layer=layer,
+                    driver="GPKG",
+                    append=not first,
+                    layer_metadata={"DESCRIPTION": title, "marking": mark, "audience": aud},
+                    dataset_metadata={"marking": mark, "audience": aud} if first else None,
+                )
+            else:
+                pyogrio.write_dataframe(
+                    df.to_crs("EPSG:4326"), tmp, layer=layer, driver="LIBKML", append=not first
+                )
+            first = False
+        if fmt == "kml":
+            text = tmp.read_text(encoding="utf-8")
+            text = re.sub(
+                r'(<Document id="root_doc">)',
+                rf"\1<name>{title}</name><description>Protective marking: {mark}. "
+                rf"Audience: {aud}.</description>",
+                text,
+                count=1,
+            )
+            tmp.write_text(text, encoding="utf-8")
+        sha = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    counts = {k: len(v) for k, v in frames.items()}
+    with store.atomic():
+        audit.record(
+            store,
+            action="export",
+            entity="layers",
+            summary=f"map layers exported as {fmt} for the {aud} audience: "
+            + ", ".join(f"{v} {k}" for k, v in counts.items())
+            + f"; marked {mark}",
+            extra={"file": str(path), "sha256": sha, "format": fmt, "audience": aud,
+                   "marking": mark, "counts": counts},
+        )  # fmt: skip
+    return LayersResult(path, counts, mark, sha)
