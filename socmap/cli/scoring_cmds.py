@@ -18,6 +18,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.ids import format_ocg_ref
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
 from socmap.domain.scoring import SCHEMES, Assessment, Rating
+from socmap.domain.text import plural
 from socmap.services import scoring
 
 
@@ -80,7 +81,7 @@ def _cmd_due(args: argparse.Namespace) -> int:
     )
     if report.emerging:
         print()
-        print(f"{len(report.emerging)} groups awaiting a first assessment (incl. emerging groups)")
+        print(f"{plural(len(report.emerging), 'group')} awaiting a first assessment (incl. emerging groups)")
     return 0
 
 
@@ -109,7 +110,7 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
         )
         return 0
     versions = ", ".join(f"{k} v{v}" for k, v in summary.config_versions.items())
-    print(f"{summary.created} draft assessments created under {versions}; none approved.")
+    print(f"{plural(summary.created, 'draft assessment')} created under {versions}; none approved.")
     print(
         f"{summary.unchanged_band} keep their band, {len(summary.band_changes)} change band; "
         f"skipped {summary.never_assessed} never assessed, "
@@ -146,7 +147,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     result = export_calendar(
         store, Path(args.output), area=args.area, today=args.as_of, marking=args.marking
     )
-    print(f"wrote {result.path}: {result.events} events (sha256 {result.sha256[:12]})")
+    print(f"wrote {result.path}: {plural(result.events, 'event')} (sha256 {result.sha256[:12]})")
     return 0
 
 

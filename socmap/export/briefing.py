@@ -30,6 +30,7 @@ from PySide6.QtSvg import QSvgGenerator
 
 from socmap import __version__
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
 from socmap.render.map import MapRenderer, MapViewState
 from socmap.render.page import A4_LANDSCAPE_MM, ACCENT, MUTED, RULE, PageCanvas, PageGeometry
@@ -105,8 +106,8 @@ def draw_briefing_page(
     currency = content.data_current_to or "no records"
     sub = (
         f"{content.force_name or 'Force'} · produced {content.produced_on} · "
-        f"data current to {currency} · {content.total_groups} active group"
-        f"{'s' if content.total_groups != 1 else ''} in or led from this area"
+        f"data current to {currency} · {plural(content.total_groups, 'active group')} "
+        "in or led from this area"
     )
     c.text(QRectF(x0, y, width, g.pt(10) * 1.6), sub, 10, colour=MUTED, wrap=False)
     y += g.pt(10) * 1.6 + g.mm(2)
@@ -150,7 +151,7 @@ def draw_briefing_page(
         more = content.more + (len(rows) - drawn)
         notes = []
         if more:
-            notes.append(f"and {more} more group{'s' if more != 1 else ''}: see the register")
+            notes.append(f"and {plural(more, 'more group')}: see the register")
         if any(not r.lead_here for r in content.rows):
             notes.append("* operates here, led from another area")
         notes.append("locations in this area unless another area is named")
@@ -217,9 +218,9 @@ def _draw_area_map(
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRect(rect)
     if content.audience != "internal":
-        note = f"Intelligence shown: {content.intel_shown:,} reports cleared for this audience"
+        note = f"Intelligence shown: {plural(content.intel_shown, 'report')} cleared for this audience"
     else:
-        note = f"Intelligence shown: {content.intel_shown:,} reports"
+        note = f"Intelligence shown: {plural(content.intel_shown, 'report')}"
     c = PageCanvas(painter, g)
     note_w = c.text_width(note, 7.5) + g.mm(3)
     painter.fillRect(

@@ -18,6 +18,7 @@ from PySide6.QtGui import QPainter
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.profiles import SECTIONS, Audience
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.render.report import (
     Block,
@@ -201,7 +202,7 @@ def build_report(
             ("Data period", period),
             ("Partners consulted", consulted or "none recorded"),
             ("Audience", audience_text),
-            ("Completeness", f"{status.percent}% ({status.done} of {status.total} checks met)"),
+            ("Completeness", f"{status.percent}% ({status.done} of {plural(status.total, 'check')} met)"),
             ("Produced", f"{today.isoformat()} by {store.actor}"),
         ),
         notice=HANDLING_NOTICE.format(marking=marking),
@@ -226,7 +227,7 @@ def build_report(
             )
             blocks.append(
                 Paragraph(
-                    f"Completeness: {status.percent}% ({status.done} of {status.total} checks met).",
+                    f"Completeness: {status.percent}% ({status.done} of {plural(status.total, 'check')} met).",
                     "body",
                 )
             )

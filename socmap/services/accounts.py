@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ConflictError, NotFoundError, ValidationError
 from socmap.domain.roles import Permission, UserRole
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.store import audit, users
 from socmap.store.db import Store
@@ -45,7 +46,7 @@ def parse_account(value: str) -> str:
         raise ValidationError("account", "is required")
     if len(text) > ACCOUNT_MAX:
         raise ValidationError(
-            "account", f"is {len(text)} characters long; the limit is {ACCOUNT_MAX}"
+            "account", f"is {plural(len(text), 'character')} long; the limit is {ACCOUNT_MAX}"
         )
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
         raise ValidationError("account", "may not contain spaces or control characters")

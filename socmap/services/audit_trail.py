@@ -18,7 +18,7 @@ from typing import Any
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.roles import Permission
-from socmap.domain.text import Page
+from socmap.domain.text import Page, plural
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
 from socmap.store import audit
@@ -156,7 +156,7 @@ def export_extract(
                 store,
                 action="export",
                 entity="audit",
-                summary=f"audit extract of {len(found)} rows ({flt.describe()})"
+                summary=f"audit extract of {plural(len(found), 'row')} ({flt.describe()})"
                 + (" with values" if include_payload else ""),
                 extra={"sha256": digest, "rows": len(found), "marking": marking},
             )

@@ -12,6 +12,7 @@ import numpy as np
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.geo.areas import AreaIndex
 from socmap.geo.layers import AreaShape, BoundaryLayer, LayerInfo, Repair
 from socmap.services.auth import require
@@ -177,7 +178,7 @@ def replace_areas(
             store,
             action="import",
             entity="areas",
-            summary=f"replaced areas from {source}: {len(shapes)} areas, "
+            summary=f"replaced areas from {source}: {plural(len(shapes), 'area')}, "
             f"{len(repairs)} repaired feature(s), {len(lost)} OCG(s) lost their lead area",
             before={"areas": sorted(old_names.values())},
             after={

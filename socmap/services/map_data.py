@@ -19,6 +19,7 @@ import shapely
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.grading import parse_grading
+from socmap.domain.text import plural
 from socmap.domain.vocab import LOCATION_KINDS, MARKETS
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import map_rows
@@ -97,7 +98,7 @@ class ActiveOcgCount:
             for aid, v in values.items()
         }
         text = {
-            aid: f"{v} active OCG{'s' if v != 1 else ''} (lead area)" for aid, v in values.items()
+            aid: f"{plural(v, 'active OCG')} (lead area)" for aid, v in values.items()
         }
         return ThreatShading("Active OCGs (lead area)", labels, area_class, text, "count")
 

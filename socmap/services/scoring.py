@@ -45,6 +45,7 @@ from socmap.domain.scoring import (
     score,
     unknown_factor,
 )
+from socmap.domain.text import plural
 from socmap.domain.vocab import Status
 from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
@@ -677,7 +678,7 @@ def rescore_all(
         else:
             unchanged += 1
     check_cancelled(progress)
-    progress.status(f"Writing {len(new_rows)} draft assessments")
+    progress.status(f"Writing {plural(len(new_rows), 'draft assessment')}")
     digest = hashlib.sha256(json.dumps(new_rows, default=str).encode()).hexdigest()
     with store.atomic():
         written = rows.insert_assessments(store, new_rows)
@@ -686,9 +687,9 @@ def rescore_all(
             store,
             action="rescore",
             entity="assessment",
-            summary=f"re-scored {written} active OCGs as drafts under "
+            summary=f"re-scored {plural(written, 'active OCG')} as drafts under "
             + ", ".join(f"{k} v{p.version}" for k, (p, _c) in policies.items())
-            + f"; {len(changes)} band changes",
+            + f"; {plural(len(changes), 'band change')}",
             after={"band_changes": [dataclasses.asdict(c) for c in changes]},
             extra={
                 "source": "rescore_all",
@@ -783,6 +784,6 @@ def record_export(
         action="export",
         entity="schedule",
         entity_id=kind,
-        summary=f"exported {kind} ({items} events, {scope}) marked {marking}",
+        summary=f"exported {kind} ({plural(items, 'event')}, {scope}) marked {marking}",
         extra={"path": path, "sha256": sha256, "items": items, "marking": marking},
     )

@@ -50,6 +50,7 @@ from socmap.domain.profiles import (
     Strand,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import Marking
 from socmap.services import profile_data, profiles
 from socmap.services.session import Store
@@ -138,7 +139,7 @@ def live_html(sections: list[profile_data.LiveSection]) -> str:
             body = "".join(
                 "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in t.rows[:40]
             )
-            more = f"<p><i>… and {len(t.rows) - 40} more rows</i></p>" if len(t.rows) > 40 else ""
+            more = f"<p><i>… and {plural(len(t.rows) - 40, 'more row')}</i></p>" if len(t.rows) > 40 else ""
             parts.append(
                 f"<table cellspacing='0' cellpadding='2'><tr>{head}</tr>{body}</table>{more}"
             )
