@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.ids import parse_ocg_ref
 from socmap.domain.profiles import (
     ACTION_STATUS_LABELS,
     NARRATIVE_KEYS,
@@ -382,7 +383,7 @@ class ProfilesView(QWidget):
         self.a_status = QComboBox()
         for st, label in ACTION_STATUS_LABELS.items():
             self.a_status.addItem(label, st.value)
-        self.a_ocgs = QLineEdit(placeholderText="OCG ids, e.g. 7, 26")
+        self.a_ocgs = QLineEdit(placeholderText="groups, e.g. OCG-0007, OCG-0026 (or 7, 26)")
         self.a_add = QPushButton("Add action")
         self.a_add.clicked.connect(self._on_add_action_clicked)
         self.a_done = QPushButton("Mark selected done")
@@ -712,12 +713,12 @@ class ProfilesView(QWidget):
     def _parse_ocgs(self) -> tuple[int, ...]:
         out = []
         for part in self.a_ocgs.text().replace(";", ",").split(","):
-            part = part.strip().upper().removeprefix("OCG-")
-            if not part:
+            if not part.strip():
                 continue
-            if not part.isdigit():
-                raise ValidationError("linked_ocgs", f"'{part}' is not an OCG id")
-            out.append(int(part))
+            try:
+                out.append(int(parse_ocg_ref(part)))
+            except ValueError as exc:
+                raise ValidationError("linked_ocgs", str(exc)) from None
         return tuple(out)
 
     def _on_add_action_clicked(self) -> None:
