@@ -101,7 +101,11 @@ class IntelImportReport:
         out = [
             f"imported {self.imported:,} of {plural(self.rows, 'row')} from {self.source} "
             f"(batch {self.batch})"
-            + (" as police.uk crimes (no grading)" if self.police_uk else ""),
+            + (
+                " as police.uk crimes (no grading; public open data, never queued for MoPI review)"
+                if self.police_uk
+                else ""
+            ),
             f"{self.located:,} located ({self.outside:,} outside the force), "
             f"{self.unlocated:,} without coordinates; {self.graded:,} graded",
         ]
