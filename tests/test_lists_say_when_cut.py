@@ -152,3 +152,32 @@ def test_page_and_note_words() -> None:
     assert plural(3, "person") == "3 people"
     assert plural(2, "match") == "2 matches"
     assert plural(2, "strategy") == "2 strategies"
+
+
+#: Slices of text (a long rationale, a timestamp, a digest) rather than of a list of rows.
+TEXT_FIELDS = {"rationale", "ts", "sha256", "head", "name", "label", "_text"}
+
+
+def test_no_cli_command_cuts_a_list_silently() -> None:
+    """A command that shows the first N of a list wraps them in Page(...) or more(...), so the
+    cut is said; slicing rows any other way is refused."""
+    import ast
+
+    problems = []
+    for path in sorted((REPO / "socmap" / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        said = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("Page", "more"):
+                said.update(id(n) for n in ast.walk(node))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)):
+                continue
+            if node.slice.upper is None or id(node) in said:
+                continue
+            value = node.value
+            name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+            if name in TEXT_FIELDS:
+                continue
+            problems.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert not problems, "lists cut without saying so:\n" + "\n".join(problems)

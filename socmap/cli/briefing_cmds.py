@@ -9,6 +9,7 @@ from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.export.briefing import FORMATS, export_briefing
 from socmap.services.map_data import AUDIENCES
 
@@ -40,7 +41,7 @@ def _cmd_briefing(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    pages = plural(result.pages, "page")
     for f in result.files:
         print(f"wrote {f} ({pages if len(result.files) == 1 else '1 page'}, {args.audience})")
     return 0

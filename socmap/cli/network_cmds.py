@@ -125,7 +125,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             flt=flt,
             marking=args.marking,
         )
-    print(f"wrote {out} ({n} people, {args.marking})")
+    print(f"wrote {out} ({plural(n, 'person')}, {args.marking})")
     return 0
 
 

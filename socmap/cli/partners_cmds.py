@@ -7,6 +7,7 @@ from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing, print_json, print_table
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.export.graphs import FORMATS, export_graph
 from socmap.services import disruptions
@@ -28,7 +29,7 @@ def _cmd_export_graph(args: argparse.Namespace) -> int:
         store.close()
     gaps = ", ".join(f"{v} {k}" for k, v in sorted(result.gaps.items())) or "no gaps"
     print(
-        f"wrote {result.path}: {result.kind} graph, {result.nodes} nodes, {result.edges} edges"
+        f"wrote {result.path}: {result.kind} graph, {plural(result.nodes, 'node')}, {plural(result.edges, 'edge')}"
         f" ({gaps}); marked {result.marking}"
     )
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
+from socmap.domain.text import plural
 from socmap.export.profile import export_profile
 from socmap.services import profiles
 
@@ -60,7 +61,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    pages = f", {result.pages} pages" if result.pages else ""
+    pages = f", {plural(result.pages, 'page')}" if result.pages else ""
     print(
         f"wrote {result.path} ({result.fmt.upper()}, {result.audience} audience, "
         f"{result.marking}{pages})"

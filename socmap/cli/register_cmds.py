@@ -63,18 +63,19 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _areas(row: dict[str, object]) -> list[str]:
+    """A register row's areas of operation."""
+    value = row["areas_of_operation"]
+    return [str(a) for a in value] if isinstance(value, list) else []
+
+
 def _cmd_ocg_list(args: argparse.Namespace) -> int:
     store = open_existing(args)
     rows = queries.ocg_list_json(store)
     if args.status:
         rows = [r for r in rows if r["status"] == args.status]
     if args.area:  # led from the area or operating in it
-        rows = [
-            r
-            for r in rows
-            if r["lead_area"] == args.area
-            or args.area in r["areas_of_operation"]  # type: ignore[operator]
-        ]
+        rows = [r for r in rows if r["lead_area"] == args.area or args.area in _areas(r)]
     if args.cross_border:
         rows = [r for r in rows if r["cross_border"]]
     if args.neighbourhood:
@@ -95,8 +96,7 @@ def _cmd_ocg_list(args: argparse.Namespace) -> int:
                 r["name"],
                 r["status"],
                 r["lead_area"],
-                ", ".join(r["areas_of_operation"])  # type: ignore[call-overload, arg-type]
-                + (" + outside the force" if r["outside_force"] else ""),
+                ", ".join(_areas(r)) + (" + outside the force" if r["outside_force"] else ""),
                 "yes" if r["cross_border"] else "",
                 ", ".join(str(m) for m in r["markets"]),  # type: ignore[attr-defined]
                 r["members"],

@@ -18,6 +18,7 @@ from socmap.domain.errors import ValidationError
 from socmap.domain.ids import format_ocg_ref
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
 from socmap.domain.scoring import SCHEMES, Assessment, Rating
+from socmap.domain.text import plural
 from socmap.services import scoring
 
 
@@ -80,7 +81,7 @@ def _cmd_due(args: argparse.Namespace) -> int:
     )
     if report.emerging:
         print()
-        print(f"{len(report.emerging)} groups awaiting a first assessment (incl. emerging groups)")
+        print(f"{plural(len(report.emerging), 'group')} awaiting a first assessment (incl. emerging groups)")
     return 0
 
 
@@ -110,9 +111,9 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
         return 0
     versions = ", ".join(f"{k} v{v}" for k, v in summary.config_versions.items())
     print(
-        f"{summary.created} draft re-calculations created under {versions}; none approved. "
-        "Approving one changes the band but not the re-assessment date unless it is submitted "
-        "with 'assess submit ID --full-review'."
+        f"{plural(summary.created, 'draft re-calculation')} created under {versions}; none "
+        "approved. Approving one changes the band but not the re-assessment date unless it is "
+        "submitted with 'assess submit ID --full-review'."
     )
     print(
         f"{summary.unchanged_band} keep their band, {len(summary.band_changes)} change band; "
@@ -150,7 +151,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     result = export_calendar(
         store, Path(args.output), area=args.area, today=args.as_of, marking=args.marking
     )
-    print(f"wrote {result.path}: {result.events} events (sha256 {result.sha256[:12]})")
+    print(f"wrote {result.path}: {plural(result.events, 'event')} (sha256 {result.sha256[:12]})")
     return 0
 
 

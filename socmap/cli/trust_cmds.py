@@ -160,8 +160,8 @@ def _cmd_review_decide(args: argparse.Namespace) -> int:
         raise ValidationError("until", "a disposal has no next review date")
     report, _ = review.dispose(store, args.kind, args.id, rationale=args.rationale)
     print(
-        f"{args.kind} {args.id} disposed of: {sum(report.deleted.values())} rows deleted, "
-        f"{report.payloads_erased} audit values erased"
+        f"{args.kind} {args.id} disposed of: {plural(sum(report.deleted.values()), 'row')} deleted, "
+        f"{plural(report.payloads_erased, 'audit value')} erased"
     )
     if not report.compacted:
         print(
@@ -197,7 +197,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     path = db_path(args)
     if args.check_only:
         head, rows = backup.check_backup(args.backup, actor=current_account())
-        print(f"{args.backup} is a whole socmap database: {rows} audit rows, head {head}")
+        print(f"{args.backup} is a whole socmap database: {plural(rows, 'audit row')}, head {head}")
         return 0
     report = backup.restore_database(path, args.backup, actor=current_account())
     print(f"restored {path} from {report.restored_from}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.ids import AreaId, GroupId, LocationId, MembershipId, NominalId
+from socmap.domain.text import plural
 from socmap.domain.vocab import (
     DEFAULT_MARKING,
     ENABLERS,
@@ -145,7 +146,7 @@ def _clean_text(value: str, *, field: str, required: bool = False, limit: int = 
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {len(text)} characters long; the limit is {limit}")
+        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
         raise ValidationError(field, "contains control characters")
     return text

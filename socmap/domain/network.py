@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.grading import Grading, parse_grading
+from socmap.domain.text import plural
 
 #: Person <-> person link types.
 ASSOCIATION_KINDS: dict[str, str] = {
@@ -199,7 +200,7 @@ def _text(value: str, *, field: str, required: bool = False, limit: int = 2000) 
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {len(text)} characters long; the limit is {limit}")
+        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
     return text
 
 

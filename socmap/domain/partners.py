@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.domain.vocab import parse_marking
 
 #: Partner agency types (brief 4.3), key -> label.
@@ -209,7 +210,7 @@ def isa_warning(p: Partner, today: dt.date, *, warn_days: int = ISA_WARN_DAYS) -
         return f"{p.name}: agreement {p.isa_reference} expired on {p.isa_expires.isoformat()}"
     if status == "expiring" and p.isa_expires:
         days = (p.isa_expires - today).days
-        return f"{p.name}: agreement {p.isa_reference} expires in {days} days ({p.isa_expires.isoformat()})"
+        return f"{p.name}: agreement {p.isa_reference} expires in {plural(days, 'day')} ({p.isa_expires.isoformat()})"
     return ""
 
 

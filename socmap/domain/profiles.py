@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING, Marking
 
 TEXT_MAX = 100_000
@@ -362,7 +363,7 @@ def clean_text(value: str, *, field: str, required: bool = False, limit: int = N
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {len(text)} characters long; the limit is {limit}")
+        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
     return text
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 
 #: Events that bring a re-assessment forward, with labels for people.
 TRIGGER_KINDS: dict[str, str] = {
@@ -119,7 +120,7 @@ def parse_schedule(doc: Mapping[str, Any], *, version: int = 1) -> SchedulePolic
     due_soon = _days(doc.get("due_soon_days", 14), field="due_soon_days", low=0)
     if due_soon >= default_interval:
         raise ValidationError(
-            "due_soon_days", f"must be shorter than the default interval ({default_interval} days)"
+            "due_soon_days", f"must be shorter than the default interval ({plural(default_interval, 'day')})"
         )
     return SchedulePolicy(
         default_interval_days=default_interval,

@@ -27,6 +27,7 @@ from PySide6.QtSvg import QSvgGenerator
 
 from socmap import __version__
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING, marking_rank, parse_marking
 from socmap.render.map import CONTEXT_LAYERS, MapRenderer, MapViewState
 from socmap.render.page import (
@@ -117,8 +118,7 @@ def draw_briefing_page(
     )
     sub = (
         f"{content.force_name or 'Force'} · produced {content.produced_on} · "
-        f"data current to {currency} · {content.total_groups} active group"
-        f"{'s' if content.total_groups != 1 else ''} {where}"
+        f"data current to {currency} · {plural(content.total_groups, 'active group')} {where}"
     )
     c.text(QRectF(x0, y, width, g.pt(10) * 1.6), sub, 10, colour=MUTED, wrap=False)
     y += g.pt(10) * 1.6 + g.mm(2)
@@ -162,7 +162,7 @@ def draw_briefing_page(
         more = content.more + (len(rows) - drawn)
         notes = []
         if more:
-            notes.append(f"and {more} more group{'s' if more != 1 else ''}: see the register")
+            notes.append(f"and {plural(more, 'more group')}: see the register")
         if any(not r.lead_here for r in content.rows):
             notes.append("* operates here, led from another area")
         notes.append(
@@ -285,8 +285,8 @@ def _draw_area_map(
 
 def _intel_note(content: svc.BriefingContent) -> str:
     if content.audience != "internal":
-        return f"Intelligence shown: {content.intel_shown:,} reports cleared for this audience"
-    return f"Intelligence shown: {content.intel_shown:,} reports"
+        return f"Intelligence shown: {plural(content.intel_shown, 'report')} cleared for this audience"
+    return f"Intelligence shown: {plural(content.intel_shown, 'report')}"
 
 
 def _page_geometry(fmt: str) -> PageGeometry:

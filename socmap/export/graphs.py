@@ -9,6 +9,7 @@ import networkx as nx
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.graph.build import exportable, gap_summary
 from socmap.services.auth import require
@@ -80,8 +81,8 @@ def export_graph(
             action="export",
             entity="graph",
             entity_id=kind,
-            summary=f"exported the {kind} graph as {fmt} ({g.number_of_nodes()} nodes,"
-            f" {g.number_of_edges()} edges) marked {mark}",
+            summary=f"exported the {kind} graph as {fmt} ({plural(g.number_of_nodes(), 'node')},"
+            f" {plural(g.number_of_edges(), 'edge')}) marked {mark}",
             extra={"path": str(w.path), "sha256": w.sha256, "area": area or "", "marking": mark},
         )
 

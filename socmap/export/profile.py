@@ -18,6 +18,7 @@ from PySide6.QtGui import QPainter
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.profiles import SECTIONS, Audience
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.render.page import (
     Block,
@@ -203,7 +204,7 @@ def build_report(
             ("Data period", period),
             ("Partners consulted", consulted or "none recorded"),
             ("Audience", audience_text),
-            ("Completeness", f"{status.percent}% ({status.done} of {status.total} checks met)"),
+            ("Completeness", f"{status.percent}% ({status.done} of {plural(status.total, 'check')} met)"),
             # a partner version names no account (they are people's names)
             ("Produced", today.isoformat() + ("" if partner else f" by {store.actor}")),
         ),
@@ -229,7 +230,7 @@ def build_report(
             )
             blocks.append(
                 Paragraph(
-                    f"Completeness: {status.percent}% ({status.done} of {status.total} checks met).",
+                    f"Completeness: {status.percent}% ({status.done} of {plural(status.total, 'check')} met).",
                     "body",
                 )
             )

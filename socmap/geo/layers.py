@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from socmap.domain.errors import ImportFailed
 from socmap.domain.groups import BNG_X_RANGE, BNG_Y_RANGE
+from socmap.domain.text import plural
 
 if TYPE_CHECKING:
     import numpy as np
@@ -270,7 +271,7 @@ def _choose_layer(path: Path, layers: list[LayerInfo], layer: str | None) -> Lay
     if layer is None:
         if len(layers) > 1:
             names = ", ".join(lay.name for lay in layers)
-            raise _fail(path, f"holds {len(layers)} layers ({names}); choose one with --layer")
+            raise _fail(path, f"holds {plural(len(layers), 'layer')} ({names}); choose one with --layer")
         return layers[0]
     for lay in layers:
         if lay.name == layer:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from socmap.domain.text import more, plural
 from socmap.graph.network import ROLE_RANK
 
 
@@ -90,10 +91,9 @@ def describe_part(g: nx.Graph, part: frozenset[int]) -> str:
     bits = []
     for role in sorted(by_role, key=lambda r: ROLE_RANK.get(r, 9)):
         people = sorted(by_role[role], key=lambda n: _name(g, n))
-        names = ", ".join(_name(g, n) for n in people[:3]) + (" ..." if len(people) > 3 else "")
+        names = more([_name(g, n) for n in people], 3)
         label = role if role != "other" else "other"
-        plural = "s" if len(people) > 1 else ""
-        bits.append(f"{len(people)} {label} member{plural} ({names})")
+        bits.append(f"{plural(len(people), label + ' member')} ({names})")
     return "; ".join(bits)
 
 
@@ -115,8 +115,8 @@ def _split_sentence(
     main, rest = parts[0], parts[1:]
     cut = [n for p in rest for n in p]
     text = (
-        f"Removing {who} would split the group's network from {before} connected "
-        f"part{'s' if before != 1 else ''} into {after}. The largest part keeps {len(main)} "
+        f"Removing {who} would split the group's network from "
+        f"{plural(before, 'connected part')} into {after}. The largest part keeps {len(main)} "
         f"of the others; cut off: {_names(g, cut)}."
     )
     leaders = [p for p in new_parts if _is_leadership(g, p)]
@@ -125,7 +125,7 @@ def _split_sentence(
         n_street = sum(len(p) for p in street)
         text += (
             f" {short} is the only link between the principal/significant members and "
-            f"{n_street} peripheral (street-level) member{'s' if n_street != 1 else ''}."
+            f"{plural(n_street, 'peripheral (street-level) member')}."
         )
     elif len(leaders) > 1:
         text += f" {short} is the only link between parts of the group's leadership."
@@ -169,9 +169,9 @@ def key_players(g: nx.Graph) -> list[KeyPlayer]:
         else:
             sentence = (
                 f"Removing {who} would not split the group's network (it stays in "
-                f"{len(base_parts)} part{'s' if len(base_parts) != 1 else ''})."
+                f"{plural(len(base_parts), 'part')})."
             )
-        sentence += f" Directly linked to {deg} of the other {n_members - 1} members"
+        sentence += f" Directly linked to {deg} of the other {plural(n_members - 1, 'member')}"
         if between[n] > 0:
             sentence += f"; on {between[n]:.0%} of the shortest routes between other members"
         if top_eig > 0 and eig.get(n, 0.0) >= 0.75 * top_eig:
@@ -217,13 +217,12 @@ def what_if(
     removed = " and ".join(what) or "nothing"
     if len(after) > len(before):
         sentence = (
-            f"Without {removed}, the network falls from {len(before)} connected part"
-            f"{'s' if len(before) != 1 else ''} into {len(after)}; the largest part keeps "
-            f"{len(after[0]) if after else 0} of {h.number_of_nodes()} people."
+            f"Without {removed}, the network falls from {plural(len(before), 'connected part')}"
+            f" into {len(after)}; the largest part keeps "
+            f"{len(after[0]) if after else 0} of {plural(h.number_of_nodes(), 'person')}."
         )
     else:
         sentence = (
-            f"Without {removed}, the network stays in {len(after)} connected part"
-            f"{'s' if len(after) != 1 else ''}."
+            f"Without {removed}, the network stays in {plural(len(after), 'connected part')}."
         )
     return WhatIf(people, links, before, after, sentence)

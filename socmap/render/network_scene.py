@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from socmap.domain.network import ASSOCIATION_KINDS, OCG_LINK_KINDS
+from socmap.domain.text import plural
 from socmap.render.graph import GraphEdge, GraphNode, GraphScene, LegendEntry
 
 PERSON_STYLE: dict[str, tuple[str, str, float, str]] = {
@@ -188,7 +189,7 @@ def group_scene(
                 size=size,
                 highlighted=n in marked,
                 tooltip=f"OCG-{n:04d} {attrs.get('name', '')} ({attrs.get('status', '')}, "
-                f"{attrs.get('area', '')}, {attrs.get('members', 0)} members)",
+                f"{attrs.get('area', '')}, {plural(attrs.get('members', 0), 'member')})",
                 show_label=g.degree(n) > 0,
             )
         )

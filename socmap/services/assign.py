@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from socmap.domain.errors import ImportFailed, SocmapError
+from socmap.domain.text import plural
 from socmap.geo.project import to_bng
 from socmap.services.csv_points import (
     detect_point_columns,
@@ -46,7 +47,7 @@ class AssignSummary:
     def line(self) -> str:
         """The one-line summary printed on stderr."""
         return (
-            f"assigned {self.rows:,} rows ({self.x_column}/{self.y_column}, {self.crs}): "
+            f"assigned {plural(self.rows, 'row')} ({self.x_column}/{self.y_column}, {self.crs}): "
             f"{self.in_area:,} in an area, {self.outside:,} outside the force, "
             f"{self.missing + self.unparseable:,} without usable coordinates "
             f"({self.missing:,} missing, {self.unparseable:,} unparseable)"

@@ -29,6 +29,7 @@ from socmap.domain.network import (
     validate_intervention,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.graph import network as gn
 from socmap.services.auth import require
 from socmap.services.register import as_record, create_nominal
@@ -309,8 +310,8 @@ def proposals(store: Store, *, max_steps: int = 2, as_of: dt.date | None = None)
         items = tuple(sorted(inds[pid], key=lambda x: x[1]))
         labels = "; ".join(f"{INDICATORS.get(k, k).lower()} ({d.isoformat()})" for k, d in items)
         reason = (
-            f"{len(items)} indicator{'s' if len(items) != 1 else ''} recorded ({labels}) and "
-            f"{dist} link{'s' if dist != 1 else ''} from {data.people[member][0]}, a {role} "
+            f"{plural(len(items), 'indicator')} recorded ({labels}) and "
+            f"{plural(dist, 'link')} from {data.people[member][0]}, a {role} "
             f"member of OCG-{ocg:04d} {data.ocgs[ocg][0]}."
         )
         out.append(
@@ -587,9 +588,9 @@ def area_vulnerability(
     area = names[area_id]
     top = sorted(inds.items(), key=lambda kv: -kv[1])[:3]
     summary = (
-        f"{len(rows)} people at risk in {area} ({by_risk['high']} high, {by_risk['medium']} "
-        f"medium, {by_risk['low']} low); {open_ivs} interventions open with partners; "
-        f"{without} without any intervention; {overdue} reviews overdue."
+        f"{plural(len(rows), 'person')} at risk in {area} ({by_risk['high']} high, {by_risk['medium']} "
+        f"medium, {by_risk['low']} low); {plural(open_ivs, 'intervention')} open with partners; "
+        f"{without} without any intervention; {plural(overdue, 'review')} overdue."
         + (
             " Most common indicators: "
             + ", ".join(f"{INDICATORS.get(k, k).lower()} ({n})" for k, n in top)

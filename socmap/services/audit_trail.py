@@ -17,7 +17,7 @@ from socmap.domain.cells import neutralise_cell
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
-from socmap.domain.text import Page
+from socmap.domain.text import Page, plural
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
 from socmap.services.output import Written, write_file
@@ -147,7 +147,7 @@ def export_extract(
             store,
             action="export",
             entity="audit",
-            summary=f"audit extract of {len(found)} rows ({flt.describe()})"
+            summary=f"audit extract of {plural(len(found), 'row')} ({flt.describe()})"
             + (" with values" if include_payload else ""),
             extra={"sha256": written.sha256, "rows": len(found), "marking": marking},
         )

@@ -14,6 +14,7 @@ import numpy as np
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ImportFailed, ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.geo.areas import AreaIndex, Overlap, overlaps
 from socmap.geo.layers import AreaShape, BoundaryLayer, LayerInfo, Repair
 from socmap.services.auth import require
@@ -468,9 +469,10 @@ def replace_areas(
             store,
             action="import",
             entity="areas",
-            summary=f"new boundaries from {source}: {len(shapes)} areas, kept {len(kept)} "
-            f"(same ids), added {len(shapes) - len(kept)}, retired {len(plan.retiring)}, "
-            f"{len(repairs)} repaired feature(s), {len(lost)} OCG(s) with a retired lead area",
+            summary=f"new boundaries from {source}: {plural(len(shapes), 'area')}, kept "
+            f"{len(kept)} (same ids), added {len(shapes) - len(kept)}, retired "
+            f"{len(plan.retiring)}, {plural(len(repairs), 'repaired feature')}, "
+            f"{plural(len(lost), 'OCG')} with a retired lead area",
             before={"areas": {str(i): list(v) for i, v in sorted(before.items())}},
             after={
                 "areas": [s.name for s in shapes],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.store import audit, meta
 from socmap.store.db import Store
@@ -35,7 +36,7 @@ def check_force_name(name: str) -> str:
         raise ValidationError("force name", "give the force's name, e.g. 'West Mercia Police'")
     if len(clean) > FORCE_NAME_MAX:
         raise ValidationError(
-            "force name", f"is {len(clean)} characters long; the limit is {FORCE_NAME_MAX}"
+            "force name", f"is {plural(len(clean), 'character')} long; the limit is {FORCE_NAME_MAX}"
         )
     return clean
 

@@ -21,6 +21,7 @@ from socmap.domain.errors import ConflictError, ImportFailed, ValidationError
 from socmap.domain.grading import parse_grading
 from socmap.domain.limits import date_problem
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.geo.project import WGS84, on_geo_thread, to_bng
 from socmap.services.auth import require
@@ -103,17 +104,21 @@ class IntelImportReport:
     def lines(self) -> list[str]:
         """The report as lines for people."""
         out = [
-            f"imported {self.imported:,} of {self.rows:,} rows from {self.source} "
+            f"imported {self.imported:,} of {plural(self.rows, 'row')} from {self.source} "
             f"(batch {self.batch})"
-            + (" as police.uk crimes (no grading)" if self.police_uk else ""),
+            + (
+                " as police.uk crimes (no grading; public open data, never queued for MoPI review)"
+                if self.police_uk
+                else ""
+            ),
             f"{self.located:,} located ({self.outside:,} outside the force), "
             f"{self.unlocated:,} without coordinates; {self.graded:,} graded",
         ]
         if self.filtered_out:
-            out.append(f"{self.filtered_out:,} rows left out by --only")
+            out.append(f"{plural(self.filtered_out, 'row')} left out by --only")
         if self.duplicates:
             out.append(
-                f"{self.duplicates:,} crimes left out: already imported (same police.uk Crime ID)"
+                f"{plural(self.duplicates, 'crime')} left out: already imported (same police.uk Crime ID)"
             )
         out += [f"  {cat or '(no category)'}: {n:,}" for cat, n in self.by_category.items()]
         return out
@@ -197,7 +202,7 @@ def _layer_table(path: Path, *, layer: str | None) -> _Table:
     if layer is None and len(layers) > 1:
         names = ", ".join(lay.name for lay in layers)
         raise ImportFailed(
-            str(path), f"holds {len(layers)} layers ({names}); choose one with --layer"
+            str(path), f"holds {plural(len(layers), 'layer')} ({names}); choose one with --layer"
         )
     info = next((lay for lay in layers if layer in (None, lay.name)), None)
     if info is None:
@@ -620,7 +625,7 @@ def import_intel(
             action="import",
             entity="intel",
             entity_id=batch,
-            summary=f"imported {imported} intelligence rows from {path.name} "
+            summary=f"imported {plural(imported, 'intelligence row')} from {path.name} "
             f"({located} located, {outside} outside the force)",
             after=dict(report.__dict__),
             extra={"source": path.name, "sha256": digest, "counts": dict(by_cat)},

@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 from socmap.domain.vocab import LOCATION_KINDS, MARKETS
 from socmap.services import handling as handling_policy
 from socmap.services.progress import NullProgress, Progress, check_cancelled
@@ -114,7 +115,7 @@ class ActiveOcgCount:
             for aid, v in values.items()
         }
         text = {
-            aid: f"{v} active OCG{'s' if v != 1 else ''} (lead area)" for aid, v in values.items()
+            aid: f"{plural(v, 'active OCG')} (lead area)" for aid, v in values.items()
         }
         return ThreatShading("Active OCGs (lead area)", labels, area_class, text, "count")
 

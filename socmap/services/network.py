@@ -20,6 +20,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import Cancelled, NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import Status, parse_marking
 from socmap.graph import engine
 from socmap.graph import metrics as gm
@@ -300,9 +301,9 @@ def candidates(
         ppl = tuple(sorted(people))
         names = tuple(data.people[p][0] for p in ppl)
         evidence = (
-            f"{len(ppl)} people joined by {sub.number_of_edges()} recorded links ("
+            f"{plural(len(ppl), 'person')} joined by {plural(sub.number_of_edges(), 'recorded link')} ("
             + ", ".join(f"{v} {k}" for k, v in kinds.most_common())
-            + f"); none in a live mapped group; linked to {in_live} members of live groups"
+            + f"); none in a live mapped group; linked to {plural(in_live, 'member')} of live groups"
             + (
                 " (" + ", ".join(f"OCG-{o:04d}" for o, _ in mapped.most_common(3)) + ")"
                 if mapped
@@ -313,8 +314,8 @@ def candidates(
                 if archived
                 else ""
             )
-            + (f"; {len(linked_at_risk)} people at risk linked to them" if linked_at_risk else "")
-            + f"; {n_intel} intelligence reports on the groups they are linked to."
+            + (f"; {plural(len(linked_at_risk), 'person')} at risk linked to them" if linked_at_risk else "")
+            + f"; {plural(n_intel, 'intelligence report')} on the groups they are linked to."
         )
         out.append(
             Candidate(
@@ -468,7 +469,7 @@ def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
     what = (
         "members"
         if steps == 0
-        else f"members and associates {steps} step{'s' if steps > 1 else ''} out"
+        else f"members and associates {plural(steps, 'step')} out"
     )
     when = f" as of {as_of.isoformat()}" if as_of else ""
     return f"OCG-{g.graph.get('ocg_id', 0):04d} {g.graph.get('ocg_name', '')}: {what}{when}"
@@ -485,7 +486,7 @@ def record_export(
             action="export",
             entity="network",
             entity_id=ocg_id,
-            summary=f"network of OCG-{ocg_id:04d} exported as {fmt} ({nodes} people)",
+            summary=f"network of OCG-{ocg_id:04d} exported as {fmt} ({plural(nodes, 'person')})",
             extra={"file": str(path), "format": fmt, "marking": marking, "sha256": sha256},
         )
 

@@ -29,6 +29,7 @@ from socmap.domain.partners import (
     validate_structure,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.services.register import as_record
 from socmap.store import audit
@@ -227,7 +228,7 @@ def partner_register(
                 partner_type=p.partner_type,
                 type_label=PARTNER_TYPE_SHORT.get(p.partner_type, p.partner_type),
                 areas=(
-                    f"All {len(names)} areas"
+                    f"All {plural(len(names), 'area')}"
                     if names and set(p.area_ids) >= set(names)
                     else ", ".join(sorted(names.get(a, str(a)) for a in p.area_ids))
                 ),

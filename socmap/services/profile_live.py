@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from socmap.domain.profiles import Audience
+from socmap.domain.text import plural, plural_word
 from socmap.domain.vocab import MARKETS
 from socmap.services import handling as handling_policy
 from socmap.store import profile_data as q
@@ -108,7 +109,7 @@ def partner_listable(
         else:
             left, reason = left + 1, d.reason
     note = (
-        f"{left} groups are counted but not listed one by one in the partner version ({reason})."
+        f"{plural(left, 'group')} {plural_word(left, 'is', 'are')} counted but not listed one by one in the partner version ({reason})."
         if left
         else ""
     )

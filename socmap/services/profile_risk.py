@@ -7,6 +7,7 @@ from collections import Counter
 
 from socmap.domain.profiles import ActionStatus, Audience, Strand
 from socmap.domain.schedule import DueState
+from socmap.domain.text import plural, plural_word
 from socmap.services import scoring
 from socmap.services.profile_live import (
     LiveSection,
@@ -192,7 +193,7 @@ def recent_disruptions(
         title="Recent disruptions",
         section="risk",
         paragraphs=(
-            f"{len(log)} disruptions recorded against the area's groups in the last twelve "
+            f"{plural(len(log), 'disruption')} recorded against the area's groups in the last twelve "
             f"months ({n_approved} approved, {len(log) - n_approved} awaiting approval).",
             *((more,) if more else ()),
             *((withheld_note,) if withheld_note and log else ()),
@@ -217,7 +218,7 @@ def overdue_reassessments(
                 r.band or "-",
                 r.last_assessed.isoformat() if r.last_assessed else "never",
                 r.due.isoformat() if r.due else "-",
-                f"{-(r.days_left or 0)} days" if r.state == DueState.OVERDUE else "never assessed",
+                f"{plural(-(r.days_left or 0), 'day')}" if r.state == DueState.OVERDUE else "never assessed",
             )
             for r in [*late, *never]
             if listable(r.ocg_id)
@@ -235,7 +236,8 @@ def overdue_reassessments(
         title="Overdue re-assessments",
         section="risk",
         paragraphs=(
-            f"{len(late)} of the area's {len(ids)} active OCGs are overdue for re-assessment and "
+            f"{len(late)} of the area's {plural(len(ids), 'active OCG')} "
+            f"{plural_word(len(late), 'is', 'are')} overdue for re-assessment and "
             f"{len(never)} have never been assessed.",
             *((more,) if more else ()),
             *((withheld_note,) if withheld_note and (late or never) else ()),
@@ -400,7 +402,7 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
         title="4P actions",
         section="action_plan",
         paragraphs=(
-            f"{len(acts)} actions; {n_over} overdue." if acts else "No actions recorded yet.",
+            f"{plural(len(acts), 'action')}; {n_over} overdue." if acts else "No actions recorded yet.",
         ),
         tables=(
             (

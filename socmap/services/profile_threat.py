@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 
 from socmap.domain.profiles import Audience
+from socmap.domain.text import plural, plural_word
 from socmap.domain.vocab import MARKETS
 from socmap.services import handling as handling_policy
 from socmap.services import scoring
@@ -78,7 +79,8 @@ def ocgs_by_band_and_market(
         title="OCGs active in the area by band and market",
         section="threat",
         paragraphs=(
-            f"{len(groups)} active OCGs are led from or have a recorded location in the area.",
+            f"{plural(len(groups), 'active OCG')} {plural_word(len(groups), 'is', 'are')} led from or "
+            f"{plural_word(len(groups), 'has', 'have')} a recorded location in the area.",
             *((more,) if more else ()),
             *((withheld_note,) if withheld_note else ()),
         ),
@@ -96,7 +98,7 @@ def principals(store: Store, area_id: int, *, audience: Audience, today: dt.date
             title="Principals",
             section="threat",
             paragraphs=(
-                f"{len(rows)} principal nominals are recorded against the area's active OCGs. "
+                f"{plural(len(rows), 'principal nominal')} {plural_word(len(rows), 'is', 'are')} recorded against the area's active OCGs. "
                 "Their identities are held by the police and are not part of the partner version.",
             ),
         )
@@ -151,7 +153,7 @@ def cross_border(store: Store, area_id: int, *, audience: Audience, today: dt.da
         title="Cross-border links",
         section="threat",
         paragraphs=(
-            f"{n} active OCGs have locations on both sides of the area's boundary.",
+            f"{plural(n, 'active OCG')} {plural_word(n, 'has', 'have')} locations on both sides of the area's boundary.",
             *((more,) if more else ()),
             *((withheld_note,) if withheld_note and all_rows else ()),
         ),
@@ -191,7 +193,8 @@ def county_lines(store: Store, area_id: int, *, audience: Audience, today: dt.da
         title="County lines",
         section="threat",
         paragraphs=(
-            f"{len(flagged_groups)} active OCGs carry the county lines flag in their latest "
+            f"{plural(len(flagged_groups), 'active OCG')} "
+            f"{plural_word(len(flagged_groups), 'carries', 'carry')} the county lines flag in their latest "
             f"approved assessment; {len(members)} have at least one current member flagged for "
             "county lines.",
             *((more,) if more else ()),
@@ -251,10 +254,10 @@ def intelligence_picture(
         tuple((c, str(n)) for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
         widths=(3, 1),
     )
-    paras = [f"{sum(counts.values())} intelligence reports in the last twelve months."]
+    paras = [f"{plural(sum(counts.values()), 'intelligence report')} in the last twelve months."]
     if audience is not Audience.INTERNAL and withheld:
         paras.append(
-            f"{withheld} further reports are not included: their grading or handling codes do "
+            f"{plural(withheld, 'further report')} {plural_word(withheld, 'is', 'are')} not included: their grading or handling codes do "
             "not allow them to be shared with partners."
         )
     if conditions:

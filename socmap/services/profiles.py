@@ -32,6 +32,7 @@ from socmap.domain.profiles import (
     validate_section_key,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.store import areas, audit
 from socmap.store import profiles as rows
@@ -192,12 +193,11 @@ def status_json(store: Store, *, today: dt.date | None = None) -> list[dict[str,
 
 
 def summary_line(statuses: list[AreaStatus]) -> str:
-    """ "1 of 5 profiles complete" as the dashboard headline puts it."""
-    words = {0: "None", 1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}
+    """ "1 of 5 area profiles complete" as the dashboard headline puts it."""
     done = sum(1 for s in statuses if s.completeness.complete)
-    n = len(statuses)
-    lead = words.get(done, str(done)) if done < n or n == 0 else "All"
-    return f"{lead} of {words.get(n, str(n)).lower()} area profiles complete"
+    if not statuses:
+        return "No area profiles yet: import the force's areas first"
+    return f"{done} of {plural(len(statuses), 'area profile')} complete"
 
 
 # ----------------------------------------------------------------------------------- writes

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from socmap.domain.changes import Changes
 from socmap.domain.errors import StoreError, ValidationError
 from socmap.domain.roles import Permission
-from socmap.domain.text import Page
+from socmap.domain.text import Page, plural
 from socmap.services.auth import require
 from socmap.store import audit, review
 from socmap.store.db import Store
@@ -91,7 +91,7 @@ def check_rationale(text: str, *, forbidden: list[str] | tuple[str, ...] = ()) -
         )
     if len(clean) > RATIONALE_MAX:
         raise ValidationError(
-            "rationale", f"is {len(clean)} characters long; the limit is {RATIONALE_MAX}"
+            "rationale", f"is {plural(len(clean), 'character')} long; the limit is {RATIONALE_MAX}"
         )
     if any(ord(c) < 32 or ord(c) == 127 for c in clean):
         raise ValidationError("rationale", "contains control characters")
@@ -242,7 +242,7 @@ def dispose(
                 entity=kind,
                 entity_id=entity_id,
                 summary=f"review: disposed of {kind} {entity_id} "
-                f"({sum(deleted.values())} rows deleted, {erased} audit values erased)",
+                f"({plural(sum(deleted.values()), 'row')} deleted, {plural(erased, 'audit value')} erased)",
                 extra={
                     "erased_audit_ids": ids,
                     "deleted": deleted,

@@ -50,6 +50,7 @@ from socmap.domain.scoring import (
     score,
     unknown_factor,
 )
+from socmap.domain.text import plural
 from socmap.domain.vocab import Status
 from socmap.services import register
 from socmap.services.auth import require
@@ -831,7 +832,7 @@ def rescore_all(
         else:
             unchanged += 1
     check_cancelled(progress)
-    progress.status(f"Writing {len(new_rows)} draft assessments")
+    progress.status(f"Writing {plural(len(new_rows), 'draft assessment')}")
     digest = hashlib.sha256(json.dumps(new_rows, default=str).encode()).hexdigest()
     with store.atomic():
         written = rows.insert_assessments(store, new_rows)
@@ -840,9 +841,10 @@ def rescore_all(
             store,
             action="rescore",
             entity="assessment",
-            summary=f"re-calculated {written} active OCGs as draft re-calculations under "
+            summary=f"re-calculated {plural(written, 'active OCG')} as draft re-calculations "
+            "under "
             + ", ".join(f"{k} v{p.version}" for k, (p, _c) in policies.items())
-            + f"; {len(changes)} band changes; approving one does not restart the "
+            + f"; {plural(len(changes), 'band change')}; approving one does not restart the "
             "re-assessment clock unless its assessor marks it a full review",
             after={"band_changes": [dataclasses.asdict(c) for c in changes]},
             extra={
@@ -965,6 +967,6 @@ def record_export(
         action="export",
         entity="schedule",
         entity_id=kind,
-        summary=f"exported {kind} ({items} events, {scope}) marked {marking}",
+        summary=f"exported {kind} ({plural(items, 'event')}, {scope}) marked {marking}",
         extra={"path": path, "sha256": sha256, "items": items, "marking": marking},
     )

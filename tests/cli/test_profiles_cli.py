@@ -38,7 +38,7 @@ def test_status_json_lists_every_area(demo_path: Path, capsys: pytest.CaptureFix
 def test_status_text_has_the_headline(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "profile", "status", "--db", str(demo_path), "--today", "2026-11-01")
     assert code == 0
-    assert out.splitlines()[0] == "None of five area profiles complete"
+    assert out.splitlines()[0] == "0 of 5 area profiles complete"
     assert "Telford & Wrekin" in out and "94%" in out
 
 

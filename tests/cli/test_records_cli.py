@@ -150,7 +150,7 @@ def test_analyst_story_from_the_cli_alone(
     # score yesterday, submit, approve as another account
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     # every required factor rated (an assessment with one "not known" cannot be submitted)
-    ratings = {f: "0" for f in _required_factors(db)}
+    ratings = dict.fromkeys(_required_factors(db), "0")
     ratings |= {"markets.drugs": "3", "capability.geographic_scope": "2"}
     a = ok_json(
         capsys, "assess", "create", "--db", db, "--ocg", ref, "--on", yesterday,

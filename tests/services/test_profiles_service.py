@@ -29,7 +29,7 @@ def test_demo_profiles_are_in_various_states(demo_store) -> None:  # type: ignor
     )
     partial = [s for s in by_area.values() if 0 < s.percent < 85]
     assert len(partial) == 3
-    assert profiles.summary_line(list(by_area.values())) == "None of five area profiles complete"
+    assert profiles.summary_line(list(by_area.values())) == "0 of 5 area profiles complete"
     assert any("conflicting versions" in m for m in by_area["Shropshire"].completeness.missing)
     assert any(
         "Review date: passed" in m for m in by_area["North Worcestershire"].completeness.missing

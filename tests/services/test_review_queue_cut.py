@@ -31,7 +31,8 @@ def _police_uk(path: Path, n: int) -> Path:
 def test_police_uk_crimes_are_not_queued_for_review(store: Any, tmp_path: Path) -> None:
     boundaries.import_boundaries(store, two_squares(tmp_path / "sq.geojson"), name_field="name")
     n, _ = register.create_nominal(store, Nominal(surname="Ashby", forenames="Test"))
-    import_intel(store, _police_uk(tmp_path / "2018-06-west-mercia-street.csv", 30))
+    report, _ = import_intel(store, _police_uk(tmp_path / "2018-06-west-mercia-street.csv", 30))
+    assert "never queued for MoPI review" in report.lines()[0]
     graded = tmp_path / "log.csv"
     graded.write_text(
         "date,type,grading_scheme,grade,handling,text,easting,northing\n"

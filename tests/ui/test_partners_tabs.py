@@ -59,7 +59,7 @@ def test_partners_tab_shows_register_gaps_and_graph(qtbot, window) -> None:  # t
     view: PartnersView = tab(window, PartnersView)
     qtbot.waitUntil(lambda: view.partner_model.rowCount() > 0, timeout=10_000)
     qtbot.waitUntil(lambda: len(view.canvas.scene.nodes) > 0, timeout=10_000)
-    assert "sharing agreement(s) expired or expiring" in view.isa_label.text()
+    assert "sharing agreements expired or expiring" in view.isa_label.text()
     gaps = [view.structure_model.index(r, 1).data() for r in range(view.structure_model.rowCount())]
     assert gaps.count("GAP: none recorded") == 2
     kinds = {n.kind for n in view.canvas.scene.nodes}

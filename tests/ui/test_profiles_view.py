@@ -58,7 +58,7 @@ def test_dashboard_matches_status_json(view) -> None:  # type: ignore[no-untyped
         assert card.percent.text() == f"{e['completeness_percent']}%"
         assert card.bar.value() == e["completeness_percent"]
         assert card.missing.toolTip().split("\n") == (e["missing"] or [""])
-    assert view.headline.text() == "None of five area profiles complete"
+    assert view.headline.text() == "0 of 5 area profiles complete"
 
 
 def test_open_area_from_its_card_and_see_overdue_actions(qtbot, view) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ from shiboken6 import isValid
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import boundaries
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
@@ -431,7 +432,7 @@ class ImportBoundariesDialog(QDialog):
         self.close_button.setText("Close")
         self.import_button.setVisible(False)
         self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {len(result.areas)} areas")
+        self.ctx.bus.status_message.emit(f"Imported {plural(len(result.areas), 'area')}")
 
     def _on_import_failed(self, exc: BaseException) -> None:
         self.status.setText("")

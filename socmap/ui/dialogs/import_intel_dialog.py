@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import boundaries, intel_import
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
@@ -147,7 +148,7 @@ class ImportIntelDialog(QDialog):
         kind = "police.uk crimes (no grading)" if result.police_uk else "intelligence reports"
         columns = ", ".join(f"{k}: {v}" for k, v in result.columns.items()) or "none"
         self.summary.setText(
-            f"{result.rows:,} rows of {kind}; coordinates from {result.coordinates}; "
+            f"{plural(result.rows, 'row')} of {kind}; coordinates from {result.coordinates}; "
             f"columns recognised: {columns}."
         )
         self.categories.blockSignals(True)
@@ -224,7 +225,7 @@ class ImportIntelDialog(QDialog):
         self.import_button.setVisible(False)
         self.close_button.setText("Close")
         self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {report.imported:,} intelligence points")
+        self.ctx.bus.status_message.emit(f"Imported {plural(report.imported, 'intelligence point')}")
 
     def _on_import_failed(self, exc: BaseException) -> None:
         self.summary.setText("")

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 
 from socmap.domain.schedule import TRIGGER_KINDS, DueState
 from socmap.domain.scoring import Assessment
+from socmap.domain.text import plural
 from socmap.render.chart import band_colour
 from socmap.services.scoring import DueRow
 from socmap.ui.models.rows_model import ID_ROLE, SORT_ROLE, Column, RowsTableModel
@@ -45,15 +46,15 @@ def _days(r: DueRow) -> str:
     if r.days_left is None:
         return ""
     if r.days_left < 0:
-        return f"{-r.days_left} days overdue"
-    return f"in {r.days_left} days"
+        return f"{plural(-r.days_left, 'day')} overdue"
+    return f"in {plural(r.days_left, 'day')}"
 
 
 LINK = QColor("#1d4ed8")
 
 
 def _late(r: DueRow) -> str:
-    return f"{-r.days_left} days" if r.days_left is not None and r.days_left < 0 else ""
+    return f"{plural(-r.days_left, 'day')}" if r.days_left is not None and r.days_left < 0 else ""
 
 
 DUE_COLUMNS: list[Column[DueRow]] = [

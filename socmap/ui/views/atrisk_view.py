@@ -33,6 +33,7 @@ from socmap.domain.network import (
     Intervention,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import atrisk, queries
 from socmap.services.network_commands import AddIntervention, DecideProposal
 from socmap.services.session import Store
@@ -64,8 +65,8 @@ def load(store: Store, area_id: int | None, area: str | None, steps: int) -> AtR
         overdue = sum(1 for r in rows if r.review_overdue)
         without = sum(1 for r in rows if not r.interventions)
         summary = (
-            f"{len(rows)} people at risk across the force; {without} without any intervention; "
-            f"{overdue} reviews overdue."
+            f"{plural(len(rows), 'person')} at risk across the force; {without} without any intervention; "
+            f"{plural(overdue, 'review')} overdue."
         )
     return AtRiskData(rows, props, summary)
 

@@ -270,7 +270,7 @@ class AuditView(QWidget):
 
     def _on_exported(self, path: Path, result: tuple[int, Changes]) -> None:
         count, changes = result
-        self._notice = f". Exported {count} rows to {path}"
+        self._notice = f". Exported {plural(count, 'row')} to {path}"
         self.ctx.bus.changes_applied.emit(changes, self)
         self.refresh()
 

@@ -35,6 +35,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import Cancelled, SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.scoring import Assessment
+from socmap.domain.text import plural
 from socmap.services import scoring
 from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
 from socmap.services.session import Store
@@ -104,7 +105,7 @@ def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
     def done(summary: scoring.RescoreSummary) -> None:
         ctx.bus.changes_applied.emit(Changes.of("assessment") | Changes.of("schedule"), None)
         lines = [
-            f"{summary.created} draft assessments created (none approved).",
+            f"{plural(summary.created, 'draft assessment')} created (none approved).",
             f"{len(summary.band_changes)} would change band; {summary.unchanged_band} keep theirs.",
             f"Skipped: {summary.never_assessed} never assessed, "
             f"{summary.already_pending} already awaiting approval.",
@@ -112,7 +113,10 @@ def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
         for c in summary.band_changes[:15]:
             lines.append(f"  OCG-{c.ocg_id:04d} {c.name}: {c.before} → {c.after}")
         if len(summary.band_changes) > 15:
-            lines.append(f"  … and {len(summary.band_changes) - 15} more")
+            lines.append(
+                f"  … and {len(summary.band_changes) - 15:,} more: the Register's Band column "
+                "and 'socmap assess list' show every draft"
+            )
         ctx.bus.status_message.emit(lines[0])
         if parent is not None:
             QMessageBox.information(parent, "Re-score complete", "\n".join(lines))
@@ -150,7 +154,7 @@ def export_calendar_dialog(ctx: UiContext, parent: QWidget | None, area: str | N
     except SocmapError as exc:
         ctx.report_error(parent, exc)
         return
-    ctx.bus.status_message.emit(f"Wrote {result.events} events to {result.path}")
+    ctx.bus.status_message.emit(f"Wrote {plural(result.events, 'event')} to {result.path}")
 
 
 def approve_selected(ctx: UiContext, parent: QWidget | None, assessment_id: int) -> bool:
@@ -457,7 +461,7 @@ class DashboardView(QWidget):
             f"<span style='font-size:18px;font-weight:bold'>Re-assessment compliance</span>"
             f" &nbsp;<span style='color:#4b5563'>as of {r.today:%d %B %Y}</span><br>"
             f"<span style='font-size:14px'>Force-wide <b style='color:{colour}'>{pct:.0f}%</b> "
-            f"({compliant} of {active} active OCGs in date) · "
+            f"({compliant} of {plural(active, 'active OCG')} in date) · "
             f"<b style='color:{RED}'>{overdue} overdue</b> · "
             f"<b style='color:#7c3aed'>{never} active never assessed</b> · "
             f"{len(r.emerging)} awaiting a first assessment · "

@@ -23,6 +23,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.disruptions import LEVELS, STRANDS
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.graph.build import parse_node_id
 from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
 from socmap.render.partner_graph import scene_for
@@ -305,7 +306,7 @@ class DisruptionsView(QWidget):
                 view.setColumnWidth(c, min(view.columnWidth(c), 280))
         scored = sum(r.n_scored for r in works)
         self.works_note.setText(
-            f"{sum(r.count for r in works)} approved disruptions; {scored} have approved"
+            f"{plural(sum(r.count for r in works), 'approved disruption')}; {scored} have approved"
             " assessments before and after."
             + (
                 ""
@@ -366,7 +367,7 @@ class DisruptionsView(QWidget):
         self.log_proxy.set_predicate(keep)
         self.works_proxy.set_predicate(lambda r: not strand or r.strand == strand)
         self.count_label.setText(
-            f"{self.log_proxy.rowCount()} of {self.log_model.rowCount()} disruptions"
+            f"{self.log_proxy.rowCount()} of {plural(self.log_model.rowCount(), 'disruption')}"
         )
 
     # ----------------------------------------------------------------------------- actions

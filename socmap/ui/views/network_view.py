@@ -40,6 +40,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import Cancelled
 from socmap.domain.network import ASSOCIATION_KINDS
 from socmap.domain.roles import Permission
+from socmap.domain.text import more, plural
 from socmap.graph import metrics as gm
 from socmap.graph import network as gn
 from socmap.graph.layout import PositionCache
@@ -471,10 +472,10 @@ class NetworkView(QWidget):
         for _n, d in g.nodes(data=True):
             kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
         self.status.setText(
-            f"{kinds.get('member', 0)} members, {kinds.get('member_other', 0)} members of other "
-            f"groups, {kinds.get('associate', 0)} associates, {kinds.get('at_risk', 0)} "
+            f"{plural(kinds.get('member', 0), 'member')}, {plural(kinds.get('member_other', 0), 'member')} of other "
+            f"groups, {plural(kinds.get('associate', 0), 'associate')}, {kinds.get('at_risk', 0)} "
             f"{'person' if kinds.get('at_risk', 0) == 1 else 'people'} at risk; "
-            f"{g.number_of_edges()} links."
+            f"{plural(g.number_of_edges(), 'link')}."
         )
         if result.players:
             self.explanation.setText(result.players[0].explanation)
@@ -607,8 +608,7 @@ class NetworkView(QWidget):
             network_scene(
                 members,
                 pos,
-                title=f"The group today: {result.parts_before} connected part"
-                + ("s" if result.parts_before != 1 else ""),
+                title=f"The group today: {plural(result.parts_before, 'connected part')}",
                 highlight=self.removed,
             )
         )
@@ -619,8 +619,7 @@ class NetworkView(QWidget):
                 title=(
                     "Without "
                     + ", ".join(what)
-                    + f": {result.parts_after} part"
-                    + ("s" if result.parts_after != 1 else "")
+                    + f": {plural(result.parts_after, 'part')}"
                 )
                 if what
                 else "Nobody removed",
@@ -691,7 +690,7 @@ class NetworkView(QWidget):
         self.candidate_list.clear()
         for c in found:
             item = QListWidgetItem(
-                f"{c.key}: {len(c.people)} people, {c.links} links — {c.area or 'no area'}"
+                f"{c.key}: {plural(len(c.people), 'person')}, {plural(c.links, 'link')} — {c.area or 'no area'}"
             )
             item.setToolTip(c.evidence)
             self.candidate_list.addItem(item)
@@ -705,8 +704,8 @@ class NetworkView(QWidget):
             c = self.candidates[row]
             self.candidate_label.setText(
                 f"{c.evidence}\n\nPeople: "
-                + ", ".join(c.names[:12])
-                + (" …" if len(c.names) > 12 else "")
+                + more(c.names, 12)
+                + (" (the network export lists everyone)" if len(c.names) > 12 else "")
             )
             self.trigger_button.setEnabled(True)
         else:
@@ -760,6 +759,6 @@ class NetworkView(QWidget):
         self.ctx.tasks.run(
             job,
             write=True,
-            on_done=lambda n: self.status.setText(f"Exported {n} people to {path}."),
+            on_done=lambda n: self.status.setText(f"Exported {plural(n, 'person')} to {path}."),
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )

@@ -26,6 +26,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.partners import LINK_RELATIONS, PARTNER_TYPE_SHORT
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.graph.build import PartnerGraphInput, build_partner_graph, gap_summary, parse_node_id
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout_in_process
 from socmap.render.partner_graph import scene_for
@@ -226,7 +227,7 @@ class PartnersView(QWidget):
             shown = "<br>".join(warnings[:4])
             more = f"<br>… and {len(warnings) - 4} more" if len(warnings) > 4 else ""
             self.isa_label.setText(
-                f"<span style='color:#b91c1c'><b>{len(warnings)} sharing agreement(s) expired or"
+                f"<span style='color:#b91c1c'><b>{plural(len(warnings), 'sharing agreement')} expired or"
                 f" expiring within 60 days:</b><br>{shown}{more}</span>"
             )
         else:

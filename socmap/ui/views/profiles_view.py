@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.ids import parse_ocg_ref
 from socmap.domain.profiles import (
     ACTION_STATUS_LABELS,
     NARRATIVE_KEYS,
@@ -50,6 +51,7 @@ from socmap.domain.profiles import (
     Strand,
 )
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import Marking
 from socmap.services import profile_data, profiles
 from socmap.services.session import Store
@@ -138,7 +140,7 @@ def live_html(sections: list[profile_data.LiveSection]) -> str:
             body = "".join(
                 "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in t.rows[:40]
             )
-            more = f"<p><i>… and {len(t.rows) - 40} more rows</i></p>" if len(t.rows) > 40 else ""
+            more = f"<p><i>… and {plural(len(t.rows) - 40, 'more row')}</i></p>" if len(t.rows) > 40 else ""
             parts.append(
                 f"<table cellspacing='0' cellpadding='2'><tr>{head}</tr>{body}</table>{more}"
             )
@@ -381,7 +383,7 @@ class ProfilesView(QWidget):
         self.a_status = QComboBox()
         for st, label in ACTION_STATUS_LABELS.items():
             self.a_status.addItem(label, st.value)
-        self.a_ocgs = QLineEdit(placeholderText="OCG ids, e.g. 7, 26")
+        self.a_ocgs = QLineEdit(placeholderText="groups, e.g. OCG-0007, OCG-0026 (or 7, 26)")
         self.a_add = QPushButton("Add action")
         self.a_add.clicked.connect(self._on_add_action_clicked)
         self.a_done = QPushButton("Mark selected done")
@@ -731,12 +733,12 @@ class ProfilesView(QWidget):
     def _parse_ocgs(self) -> tuple[int, ...]:
         out = []
         for part in self.a_ocgs.text().replace(";", ",").split(","):
-            part = part.strip().upper().removeprefix("OCG-")
-            if not part:
+            if not part.strip():
                 continue
-            if not part.isdigit():
-                raise ValidationError("linked_ocgs", f"'{part}' is not an OCG id")
-            out.append(int(part))
+            try:
+                out.append(int(parse_ocg_ref(part)))
+            except ValueError as exc:
+                raise ValidationError("linked_ocgs", str(exc)) from None
         return tuple(out)
 
     def _on_add_action_clicked(self) -> None:

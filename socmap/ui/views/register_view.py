@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.domain.vocab import MARKETS, Status
 from socmap.services import commands, queries, records
 from socmap.ui.context import UiContext
@@ -175,7 +176,7 @@ class RegisterView(QWidget):
         self.rows_loaded.emit(len(rows))
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} groups")
+        self.count_label.setText(f"{self.proxy.rowCount()} of {plural(self.model.rowCount(), 'group')}")
 
     def _apply_filters(self) -> None:
         self.proxy.set_filters(

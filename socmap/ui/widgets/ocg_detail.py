@@ -186,7 +186,15 @@ class OcgDetailPane(QWidget):
             ("Band", (row.band if row and row.band else "not yet scored")),
             ("Re-assessment", due_text),
             ("Lead area", detail.lead_area or "none"),
-            ("Areas of operation", ", ".join(op_areas) or "no locations"),
+            (
+                "Areas of operation",
+                (row.operation_label if row is not None else ", ".join(op_areas))
+                or "no locations",
+            ),
+            (
+                "Cross-border",
+                "yes" if row is not None and row.cross_border else "no",
+            ),
             ("Markets", markets),
             (
                 "Lead Responsible Officer",
