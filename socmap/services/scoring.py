@@ -785,6 +785,7 @@ def rescore_all(
     changes: list[BandChange] = []
     failed: list[tuple[int, str]] = []
     never = pending_skip = unchanged = 0
+    keys_by_scheme = {s: {f.key for f in p.factors} for s, (p, _cid) in policies.items()}
     pending_by_config = {
         s: rows.pending_counts(store, config_id=cid) for s, (_p, cid) in policies.items()
     }
@@ -804,7 +805,10 @@ def rescore_all(
             pending_skip += 1
             continue
         try:
-            new = score(policy, old.ratings())
+            # a factor the new configuration dropped (e.g. the infiltration flag) is left out;
+            # one it added is "not known" until someone rates it
+            known = keys_by_scheme[old.scheme]
+            new = score(policy, {k: r for k, r in old.ratings().items() if k in known})
         except ValidationError as exc:
             failed.append((s.id, str(exc)))
             continue

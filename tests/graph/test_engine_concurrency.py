@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,15 @@ def test_jobs_from_several_threads_at_once_all_come_back() -> None:
     assert results[-1] is True
 
 
-class _CancelNow:
-    cancelled = True
+class _CancelAfter:
+    """Cancels once its job has had ``seconds`` to start running."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    @property
+    def cancelled(self) -> bool:
+        return time.monotonic() > self.at
 
     def advance(self, done: int, total: int) -> None:
         pass
@@ -69,15 +77,17 @@ def test_cancelling_one_job_leaves_a_concurrent_one_running() -> None:
 
         def long_job() -> Any:
             started.set()
-            return eng.run("sleep", 1.5)
+            return eng.run("sleep", 4.0)
 
         def cancelled_job() -> Any:
             started.wait(10)
             with pytest.raises(engine.EngineCancelled):
-                eng.run("sleep", 30, progress=_CancelNow())
+                eng.run("sleep", 60, progress=_CancelAfter(1.5))
             return "cancelled"
 
+        # the cancel stops only its own worker: the other job still comes back with its answer
         assert _run_threads([long_job, cancelled_job]) == [True, "cancelled"]
+        assert eng.run("components", 2, [(0, 1)]) == [0, 0]  # and the engine serves on
 
 
 def test_engine_layout_starts_spread_out_not_in_a_unit_box(monkeypatch: pytest.MonkeyPatch) -> None:

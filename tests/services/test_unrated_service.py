@@ -64,6 +64,18 @@ def test_an_existing_database_gets_infiltration_counted_once(store: Any) -> None
             "VALUES ('ocgm', 2, ?, 'socmap', '2026-01-01T00:00:00+00:00', 'old defaults')",
             [json.dumps(body)],
         )
+    oid = new_group(store)
+    act_as(store, "analyst.one", "analyst")
+    old, _ = scoring.create_assessment(
+        store,
+        ocg_id=oid,
+        scheme="ocgm",
+        ratings={**rated(capability__infiltration=2), "flags.infiltration": True},
+        submit=True,
+    )
+    assert old.config_version == 2
+    act_as(store, "ds.two", "supervisor")
+    scoring.approve_assessment(store, old.id)
     _score_infiltration_counted_once(store.db)
     version, fixed = scoring.config_document(store, "ocgm")
     assert version == 3
@@ -71,6 +83,14 @@ def test_an_existing_database_gets_infiltration_counted_once(store: Any) -> None
     assert "infiltration" not in flags["factors"]
     policy, _ = scoring.load_policy(store, "ocgm")
     assert policy.factor("capability.infiltration")
+    # old ratings re-score under the corrected version: the flag's 4 points go, nothing fails
+    act_as(store, "analyst.one", "analyst")
+    summary = scoring.rescore_all(store)
+    assert summary.created == 1 and not summary.failed
+    (draft,) = scoring.drafts(store)
+    assert draft.total == old.total - 4 and draft.config_version == 3
+    # the past assessment stays explained by the version it was scored under
+    assert scoring.load_policy(store, "ocgm", config_id=old.config_id)[0].version == 2
 
 
 def test_cli_accepts_unknown_and_shows_what_is_not_known(

@@ -100,8 +100,15 @@ def test_supervisor_approves_in_the_gui(qtbot, dashboard) -> None:  # type: igno
     target = next(a for a in dashboard.pending if a.assessor != "ds.ravenscombe")
     select_pending(qtbot, dashboard, target.id)
     assert dashboard.approve_button.isEnabled()
+    messages: list[str] = []
+    dashboard.ctx.bus.status_message.connect(messages.append)
     qtbot.mouseClick(dashboard.approve_button, Qt.MouseButton.LeftButton)
     assert scoring.get_assessment(dashboard.ctx.store, target.id).status == "approved"
+    due = scoring.due_of(dashboard.ctx.store, target.ocg_id)
+    assert any(
+        "re-assessment clock restarted" in m and f"next due {due.isoformat()}" in m
+        for m in messages
+    )
     qtbot.waitUntil(lambda: all(a.id != target.id for a in dashboard.pending), timeout=10_000)
 
 

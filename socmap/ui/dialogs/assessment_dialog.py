@@ -247,8 +247,11 @@ class AssessmentDialog(QDialog):
             return
         self.saved_id = a.id
         self.ctx.bus.changes_applied.emit(changes, self)
+        unknown = len(a.breakdown.not_known)
         self.ctx.bus.status_message.emit(
-            f"Assessment {a.id} of OCG-{a.ocg_id:04d} saved ({a.status}, band {a.band})"
+            f"Assessment {a.id} of OCG-{a.ocg_id:04d} saved ({a.status}, band {a.band}"
+            + (f", {unknown} factor{'s' if unknown != 1 else ''} not known" if unknown else "")
+            + "); a full review: once approved it restarts the re-assessment clock"
         )
         self.accept()
 

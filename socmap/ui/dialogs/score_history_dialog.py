@@ -101,7 +101,10 @@ class ScoreHistoryDialog(QDialog):
                     _item(f"v{a.config_version}"),
                     _item(f"{a.total:g}"),
                     _item(a.band, band_colour(a.band)),
-                    _item(a.status),
+                    _item(
+                        a.status
+                        + (" (re-calculation, clock not restarted)" if a.is_recalculation else "")
+                    ),
                     _item(who),
                 ]
             ):

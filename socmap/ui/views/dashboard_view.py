@@ -160,11 +160,21 @@ def export_calendar_dialog(ctx: UiContext, parent: QWidget | None, area: str | N
 def approve_selected(ctx: UiContext, parent: QWidget | None, assessment_id: int) -> bool:
     """Approve one assessment (the service refuses the assessor's own)."""
     try:
-        _a, changes = scoring.approve_assessment(ctx.store, assessment_id)
+        a, changes = scoring.approve_assessment(ctx.store, assessment_id)
     except SocmapError as exc:
         ctx.report_error(parent, exc)
         return False
     ctx.bus.changes_applied.emit(changes, None)
+    due = scoring.due_of(ctx.store, a.ocg_id)
+    clock = (
+        "re-assessment date unchanged (a re-calculation, not a full review)"
+        if a.is_recalculation
+        else "re-assessment clock restarted"
+    )
+    ctx.bus.status_message.emit(
+        f"Assessment {a.id} approved: OCG-{a.ocg_id:04d} is band {a.band}; {clock}, "
+        f"next due {due.isoformat() if due else '-'}"
+    )
     return True
 
 
