@@ -22,6 +22,7 @@ from socmap.domain.errors import NotFoundError, SocmapError, ValidationError
 from socmap.domain.groups import ExternalRef, Location, Membership, Nominal, Ocg
 from socmap.domain.ids import NominalId, format_ocg_ref
 from socmap.domain.partners import Partner, PartnerLink
+from socmap.domain.text import plural
 from socmap.services import disruptions, partners, profiles, queries, register, scoring
 from socmap.services.geography import coordinates_to_bng
 from socmap.services.map_data import AUDIENCES
@@ -89,7 +90,8 @@ def _parse_name(text: str) -> tuple[str, str]:
     parts = text.split()
     if len(parts) < 2:
         return text.strip(), ""
-    return parts[-1], " ".join(parts[:-1])
+    *forenames, surname = parts
+    return surname, " ".join(forenames)
 
 
 def _references(values: list[str] | None) -> tuple[ExternalRef, ...]:
@@ -512,7 +514,7 @@ def _cmd_export_anx(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(
-        f"wrote {result.path}: {result.entities} entities, {result.links} links "
+        f"wrote {result.path}: {plural(result.entities, 'entity')}, {plural(result.links, 'link')} "
         f"({result.left_out} left out for the {args.audience} audience); marked {result.marking}"
     )
     return 0
@@ -539,7 +541,7 @@ def _cmd_export_register(args: argparse.Namespace) -> int:
         result = write_register(store, fmt=args.format, audience=args.audience, path=args.output)
     finally:
         store.close()
-    print(f"wrote {result.path}: {result.rows} groups; marked {result.marking}")
+    print(f"wrote {result.path}: {plural(result.rows, 'group')}; marked {result.marking}")
     return 0
 
 

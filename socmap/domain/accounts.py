@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 
 ACCOUNT_MAX = 64
 
@@ -29,7 +30,7 @@ def canonical_account(value: object, *, field: str = "account") -> str:
     if not text:
         raise ValidationError(field, "is required")
     if len(text) > ACCOUNT_MAX:
-        raise ValidationError(field, f"is {len(text)} characters long; the limit is {ACCOUNT_MAX}")
+        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {ACCOUNT_MAX}")
     if any(_refused(c) for c in text):
         raise ValidationError(
             field,

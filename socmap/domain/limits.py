@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 
 #: Longest rationale kept on record (review decisions, archiving, disruption levels, ratings).
 RATIONALE_MAX = 2000
@@ -20,7 +21,7 @@ FUTURE_SLACK = dt.timedelta(days=1)
 def check_length(field: str, text: str, limit: int = RATIONALE_MAX) -> str:
     """``text`` unchanged when at most ``limit`` characters; ValidationError naming ``field``."""
     if len(text) > limit:
-        raise ValidationError(field, f"is {len(text):,} characters long; the limit is {limit:,}")
+        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit:,}")
     return text
 
 

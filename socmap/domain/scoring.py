@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.text import plural
 
 SCHEMES: dict[str, str] = {"ocgm": "OCGM-style attribute matrix", "morile": "MoRiLE-style harm"}
 
@@ -534,7 +535,7 @@ def score(
     unrated = [ln for ln in lines if ln.rating is None]
     if unrated:
         notes.append(
-            f"{len(unrated)} factor{'s' if len(unrated) != 1 else ''} not known "
+            f"{plural(len(unrated), 'factor')} not known "
             f"({', '.join(ln.label for ln in unrated)}): {UNRATED_TREATMENT[policy.scheme]}"
         )
     scores = {k: round(v, 2) for k, v in scores.items()}

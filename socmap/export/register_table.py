@@ -19,6 +19,7 @@ from typing import Any
 
 from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import handling, queries
 from socmap.services.auth import require
 from socmap.store import audit
@@ -130,7 +131,7 @@ def write_register(store: Store, *, fmt: str, audience: str, path: Path) -> Tabl
             store,
             action="export",
             entity="register",
-            summary=f"register exported as {fmt} for the {aud} audience: {len(rows)} groups; "
+            summary=f"register exported as {fmt} for the {aud} audience: {plural(len(rows), 'group')}; "
             f"marked {marking}",
             extra={"file": str(path), "sha256": sha, "format": fmt, "audience": aud,
                    "marking": marking},

@@ -35,6 +35,7 @@ from socmap.domain.ids import format_ocg_ref
 from socmap.domain.network import ASSOCIATION_KINDS, OCG_LINK_KINDS
 from socmap.domain.partners import LINK_RELATIONS, PARTNER_TYPE_SHORT
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.graph.network import NetworkFilter
 from socmap.services import handling, network
 from socmap.services.auth import require
@@ -578,7 +579,7 @@ def record_export(
             entity="anx",
             entity_id=ocg_id if scope == "ocg" and ocg_id is not None else "",
             summary=f"i2 chart ({what}) exported for the {chart.audience} audience: "
-            f"{len(chart.entities)} entities, {len(chart.links)} links, "
+            f"{plural(len(chart.entities), 'entity')}, {plural(len(chart.links), 'link')}, "
             f"{chart.left_out} left out; marked {chart.marking}",
             extra={
                 "file": str(path),

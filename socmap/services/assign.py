@@ -157,7 +157,7 @@ def assign_csv(
             store,
             action="export",
             entity="assign",
-            summary=f"areas assigned to {n_rows} rows of {src.name}, written to {dst.name}",
+            summary=f"areas assigned to {plural(n_rows, 'row')} of {src.name}, written to {dst.name}",
             extra={"file": dst.name, "sha256": written.sha256, "rows": n_rows},
         )
 

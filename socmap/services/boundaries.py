@@ -142,10 +142,6 @@ def _key(name: str) -> str:
     return name.strip().casefold()
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 #: How a foreign key to an area reads in a refusal ("table.column" -> words).
 _ATTACHED_LABELS = {
     "profiles.area_id": "local profile",
@@ -171,7 +167,7 @@ class MissingArea:
 
     def describe(self) -> str:
         """'Shropshire (1 local profile, 23 partner-area links)'."""
-        parts = [_plural(n, _ATTACHED_LABELS.get(k, k)) for k, n in self.attached]
+        parts = [plural(n, _ATTACHED_LABELS.get(k, k)) for k, n in self.attached]
         return f"{self.name} ({', '.join(parts) or 'nothing attached'})"
 
 
@@ -211,7 +207,7 @@ class ImportPlan:
         """One line saying why the import is refused, what is attached, and how to go on."""
         n = len(self.missing)
         return (
-            f"refused, nothing changed: {_plural(n, 'area')} of the database "
+            f"refused, nothing changed: {plural(n, 'area')} of the database "
             f"{'is' if n == 1 else 'are'} not in this file and nothing says what becomes of "
             f"{'it' if n == 1 else 'them'}: "
             + "; ".join(m.describe() for m in self.missing)
@@ -224,7 +220,7 @@ class ImportPlan:
         kept = [m for m in self.matches if m.area_id is not None]
         new = [m for m in self.matches if m.area_id is None]
         out = [
-            f"kept {_plural(len(kept), 'area')} (same ids: profiles, actions, partner links and "
+            f"kept {plural(len(kept), 'area')} (same ids: profiles, actions, partner links and "
             f"structures stay attached), added {len(new)}, retired {len(self.retiring)}"
         ]
         out += [f"  new area: {m.name}" for m in new]
@@ -247,7 +243,8 @@ class ImportPlan:
             )
         if self.overlaps:
             out.append(
-                f"{_plural(len(self.overlaps), 'pair')} of areas overlap by more than a sliver:"
+                f"{plural(len(self.overlaps), 'pair of areas', 'pairs of areas')} overlap by more than "
+                "a sliver:"
             )
             out += ["  " + o.describe() for o in self.overlaps]
         else:

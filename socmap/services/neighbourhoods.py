@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ImportFailed, NotFoundError, ValidationError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.geo.areas import AreaIndex
 from socmap.geo.layers import AreaShape, polygonal_part, read_boundaries
 from socmap.services.auth import require
@@ -388,7 +389,7 @@ def resolve(store: Store, text: str) -> Neighbourhood:
     if len(hits) > 1:
         raise ValidationError(
             "neighbourhood",
-            f"'{text}' is in {len(hits)} areas; give one of "
+            f"'{text}' is in {plural(len(hits), 'area')}; give one of "
             + ", ".join(f"'{n.label}'" for n in hits),
         )
     return hits[0]

@@ -38,6 +38,7 @@ from socmap.domain.scoring import (
     missing_required,
     score,
 )
+from socmap.domain.text import plural
 from socmap.render.chart import band_colour
 from socmap.services import scoring
 from socmap.ui.context import UiContext
@@ -220,7 +221,7 @@ class AssessmentDialog(QDialog):
         unknown = b.not_known
         if unknown:
             self.unrated.setText(
-                f"Not known: {len(unknown)} factor{'s' if len(unknown) != 1 else ''}"
+                f"Not known: {plural(len(unknown), 'factor')}"
                 + (f", {len(missing)} of them required" if missing else "")
                 + f": {UNRATED_TREATMENT[self.policy.scheme]}."
             )
@@ -250,7 +251,7 @@ class AssessmentDialog(QDialog):
         unknown = len(a.breakdown.not_known)
         self.ctx.bus.status_message.emit(
             f"Assessment {a.id} of OCG-{a.ocg_id:04d} saved ({a.status}, band {a.band}"
-            + (f", {unknown} factor{'s' if unknown != 1 else ''} not known" if unknown else "")
+            + (f", {plural(unknown, 'factor')} not known" if unknown else "")
             + "); a full review: once approved it restarts the re-assessment clock"
         )
         self.accept()
