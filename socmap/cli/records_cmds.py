@@ -90,8 +90,8 @@ def _parse_name(text: str) -> tuple[str, str]:
     parts = text.split()
     if len(parts) < 2:
         return text.strip(), ""
-    *forenames, surname = parts
-    return surname, " ".join(forenames)
+    *given, last = parts
+    return last, " ".join(given)
 
 
 def _references(values: list[str] | None) -> tuple[ExternalRef, ...]:
