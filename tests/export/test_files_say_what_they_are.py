@@ -81,7 +81,9 @@ def test_profile_named_docx_is_a_docx(
     demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "p.docx"
-    code = main(["export", "profile", "--db", str(demo_path), "--area", "Shropshire", "-o", str(out)])
+    code = main(
+        ["export", "profile", "--db", str(demo_path), "--area", "Shropshire", "-o", str(out)]
+    )
     assert code == 0, capsys.readouterr().err
     assert out.read_bytes().startswith(b"PK")
 
