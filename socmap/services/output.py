@@ -100,7 +100,10 @@ def check_target(store: Store, path: Path | str, *, replace_backup: bool = False
         raise _refuse(path, f"cannot be written: the folder {path.parent} does not exist")
     for suffix in WORKING_SUFFIXES:
         base = path.with_name(path.name[: -len(suffix)]) if path.name.endswith(suffix) else None
-        if base is not None and base.is_file() and sqlite_kind(base) is not None:
+        if base is None or not base.is_file():
+            continue
+        # never open() the live database, even by another name (a link): stat first
+        if open_database_role(store, base) is not None or sqlite_kind(base) is not None:
             raise _refuse(path, f"is the {suffix} file of the SQLite database {base}")
     if path.exists():
         if not path.is_file():

@@ -136,3 +136,18 @@ def test_format_for(name: str, given: str | None, expected: str) -> None:
 def test_format_for_refuses(name: str, given: str | None) -> None:
     with pytest.raises(ValidationError):
         format_for(name, given, ("pdf", "docx"), default="pdf")
+
+
+def test_the_live_database_is_never_opened_to_be_recognised(
+    file_store, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Closing any descriptor of the live file would drop SQLite's POSIX locks: stat only."""
+    from socmap.services import output
+
+    os.link(file_store.path, tmp_path / "alias")
+    opened: list[Path] = []
+    monkeypatch.setattr(output, "sqlite_kind", lambda p: opened.append(p))
+    for name in ("force.db", "force.db-wal", "alias", "alias-wal", "alias-shm"):
+        with pytest.raises(ValidationError):
+            check_target(file_store, tmp_path / name)
+    assert opened == []
