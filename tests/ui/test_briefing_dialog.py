@@ -71,9 +71,7 @@ def test_viewer_cannot_export(qtbot, demo_path: Path) -> None:  # type: ignore[n
     ctx.store.close()
 
 
-def test_dialog_refuses_the_open_database_as_its_file(
-    qtbot, demo_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+def test_dialog_refuses_the_open_database_as_its_file(qtbot, demo_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
     ctx = make_ctx(demo_path)
