@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import itertools
 import re
 from pathlib import Path
@@ -134,19 +135,24 @@ def test_docx_properties_carry_the_date_and_marking_and_no_account_for_partners(
     assert "python-docx" not in who
 
 
-def _calls_anywhere(name: str) -> list[str]:
-    found = []
+@functools.cache
+def _uses() -> dict[str, set[str]]:
+    """Every name called or defined anywhere in socmap, with the files that do so."""
+    found: dict[str, set[str]] = {}
     for path in sorted((REPO / "socmap").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        rel = str(path.relative_to(REPO))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 f = node.func
-                called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                if called == name:
-                    found.append(str(path.relative_to(REPO)))
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                found.append(str(path.relative_to(REPO)))
-    return sorted(set(found))
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                found.setdefault(name, set()).add(rel)
+            elif isinstance(node, ast.FunctionDef):
+                found.setdefault(node.name, set()).add(rel)
+    return found
+
+
+def _calls_anywhere(name: str) -> list[str]:
+    return sorted(_uses().get(name, set()))
 
 
 @pytest.mark.parametrize("primitive", ["QPdfWriter", "setDocumentXmpMetadata", "wrap", "xmp"])
