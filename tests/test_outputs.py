@@ -416,3 +416,25 @@ def test_every_file_for_people_is_written_through_the_output_writer() -> None:
         f"reached from: {unsanctioned}"
     )
     assert {"render_pdf", "write_docx", "save_png", "save_svg"} <= writers  # it sees them
+
+
+def test_the_screenshot_refuses_the_database(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``gui --screenshot`` writes a file too (not an ``-o`` option, so named here)."""
+    before = _state(demo_path)
+    code = main(["gui", "--db", str(demo_path), "--screenshot", str(demo_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "is the open database" in err and err.count("\n") == 1, err
+    assert _state(demo_path) == before
+
+
+def test_assign_never_reads_the_open_database_as_its_input(
+    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _state(demo_path)
+    out = tmp_path / "out.csv"
+    code = main(["assign", str(demo_path), "--db", str(demo_path), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0 and "is the open database" in err, err
+    assert not out.exists() and _state(demo_path) == before
