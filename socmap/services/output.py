@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,6 +214,8 @@ def write_files(
             with store.atomic():
                 result = record(written)
                 for tmp, target in zip(temps, checked, strict=True):
+                    if target.exists():  # a file someone restricted stays restricted
+                        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
                     moved.append((target, _set_aside(target)))
                     os.replace(tmp, target)
         except BaseException as exc:

@@ -151,3 +151,11 @@ def test_the_live_database_is_never_opened_to_be_recognised(
         with pytest.raises(ValidationError):
             check_target(file_store, tmp_path / name)
     assert opened == []
+
+
+def test_a_replaced_file_keeps_its_permissions(file_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    target.chmod(0o600)
+    write_file(file_store, target, lambda tmp: tmp.write_text("new"), _record(file_store))
+    assert target.read_text() == "new" and target.stat().st_mode & 0o777 == 0o600
