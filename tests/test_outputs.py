@@ -56,6 +56,12 @@ class OutputCommand:
         fmt = self.option("format")
         return str(next(iter(fmt.choices))) if fmt is not None and fmt.choices else None
 
+    def suffix(self) -> str:
+        """The suffix of a file this command writes: its first format, else the one its
+        ``-o`` metavar names (``FILE.ics``), else ``out``."""
+        named = Path(str(getattr(self.option("output"), "metavar", "") or "")).suffix
+        return self.first_format() or named.lstrip(".") or "out"
+
     def argv(self, db: Path, target: Path, csv: Path) -> list[str]:
         """The command line writing ``target`` from ``db``, required arguments filled in."""
         args = [*self.words, "--db", str(db), "-o", str(target)]
@@ -203,7 +209,7 @@ def test_every_writer_refuses_the_record_as_its_target(
         "-shm": Path(f"{demo_path}-shm"),
         "other sqlite": other,
         "backup": backup_copy,
-        "missing folder": tmp_path / "no-such-folder" / "out.file",
+        "missing folder": tmp_path / "no-such-folder" / f"out.{command.suffix()}",
     }[kind]
     before_db = _state(demo_path)
     before_target = _sha(target) if target.exists() and kind != "database" else None
@@ -245,7 +251,7 @@ def test_every_writer_records_the_sha256_of_the_final_file(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    target = tmp_path / f"out.{command.first_format() or 'out'}"
+    target = tmp_path / f"out.{command.suffix()}"
     code = main(command.argv(demo_path, target, csv_input))
     err = capsys.readouterr().err
     assert code == 0, err
@@ -274,8 +280,8 @@ def test_no_file_is_left_when_the_audit_row_fails(
         return real(store, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(audit, "record", locked)
-    fresh = tmp_path / f"fresh.{command.first_format() or 'out'}"
-    existing = tmp_path / f"existing.{command.first_format() or 'out'}"
+    fresh = tmp_path / f"fresh.{command.suffix()}"
+    existing = tmp_path / f"existing.{command.suffix()}"
     existing.write_bytes(b"an analyst's earlier file\n")
     for target in (fresh, existing):
         code = main(command.argv(demo_path, target, csv_input))

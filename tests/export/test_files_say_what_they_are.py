@@ -160,3 +160,28 @@ def test_one_page_engine(primitive: str) -> None:
     """Pages (PDF set-up, XMP, word wrap) are made in render/page.py alone."""
     assert _calls_anywhere(primitive) in ([], ["socmap/render/page.py"])
     assert not (REPO / "socmap" / "render" / "report.py").exists()
+
+
+NAMED_COMMANDS = [
+    c
+    for c in COMMANDS
+    if c.first_format() is None and Path(str(c.option("output").metavar or "")).suffix  # type: ignore[union-attr]
+]
+
+
+@pytest.mark.parametrize("command", NAMED_COMMANDS, ids=[c.name for c in NAMED_COMMANDS])
+def test_a_file_named_for_another_format_is_refused(
+    command: OutputCommand, demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Commands without --format write the one kind their ``-o FILE.ext`` names."""
+    target = tmp_path / "out.pdf"
+    csv = tmp_path / "in.csv"
+    csv.write_text("Longitude,Latitude\n-2.75,52.71\n", encoding="utf-8")
+    code = main(command.argv(demo_path, target, csv))
+    err = capsys.readouterr().err
+    assert code != 0 and "'.pdf' is not one of the formats" in err, err
+    assert not target.exists()
+
+
+def test_named_commands_are_found() -> None:
+    assert {"export calendar", "audit export", "assign"} <= {c.name for c in NAMED_COMMANDS}
