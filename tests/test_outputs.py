@@ -13,6 +13,7 @@ parser, so a new exporter is covered without editing this file. For each one:
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import sqlite3
 from collections.abc import Iterator
@@ -54,6 +55,12 @@ class OutputCommand:
     def first_format(self) -> str | None:
         fmt = self.option("format")
         return str(next(iter(fmt.choices))) if fmt is not None and fmt.choices else None
+
+    def suffix(self) -> str:
+        """The suffix of a file this command writes: its first format, else the one its
+        ``-o`` metavar names (``FILE.ics``), else ``out``."""
+        named = Path(str(getattr(self.option("output"), "metavar", "") or "")).suffix
+        return self.first_format() or named.lstrip(".") or "out"
 
     def argv(self, db: Path, target: Path, csv: Path) -> list[str]:
         """The command line writing ``target`` from ``db``, required arguments filled in."""
@@ -202,7 +209,7 @@ def test_every_writer_refuses_the_record_as_its_target(
         "-shm": Path(f"{demo_path}-shm"),
         "other sqlite": other,
         "backup": backup_copy,
-        "missing folder": tmp_path / "no-such-folder" / "out.file",
+        "missing folder": tmp_path / "no-such-folder" / f"out.{command.suffix()}",
     }[kind]
     before_db = _state(demo_path)
     before_target = _sha(target) if target.exists() and kind != "database" else None
@@ -244,7 +251,7 @@ def test_every_writer_records_the_sha256_of_the_final_file(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    target = tmp_path / f"out.{command.first_format() or 'out'}"
+    target = tmp_path / f"out.{command.suffix()}"
     code = main(command.argv(demo_path, target, csv_input))
     err = capsys.readouterr().err
     assert code == 0, err
@@ -273,8 +280,8 @@ def test_no_file_is_left_when_the_audit_row_fails(
         return real(store, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(audit, "record", locked)
-    fresh = tmp_path / f"fresh.{command.first_format() or 'out'}"
-    existing = tmp_path / f"existing.{command.first_format() or 'out'}"
+    fresh = tmp_path / f"fresh.{command.suffix()}"
+    existing = tmp_path / f"existing.{command.suffix()}"
     existing.write_bytes(b"an analyst's earlier file\n")
     for target in (fresh, existing):
         code = main(command.argv(demo_path, target, csv_input))
@@ -286,3 +293,156 @@ def test_no_file_is_left_when_the_audit_row_fails(
     assert not fresh.exists()
     assert existing.read_bytes() == b"an analyst's earlier file\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+# ------------------------------------------------------------------ every writer, by its code
+
+REPO = Path(__file__).resolve().parent.parent
+#: The database and its backups are written by the store (not files for people); the output
+#: writer itself is the one place allowed to rename into place.
+NOT_EXPORTS = ("socmap/store/", "socmap/services/output.py")
+#: Functions that build a database file (the demo force), not a file for people.
+BUILDS_A_DATABASE = {
+    "socmap/services/demo.py:ensure_demo_database",
+    "socmap/cli/register_cmds.py:_cmd_demo",
+}
+#: Calls that create or change a file on disk.
+_WRITE_CALLS = {
+    "QPdfWriter",
+    "QSvgGenerator",
+    "write_text",
+    "write_bytes",
+    "copyfile",
+    "copy2",
+    "to_file",
+    "to_csv",
+}
+_SANCTIONED = {"write_file", "write_files"}
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _writes_directly(call: ast.Call) -> bool:
+    name = _name(call)
+    if name in _WRITE_CALLS:
+        return True
+    if name in ("write_graphml", "write_gexf", "write_gml", "write_edgelist"):
+        return getattr(call.func, "value", None) is not None and call.func.value.id in ("nx",)  # type: ignore[attr-defined]
+    if name == "save" and call.args:  # QImage.save(path), Document.save(path); not painter.save()
+        return True
+    if name in ("open", "replace", "rename") and isinstance(call.func, ast.Attribute | ast.Name):
+        modes = [a.value for a in call.args if isinstance(a, ast.Constant)]
+        modes += [k.value.value for k in call.keywords if isinstance(k.value, ast.Constant)]
+        if name == "open":
+            return any(isinstance(m, str) and set(m) & set("wax+") for m in modes)
+        # os.replace / Path.replace / Path.rename with a path argument: not str.replace(a, b)
+        # and not dataclasses.replace(record, field=...)
+        owner = getattr(call.func.value, "id", "") if isinstance(call.func, ast.Attribute) else ""
+        return owner == "os" or (
+            isinstance(call.func, ast.Attribute)
+            and owner not in ("dataclasses", "dc")
+            and len(call.args) == 1
+            and not call.keywords
+        )
+    return False
+
+
+@dataclass
+class _Unit:
+    where: str
+    calls: set[str]
+    writes: bool
+    sanctioned: bool
+
+
+def _units() -> dict[str, list[_Unit]]:
+    """Every module-level function and method of socmap, by name."""
+    units: dict[str, list[_Unit]] = {}
+    for path in sorted((REPO / "socmap").rglob("*.py")):
+        rel = str(path.relative_to(REPO))
+        if rel.startswith(NOT_EXPORTS):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tops: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                tops.append(node)
+            elif isinstance(node, ast.ClassDef):
+                tops += [n for n in node.body if isinstance(n, ast.FunctionDef)]
+        for fn in tops:
+            if f"{rel}:{fn.name}" in BUILDS_A_DATABASE:
+                continue
+            calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+            # every function it calls or hands on (``(save_png if png else save_svg)(...)``,
+            # ``handler=_cmd_x``, ``clicked.connect(self._on_x)``)
+            names = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)}
+            units.setdefault(fn.name, []).append(
+                _Unit(
+                    f"{rel}:{fn.name}",
+                    names,
+                    any(_writes_directly(c) for c in calls),
+                    bool(names & _SANCTIONED),
+                )
+            )
+    return units
+
+
+def test_every_file_for_people_is_written_through_the_output_writer() -> None:
+    """Found by reading the code: a function that writes a file (directly or through the
+    functions it calls) either goes through ``write_file(s)`` itself or is only ever called by
+    code that does. A new exporter or export dialog is covered without editing this test."""
+    units = _units()
+    writers: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, defs in units.items():
+            if name in writers:
+                continue
+            for u in defs:
+                if not u.sanctioned and (u.writes or u.calls & writers):
+                    writers.add(name)
+                    changed = True
+                    break
+    referenced = {c for defs in units.values() for u in defs for c in u.calls}
+    unsanctioned = sorted(
+        u.where
+        for name in writers
+        for u in units[name]
+        if not u.sanctioned and (u.writes or u.calls & writers)
+    )
+    # a writing chain that no write_files call takes in reaches code nobody calls (a command
+    # handler's caller, a slot, main): the chain is the list of unsanctioned writers
+    roots = [w for w in unsanctioned if w.rsplit(":", 1)[1] not in referenced]
+    direct = sorted(u.where for defs in units.values() for u in defs if u.writes)
+    assert roots == [], (
+        f"a file is written outside services.output.write_files; the writing code: {direct}; "
+        f"reached from: {unsanctioned}"
+    )
+    assert {"render_pdf", "write_docx", "save_png", "save_svg"} <= writers  # it sees them
+
+
+def test_the_screenshot_refuses_the_database(
+    demo_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``gui --screenshot`` writes a file too (not an ``-o`` option, so named here)."""
+    before = _state(demo_path)
+    code = main(["gui", "--db", str(demo_path), "--screenshot", str(demo_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "is the open database" in err and err.count("\n") == 1, err
+    assert _state(demo_path) == before
+
+
+def test_assign_never_reads_the_open_database_as_its_input(
+    demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _state(demo_path)
+    out = tmp_path / "out.csv"
+    code = main(["assign", str(demo_path), "--db", str(demo_path), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0 and "is the open database" in err, err
+    assert not out.exists() and _state(demo_path) == before

@@ -449,7 +449,9 @@ def add_commands(cli: Cli) -> None:
     )
     add_db_argument(p)
     p.add_argument("--area", help="only groups whose lead area is NAME")
-    p.add_argument("-o", "--output", required=True, help="the .ics file to write")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.ics", help="the .ics file to write"
+    )
     p.add_argument("--marking", default="OFFICIAL-SENSITIVE", help="protective marking")
     _as_of(p)
 

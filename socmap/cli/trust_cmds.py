@@ -277,7 +277,9 @@ def add_commands(cli: Cli) -> None:
     p = cli.subcommand("audit", "export", "write an audit extract (CSV)", _cmd_audit_export)
     add_db_argument(p)
     _add_filters(p)
-    p.add_argument("-o", "--output", type=Path, required=True, help="the CSV file to write")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.csv", help="the CSV file to write"
+    )
     p.add_argument("--values", action="store_true", help="include before/after values")
 
     g = "review and disposal of nominals and intelligence (MoPI)"

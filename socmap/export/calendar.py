@@ -14,7 +14,7 @@ from socmap.domain.schedule import STATE_LABELS
 from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.services import scoring
 from socmap.services.auth import require
-from socmap.services.output import Written, write_file
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.session import Store
 
 #: Days before the due date that the reminder fires.
@@ -101,6 +101,7 @@ def export_calendar(
         )
         return w.sha256
 
-    path = Path(path)
+    path = check_target(store, path)
+    format_for(path, None, ("ics",), default="ics")  # a calendar is named .ics (or nothing)
     digest = write_file(store, path, lambda tmp: tmp.write_bytes(data), record)
     return CalendarResult(path, len(report.rows), digest)

@@ -20,7 +20,13 @@ from socmap.services.csv_points import (
     sniff_format,
 )
 from socmap.services.geography import area_index
-from socmap.services.output import Written, check_target, open_database_role, write_file
+from socmap.services.output import (
+    Written,
+    check_target,
+    format_for,
+    open_database_role,
+    write_file,
+)
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import areas as area_store
 from socmap.store import audit
@@ -95,6 +101,7 @@ def assign_csv(
         # reading it with open() would drop SQLite's locks on it
         raise SocmapError(f"{src} is the open database, not a CSV of points")
     check_target(store, dst)
+    format_for(dst, None, ("csv", "tsv", "txt"), default="csv")  # named as the text it holds
     names = {int(a.id): a.name for a in area_store.list_areas(store)}
     if not names:
         raise SocmapError(

@@ -20,7 +20,7 @@ from socmap.domain.roles import Permission
 from socmap.domain.text import Page, plural
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
-from socmap.services.output import Written, write_file
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.store import audit
 from socmap.store.audit import AuditRow, ChainProblem
 from socmap.store.db import Store
@@ -152,5 +152,7 @@ def export_extract(
             extra={"sha256": written.sha256, "rows": len(found), "marking": marking},
         )
 
+    path = check_target(store, path)
+    format_for(path, None, ("csv",), default="csv")  # an extract is named .csv (or nothing)
     write_file(store, path, write, record)
     return len(found), Changes.of("audit")

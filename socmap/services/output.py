@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,10 @@ def check_target(store: Store, path: Path | str, *, replace_backup: bool = False
         raise _refuse(path, f"cannot be written: the folder {path.parent} does not exist")
     for suffix in WORKING_SUFFIXES:
         base = path.with_name(path.name[: -len(suffix)]) if path.name.endswith(suffix) else None
-        if base is not None and base.is_file() and sqlite_kind(base) is not None:
+        if base is None or not base.is_file():
+            continue
+        # never open() the live database, even by another name (a link): stat first
+        if open_database_role(store, base) is not None or sqlite_kind(base) is not None:
             raise _refuse(path, f"is the {suffix} file of the SQLite database {base}")
     if path.exists():
         if not path.is_file():
@@ -210,6 +214,8 @@ def write_files(
             with store.atomic():
                 result = record(written)
                 for tmp, target in zip(temps, checked, strict=True):
+                    if target.exists():  # a file someone restricted stays restricted
+                        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
                     moved.append((target, _set_aside(target)))
                     os.replace(tmp, target)
         except BaseException as exc:

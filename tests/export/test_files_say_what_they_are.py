@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import itertools
 import re
 from pathlib import Path
@@ -81,7 +82,9 @@ def test_profile_named_docx_is_a_docx(
     demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "p.docx"
-    code = main(["export", "profile", "--db", str(demo_path), "--area", "Shropshire", "-o", str(out)])
+    code = main(
+        ["export", "profile", "--db", str(demo_path), "--area", "Shropshire", "-o", str(out)]
+    )
     assert code == 0, capsys.readouterr().err
     assert out.read_bytes().startswith(b"PK")
 
@@ -132,19 +135,24 @@ def test_docx_properties_carry_the_date_and_marking_and_no_account_for_partners(
     assert "python-docx" not in who
 
 
-def _calls_anywhere(name: str) -> list[str]:
-    found = []
+@functools.cache
+def _uses() -> dict[str, set[str]]:
+    """Every name called or defined anywhere in socmap, with the files that do so."""
+    found: dict[str, set[str]] = {}
     for path in sorted((REPO / "socmap").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        rel = str(path.relative_to(REPO))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 f = node.func
-                called = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                if called == name:
-                    found.append(str(path.relative_to(REPO)))
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                found.append(str(path.relative_to(REPO)))
-    return sorted(set(found))
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                found.setdefault(name, set()).add(rel)
+            elif isinstance(node, ast.FunctionDef):
+                found.setdefault(node.name, set()).add(rel)
+    return found
+
+
+def _calls_anywhere(name: str) -> list[str]:
+    return sorted(_uses().get(name, set()))
 
 
 @pytest.mark.parametrize("primitive", ["QPdfWriter", "setDocumentXmpMetadata", "wrap", "xmp"])
@@ -152,3 +160,28 @@ def test_one_page_engine(primitive: str) -> None:
     """Pages (PDF set-up, XMP, word wrap) are made in render/page.py alone."""
     assert _calls_anywhere(primitive) in ([], ["socmap/render/page.py"])
     assert not (REPO / "socmap" / "render" / "report.py").exists()
+
+
+NAMED_COMMANDS = [
+    c
+    for c in COMMANDS
+    if c.first_format() is None and Path(str(c.option("output").metavar or "")).suffix  # type: ignore[union-attr]
+]
+
+
+@pytest.mark.parametrize("command", NAMED_COMMANDS, ids=[c.name for c in NAMED_COMMANDS])
+def test_a_file_named_for_another_format_is_refused(
+    command: OutputCommand, demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Commands without --format write the one kind their ``-o FILE.ext`` names."""
+    target = tmp_path / "out.pdf"
+    csv = tmp_path / "in.csv"
+    csv.write_text("Longitude,Latitude\n-2.75,52.71\n", encoding="utf-8")
+    code = main(command.argv(demo_path, target, csv))
+    err = capsys.readouterr().err
+    assert code != 0 and "'.pdf' is not one of the formats" in err, err
+    assert not target.exists()
+
+
+def test_named_commands_are_found() -> None:
+    assert {"export calendar", "audit export", "assign"} <= {c.name for c in NAMED_COMMANDS}

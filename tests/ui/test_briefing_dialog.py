@@ -69,3 +69,22 @@ def test_viewer_cannot_export(qtbot, demo_path: Path) -> None:  # type: ignore[n
     assert not dialog.export_button.isEnabled()
     assert "may not export" in dialog.note.text()
     ctx.store.close()
+
+
+def test_dialog_refuses_the_open_database_as_its_file(qtbot, demo_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    ctx = make_ctx(demo_path)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(ctx, "report_error", lambda parent, exc: errors.append(exc))
+    before = list(sqlite3.connect(demo_path).iterdump())
+    dialog = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    dialog.file.setText(str(demo_path))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "open database" in dialog.note.text(), timeout=10_000)
+    assert dialog.export_button.isEnabled() and dialog.result_ is None
+    ctx.tasks.wait()
+    ctx.store.close()
+    assert list(sqlite3.connect(demo_path).iterdump()) == before
