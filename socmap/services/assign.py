@@ -117,10 +117,10 @@ def assign_csv(
             for block in in_chunks(rows, chunk_rows, meter):
                 check_cancelled(progress)
                 chunk = [r for _n, r in block]
-                numbers = [n for n, r in block if r]
+                numbers = [row_no for row_no, r in block if r]
                 data = [r for r in chunk if r]
-                for n, r in zip(numbers, data, strict=True):
-                    check_row_width(src, n, r, width)
+                for row_no, r in zip(numbers, data, strict=True):
+                    check_row_width(src, row_no, r, width)
                 xs, x_bad = parse_numbers(
                     [r[cols.x_index] if len(r) > cols.x_index else "" for r in data]
                 )
