@@ -51,16 +51,21 @@ class CsvFormat:
     lineterminator: str
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse a missing input, or one that is not a regular file (a pipe would block reading)."""
+    if not path.is_file():
+        if path.exists():
+            raise ImportFailed(str(path), "is not a regular file (a folder, pipe or device)")
+        raise ImportFailed(str(path), "the file does not exist")
+
+
 def sniff_format(path: Path, encoding: str = "utf-8") -> CsvFormat:
     """Encoding (with BOM), delimiter and line ending of a CSV file.
 
     Raises:
         ImportFailed: the file is missing, empty, UTF-16 or its encoding is unknown.
     """
-    if not path.is_file():
-        if path.exists():
-            raise ImportFailed(str(path), "is not a regular file (a folder, pipe or device)")
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:

@@ -34,6 +34,7 @@ from socmap.services.csv_points import (
     find_column,
     parse_numbers,
     read_rows,
+    require_regular_file,
     sniff_format,
 )
 from socmap.services.geography import area_index
@@ -287,8 +288,7 @@ def _open_table(
     crs: str | None,
     layer: str | None,
 ) -> _Table:
-    if not path.is_file():
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     if path.suffix.lower() in LAYER_SUFFIXES:
         return _layer_table(path, layer=layer)
     return _csv_table(path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs)
@@ -370,8 +370,7 @@ def import_intel(
     progress = progress or NullProgress()
     require(store, Permission.EDIT, action="import intelligence")
     path = Path(path)
-    if not path.is_file():
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     digest = file_sha256(path)
     wanted = {c.strip().casefold() for c in only if c.strip()}
 
