@@ -185,3 +185,23 @@ def test_rationales_over_the_limit_are_refused_everywhere(store: Any) -> None:
             next_review=dt.date.today() + dt.timedelta(days=365),
             rationale=long,
         )
+
+
+def test_a_disruption_rationale_over_the_limit_is_refused() -> None:
+    from socmap.domain.disruptions import Disruption, validate_disruption
+
+    today = dt.date(2026, 11, 1)
+    claim = Disruption(
+        ocg_id=1,
+        occurred_on=today,
+        strand="pursue",
+        tactic="arrest_charge",
+        level="minor",
+        rationale="x" * (RATIONALE_MAX + 1),
+    )
+    with pytest.raises(ValidationError, match="rationale"):
+        validate_disruption(claim, today=today)
+    ok = validate_disruption(
+        claim.__class__(**{**claim.__dict__, "rationale": "fine"}), today=today
+    )
+    assert ok.rationale == "fine"
