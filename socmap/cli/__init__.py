@@ -153,6 +153,14 @@ def run(args: argparse.Namespace) -> int:
         from socmap.store.db import explain_sqlite_error
 
         explained = explain_sqlite_error(exc, getattr(args, "db", None))
+        if explained is None and "no such table" in str(exc):
+            print(
+                f"socmap: the database is missing part of its structure ({exc}): it was altered "
+                "outside socmap; 'socmap audit verify' says what else, and 'socmap restore' "
+                "brings back a backup",
+                file=sys.stderr,
+            )
+            return 6
         if explained is None:
             print(f"socmap: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
             return 70

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.limits import check_length
 from socmap.domain.vocab import parse_marking
 
 #: The 4Ps (brief 4.4).
@@ -156,6 +157,7 @@ def validate_disruption(
     rationale = (d.rationale or "").strip()
     if not rationale:
         raise ValidationError("rationale", "say why this level is claimed")
+    check_length("rationale", rationale)
     lead = " ".join((d.lead_agency or "").split())
     if not lead:
         raise ValidationError("lead_agency", "name the lead agency")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from socmap.domain.errors import ValidationError
+from socmap.domain.limits import check_length
 from socmap.domain.text import plural
 
 SCHEMES: dict[str, str] = {"ocgm": "OCGM-style attribute matrix", "morile": "MoRiLE-style harm"}
@@ -483,7 +484,8 @@ def score(
     for key, r in ratings.items():
         f = policy.factor(key)
         rating = r if isinstance(r, Rating) else Rating(r)
-        given[key] = Rating(coerce_rating(f, rating.value), rating.rationale.strip())
+        note = check_length(f"{key} rationale", rating.rationale.strip())
+        given[key] = Rating(coerce_rating(f, rating.value), note)
     lines: list[FactorLine] = []
     by_section: dict[str, list[FactorLine]] = {}
     for f in policy.factors:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from socmap.domain.cells import neutralise_cell
 from socmap.domain.errors import ImportFailed, SocmapError
 from socmap.domain.text import plural
 from socmap.geo.project import to_bng
 from socmap.services.csv_points import (
+    check_half_coordinates,
+    check_row_width,
     detect_point_columns,
     parse_numbers,
     read_rows,
     sniff_format,
 )
+from socmap.services.csv_points import chunk_rows as in_chunks
 from socmap.services.geography import area_index
 from socmap.services.output import (
     Written,
@@ -60,17 +63,6 @@ class AssignSummary:
         )
 
 
-def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[list[str]]]:
-    chunk: list[list[str]] = []
-    for _n, fields in rows:
-        chunk.append(fields)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def assign_csv(
     store: Store,
     source: Path | str,
@@ -86,7 +78,10 @@ def assign_csv(
     """Copy ``source`` to ``output`` with an ``area`` column (empty outside every area).
 
     Every row and column is copied unchanged (same encoding, BOM, delimiter and line ending);
-    rows whose coordinates are missing or unparseable keep an empty area and are counted.
+    rows whose coordinates are missing or unparseable keep an empty area and are counted. A row
+    with more fields than the header, or with only one of its two coordinates, refuses the file
+    (as ``socmap intel import`` does), naming the row. Area names that a spreadsheet would read
+    as formulas are written neutralised (:func:`socmap.domain.cells.neutralise_cell`).
     The output appears only when the whole file was read (written beside it, then renamed),
     and the file's SHA-256 is recorded in the audit trail.
 
@@ -107,9 +102,12 @@ def assign_csv(
         raise SocmapError(
             "the database has no areas; import boundaries first (socmap areas import)"
         )
+    # Area names go into a spreadsheet column: one that looks like a formula is neutralised.
+    labels_of = {k: neutralise_cell(v) for k, v in names.items()}
     index = area_index(store)
     fmt = sniff_format(src, encoding)
-    rows = read_rows(src, fmt)
+    meter = [0]
+    rows = read_rows(src, fmt, meter=meter)
     try:
         _n, header = next(rows)
     except StopIteration:
@@ -128,15 +126,20 @@ def assign_csv(
                 out.write("\ufeff")
             writer = csv.writer(out, delimiter=fmt.delimiter, lineterminator=fmt.lineterminator)
             writer.writerow([*header, area_col])
-            for chunk in _chunks(rows, chunk_rows):
+            for block in in_chunks(rows, chunk_rows, meter):
                 check_cancelled(progress)
+                chunk = [r for _n, r in block]
+                numbers = [row_no for row_no, r in block if r]
                 data = [r for r in chunk if r]
+                for row_no, r in zip(numbers, data, strict=True):
+                    check_row_width(src, row_no, r, width)
                 xs, x_bad = parse_numbers(
                     [r[cols.x_index] if len(r) > cols.x_index else "" for r in data]
                 )
                 ys, y_bad = parse_numbers(
                     [r[cols.y_index] if len(r) > cols.y_index else "" for r in data]
                 )
+                check_half_coordinates(src, numbers, xs, ys, cols, x_bad, y_bad)
                 usable_in = np.isfinite(xs) & np.isfinite(ys)
                 e, n = to_bng(xs, ys, cols.crs)
                 usable = np.isfinite(e) & np.isfinite(n)
@@ -146,8 +149,8 @@ def assign_csv(
                 missing += int((~usable & ~bad).sum())
                 outside += int((usable & (assigned == 0)).sum())
                 n_rows += len(data)
-                labels = [names.get(int(a), "") for a in assigned]
-                counts.update(lab for lab in labels if lab)
+                counts.update(names[int(a)] for a in assigned if int(a) in names)
+                labels = [labels_of.get(int(a), "") for a in assigned]
                 k = 0
                 for r in chunk:
                     if not r:

@@ -12,6 +12,7 @@ import csv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -20,6 +21,17 @@ from socmap.geo.project import BNG, WGS84, normalise_crs
 
 UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+#: The header row must end within this many bytes of the start of the file.
+HEADER_LIMIT = 4 << 20
+#: Longest line (characters) and longest row (a quoted field may span lines) read.
+MAX_LINE_CHARS = 1 << 20
+MAX_ROW_CHARS = 4 << 20
+#: Most columns a header may name.
+MAX_COLUMNS = 2000
+#: A chunk of rows is handed on at this many characters, whatever its row count: with the
+#: row and column limits above, memory stays bounded whatever the file holds.
+CHUNK_CHARS = 4 << 20
 
 #: Coordinate column pairs recognised without options, in order, with their CRS.
 KNOWN_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -39,24 +51,61 @@ class CsvFormat:
     lineterminator: str
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse a missing input, or one that is not a regular file (a pipe would block reading)."""
+    if not path.is_file():
+        if path.exists():
+            raise ImportFailed(str(path), "is not a regular file (a folder, pipe or device)")
+        raise ImportFailed(str(path), "the file does not exist")
+
+
 def sniff_format(path: Path, encoding: str = "utf-8") -> CsvFormat:
     """Encoding (with BOM), delimiter and line ending of a CSV file.
 
     Raises:
         ImportFailed: the file is missing, empty, UTF-16 or its encoding is unknown.
     """
-    if not path.is_file():
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise ImportFailed(str(path), f"unknown text encoding '{encoding}'") from None
+    if codec.startswith(("utf-16", "utf-32")):
+        raise ImportFailed(
+            str(path),
+            f"--encoding {encoding}: UTF-16 and UTF-32 files cannot be read (a file without a "
+            "byte-order mark cannot even be decoded reliably); save it as UTF-8 CSV and try again",
+            field="--encoding",
+        )
     with path.open("rb") as fh:
         head = fh.read(65536)
-    if not head.strip():
-        raise ImportFailed(str(path), "the file is empty")
-    if head.startswith(_UTF16_BOMS):
-        raise ImportFailed(str(path), "the file is UTF-16 text; save it as UTF-8 CSV and try again")
+        if head.startswith(_UTF16_BOMS):
+            raise ImportFailed(
+                str(path), "the file is UTF-16 text; save it as UTF-8 CSV and try again"
+            )
+        if b"\x00" in head:
+            raise ImportFailed(
+                str(path),
+                "holds NUL bytes, so it is not a CSV text file (a spreadsheet, a database or a "
+                "damaged file?); save it as CSV and try again",
+            )
+        if not head.strip():
+            raise ImportFailed(str(path), "the file is empty")
+        while b"\n" not in head and b"\r" not in head and len(head) < HEADER_LIMIT:
+            more = fh.read(65536)
+            if not more:
+                break
+            if b"\x00" in more:
+                raise ImportFailed(
+                    str(path), "holds NUL bytes, so it is not a CSV text file; save it as CSV"
+                )
+            head += more
+    if b"\n" not in head and b"\r" not in head and len(head) >= HEADER_LIMIT:
+        raise ImportFailed(
+            str(path),
+            f"has no header row: no line ends within its first {HEADER_LIMIT >> 20} MB "
+            "(is it a CSV file?)",
+        )
     bom = head.startswith(UTF8_BOM)
     if bom:  # a UTF-8 byte-order mark says what the encoding is
         head = head[len(UTF8_BOM) :]
@@ -89,24 +138,128 @@ def _first_bad_line(path: Path, fmt: CsvFormat) -> ImportFailed:
     return ImportFailed(str(path), f"is not {fmt.encoding} text")
 
 
-def read_rows(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
+class _LineTooLong(Exception):
+    pass
+
+
+def _bounded_lines(fh: TextIO, meter: list[int]) -> Iterator[str]:
+    """The file's lines, refusing one longer than MAX_LINE_CHARS (never read whole)."""
+    readline = fh.readline
+    while True:
+        line = readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        meter[0] += len(line)
+        if len(line) >= MAX_LINE_CHARS and line[-1] not in "\r\n":
+            raise _LineTooLong
+        yield line
+
+
+def read_rows(
+    path: Path, fmt: CsvFormat, *, meter: list[int] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(row number, fields) for every row, the header first; a quoted field may span lines.
+
+    Streamed with bounded memory: a line over MAX_LINE_CHARS, a row over MAX_ROW_CHARS or a
+    header naming more than MAX_COLUMNS columns is refused. ``meter[0]`` counts the characters
+    read so far (for chunking by size, see :func:`chunk_rows`).
 
     Raises:
         ImportFailed: naming the row of the first byte that does not decode, or bad CSV.
     """
     encoding = "utf-8-sig" if fmt.bom else fmt.encoding
+    meter = meter if meter is not None else [0]
     start = 1
     try:
         with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh, delimiter=fmt.delimiter, strict=True)
+            reader = csv.reader(
+                _bounded_lines(fh, meter), delimiter=fmt.delimiter, strict=True
+            )
+            last = 0
             for fields in reader:
+                if meter[0] - last > MAX_ROW_CHARS:
+                    raise ImportFailed(
+                        str(path),
+                        f"the row is longer than {MAX_ROW_CHARS >> 20} M characters (an "
+                        "unclosed quote?)",
+                        row=start,
+                    )
+                last = meter[0]
+                if start == 1 and len(fields) > MAX_COLUMNS:
+                    raise ImportFailed(
+                        str(path),
+                        f"the header names {len(fields):,} columns; at most {MAX_COLUMNS:,}",
+                        row=1,
+                    )
                 yield start, fields
                 start = reader.line_num + 1
     except UnicodeDecodeError:
         raise _first_bad_line(path, fmt) from None
+    except _LineTooLong:
+        raise ImportFailed(
+            str(path),
+            f"a line is longer than {MAX_LINE_CHARS >> 20} M characters; it is not a CSV of "
+            "records",
+            row=start,
+        ) from None
     except csv.Error as exc:
         raise ImportFailed(str(path), f"is not valid CSV ({exc})", row=start) from None
+
+
+def chunk_rows(
+    rows: Iterator[tuple[int, list[str]]], size: int, meter: list[int]
+) -> Iterator[list[tuple[int, list[str]]]]:
+    """Rows in chunks of at most ``size`` rows and about CHUNK_CHARS characters (``meter`` is
+    the one given to :func:`read_rows`)."""
+    chunk: list[tuple[int, list[str]]] = []
+    mark = meter[0]
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size or meter[0] - mark > CHUNK_CHARS:
+            yield chunk
+            chunk = []
+            mark = meter[0]
+    if chunk:
+        yield chunk
+
+
+def check_row_width(path: Path, n: int, row: Sequence[str], width: int) -> None:
+    """Refuse a row with more fields than its header names (row ``n``)."""
+    if len(row) > width:
+        raise ImportFailed(
+            str(path),
+            f"has {len(row)} fields but the header names {width} (a stray delimiter, or an "
+            "unquoted value holding one?)",
+            row=n,
+        )
+
+
+def check_half_coordinates(
+    path: Path,
+    numbers: Sequence[int],
+    xs: np.ndarray,
+    ys: np.ndarray,
+    pts: PointColumns,
+    x_bad: np.ndarray | None = None,
+    y_bad: np.ndarray | None = None,
+) -> None:
+    """Refuse the first row that gives only one of its two coordinates, naming the missing one.
+
+    ``numbers`` are the rows' numbers, in the order of ``xs`` and ``ys`` (as from
+    :func:`parse_numbers`, whose masks of given-but-unparseable values ``x_bad``/``y_bad`` count
+    as given).
+    """
+    x_given = np.isfinite(xs) if x_bad is None else np.isfinite(xs) | x_bad
+    y_given = np.isfinite(ys) if y_bad is None else np.isfinite(ys) | y_bad
+    half = x_given != y_given
+    if half.any():
+        k = int(np.flatnonzero(half)[0])
+        raise ImportFailed(
+            str(path),
+            "only one of the two coordinates is given",
+            row=numbers[k],
+            field=pts.y if x_given[k] else pts.x,
+        )
 
 
 def find_column(header: Sequence[str], *names: str) -> int | None:

@@ -28,10 +28,14 @@ from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
 from socmap.services.csv_points import (
     PointColumns,
+    check_half_coordinates,
+    check_row_width,
+    chunk_rows,
     detect_point_columns,
     find_column,
     parse_numbers,
     read_rows,
+    require_regular_file,
     sniff_format,
 )
 from socmap.services.geography import area_index
@@ -170,6 +174,7 @@ class _Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     points: PointColumns
+    meter: list[int] = field(default_factory=lambda: [0])  # characters read (CSV only)
 
 
 def _csv_table(
@@ -181,13 +186,14 @@ def _csv_table(
     crs: str | None,
 ) -> _Table:
     fmt = sniff_format(path, encoding)
-    rows = read_rows(path, fmt)
+    meter = [0]
+    rows = read_rows(path, fmt, meter=meter)
     try:
         _n, header = next(rows)
     except StopIteration:
         raise ImportFailed(str(path), "the file is empty") from None
     cols = detect_point_columns(path, header, x_column=x_column, y_column=y_column, crs=crs)
-    return _Table(header, rows, cols)
+    return _Table(header, rows, cols, meter)
 
 
 def _layer_table(path: Path, *, layer: str | None) -> _Table:
@@ -289,8 +295,7 @@ def _open_table(
     crs: str | None,
     layer: str | None,
 ) -> _Table:
-    if not path.is_file():
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     if path.suffix.lower() in LAYER_SUFFIXES:
         return _layer_table(path, layer=layer)
     return _csv_table(path, encoding=encoding, x_column=x_column, y_column=y_column, crs=crs)
@@ -372,8 +377,7 @@ def import_intel(
     progress = progress or NullProgress()
     require(store, Permission.EDIT, action="import intelligence")
     path = Path(path)
-    if not path.is_file():
-        raise ImportFailed(str(path), "the file does not exist")
+    require_regular_file(path)
     digest = file_sha256(path)
     wanted = {c.strip().casefold() for c in only if c.strip()}
 
@@ -408,13 +412,7 @@ def import_intel(
         return h[i] if i is not None else key
 
     def parse_row(n: int, row: list[str]) -> tuple[Any, ...]:
-        if len(row) > width:
-            raise ImportFailed(
-                str(path),
-                f"has {len(row)} fields but the header names {width} (a stray delimiter or "
-                "an unquoted value holding one?)",
-                row=n,
-            )
+        check_row_width(path, n, row, width)
         try:
             reported = parse_report_date(_cell(row, col["date"]))
         except ValueError:
@@ -529,15 +527,7 @@ def import_intel(
                     row=chunk[k][0],
                     field=name if name not in ("__x", "__y") else "geometry",
                 )
-        half = np.isfinite(xs) != np.isfinite(ys)
-        if half.any():
-            k = int(np.flatnonzero(half)[0])
-            raise ImportFailed(
-                str(path),
-                "only one of the two coordinates is given",
-                row=chunk[k][0],
-                field=pts.y if np.isfinite(xs[k]) else pts.x,
-            )
+        check_half_coordinates(path, [n for n, _r in chunk], xs, ys, pts)
         e, nn = to_bng(xs, ys, pts.crs)
         lost = np.isfinite(xs) & ~np.isfinite(e)
         if lost.any():
@@ -575,22 +565,21 @@ def import_intel(
 
     with store.atomic():
         refuse_if_imported_before()
-        chunk: list[tuple[int, list[str]]] = []
-        for n, row in table.rows:
-            if not row or not any(c.strip() for c in row):
-                continue
-            n_rows += 1
-            if wanted and _cell(row, col["category"]).casefold() not in wanted:
-                filtered += 1
-                continue
-            chunk.append((n, row))
-            if len(chunk) >= CHUNK_ROWS:
-                check_cancelled(progress)
+        for block in chunk_rows(table.rows, CHUNK_ROWS, table.meter):
+            check_cancelled(progress)
+            chunk: list[tuple[int, list[str]]] = []
+            for n, row in block:
+                if not row or not any(c.strip() for c in row):
+                    continue
+                n_rows += 1
+                if wanted and _cell(row, col["category"]).casefold() not in wanted:
+                    filtered += 1
+                    continue
+                chunk.append((n, row))
+            if chunk:
                 flush(chunk)
-                chunk = []
-                progress.advance(min(n_rows * 100, total_bytes), total_bytes)
-        if chunk:
-            flush(chunk)
+            done = max(table.meter[0], n_rows * 100)
+            progress.advance(min(done, total_bytes - 1), total_bytes)
         if imported == 0 and duplicates:
             raise ConflictError(
                 f"{path}: every crime in this file was imported before (the same {duplicates:,} "

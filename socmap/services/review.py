@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from socmap.domain import limits
 from socmap.domain.changes import Changes
 from socmap.domain.errors import StoreError, ValidationError
 from socmap.domain.roles import Permission
@@ -27,7 +28,7 @@ from socmap.store import audit, review
 from socmap.store.db import Store
 
 RATIONALE_MIN = 10
-RATIONALE_MAX = 2000
+RATIONALE_MAX = limits.RATIONALE_MAX
 #: No review date further ahead than this (group 1's review cycle, brief 6.3).
 MAX_REVIEW_YEARS = 10
 ERASED_RATIONALE = "[erased when the record was disposed of]"

@@ -19,6 +19,7 @@ from typing import Any
 from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from socmap.domain.groups import check_transition
+from socmap.domain.limits import check_length
 from socmap.domain.roles import Permission
 from socmap.domain.schedule import (
     TRIGGER_KINDS,
@@ -885,6 +886,7 @@ def _lifecycle(
         raise ValidationError(
             "rationale", f"say why the group is {action}d (10 characters or more)"
         )
+    check_length("rationale", rationale.strip())
     day = _today(on)
     with store.atomic():
         before = groups.get_ocg(store, ocg_id)

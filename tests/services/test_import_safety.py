@@ -235,6 +235,9 @@ def test_a_dropped_audit_table_is_a_broken_chain_not_an_internal_error(
     assert cli_main(["audit", "verify", "--db", str(imported_db)]) == 1
     captured = capsys.readouterr()
     assert "audit trail is gone" in captured.out and "internal error" not in captured.err
+    assert cli_main(["audit", "list", "--db", str(imported_db)]) == 6
+    err = capsys.readouterr().err
+    assert "missing part of its structure" in err and "internal error" not in err
 
 
 def test_an_intact_trail_still_verifies_after_many_writes(
