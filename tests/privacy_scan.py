@@ -150,7 +150,7 @@ def document_texts(path: Path | str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", normalise(text))
+    return re.findall(r"[^\W_]+", normalise(text))
 
 
 def find_terms(texts: list[str], terms: list[Term]) -> list[tuple[Term, str]]:

@@ -29,7 +29,7 @@ INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2
 NAME = "[name withheld]"
 ALIAS = "[alias withheld]"
 ADDRESS = "[address withheld]"
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # words; "_" separates them (file names)
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
@@ -84,7 +84,12 @@ class Redactor:
         nominals: Iterable[tuple[int, str, str, str, str]],
         ocgs: Iterable[tuple[int, str, str]],
         location_labels: Iterable[str] = (),
+        *,
+        forenames_any_case: bool = False,
     ) -> None:
+        """``forenames_any_case``: a forename alone is found however it is written (disposal
+        scrubs one person's forenames everywhere); otherwise only when capitalised."""
+        self.forenames_any_case = forenames_any_case
         # phrase (tuple of normalised words) -> (kind, replacement)
         self.phrases: dict[tuple[str, ...], tuple[str, str]] = {}
         self.forenames: set[str] = set()
@@ -106,6 +111,37 @@ class Redactor:
                 self._add(_words(alias), "group", ref)
         for label in location_labels:
             self._add(_words(label), "address", ADDRESS)
+
+    @classmethod
+    def for_person(
+        cls,
+        ident: tuple[int, str, str, str, str],
+        *,
+        surname_alone: bool,
+        forenames_alone: bool,
+    ) -> Redactor:
+        """A redactor for one nominal (disposal): the full name in any order ("Shane
+        Vellridge", "VELLRIDGE, Shane", "S Vellridge"), aliases and address, and the surname or
+        forenames on their own only when nobody else in the database shares them."""
+        r = cls([], [], [], forenames_any_case=forenames_alone)
+        _id, surname, forenames, aliases, address = ident
+        sur = _words(surname or "")
+        fore = _words(forenames or "")
+        if sur:
+            if fore:
+                r._add((*fore, *sur), "name", NAME)
+                r._add((*sur, *fore), "name", NAME)
+                r._add((fore[0], *sur), "name", NAME)
+                r._add((*sur, fore[0]), "name", NAME)
+                r._add((fore[0][0], *sur), "name", NAME)
+            if surname_alone:
+                r._add(sur, "name", NAME)
+        if forenames_alone:
+            r.forenames.update(f for f in fore if len(f) > 1)
+        for alias in json.loads(aliases or "[]"):
+            r._add(_words(alias), "alias", ALIAS)
+        r._add(_words(address or ""), "address", ADDRESS)
+        return r
 
     def _add(self, words: tuple[str, ...], kind: str, replacement: str) -> None:
         if not words or (len(words) == 1 and len(words[0]) < 2):
@@ -141,7 +177,9 @@ class Redactor:
             if found is None:
                 tok = tokens[i].group()
                 start = where[tokens[i].start()]
-                if any(w in self.forenames for w in _singular(tok)) and text[start].isupper():
+                if any(w in self.forenames for w in _singular(tok)) and (
+                    self.forenames_any_case or text[start].isupper()
+                ):
                     found = (1, "name", NAME)
             if found is None:
                 i += 1
@@ -180,6 +218,16 @@ class Redactor:
             pos = f.end
         out.append(text[pos:])
         return "".join(out)
+
+    def mentions(self, text: str) -> bool:
+        """Fast test: does ``text`` hold any of the words this redactor looks for?"""
+        words = set(_WORD.findall(normalise_text(text)))
+        singular = {s for w in words for s in _singular(w)}
+        if self.forenames & singular and (self.forenames_any_case or self.findings(text)):
+            return True
+        return any(all(w in singular or w in words for w in p) for p in self.phrases) and bool(
+            self.findings(text)
+        )
 
     def clean(self, text: str) -> bool:
         """True when ``text`` holds no identity this redactor knows."""
