@@ -104,6 +104,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             as_of=_as_of(args),
             flt=flt,
             marking=args.marking,
+            marking_reason=args.marking_reason,
         )
     else:
         # images are drawn headless, whatever display there is
@@ -119,8 +120,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
             as_of=_as_of(args),
             flt=flt,
             marking=args.marking,
+            marking_reason=args.marking_reason,
         )
-    print(f"wrote {out} ({n} people, {args.marking})")
+    print(f"wrote {out} ({n} people, {args.marking or 'OFFICIAL-SENSITIVE'})")
     return 0
 
 
@@ -227,9 +229,7 @@ def add_commands(cli: Cli) -> None:
     def common(p: argparse.ArgumentParser, *, ocg: bool = True) -> None:
         add_db_argument(p)
         if ocg:
-            p.add_argument(
-                "--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12"
-            )
+            p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
         p.add_argument(
             "--as-of",
             type=_date,
@@ -297,7 +297,16 @@ def add_commands(cli: Cli) -> None:
         default="any",
         help="which graded links to include",
     )
-    p.add_argument("--marking", default="OFFICIAL-SENSITIVE", help="protective marking")
+    p.add_argument(
+        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
+    )
 
     p = cli.subcommand(
         "network",

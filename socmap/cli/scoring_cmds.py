@@ -136,7 +136,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
     store = open_existing(args)
     result = export_calendar(
-        store, Path(args.output), area=args.area, today=args.as_of, marking=args.marking
+        store,
+        Path(args.output),
+        area=args.area,
+        today=args.as_of,
+        marking=args.marking,
+        marking_reason=args.marking_reason,
     )
     print(f"wrote {result.path}: {result.events} events (sha256 {result.sha256[:12]})")
     return 0
@@ -401,7 +406,16 @@ def add_commands(cli: Cli) -> None:
     add_db_argument(p)
     p.add_argument("--area", help="only groups whose lead area is NAME")
     p.add_argument("-o", "--output", required=True, help="the .ics file to write")
-    p.add_argument("--marking", default="OFFICIAL-SENSITIVE", help="protective marking")
+    p.add_argument(
+        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
+    )
     _as_of(p)
 
     g = "assess"

@@ -10,9 +10,9 @@ import networkx as nx
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.graph.build import exportable, gap_summary
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.partner_graphs import GRAPH_KINDS, graph_for, positions
 from socmap.store import audit
 from socmap.store.db import Store
@@ -41,7 +41,8 @@ def export_graph(
     fmt: str,
     path: Path,
     area: str | None = None,
-    marking: str = DEFAULT_MARKING.value,
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> GraphExport:
     """Write the ``kind`` graph to ``path`` as ``fmt``; records an audit row (action "export").
 
@@ -58,7 +59,8 @@ def export_graph(
         raise ValidationError(
             "format", f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})"
         )
-    mark = parse_marking(marking).value
+    # the export rule: lowering below OFFICIAL-SENSITIVE needs a recorded reason
+    mark = export_marking([], requested=marking, lowering_reason=marking_reason).value
     g = graph_for(store, kind, area=area)
     g.graph["marking"] = mark
     g.graph["title"] = TITLES[kind] + (f": {area}" if area else "")
@@ -85,7 +87,13 @@ def export_graph(
             entity_id=kind,
             summary=f"exported the {kind} graph as {fmt} ({g.number_of_nodes()} nodes,"
             f" {g.number_of_edges()} edges) marked {mark}",
-            extra={"path": str(path), "sha256": digest, "area": area or ""},
+            extra={
+                "path": str(path),
+                "sha256": digest,
+                "area": area or "",
+                "marking": mark,
+                "marking_reason": marking_reason,
+            },
         )
     return GraphExport(
         path=path,

@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import parse_marking
 from socmap.graph import network as gn
 from socmap.render.graph import save_png, save_svg
 from socmap.render.network_scene import network_scene
 from socmap.services import network as sn
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.store.db import Store
 
 
@@ -24,14 +24,15 @@ def export_network_image(
     steps: int = 1,
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
-    marking: str = "OFFICIAL-SENSITIVE",
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> int:
     """Draw the group's network (key players ringed) to ``path``; audited; returns the node count.
 
     The marking is drawn centred top and bottom and stored in the file's metadata.
     """
     require(store, Permission.EXPORT, action="export networks")
-    mark = parse_marking(marking).value
+    mark = export_marking([], requested=marking, lowering_reason=marking_reason).value
     sn.check_folder(path)
     as_of = as_of or dt.date.today()
     data = sn.load(store)
@@ -40,5 +41,5 @@ def export_network_image(
     top = [k.person_id for k in players[:3] if k.articulation or k.betweenness > 0]
     scene = network_scene(g, sn.positions(g), title=sn.title_for(g, as_of), highlight=top)
     (save_png if fmt == "png" else save_svg)(scene, Path(path), marking=mark)
-    sn.record_export(store, ocg_id, Path(path), fmt, g.number_of_nodes(), mark)
+    sn.record_export(store, ocg_id, Path(path), fmt, g.number_of_nodes(), mark, marking_reason)
     return g.number_of_nodes()

@@ -20,12 +20,13 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import Cancelled, NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import Status, parse_marking
+from socmap.domain.vocab import Status
 from socmap.graph import engine
 from socmap.graph import metrics as gm
 from socmap.graph import network as gn
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
 from socmap.store import network as net
@@ -399,17 +400,22 @@ def write_graphml(
     steps: int = 1,
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
-    marking: str = "OFFICIAL-SENSITIVE",
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> int:
-    """Write the group's network as GraphML (audited, needs EXPORT); returns the node count."""
+    """Write the group's network as GraphML (audited, needs EXPORT); returns the node count.
+
+    The marking follows the export rule (``handling.export_marking``): lowering it below
+    OFFICIAL-SENSITIVE needs ``marking_reason``, recorded in the audit row.
+    """
     require(store, Permission.EXPORT, action="export networks")
-    marking = parse_marking(marking).value
+    marking = export_marking([], requested=marking, lowering_reason=marking_reason).value
     check_folder(path)
     g = export_graph(store, ocg_id, steps=steps, as_of=as_of, flt=flt)
     g.graph["marking"] = marking
     g.graph["title"] = f"{marking} - network of OCG-{ocg_id:04d}"
     nx.write_graphml(g, path)
-    record_export(store, ocg_id, path, "graphml", g.number_of_nodes(), marking)
+    record_export(store, ocg_id, path, "graphml", g.number_of_nodes(), marking, marking_reason)
     return g.number_of_nodes()
 
 
@@ -473,7 +479,13 @@ def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
 
 
 def record_export(
-    store: Store, ocg_id: int, path: Path, fmt: str, nodes: int, marking: str
+    store: Store,
+    ocg_id: int,
+    path: Path,
+    fmt: str,
+    nodes: int,
+    marking: str,
+    marking_reason: str = "",
 ) -> None:
     """The audit row for a network export."""
     require(store, Permission.EXPORT, action="export networks")
@@ -484,7 +496,12 @@ def record_export(
             entity="network",
             entity_id=ocg_id,
             summary=f"network of OCG-{ocg_id:04d} exported as {fmt} ({nodes} people)",
-            extra={"file": str(path), "format": fmt, "marking": marking},
+            extra={
+                "file": str(path),
+                "format": fmt,
+                "marking": marking,
+                "marking_reason": marking_reason,
+            },
         )
 
 
