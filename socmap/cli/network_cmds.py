@@ -109,6 +109,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             as_of=_as_of(args),
             flt=flt,
             marking=args.marking,
+            marking_reason=args.marking_reason,
         )
     else:
         # images are drawn headless, whatever display there is
@@ -124,8 +125,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
             as_of=_as_of(args),
             flt=flt,
             marking=args.marking,
+            marking_reason=args.marking_reason,
         )
-    print(f"wrote {out} ({plural(n, 'person')}, {args.marking})")
+    print(f"wrote {out} ({plural(n, 'person')}, {args.marking or 'OFFICIAL-SENSITIVE'})")
     return 0
 
 
@@ -306,7 +308,16 @@ def add_commands(cli: Cli) -> None:
         default="any",
         help="which graded links to include",
     )
-    p.add_argument("--marking", default="OFFICIAL-SENSITIVE", help="protective marking")
+    p.add_argument(
+        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
+    )
 
     p = cli.subcommand(
         "network",

@@ -8,7 +8,6 @@ from pathlib import Path
 from socmap.cli import Cli, add_db_argument
 from socmap.cli.common import open_existing, print_json, print_table
 from socmap.domain.text import plural
-from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.export.graphs import FORMATS, export_graph
 from socmap.services import disruptions
 from socmap.services.partner_graphs import GRAPH_KINDS
@@ -24,6 +23,7 @@ def _cmd_export_graph(args: argparse.Namespace) -> int:
             path=args.output,
             area=args.area,
             marking=args.marking,
+            marking_reason=args.marking_reason,
         )
     finally:
         store.close()
@@ -81,8 +81,15 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("--area", help="only this area (by name)")
     p.add_argument(
         "--marking",
-        default=DEFAULT_MARKING.value,
+        default=None,
         help="protective marking (default OFFICIAL-SENSITIVE)",
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
     )
 
     p = cli.subcommand(

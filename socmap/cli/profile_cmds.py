@@ -93,6 +93,30 @@ def _cmd_partner_types(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_partner_text(args: argparse.Namespace) -> int:
+    from socmap.services import narrative_clearance
+
+    store = open_existing(args)
+    try:
+        area = profiles.find_area(store, args.area)
+        text = args.file.read_text(encoding="utf-8") if args.file else args.text
+        if text is not None:
+            narrative_clearance.approve(store, area.id, args.section, text)
+            print(f"cleared a partner-safe version of '{args.section}' for {area.name}")
+            return 0
+        pv = narrative_clearance.preview(store, area.id, args.section)
+    finally:
+        store.close()
+    print(f"{area.name}, section '{pv.section}' v{pv.version}: [[found -> replacement]]\n")
+    print(pv.highlighted())
+    print(f"\nfound: {len(pv.findings)} (names, aliases, addresses, group names)")
+    print("could not judge (check each): " + (", ".join(pv.unjudged) or "nothing"))
+    print("\nsuggested partner-safe text (not cleared until approved with --text or --file):\n")
+    print(pv.suggested)
+    print("\ncleared for this version: " + ("yes" if pv.cleared is not None else "no"))
+    return 0
+
+
 def add_commands(cli: Cli) -> None:
     """Register this module's commands."""
     p = cli.subcommand(
@@ -130,6 +154,20 @@ def add_commands(cli: Cli) -> None:
         metavar="KEY=LABEL",
         help="replace the whole list, e.g. --set health=Health probation=Probation",
     )
+
+    p = cli.subcommand(
+        "profile",
+        "partner-text",
+        "preview what redaction finds in a narrative section, or (supervisors) clear a "
+        "partner-safe version of it: partner profiles carry only cleared narrative",
+        _cmd_partner_text,
+    )
+    add_db_argument(p)
+    p.add_argument("--area", required=True, help="the policing area's name, e.g. 'Shropshire'")
+    p.add_argument("--section", required=True, help="the narrative section key, e.g. threat")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--text", help="clear this text as the partner-safe version")
+    src.add_argument("--file", type=Path, help="clear the text in this UTF-8 file")
 
     p = cli.subcommand(
         "export",

@@ -149,7 +149,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
     store = open_existing(args)
     result = export_calendar(
-        store, Path(args.output), area=args.area, today=args.as_of, marking=args.marking
+        store,
+        Path(args.output),
+        area=args.area,
+        today=args.as_of,
+        marking=args.marking,
+        marking_reason=args.marking_reason,
     )
     print(f"wrote {result.path}: {plural(result.events, 'event')} (sha256 {result.sha256[:12]})")
     return 0
@@ -452,7 +457,16 @@ def add_commands(cli: Cli) -> None:
     p.add_argument(
         "-o", "--output", required=True, metavar="FILE.ics", help="the .ics file to write"
     )
-    p.add_argument("--marking", default="OFFICIAL-SENSITIVE", help="protective marking")
+    p.add_argument(
+        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
+    )
     _as_of(p)
 
     g = "assess"

@@ -11,9 +11,10 @@ import icalendar
 
 from socmap.domain.roles import Permission
 from socmap.domain.schedule import STATE_LABELS
-from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
+from socmap.domain.vocab import DEFAULT_MARKING
 from socmap.services import scoring
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.session import Store
 
@@ -81,11 +82,13 @@ def export_calendar(
     *,
     area: str | None = None,
     today: dt.date | None = None,
-    marking: str = DEFAULT_MARKING,
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> CalendarResult:
     """Write the .ics for every active OCG (or those led in ``area``) and audit the export."""
     require(store, Permission.EXPORT, action="export the re-assessment calendar")
-    mark = parse_marking(marking)
+    # the export rule: lowering below OFFICIAL-SENSITIVE needs a recorded reason
+    mark = export_marking([], requested=marking, lowering_reason=marking_reason)
     report = scoring.schedule(store, today=today, area=area)
     data = build_calendar(report, marking=mark.value, scope=area or "all areas").to_ical()
 
@@ -98,6 +101,7 @@ def export_calendar(
             sha256=w.sha256,
             marking=mark.value,
             scope=area or "all areas",
+            marking_reason=marking_reason,
         )
         return w.sha256
 

@@ -10,9 +10,9 @@ import networkx as nx
 from socmap.domain.errors import ValidationError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.domain.vocab import DEFAULT_MARKING, parse_marking
 from socmap.graph.build import exportable, gap_summary
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.partner_graphs import GRAPH_KINDS, graph_for, positions
 from socmap.store import audit
@@ -42,7 +42,8 @@ def export_graph(
     fmt: str | None = None,
     path: Path,
     area: str | None = None,
-    marking: str = DEFAULT_MARKING.value,
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> GraphExport:
     """Write the ``kind`` graph to ``path`` as ``fmt``; records an audit row (action "export").
 
@@ -57,7 +58,8 @@ def export_graph(
         )
     path = check_target(store, path)
     fmt = format_for(path, fmt, FORMATS, default="graphml")
-    mark = parse_marking(marking).value
+    # the export rule: lowering below OFFICIAL-SENSITIVE needs a recorded reason
+    mark = export_marking([], requested=marking, lowering_reason=marking_reason).value
     g = graph_for(store, kind, area=area)
     g.graph["marking"] = mark
     g.graph["title"] = TITLES[kind] + (f": {area}" if area else "")
@@ -83,7 +85,13 @@ def export_graph(
             entity_id=kind,
             summary=f"exported the {kind} graph as {fmt} ({plural(g.number_of_nodes(), 'node')},"
             f" {plural(g.number_of_edges(), 'edge')}) marked {mark}",
-            extra={"path": str(w.path), "sha256": w.sha256, "area": area or "", "marking": mark},
+            extra={
+                "path": str(w.path),
+                "sha256": w.sha256,
+                "area": area or "",
+                "marking": mark,
+                "marking_reason": marking_reason,
+            },
         )
 
     write_file(store, path, write, record)

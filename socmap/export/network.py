@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 from socmap.domain.roles import Permission
-from socmap.domain.vocab import parse_marking
 from socmap.graph import network as gn
 from socmap.render.graph import save_png, save_svg
 from socmap.render.network_scene import network_scene
 from socmap.services import network as sn
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.output import check_target, format_for, write_file
 from socmap.store.db import Store
 
@@ -25,14 +25,15 @@ def export_network_image(
     steps: int = 1,
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
-    marking: str = "OFFICIAL-SENSITIVE",
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> int:
     """Draw the group's network (key players ringed) to ``path``; audited; returns the node count.
 
     The marking is drawn centred top and bottom and stored in the file's metadata.
     """
     require(store, Permission.EXPORT, action="export networks")
-    mark = parse_marking(marking).value
+    mark = export_marking([], requested=marking, lowering_reason=marking_reason).value
     path = check_target(store, path)
     fmt = format_for(path, fmt, ("png", "svg"), default="png")
     as_of = as_of or dt.date.today()
@@ -46,7 +47,14 @@ def export_network_image(
         path,
         lambda tmp: (save_png if fmt == "png" else save_svg)(scene, tmp, marking=mark),
         lambda w: sn.record_export(
-            store, ocg_id, w.path, fmt, g.number_of_nodes(), mark, sha256=w.sha256
+            store,
+            ocg_id,
+            w.path,
+            fmt,
+            g.number_of_nodes(),
+            mark,
+            marking_reason,
+            sha256=w.sha256,
         ),
     )
     return g.number_of_nodes()

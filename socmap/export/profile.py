@@ -33,8 +33,9 @@ from socmap.render.page import (
     figure_png,
     render_pdf,
 )
-from socmap.services import profile_data, profiles
+from socmap.services import narrative_clearance, profile_data, profiles, redaction
 from socmap.services.handling import export_marking
+from socmap.services.narrative_clearance import NOT_CLEARED
 from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.services.session import Store
@@ -175,7 +176,8 @@ def build_report(
     live = profile_data.live_sections(store, area_id, audience=audience, today=today)
     check_cancelled(progress)
     partner = audience is Audience.PARTNER
-    scrub = profile_data.redactor(store) if partner else (lambda text: text)
+    # partners get narrative a person cleared for them, nothing else (fail closed)
+    identities = redaction.redactor_for(store) if partner else None
 
     # the force's one export rule: the profile's own marking, never below the default
     marking = str(export_marking([str(handling.marking if handling else DEFAULT_MARKING)]))
@@ -242,12 +244,21 @@ def build_report(
         if sv is None or not sv.text.strip():
             blocks.append(Paragraph("Not yet written.", "warning"))
         else:
-            for para in [p.strip() for p in scrub(sv.text).split("\n") if p.strip()]:
-                blocks.append(Paragraph(para))
+            text = (
+                narrative_clearance.partner_text(store, area_id, spec.key, sv.version, identities)
+                if identities is not None
+                else sv.text
+            )
+            for para in [p.strip() for p in text.split("\n") if p.strip()]:
+                blocks.append(Paragraph(para, "note" if text == NOT_CLEARED else "body"))
+            # owners are officers and sources free text: both stay in the police version
             meta = (
                 f"Section owner: {sv.owner or 'not recorded'}; last updated "
                 f"{sv.saved_at[:10]} (version {sv.version}); sources: "
-                f"{scrub(sv.sources) or 'not recorded'}."
+                f"{sv.sources or 'not recorded'}."
+                if identities is None
+                else f"Last updated {sv.saved_at[:10]} (version {sv.version}); owner and "
+                "sources are recorded in the police version."
             )
             blocks.append(Paragraph(meta, "meta"))
             if sv.conflict_with:

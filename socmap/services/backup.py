@@ -55,7 +55,7 @@ def backup_database(store: Store, target: Path, *, overwrite: bool = False) -> B
             store,
             action="backup",
             entity="database",
-            summary=f"backup taken ({target.name})",
+            summary="backup taken (the file's name is in the recorded values)",
             extra={"file": target.name},
         )
     backup.online_backup(store, target)
@@ -186,10 +186,15 @@ def restore_database(db_path: Path, backup_path: Path, *, actor: str) -> Restore
                 store,
                 action="restore",
                 entity="database",
-                summary=f"restored from backup {backup_path.name}"
-                + (f"; replaced database kept as {kept.name}" if kept else "")
+                summary="restored from a backup"
+                + ("; the replaced database was kept aside" if kept else "")
                 + (f"; {len(reapplied)} later disposals re-applied" if reapplied else ""),
-                extra={"sha256": _sha256(backup_path), "reapplied": reapplied},
+                extra={
+                    "sha256": _sha256(backup_path),
+                    "reapplied": reapplied,
+                    "file": backup_path.name,
+                    "kept_as": kept.name if kept else "",
+                },
             )
     finally:
         store.close()

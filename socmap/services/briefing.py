@@ -273,7 +273,9 @@ def record_export(
             store,
             action="export",
             entity="briefing",
-            summary=f"{what} exported for {audience} audience, marked {marking}: {file_name}",
+            # the file's name is user-supplied (it may name someone): payload only, never in a
+            # chained field that disposal cannot scrub
+            summary=f"{what} exported for {audience} audience, marked {marking}",
             after={"areas": areas, "pages": pages},
             extra={
                 "what": what,

@@ -387,7 +387,7 @@ def import_intel(
         overlap = sorted(c for c in earlier if not wanted or c.casefold() in wanted)
         if overlap:
             raise ConflictError(
-                f"{path}: this file was imported before (batch {earlier[overlap[0]]}, categories "
+                f"{path}: this file was imported before ({earlier[overlap[0]]}, categories "
                 f"{', '.join(c or '(none)' for c in overlap[:5])}); nothing was written"
             )
 
@@ -399,7 +399,10 @@ def import_intel(
     extra_text = [find_column(h, *names) for names in POLICE_UK_TEXT] if police_uk else []
     known_ocgs = intel_rows.ocg_ids(store) if col["ocg"] is not None else set()
     index = area_index(store)
-    batch = f"{path.name}@{digest[:16]}"
+    # The batch label and the audit row's chained fields never hold the file's name: a name may
+    # hold personal data ("intel_on_J_Smith.csv") and chained fields cannot be erased later.
+    # The name goes in the audit payload, which disposal can scrub.
+    batch = f"import@{digest[:16]}"
     total_bytes = max(path.stat().st_size, 1)
     by_cat: Counter[str] = Counter()
     n_rows = imported = filtered = located = outside = graded = duplicates = 0
@@ -614,8 +617,9 @@ def import_intel(
             action="import",
             entity="intel",
             entity_id=batch,
-            summary=f"imported {plural(imported, 'intelligence row')} from {path.name} "
-            f"({located} located, {outside} outside the force)",
+            summary=f"imported {plural(imported, 'intelligence row')} from a file "
+            f"({located} located, {outside} outside the force; the file's name is in the "
+            "recorded values)",
             after=dict(report.__dict__),
             extra={"source": path.name, "sha256": digest, "counts": dict(by_cat)},
         )

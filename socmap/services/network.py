@@ -21,12 +21,13 @@ from socmap.domain.errors import Cancelled, NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.domain.vocab import Status, parse_marking
+from socmap.domain.vocab import Status
 from socmap.graph import engine
 from socmap.graph import metrics as gm
 from socmap.graph import network as gn
 from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout
 from socmap.services.auth import require
+from socmap.services.handling import export_marking
 from socmap.services.output import check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
@@ -401,11 +402,16 @@ def write_graphml(
     steps: int = 1,
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
-    marking: str = "OFFICIAL-SENSITIVE",
+    marking: str | None = None,
+    marking_reason: str = "",
 ) -> int:
-    """Write the group's network as GraphML (audited, needs EXPORT); returns the node count."""
+    """Write the group's network as GraphML (audited, needs EXPORT); returns the node count.
+
+    The marking follows the export rule (``handling.export_marking``): lowering it below
+    OFFICIAL-SENSITIVE needs ``marking_reason``, recorded in the audit row.
+    """
     require(store, Permission.EXPORT, action="export networks")
-    marking = parse_marking(marking).value
+    marking = export_marking([], requested=marking, lowering_reason=marking_reason).value
     check_target(store, path)
     format_for(path, "graphml", ("graphml",), default="graphml")
     g = export_graph(store, ocg_id, steps=steps, as_of=as_of, flt=flt)
@@ -416,7 +422,14 @@ def write_graphml(
         path,
         lambda tmp: nx.write_graphml(g, tmp),
         lambda w: record_export(
-            store, ocg_id, w.path, "graphml", g.number_of_nodes(), marking, sha256=w.sha256
+            store,
+            ocg_id,
+            w.path,
+            "graphml",
+            g.number_of_nodes(),
+            marking,
+            marking_reason,
+            sha256=w.sha256,
         ),
     )
     return g.number_of_nodes()
@@ -476,7 +489,15 @@ def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
 
 
 def record_export(
-    store: Store, ocg_id: int, path: Path, fmt: str, nodes: int, marking: str, *, sha256: str
+    store: Store,
+    ocg_id: int,
+    path: Path,
+    fmt: str,
+    nodes: int,
+    marking: str,
+    marking_reason: str = "",
+    *,
+    sha256: str,
 ) -> None:
     """The audit row for a network export."""
     require(store, Permission.EXPORT, action="export networks")
@@ -487,7 +508,13 @@ def record_export(
             entity="network",
             entity_id=ocg_id,
             summary=f"network of OCG-{ocg_id:04d} exported as {fmt} ({plural(nodes, 'person')})",
-            extra={"file": str(path), "format": fmt, "marking": marking, "sha256": sha256},
+            extra={
+                "file": str(path),
+                "format": fmt,
+                "marking": marking,
+                "marking_reason": marking_reason,
+                "sha256": sha256,
+            },
         )
 
 

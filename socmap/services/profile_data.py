@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from socmap.domain.profiles import Audience
+from socmap.services import redaction
 from socmap.services.profile_live import (
-    WORD,
     LiveSection,
     LiveTable,
     Provider,
@@ -38,7 +38,6 @@ from socmap.services.profile_threat import (
     principals,
     threat_map,
 )
-from socmap.store import profile_data as q
 from socmap.store.db import Store
 
 __all__ = [
@@ -109,65 +108,11 @@ def unavailable_features(sections: list[LiveSection]) -> list[str]:
 
 
 def redactor(store: Store) -> Callable[[str], str]:
-    """A function that replaces every nominal's name in free text with ``[name withheld]``.
+    """A function that replaces every identity the database holds in free text.
 
-    The partner version runs narrative text through it: analysts write narrative, and a name
-    typed into it must not reach a partner. Any word that is a nominal's surname is withheld
-    (case-insensitive, whole words), together with that nominal's forenames written next to it
-    ("Shane Vellridge", "VELLRIDGE, Shane"). One pass over the words of the text, with set
-    look-ups, so it costs the same with 45,000 nominals as with 40.
+    Names, aliases and addresses are withheld and groups given by reference
+    (``services.redaction``: normalised text, possessives, plurals, forenames). For previews and
+    last checks: partner documents carry only narrative a person cleared
+    (``services.narrative_clearance``), never text passed through this filter.
     """
-    forenames_of: dict[str, set[str]] = {}
-    for surname, forenames in q.nominal_names(store):
-        fn = {f.casefold() for f in (forenames or "").split()}
-        for part in WORD.findall(surname or ""):
-            if len(part) > 1:
-                forenames_of.setdefault(part.casefold(), set()).update(fn)
-
-    def redact(text: str) -> str:
-        tokens = list(WORD.finditer(text))
-        drop: set[int] = set()
-        for i, m in enumerate(tokens):
-            fn = forenames_of.get(m.group().casefold())
-            if fn is None:
-                continue
-            drop.add(i)
-            j = i - 1
-            while (
-                j >= 0
-                and tokens[j].group().casefold() in fn
-                and not text[tokens[j].end() : tokens[j + 1].start()].strip()
-            ):
-                drop.add(j)
-                j -= 1
-            j = i + 1
-            while (
-                j < len(tokens)
-                and tokens[j].group().casefold() in fn
-                and text[tokens[j - 1].end() : tokens[j].start()].strip() in ("", ",")
-            ):
-                drop.add(j)
-                j += 1
-        if not drop:
-            return text
-        out: list[str] = []
-        pos = 0
-        i = 0
-        while i < len(tokens):
-            if i not in drop:
-                i += 1
-                continue
-            k = i
-            while k + 1 in drop and text[tokens[k].end() : tokens[k + 1].start()].strip() in (
-                "",
-                ",",
-            ):
-                k += 1
-            out.append(text[pos : tokens[i].start()])
-            out.append("[name withheld]")
-            pos = tokens[k].end()
-            i = k + 1
-        out.append(text[pos:])
-        return "".join(out)
-
-    return redact
+    return redaction.redactor_for(store).redact

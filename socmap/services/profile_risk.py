@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 
 from socmap.domain.profiles import ActionStatus, Audience, Strand
 from socmap.domain.schedule import DueState
@@ -370,6 +371,26 @@ def area_structures(store: Store, area_id: int, *, today: dt.date) -> str:
 STRAND_LABELS = {s: s.value.capitalize() for s in Strand}
 
 
+WITHHELD_TEXT = "[not cleared for partners]"
+
+
+def _partner_safe(store: Store) -> Callable[[str], str]:
+    """Short free text (an action, a measure) as a partner may see it: only when the redaction
+    finds no identity *and* no capitalised word it cannot judge; otherwise withheld whole."""
+    from socmap.services import redaction
+    from socmap.services.narrative_clearance import known_words
+
+    r = redaction.redactor_for(store)
+    known = known_words(store)
+
+    def check(text: str) -> str:
+        if not r.clean(text) or redaction.unjudged(text, known):
+            return WITHHELD_TEXT
+        return text
+
+    return check
+
+
 def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.date) -> LiveSection:
     """The area's 4P action items, overdue ones flagged."""
     acts = prow.actions(store, area_id)
@@ -381,16 +402,18 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
     }
     rows = []
     flagged = []
+    partner = audience is Audience.PARTNER
+    cleared = _partner_safe(store) if partner else (lambda text: text)
     for a in acts:
         over = a.overdue(today)
         rows.append(
             (
                 STRAND_LABELS[a.strand],
-                a.action,
-                a.owner or "-",
+                cleared(a.action),
+                ("-" if partner else a.owner or "-"),
                 a.partner or "-",
                 a.due.isoformat() if a.due else "-",
-                a.measure or "-",
+                cleared(a.measure or "-"),
                 status_labels[a.status] + (" (OVERDUE)" if over else ""),
                 ", ".join(ocg_ref(o) for o in a.linked_ocgs) or "-",
             )

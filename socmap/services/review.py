@@ -23,6 +23,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import StoreError, ValidationError
 from socmap.domain.roles import Permission
 from socmap.domain.text import Page, plural
+from socmap.services import redaction
 from socmap.services.auth import require
 from socmap.store import audit, review
 from socmap.store.db import Store
@@ -211,6 +212,7 @@ def dispose(
     today = today or dt.date.today()
     _due, group, _old = review.review_state(store, kind, entity_id)
     text = check_rationale(rationale, forbidden=review.personal_strings(store, kind, entity_id))
+    person = _person_redactor(store, kind, entity_id)
     previous = review.set_secure_delete(store, True)
     try:
         with store.atomic():
@@ -223,7 +225,15 @@ def dispose(
                 )
             )
             ids = audit.payload_ids_referring(store, entity=kind, entity_id=entity_id, keys=keys)
+            scrubbed: dict[str, int] = {}
+            if person is not None:
+                # free text anywhere that mentions the person (narratives and every stored
+                # version of them, notes, intelligence text, imported file names), and every
+                # audit payload that does: erased, listed in the dispose row
+                ids = sorted(set(ids) | set(review.payload_ids_mentioning(store, person.mentions)))
             deleted = review.delete_record(store, kind, entity_id)
+            if person is not None:
+                scrubbed = review.scrub_free_text(store, person.mentions, person.redact)
             review.erase_decision_rationales(store, kind, entity_id, ERASED_RATIONALE)
             erased = audit.erase_payloads(store, ids)
             decision_id = review.insert_decision(
@@ -243,10 +253,12 @@ def dispose(
                 entity=kind,
                 entity_id=entity_id,
                 summary=f"review: disposed of {kind} {entity_id} "
-                f"({plural(sum(deleted.values()), 'row')} deleted, {plural(erased, 'audit value')} erased)",
+                f"({plural(sum(deleted.values()), 'row')} deleted, {plural(erased, 'audit value')} "
+                f"erased, {plural(sum(scrubbed.values()), 'free-text value')} redacted)",
                 extra={
                     "erased_audit_ids": ids,
                     "deleted": deleted,
+                    "redacted": scrubbed,
                     "rationale": text,
                     "decision_id": decision_id,
                 },
@@ -263,6 +275,21 @@ def dispose(
         review.set_secure_delete(store, bool(previous))
     report = DisposalReport(kind, entity_id, deleted, erased, compacted)
     return report, Changes.of(kind, entity_id) | Changes.of("review") | Changes.of("ocg")
+
+
+def _person_redactor(store: Store, kind: str, entity_id: int) -> redaction.Redactor | None:
+    """A redactor for one nominal's every spelling: the full name in any order, aliases,
+    address; the surname or forenames alone only where nobody else shares them (a relative's
+    name in a note stays)."""
+    if kind != "nominal":
+        return None
+    ident = review.identity_of(store, entity_id)
+    if ident is None:
+        return None
+    shared_surname, shared_forenames = review.names_shared(store, entity_id)
+    return redaction.Redactor.for_person(
+        ident, surname_alone=not shared_surname, forenames_alone=not shared_forenames
+    )
 
 
 def compact_file(store: Store) -> bool:

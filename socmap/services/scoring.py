@@ -964,7 +964,15 @@ def lifecycle_history(store: Store, ocg_id: int) -> list[tuple[str, str, str, st
 
 
 def record_export(
-    store: Store, *, kind: str, path: str, items: int, sha256: str, marking: str, scope: str
+    store: Store,
+    *,
+    kind: str,
+    path: str,
+    items: int,
+    sha256: str,
+    marking: str,
+    scope: str,
+    marking_reason: str = "",
 ) -> None:
     """Write the audit row for a schedule export (Permission.EXPORT checked by the caller)."""
     require(store, Permission.EXPORT, action="export")
@@ -974,5 +982,11 @@ def record_export(
         entity="schedule",
         entity_id=kind,
         summary=f"exported {kind} ({plural(items, 'event')}, {scope}) marked {marking}",
-        extra={"path": path, "sha256": sha256, "items": items, "marking": marking},
+        extra={
+            "path": path,
+            "sha256": sha256,
+            "items": items,
+            "marking": marking,
+            "marking_reason": marking_reason,
+        },
     )

@@ -908,6 +908,26 @@ def _nbhd_basemaps(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="privacy_partner_safe_narratives")
+def _privacy_partner_safe_narratives(db: sqlite_utils.Database) -> None:
+    # A person writes or approves a partner-safe version of a narrative section; partner
+    # documents carry it (for the section version it was cleared for) and nothing else.
+    db.executescript(
+        """
+        CREATE TABLE profile_partner_text (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            for_version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            approved_by TEXT NOT NULL,
+            approved_at TEXT NOT NULL,
+            UNIQUE (area_id, section, for_version)
+        );
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

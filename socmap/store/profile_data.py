@@ -95,6 +95,22 @@ def nominal_names(store: Store) -> list[tuple[str, str]]:
     return store.conn.execute("SELECT surname, forenames FROM nominals").fetchall()
 
 
+def identity_rows(
+    store: Store,
+) -> tuple[list[tuple[int, str, str, str, str]], list[tuple[int, str, str]], list[str]]:
+    """What identifies people and groups, for redaction: (id, surname, forenames, aliases JSON,
+    address) of every nominal, (id, name, aliases JSON) of every OCG, and every location label
+    (an address)."""
+    nominals = store.conn.execute(
+        "SELECT id, surname, forenames, aliases, address_label FROM nominals"
+    ).fetchall()
+    ocgs = store.conn.execute("SELECT id, name, aliases FROM ocgs").fetchall()
+    labels = [
+        r[0] for r in store.conn.execute("SELECT DISTINCT label FROM locations WHERE label <> ''")
+    ]
+    return nominals, ocgs, labels
+
+
 def area_names(store: Store) -> dict[int, str]:
     """Area id -> name."""
     return dict(store.conn.execute("SELECT id, name FROM areas").fetchall())

@@ -178,6 +178,29 @@ _C_COLUMNS = (
 )
 
 
+def partner_text(store: Store, area_id: int, section: str, version: int) -> str | None:
+    """The partner-safe text cleared for one version of a section, if any."""
+    row = store.conn.execute(
+        "SELECT text FROM profile_partner_text WHERE area_id = ? AND section = ?"
+        " AND for_version = ?",
+        [area_id, section, version],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def set_partner_text(
+    store: Store, area_id: int, section: str, version: int, text: str, approved_by: str
+) -> None:
+    """Record the partner-safe text cleared for one version of a section (replacing any)."""
+    store.conn.execute(
+        "INSERT INTO profile_partner_text (area_id, section, for_version, text, approved_by,"
+        " approved_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (area_id, section, for_version)"
+        " DO UPDATE SET text = excluded.text, approved_by = excluded.approved_by,"
+        " approved_at = excluded.approved_at",
+        [area_id, section, version, text, approved_by, now_iso()],
+    )
+
+
 def _contribution(r: tuple[Any, ...]) -> Contribution:
     return Contribution(
         id=r[0],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from socmap.domain.errors import NotFoundError, SocmapError
@@ -133,6 +134,35 @@ def erase_decision_rationales(store: Store, entity: str, entity_id: int, text: s
     )
 
 
+def identity_of(store: Store, entity_id: int) -> tuple[int, str, str, str, str] | None:
+    """(id, surname, forenames, aliases JSON, address) of a nominal, for redaction."""
+    row = store.conn.execute(
+        "SELECT id, surname, forenames, aliases, address_label FROM nominals WHERE id = ?",
+        [entity_id],
+    ).fetchone()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def names_shared(store: Store, entity_id: int) -> tuple[bool, bool]:
+    """(another nominal or an OCG name holds the surname, another nominal has the forenames)."""
+    row = store.conn.execute(
+        "SELECT surname, forenames FROM nominals WHERE id = ?", [entity_id]
+    ).fetchone()
+    if row is None:
+        return False, False
+    surname, forenames = row
+    other = store.conn.execute(
+        "SELECT 1 FROM nominals WHERE id <> ? AND surname = ? COLLATE NOCASE"
+        " UNION SELECT 1 FROM ocgs WHERE instr(lower(name), lower(?)) > 0 LIMIT 1",
+        [entity_id, surname, surname],
+    ).fetchone()
+    same_first = store.conn.execute(
+        "SELECT 1 FROM nominals WHERE id <> ? AND forenames = ? COLLATE NOCASE LIMIT 1",
+        [entity_id, forenames],
+    ).fetchone()
+    return other is not None, same_first is not None or not (forenames or "").strip()
+
+
 def personal_strings(store: Store, entity: str, entity_id: int) -> list[str]:
     """Identifying strings of a record (a nominal's names and aliases), to keep out of rationales."""
     if entity != "nominal":
@@ -203,6 +233,90 @@ def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
         raise NotFoundError(f"there is no {entity} with id {entity_id}")
     counts[table] = cur.rowcount
     return counts
+
+
+#: Columns that identify *other* records (a relative sharing a surname keeps theirs) or are
+#: the trail's own: disposal never rewrites them. Everything else of type TEXT is free text.
+NOT_FREE_TEXT = {
+    ("nominals", "surname"),
+    ("nominals", "forenames"),
+    ("nominals", "aliases"),
+    ("ocgs", "name"),
+    ("ocgs", "aliases"),
+    ("users", "account"),
+}
+_NOT_SCRUBBED_TABLES = {"audit", "audit_payload"}
+
+
+def free_text_columns(store: Store) -> list[tuple[str, str]]:
+    """(table, column) of every text column that may hold free text, read from the schema (so
+    tables that features add later are covered without code changes)."""
+    out = []
+    for (t,) in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        if t in _NOT_SCRUBBED_TABLES:
+            continue
+        for col in store.conn.execute(f'PRAGMA table_info("{t}")').fetchall():
+            declared = str(col[2] or "").upper()
+            if ("TEXT" in declared or "CHAR" in declared or declared == "") and (
+                t,
+                col[1],
+            ) not in NOT_FREE_TEXT:
+                out.append((t, str(col[1])))
+    return out
+
+
+def scrub_free_text(
+    store: Store, mentions: Callable[[str], bool], redact: Callable[[str], str]
+) -> dict[str, int]:
+    """Rewrite every free-text value that ``mentions`` the person with ``redact``; returns the
+    number of values rewritten per table (inside the caller's transaction)."""
+    store.conn.create_function(
+        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
+    )
+    counts: dict[str, int] = {}
+    for table, column in free_text_columns(store):
+        try:
+            found = store.conn.execute(
+                f'SELECT rowid, "{column}" FROM "{table}" WHERE socmap_mentions("{column}")'
+            ).fetchall()
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table: none hold free text today
+            continue
+        for rowid, value in found:
+            store.conn.execute(
+                f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', [redact(value), rowid]
+            )
+        if found:
+            counts[table] = counts.get(table, 0) + len(found)
+    return counts
+
+
+def payload_ids_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
+    """Audit rows whose payload mentions the person (a narrative saved, a file imported)."""
+    store.conn.create_function(
+        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
+    )
+    return [
+        int(r[0])
+        for r in store.conn.execute(
+            "SELECT audit_id FROM audit_payload WHERE socmap_mentions(payload)"
+        )
+    ]
+
+
+def chained_fields_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
+    """Audit rows whose *chained* fields mention the person (they cannot be erased: socmap
+    never writes user-supplied text there; older files may)."""
+    store.conn.create_function(
+        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
+    )
+    return [
+        int(r[0])
+        for r in store.conn.execute(
+            "SELECT id FROM audit WHERE socmap_mentions(summary) OR socmap_mentions(entity_id)"
+        )
+    ]
 
 
 def set_secure_delete(store: Store, on: bool) -> int:

@@ -88,6 +88,8 @@ def test_pictures_carry_the_marking(
         str(out_file),
         "--marking",
         "official",
+        "--marking-reason",  # lowering below OFFICIAL-SENSITIVE needs a recorded reason
+        "partnership board pack",
     )
     assert code == 0, err
     data = out_file.read_bytes()

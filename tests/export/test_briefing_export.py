@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,21 +13,14 @@ from socmap.domain.errors import NotFoundError, PermissionDenied, ValidationErro
 from socmap.export.briefing import export_briefing
 from socmap.services import briefing
 from socmap.store import audit, map_rows
+from tests.pdf_text import pdf_info, pdf_text, pdf_xmp
 
 MARK = "OFFICIAL-SENSITIVE"
 AREA = "South Worcestershire"
-needs_pdftotext = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext not installed"
-)
 
 # exports draw with Qt: use pytest-qt's QApplication so that the headless QGuiApplication the
 # export would create never blocks widget tests later in the same run
 pytestmark = pytest.mark.usefixtures("qapp")
-
-
-def pdf_text(path: Path, *, layout: bool = True) -> str:
-    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
 def page_lines(text: str) -> list[list[str]]:
@@ -44,7 +35,6 @@ def surnames(store) -> set[str]:  # type: ignore[no-untyped-def]
     return {r[0] for r in store.conn.execute("SELECT surname FROM nominals")}
 
 
-@needs_pdftotext
 def test_pdf_for_one_area_has_real_text_and_the_marking_top_and_bottom(
     demo_store, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -74,14 +64,13 @@ def test_pdf_for_one_area_has_real_text_and_the_marking_top_and_bottom(
     top = briefing.briefing_content(demo_store, area_name=AREA, audience="internal").rows[0]
     # (a long name wraps inside its table cell: look for its reference and each of its words)
     assert top.name and top.ref in text and all(w in text for w in top.name.split())
-    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    info = pdf_info(out)
     assert MARK in re.search(r"Title:\s+(.*)", info).group(1)  # type: ignore[union-attr]
-    meta = subprocess.run(["pdfinfo", "-meta", str(out)], capture_output=True, text=True).stdout
+    meta = pdf_xmp(out)
     assert f"<socmap:ProtectiveMarking>{MARK}</socmap:ProtectiveMarking>" in meta
     assert "<pdf:Keywords>" in meta
 
 
-@needs_pdftotext
 def test_all_areas_make_an_atlas_with_one_marked_page_per_area(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "atlas.pdf"
     result = export_briefing(demo_store, output=out, fmt="pdf", audience="neighbourhood")
@@ -96,7 +85,6 @@ def test_all_areas_make_an_atlas_with_one_marked_page_per_area(demo_store, tmp_p
     assert len(rows) == 1 and "briefing atlas" in rows[0].summary
 
 
-@needs_pdftotext
 @pytest.mark.parametrize("audience", ["partner", "neighbourhood"])
 def test_shared_versions_carry_no_nominal_identity(
     demo_store, tmp_path: Path, audience: str
@@ -220,7 +208,6 @@ def test_bad_requests_are_refused_plainly(demo_store, tmp_path: Path) -> None:  
     assert audit.rows(demo_store, action="export") == []
 
 
-@needs_pdftotext
 def test_lowered_marking_with_reason_is_printed_and_recorded(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "o.pdf"
     export_briefing(

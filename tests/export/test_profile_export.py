@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,22 +11,10 @@ from socmap.export.profile import export_profile
 from socmap.store import audit
 from socmap.store import profile_data as q
 from tests.conftest import act_as
+from tests.pdf_text import pdf_info, pdf_pages
 
 TODAY = dt.date(2026, 11, 1)
 AREA = "Telford & Wrekin"
-
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
-)
-
-
-def pdf_pages(path: Path) -> list[str]:
-    """The text of each page (pdftotext separates pages with form feeds)."""
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    pages = out.split("\f")
-    return [p for p in pages if p.strip()]
 
 
 def docx_text(path: Path) -> tuple[str, list[str], list[str]]:
@@ -45,7 +31,6 @@ def docx_text(path: Path) -> tuple[str, list[str], list[str]]:
     return "\n".join(parts), headers, footers
 
 
-@needs_poppler
 def test_internal_pdf_is_marked_on_every_page_and_holds_live_data_and_narrative(
     demo_store, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -77,14 +62,13 @@ def test_internal_pdf_is_marked_on_every_page_and_holds_live_data_and_narrative(
     assert "Partners serving the area (partner register)" in whole
     assert "is not installed in this version" not in whole  # every source feature has landed
     assert "People at risk (internal version only)" in whole
-    info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
+    info = pdf_info(out)
     assert "OFFICIAL-SENSITIVE" in info  # the marking is in the file's metadata too
     row = audit.rows(demo_store, action="export")[0]
     assert audit.count(demo_store) == before + 1
     assert row.entity == "profile" and "pdf" in row.summary
 
 
-@needs_poppler
 def test_partner_version_contains_no_nominal_name(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pdf = tmp_path / "p.pdf"
     docx_path = tmp_path / "p.docx"
@@ -105,7 +89,10 @@ def test_partner_version_contains_no_nominal_name(demo_store, tmp_path: Path) ->
         words = {w.casefold() for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text)}
         leaked = surnames & words
         assert not leaked, f"nominal surnames in the partner version: {sorted(leaked)[:5]}"
-        assert "[name withheld]" in text  # the narrative named a principal
+        # the narrative named a principal and a group: not cleared, so not there at all
+        flat = " ".join(text.split())
+        assert "has not been cleared for partners" in flat
+        assert "Forge crew" not in flat and "principal of" not in flat
 
 
 def test_docx_is_marked_in_every_header_and_footer(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +138,47 @@ def test_export_errors(demo_store, tmp_path: Path) -> None:  # type: ignore[no-u
         )
     assert not (tmp_path / "v.pdf").exists()
     assert audit.count(demo_store) == before
+
+
+def test_partner_version_carries_the_text_a_supervisor_cleared(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12, finding 2: only a partner-safe version a person approved reaches partners."""
+    from socmap.services import narrative_clearance, profiles
+
+    area = profiles.find_area(demo_store, AREA)
+    pv = narrative_clearance.preview(demo_store, area.id, "threat")
+    assert {f.kind for f in pv.findings} >= {"name", "group"}
+    assert "[[" in pv.highlighted() and "OCG-" in pv.suggested
+    with pytest.raises(ValidationError, match="still holds"):
+        narrative_clearance.approve(demo_store, area.id, "threat", pv.text)
+    safe = "A small number of established groups control supply; violence is used."
+    narrative_clearance.approve(demo_store, area.id, "threat", safe)
+    assert audit.rows(demo_store, action="clear")[0].summary.startswith("partner-safe text")
+    out = tmp_path / "p.docx"
+    export_profile(demo_store, area=AREA, fmt="docx", audience="partner", path=out, today=TODAY)
+    body = docx_text(out)[0]
+    assert safe in body
+    assert "Drugs supply remains the dominant" not in body  # key judgements: not cleared
+    # a new version of the section is not covered by the old clearance
+    sv = profiles.sections(demo_store, area.id)["threat"]
+    profiles.save_section(
+        demo_store,
+        area_id=area.id,
+        section="threat",
+        html="",
+        text=sv.text + " More.",
+        owner=sv.owner,
+        sources=sv.sources,
+        based_on=sv.version,
+    )
+    export_profile(demo_store, area=AREA, fmt="docx", audience="partner", path=out, today=TODAY)
+    assert safe not in docx_text(out)[0]
+
+
+def test_clearing_needs_a_supervisor(demo_store) -> None:  # type: ignore[no-untyped-def]
+    from socmap.services import narrative_clearance, profiles
+
+    area = profiles.find_area(demo_store, AREA)
+    act_as(demo_store, "an.analyst", "analyst")
+    narrative_clearance.preview(demo_store, area.id, "threat")
+    with pytest.raises(PermissionDenied):
+        narrative_clearance.approve(demo_store, area.id, "threat", "Groups supply drugs.")

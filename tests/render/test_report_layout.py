@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
@@ -21,17 +18,11 @@ from socmap.render.page import (
     render_pdf,
     wrap,
 )
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
-)
+from tests.pdf_text import pdf_pages
 
 
 def pages_of(path: Path) -> list[str]:
-    out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return [p for p in out.split("\f") if p.strip()]
+    return pdf_pages(path)
 
 
 def _draw(p: QPainter, r: QRectF) -> None:

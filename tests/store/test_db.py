@@ -128,7 +128,17 @@ def test_killed_writer_never_leaves_a_half_written_group(tmp_path: Path) -> None
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for delay in (0.05, 0.3, 0.6):
         proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=env
+            [
+                sys.executable,
+                str(REPO / "tests" / "run_as.py"),
+                "analyst.test",
+                "-c",
+                WRITER,
+                str(path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"  # imports done, database open
