@@ -153,6 +153,48 @@ def _plan(
     return plan, straddling
 
 
+@dataclass(frozen=True)
+class NeighbourhoodPreview:
+    """What a neighbourhood file would give, before anything is written."""
+
+    features: int
+    source_crs: str
+    rows: tuple[tuple[str, str, float], ...]  # (area, name, km2) by area then name
+    straddling: tuple[str, ...]
+    repairs: tuple[str, ...]
+
+
+def preview_neighbourhoods(
+    store: Store,
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    code_field: str | None = None,
+) -> NeighbourhoodPreview:
+    """Read a neighbourhood file and match it to the areas without writing anything."""
+    path = Path(path)
+    read = read_boundaries(
+        path, name_field=name_field, layer=layer, code_field=code_field, dissolve=False
+    )
+    areas = [(int(r.id), r.name, shapely.from_wkb(r.geom_wkb)) for r in area_store.area_rows(store)]
+    if not areas:
+        raise ImportFailed(str(path), "the database holds no areas: import the areas first")
+    plan, straddling = _plan(path, read.shapes, areas)
+    names = {a: n for a, n, _p in areas}
+    rows = sorted(
+        ((names[a], n, float(g.area) / 1e6) for a, n, _c, g in plan),
+        key=lambda t: (t[0], t[1].casefold()),
+    )
+    return NeighbourhoodPreview(
+        read.features,
+        read.source_crs,
+        tuple(rows),
+        tuple(straddling),
+        tuple(r.describe() for r in read.repairs),
+    )
+
+
 def import_neighbourhoods(
     store: Store,
     path: Path | str,
