@@ -168,3 +168,26 @@ def test_screenshot_command(tmp_path: Path, demo_path: Path) -> None:
     image = QImage(str(target))
     assert image.width() >= 1200
     assert not image.isNull()
+
+
+def test_register_filters_by_neighbourhood(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the demo's wards; only groups with a location in the chosen ward remain."""
+    from socmap.services import neighbourhoods
+    from socmap.ui.models.register_model import ID_ROLE
+
+    view = window.register
+    view.status.setCurrentIndex(0)  # all statuses
+    view.area.setCurrentIndex(view.area.findText("Telford & Wrekin"))
+    assert view.neighbourhood.count() == 1 + 33  # Telford and Wrekin's wards
+    view.neighbourhood.setCurrentIndex(view.neighbourhood.findText("Edgmond"))
+    nb = neighbourhoods.resolve(window.ctx.store, "Edgmond")
+    inside = neighbourhoods.ocg_ids_in(window.ctx.store, nb.id)
+    expected = {
+        r.id
+        for r in queries.register(window.ctx.store)
+        if r.lead_area == "Telford & Wrekin" and r.id in inside
+    }
+    shown = {int(view.proxy.index(r, 0).data(ID_ROLE)) for r in range(view.proxy.rowCount())}
+    assert expected and shown == expected
+    view.neighbourhood.setCurrentIndex(0)
+    assert view.proxy.rowCount() > len(expected)

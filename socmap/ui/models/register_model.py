@@ -136,6 +136,8 @@ class RegisterFilterProxy(RowsFilterProxy):
         self.status: str | None = None
         self.market: str | None = None
         self.text = ""
+        #: only these OCGs (a neighbourhood filter: groups with a location there), or None
+        self.ocg_ids: frozenset[int] | None = None
 
     def set_filters(
         self,
@@ -144,12 +146,14 @@ class RegisterFilterProxy(RowsFilterProxy):
         status: str | None = None,
         market: str | None = None,
         text: str = "",
+        ocg_ids: frozenset[int] | None = None,
     ) -> None:
         """Apply all filters at once (None or empty: no filter)."""
 
         def apply() -> None:
             self.area, self.status, self.market = area, status, market
             self.text = text.strip().casefold()
+            self.ocg_ids = ocg_ids
 
         self.change_filter(apply)
 
@@ -160,6 +164,8 @@ class RegisterFilterProxy(RowsFilterProxy):
             return True
         row = model.row_at(source_row)
         if self.area and row.lead_area != self.area:
+            return False
+        if self.ocg_ids is not None and row.id not in self.ocg_ids:
             return False
         if self.status and row.status != self.status:
             return False
