@@ -311,8 +311,21 @@ def import_neighbourhoods(
 # --- assignment of located rows --------------------------------------------------------------
 
 
+_INDEX_CACHE: dict[tuple[object, ...], dict[int, AreaIndex]] = {}
+
+
 def _indexes(store: Store) -> dict[int, AreaIndex]:
-    """Area id -> an index over that area's neighbourhoods."""
+    """Area id -> an index over that area's neighbourhoods (kept while they do not change)."""
+    key = (id(store.conn), store.path, *nb_store.signature(store))
+    found = _INDEX_CACHE.get(key)
+    if found is None:
+        found = _build_indexes(store)
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = found
+    return found
+
+
+def _build_indexes(store: Store) -> dict[int, AreaIndex]:
     by_area: dict[int, tuple[list[int], list[bytes]]] = {}
     for r in nb_store.neighbourhood_rows(store):
         ids, wkbs = by_area.setdefault(int(r.area_id or 0), ([], []))
@@ -366,16 +379,21 @@ def assign_all(
     return out
 
 
-def sync(store: Store) -> None:
+def sync(store: Store, table: str | None = None, ids: Sequence[int] | None = None) -> None:
     """Fill in the neighbourhood of rows added or moved since the last assignment.
 
-    Cheap when there is nothing to do; every write path that adds or moves a located row calls
-    it in its own transaction (the schema clears a moved row's neighbourhood).
+    Every write path that adds or moves a located row calls it in its transaction (the schema
+    clears a moved row's neighbourhood); ``table`` and ``ids`` name the rows it wrote, else every
+    row still without a neighbourhood is looked at.
     """
     if nb_store.count(store) == 0:
         return
     with store.atomic():
-        assign_all(store, only_unassigned=True)
+        if table is None or ids is None:
+            assign_all(store, only_unassigned=True)
+            return
+        rid, x, y, area = nb_store.located_rows(store, table, only_ids=list(ids))
+        nb_store.set_neighbourhoods(store, table, rid, assign_points(_indexes(store), x, y, area))
 
 
 def after_areas_replaced(store: Store) -> None:

@@ -194,3 +194,46 @@ def test_real_wards_into_real_areas(shared_data: Path, tmp_path: Path, capsys) -
         conn.execute("SELECT COUNT(*) FROM neighbourhoods WHERE area_id IS NULL").fetchone()[0] == 0
     )
     conn.close()
+
+
+def test_imported_intelligence_and_moved_rows_get_their_neighbourhood(
+    two_area_store, tmp_path: Path
+) -> None:
+    from socmap.services.intel_import import import_intel
+
+    store = two_area_store
+    nbs.import_neighbourhoods(store, _quarters(tmp_path / "wards.geojson"), name_field="ward")
+    ids = {n.name: n.id for n in nbs.neighbourhoods(store)}
+    csv = tmp_path / "intel.csv"
+    csv.write_text(
+        "date,type,easting,northing\n"
+        "2026-01-02,Drugs,391000,251000\n"
+        "2026-01-03,Drugs,409000,259000\n"
+        "2026-01-04,Drugs,100000,100000\n",
+        encoding="utf-8",
+    )
+    import_intel(store, csv)
+    got = dict(store.conn.execute("SELECT northing, neighbourhood_id FROM intel").fetchall())
+    assert got == {251000.0: ids["NW"], 259000.0: ids["SE"], 100000.0: None}
+    # a row that moves loses its old neighbourhood (schema trigger) and sync gives the new one
+    with store.atomic():
+        store.conn.execute("UPDATE intel SET easting = 396000 WHERE northing = 251000")
+    assert store.conn.execute(
+        "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
+    ).fetchone() == (None,)
+    nbs.sync(store)
+    assert store.conn.execute(
+        "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
+    ).fetchone() == (ids["NE"],)
+
+
+def test_demo_rows_all_have_their_neighbourhood(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The demo's real wards: every located row inside a ward carries it (discovered tables)."""
+    for table in nb_store.LOCATED:
+        ids, x, y, area = nb_store.located_rows(demo_store, table)
+        want = nbs.assign_points(nbs._indexes(demo_store), x, y, area)
+        have = dict(
+            demo_store.conn.execute(f'SELECT id, COALESCE(neighbourhood_id, 0) FROM "{table}"')
+        )
+        assert [have[int(i)] for i in ids] == want.tolist(), table
+        assert (want != 0).sum() >= 0.9 * len(ids), table
