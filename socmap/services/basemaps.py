@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import math
 import os
-import sqlite3
 import threading
 import urllib.error
 import urllib.parse
@@ -40,6 +39,7 @@ from socmap.services.auth import require
 from socmap.store import audit
 from socmap.store import neighbourhoods as nb_store
 from socmap.store.db import Store
+from socmap.store.tiles import mbtiles_tile
 
 KINDS = ("vector", "xyz", "wmts", "mbtiles")
 STYLES = ("auto", "roads", "water", "builtup", "woodland", "rail", "other")
@@ -446,7 +446,7 @@ class TileCache:
         if data is not None:
             return data
         if self.layer.kind == "mbtiles":
-            data = _mbtiles_tile(self.layer.source, *key)
+            data = mbtiles_tile(self.layer.source, *key)
         else:
             path = self._path(key)
             data = path.read_bytes() if path.is_file() else None
@@ -502,18 +502,3 @@ class TileCache:
 
 
 _FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="socmap-tiles")
-
-
-def _mbtiles_tile(path: str, z: int, x: int, y: int) -> bytes | None:
-    """A tile from an MBTiles file (TMS rows: y counted from the south)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        row = conn.execute(
-            "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-            [z, x, (2**z - 1) - y],
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
-    return bytes(row[0]) if row else None

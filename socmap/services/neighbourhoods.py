@@ -380,20 +380,20 @@ def assign_all(
 
 
 def sync(store: Store, table: str | None = None, ids: Sequence[int] | None = None) -> None:
-    """Fill in the neighbourhood of rows added or moved since the last assignment.
+    """Fill in the neighbourhood of rows added or moved since the last assignment (derived
+    data, in the caller's transaction: the write that added or moved the rows is guarded).
 
-    Every write path that adds or moves a located row calls it in its transaction (the schema
-    clears a moved row's neighbourhood); ``table`` and ``ids`` name the rows it wrote, else every
-    row still without a neighbourhood is looked at.
+    Every write path that adds or moves a located row calls it (the schema clears a moved
+    row's neighbourhood); ``table`` and ``ids`` name the rows it wrote, else every row still
+    without a neighbourhood is looked at.
     """
     if nb_store.count(store) == 0:
         return
-    with store.atomic():
-        if table is None or ids is None:
-            assign_all(store, only_unassigned=True)
-            return
-        rid, x, y, area = nb_store.located_rows(store, table, only_ids=list(ids))
-        nb_store.set_neighbourhoods(store, table, rid, assign_points(_indexes(store), x, y, area))
+    if table is None or ids is None:
+        assign_all(store, only_unassigned=True)
+        return
+    rid, x, y, area = nb_store.located_rows(store, table, only_ids=list(ids))
+    nb_store.set_neighbourhoods(store, table, rid, assign_points(_indexes(store), x, y, area))
 
 
 def after_areas_replaced(store: Store) -> None:

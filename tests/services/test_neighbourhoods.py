@@ -221,7 +221,8 @@ def test_imported_intelligence_and_moved_rows_get_their_neighbourhood(
     assert store.conn.execute(
         "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
     ).fetchone() == (None,)
-    nbs.sync(store)
+    with store.atomic():
+        nbs.sync(store)
     assert store.conn.execute(
         "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
     ).fetchone() == (ids["NE"],)
