@@ -238,3 +238,36 @@ def test_demo_rows_all_have_their_neighbourhood(demo_store) -> None:  # type: ig
         )
         assert [have[int(i)] for i in ids] == want.tolist(), table
         assert (want != 0).sum() >= 0.9 * len(ids), table
+
+
+def test_areas_reimport_keeps_neighbourhoods_and_their_rows(two_area_store, tmp_path: Path) -> None:
+    store = two_area_store
+    nbs.import_neighbourhoods(store, _quarters(tmp_path / "wards.geojson"), name_field="ward")
+    before = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    ocg, _ = register.create_ocg(store, Ocg(name="Crew"))
+    loc, _ = register.add_location(store, Location(ocg.id, "base", 406000.0, 251000.0))  # type: ignore[arg-type]
+    # the same two areas again, renamed: neighbourhoods follow their outlines, ids kept
+    import_boundaries(
+        store,
+        two_squares(tmp_path / "again.geojson", names=("Westshire", "Eastshire")),
+        name_field="name",
+    )
+    after = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    assert set(after) == set(before)
+    assert {a for a, _n in after.values()} == {"Westshire", "Eastshire"}
+    assert after[nbs.neighbourhood_of(store, "locations", loc.id or 0) or 0] == ("Eastshire", "SE")
+
+
+def test_cli_ocg_list_by_neighbourhood(demo_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from socmap.store.db import open_store
+
+    s = open_store(demo_path)
+    nb = nbs.resolve(s, "Edgmond")
+    inside = nbs.ocg_ids_in(s, nb.id)
+    s.close()
+    argv = ["ocg", "list", "--db", str(demo_path), "--json", "--neighbourhood"]
+    assert main([*argv, "Telford & Wrekin/Edgmond"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["id"] for r in rows} == inside
+    assert main([*argv, "Nowhere at all"]) == 3
+    assert "no neighbourhood called 'Nowhere at all'" in capsys.readouterr().err
