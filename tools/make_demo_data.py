@@ -36,7 +36,7 @@ CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
 
 def _coords(geom: shapely.Geometry) -> dict:
     mapping = shapely.geometry.mapping(geom)
-    return json.loads(json.dumps(mapping), parse_float=lambda v: int(round(float(v))))
+    return json.loads(json.dumps(mapping), parse_float=lambda v: round(float(v)))
 
 
 def _write(path: Path, name: str, features: list[dict]) -> None:

@@ -17,6 +17,8 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QImage,
+    QPaintEngine,
     QPainter,
     QPainterPath,
     QPen,
@@ -42,21 +44,38 @@ NEIGHBOURHOOD_MIN_PX = 48.0
 
 
 class LabelPlacer:
-    """Rectangles already taken on the map; ``place`` refuses a rectangle that overlaps one."""
+    """Rectangles already taken on the map; ``free`` is False for a rectangle that overlaps one.
+
+    Taken rectangles are bucketed on a 64 px grid, so a test looks only at its neighbours.
+    """
+
+    CELL = 64.0
 
     def __init__(self, bounds: QRectF) -> None:
         self.bounds = bounds
         self.taken: list[QRectF] = []
+        self._grid: dict[tuple[int, int], list[QRectF]] = {}
+
+    def _cells(self, rect: QRectF) -> list[tuple[int, int]]:
+        c = self.CELL
+        x0, x1 = int(rect.left() // c), int(rect.right() // c)
+        y0, y1 = int(rect.top() // c), int(rect.bottom() // c)
+        return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
     def free(self, rect: QRectF) -> bool:
         """True when ``rect`` lies on the map and overlaps nothing taken."""
         if not self.bounds.contains(rect):
             return False
-        return not any(rect.intersects(t) for t in self.taken)
+        grid = self._grid
+        return not any(rect.intersects(t) for cell in self._cells(rect) for t in grid.get(cell, ()))
 
     def take(self, rect: QRectF) -> None:
         """Mark ``rect`` as used."""
         self.taken.append(rect)
+        if rect.width() > 4000 or rect.height() > 4000:  # a huge box: keep the grid small
+            rect = rect.intersected(self.bounds)
+        for cell in self._cells(rect):
+            self._grid.setdefault(cell, []).append(rect)
 
 
 def neighbourhood_paths(shapes: Sequence[NeighbourhoodShape]) -> dict[int, QPainterPath]:
@@ -72,13 +91,21 @@ def neighbourhood_paths(shapes: Sequence[NeighbourhoodShape]) -> dict[int, QPain
     return out
 
 
+def merged_path(paths: dict[int, QPainterPath]) -> QPainterPath:
+    """Every neighbourhood outline in one path (one draw call a frame)."""
+    out = QPainterPath()
+    for path in paths.values():
+        out.addPath(path)
+    return out
+
+
 def draw_outlines(
     painter: QPainter,
     state: MapViewState,
     paths: dict[int, QPainterPath],
-    shapes: Sequence[NeighbourhoodShape],
+    merged: QPainterPath,
 ) -> None:
-    """Thin dashed neighbourhood outlines; the highlighted one bold, the rest of the map veiled."""
+    """Thin neighbourhood outlines; the highlighted one bold, the rest of the map veiled."""
     if not paths:
         return
     minx, miny, maxx, maxy = state.bounds()
@@ -95,14 +122,11 @@ def draw_outlines(
         painter.setBrush(VEIL)
         painter.drawPath(veil)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-    pen = QPen(NEIGHBOURHOOD_LINE, 0.8 * state.ui_scale, Qt.PenStyle.DashLine)
+    # solid, not dashed: a dashed cosmetic pen over thousands of vertices costs a frame
+    pen = QPen(NEIGHBOURHOOD_LINE, 0.7 * state.ui_scale)
     pen.setCosmetic(True)
     painter.setPen(pen)
-    for n in shapes:
-        b = n.bounds
-        if b[2] < minx or b[0] > maxx or b[3] < miny or b[1] > maxy:
-            continue
-        painter.drawPath(paths[n.id])
+    painter.drawPath(merged)
     if hid in paths:
         pen = QPen(HIGHLIGHT, 3.2 * state.ui_scale)
         pen.setCosmetic(True)
@@ -112,29 +136,84 @@ def draw_outlines(
     painter.restore()
 
 
+_FONTS: dict[tuple[int, bool, bool], tuple[QFont, QFontMetricsF]] = {}
+_SPRITES: dict[tuple[str, int, bool, bool, int, int], tuple[QImage, float]] = {}
+
+
 def _font(px: float, *, bold: bool = False, italic: bool = False) -> QFont:
-    f = QFont("DejaVu Sans")
-    f.setPixelSize(max(1, round(px)))
-    f.setBold(bold)
-    f.setItalic(italic)
-    f.setFeature(QFont.Tag("liga"), 0)
-    return f
+    return _font_and_metrics(px, bold=bold, italic=italic)[0]
+
+
+def _font_and_metrics(
+    px: float, *, bold: bool = False, italic: bool = False
+) -> tuple[QFont, QFontMetricsF]:
+    key = (max(1, round(px)), bold, italic)
+    found = _FONTS.get(key)
+    if found is None:
+        f = QFont("DejaVu Sans")
+        f.setPixelSize(key[0])
+        f.setBold(bold)
+        f.setItalic(italic)
+        # no ligatures: extracted text (search, screen readers) must read 'fi', not U+FB01
+        f.setFeature(QFont.Tag("liga"), 0)
+        found = _FONTS[key] = (f, QFontMetricsF(f))
+    return found
+
+
+def _is_vector(painter: QPainter) -> bool:
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in (
+        QPaintEngine.Type.Pdf,
+        QPaintEngine.Type.SVG,
+        QPaintEngine.Type.Picture,
+    )
 
 
 def _halo_text(
     painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor, halo: float
 ) -> None:
-    """Text with a white halo, readable over any fill."""
-    path = QPainterPath()
-    path.addText(at, font, text)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    pen = QPen(QColor(255, 255, 255, 230), halo)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    painter.drawPath(path)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colour)
-    painter.drawPath(path)
+    """Text with a white halo, readable over any fill. PDF and SVG get real (searchable) text
+    over a stroked halo; raster devices blit a cached sprite (no glyph outlines per frame)."""
+    if _is_vector(painter):
+        path = QPainterPath()
+        path.addText(at, font, text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = QPen(QColor(255, 255, 255, 230), halo)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.drawPath(path)
+        painter.setFont(font)
+        painter.setPen(colour)
+        painter.drawText(at, text)
+        return
+    key = (text, font.pixelSize(), font.bold(), font.italic(), colour.rgba(), round(halo * 4))
+    found = _SPRITES.get(key)
+    if found is None:
+        fm = _font_and_metrics(font.pixelSize(), bold=font.bold(), italic=font.italic())[1]
+        pad = halo
+        w = int(fm.horizontalAdvance(text) + 2 * pad + 2)
+        h = int(fm.height() + 2 * pad + 2)
+        img = QImage(max(w, 1), max(h, 1), QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        path = QPainterPath()
+        path.addText(QPointF(pad + 1, pad + 1 + fm.ascent()), font, text)
+        pen = QPen(QColor(255, 255, 255, 230), halo)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawPath(path)
+        p.end()
+        if len(_SPRITES) > 4000:
+            _SPRITES.clear()
+        found = _SPRITES[key] = (img, pad + 1 + fm.ascent())
+    img, baseline = found
+    painter.drawImage(QPointF(round(at.x() - halo - 1), round(at.y() - baseline)), img)
 
 
 def _visible_anchor(
@@ -187,8 +266,7 @@ def draw_labels(
         if anchor is None:
             return
         sx, sy = state.to_screen(*anchor)
-        font = _font((17.0 if main else 11.5) * u, bold=main, italic=not main)
-        fm = QFontMetricsF(font)
+        font, fm = _font_and_metrics((17.0 if main else 11.5) * u, bold=main, italic=not main)
         w, h = fm.horizontalAdvance(n.name), fm.height()
         rect = QRectF(float(sx) - w / 2, float(sy) - h / 2, w, h)
         if not main:
@@ -257,8 +335,7 @@ def _place(
 ) -> None:
     u = state.ui_scale
     sx, sy = (float(v) for v in state.to_screen(p.x, p.y))
-    font = _font(PLACE_PX.get(p.rank, 11.0) * u, bold=p.rank >= 3)
-    fm = QFontMetricsF(font)
+    font, fm = _font_and_metrics(PLACE_PX.get(p.rank, 11.0) * u, bold=p.rank >= 3)
     w, h = fm.horizontalAdvance(p.name), fm.height()
     r = (2.0 + 0.6 * p.rank) * u
     gap = 3 * u

@@ -274,6 +274,7 @@ class MapRenderer:
             marker_colour(cat, band, data.band_order) for cat, band in m.styles
         ]
         self._nb_paths = context.neighbourhood_paths(data.neighbourhoods)
+        self._nb_merged = context.merged_path(self._nb_paths)
         #: (kind, text, device rect) of every label the last render drew
         self.drawn_labels: list[tuple[str, str, QRectF]] = []
         self._boxes: list[QRectF] = []
@@ -402,7 +403,7 @@ class MapRenderer:
         if "intel" in state.layers:
             self._draw_intel(painter, state)
         if "neighbourhoods" in state.layers:
-            context.draw_outlines(painter, state, self._nb_paths, self.data.neighbourhoods)
+            context.draw_outlines(painter, state, self._nb_paths, self._nb_merged)
         self._draw_outlines(painter, state)
         if "ocgs" in state.layers:
             self._draw_markers(painter, state)
@@ -693,8 +694,12 @@ class MapRenderer:
     def _draw_labels(self, painter: QPainter, state: MapViewState) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        w, h = state.size
         for a in self.data.areas:
             sx, sy = state.to_screen(*a.label_xy)
+            if not (0 <= sx <= w and 0 <= sy <= h):
+                # off the map: clipped on screen, but PDF/SVG would still carry the text
+                continue
             sub = self.data.threat.area_text.get(a.id, "")
             rect = self._label(
                 painter,

@@ -39,6 +39,7 @@ from socmap.services.auth import require
 from socmap.store import audit, mbtiles
 from socmap.store import neighbourhoods as nb_store
 from socmap.store.db import Store
+from socmap.store.tiles import mbtiles_tile
 
 KINDS = ("vector", "xyz", "wmts", "mbtiles")
 STYLES = ("auto", "roads", "water", "builtup", "woodland", "rail", "other")
@@ -445,7 +446,7 @@ class TileCache:
         if data is not None:
             return data
         if self.layer.kind == "mbtiles":
-            data = _mbtiles_tile(self.layer.source, *key)
+            data = mbtiles_tile(self.layer.source, *key)
         else:
             path = self._path(key)
             data = path.read_bytes() if path.is_file() else None

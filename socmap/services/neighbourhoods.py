@@ -154,6 +154,48 @@ def _plan(
     return plan, straddling
 
 
+@dataclass(frozen=True)
+class NeighbourhoodPreview:
+    """What a neighbourhood file would give, before anything is written."""
+
+    features: int
+    source_crs: str
+    rows: tuple[tuple[str, str, float], ...]  # (area, name, km2) by area then name
+    straddling: tuple[str, ...]
+    repairs: tuple[str, ...]
+
+
+def preview_neighbourhoods(
+    store: Store,
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    code_field: str | None = None,
+) -> NeighbourhoodPreview:
+    """Read a neighbourhood file and match it to the areas without writing anything."""
+    path = Path(path)
+    read = read_boundaries(
+        path, name_field=name_field, layer=layer, code_field=code_field, dissolve=False
+    )
+    areas = [(int(r.id), r.name, shapely.from_wkb(r.geom_wkb)) for r in area_store.area_rows(store)]
+    if not areas:
+        raise ImportFailed(str(path), "the database holds no areas: import the areas first")
+    plan, straddling = _plan(path, read.shapes, areas)
+    names = {a: n for a, n, _p in areas}
+    rows = sorted(
+        ((names[a], n, float(g.area) / 1e6) for a, n, _c, g in plan),
+        key=lambda t: (t[0], t[1].casefold()),
+    )
+    return NeighbourhoodPreview(
+        read.features,
+        read.source_crs,
+        tuple(rows),
+        tuple(straddling),
+        tuple(r.describe() for r in read.repairs),
+    )
+
+
 def import_neighbourhoods(
     store: Store,
     path: Path | str,
@@ -270,8 +312,21 @@ def import_neighbourhoods(
 # --- assignment of located rows --------------------------------------------------------------
 
 
+_INDEX_CACHE: dict[tuple[object, ...], dict[int, AreaIndex]] = {}
+
+
 def _indexes(store: Store) -> dict[int, AreaIndex]:
-    """Area id -> an index over that area's neighbourhoods."""
+    """Area id -> an index over that area's neighbourhoods (kept while they do not change)."""
+    key = (id(store.conn), store.path, *nb_store.signature(store))
+    found = _INDEX_CACHE.get(key)
+    if found is None:
+        found = _build_indexes(store)
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = found
+    return found
+
+
+def _build_indexes(store: Store) -> dict[int, AreaIndex]:
     by_area: dict[int, tuple[list[int], list[bytes]]] = {}
     for r in nb_store.neighbourhood_rows(store):
         ids, wkbs = by_area.setdefault(int(r.area_id or 0), ([], []))
@@ -325,17 +380,22 @@ def assign_all(
     return out
 
 
-def sync(store: Store) -> None:
-    """Fill in the neighbourhood of rows added or moved since the last assignment.
+def sync(store: Store, table: str | None = None, ids: Sequence[int] | None = None) -> None:
+    """Fill in the neighbourhood of rows added or moved since the last assignment (derived
+    data, in the caller's transaction: the write that added or moved the rows is guarded).
 
-    Cheap when there is nothing to do; every write path that adds or moves a located row calls
-    it in its own transaction (the schema clears a moved row's neighbourhood).
+    Every write path that adds or moves a located row calls it (the schema clears a moved
+    row's neighbourhood); ``table`` and ``ids`` name the rows it wrote, else every row still
+    without a neighbourhood is looked at.
     """
     require(store, Permission.EDIT, action="assign rows to neighbourhoods")
     if nb_store.count(store) == 0:
         return
-    with store.atomic():
+    if table is None or ids is None:
         assign_all(store, only_unassigned=True)
+        return
+    rid, x, y, area = nb_store.located_rows(store, table, only_ids=list(ids))
+    nb_store.set_neighbourhoods(store, table, rid, assign_points(_indexes(store), x, y, area))
 
 
 def after_areas_replaced(store: Store) -> None:

@@ -155,7 +155,7 @@ def create_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     nominal = validate_nominal(nominal)
     with store.atomic():
         stored = groups.insert_nominal(store, nominal)
-        sync_neighbourhoods(store)
+        sync_neighbourhoods(store, "nominals", [stored.id or 0])
         audit.record(
             store,
             action="create",
@@ -174,7 +174,7 @@ def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     with store.atomic():
         before = groups.get_nominal(store, nominal.id or 0)
         stored = groups.update_nominal(store, nominal, expected_version=nominal.version)
-        sync_neighbourhoods(store)
+        sync_neighbourhoods(store, "nominals", [stored.id or 0])
         audit.record(
             store,
             action="update",
@@ -335,7 +335,7 @@ def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
     location = dataclasses.replace(location, area_id=area)  # type: ignore[arg-type]
     with store.atomic():
         stored = groups.insert_location(store, location)
-        sync_neighbourhoods(store)
+        sync_neighbourhoods(store, "locations", [stored.id or 0])
         audit.record(
             store,
             action="create",

@@ -57,6 +57,16 @@ def count(store: Store) -> int:
     return int(store.conn.execute("SELECT COUNT(*) FROM neighbourhoods").fetchone()[0])
 
 
+def signature(store: Store) -> tuple[object, ...]:
+    """Changes whenever a neighbourhood is added, removed, reshaped or moved to another area."""
+    return tuple(
+        store.conn.execute(
+            "SELECT COUNT(*), MAX(id), TOTAL(area_km2), TOTAL(COALESCE(area_id, 0) * id),"
+            " TOTAL(minx + miny + maxx + maxy) FROM neighbourhoods"
+        ).fetchone()
+    )
+
+
 def keys_by_id(store: Store) -> dict[int, tuple[int | None, str]]:
     """Neighbourhood id -> (area id, name) for matching a re-import."""
     return {
@@ -118,17 +128,22 @@ def delete(store: Store, ids: list[int]) -> None:
 
 
 def located_rows(
-    store: Store, table: str, *, only_unassigned: bool = False
+    store: Store, table: str, *, only_unassigned: bool = False, only_ids: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(ids, x, y, area id or 0) of the located rows of a table (optionally only those with
-    no neighbourhood yet)."""
+    no neighbourhood yet, or only ``only_ids``)."""
     x_col, y_col = LOCATED[table]
     where = f'"{x_col}" IS NOT NULL AND "{y_col}" IS NOT NULL'
+    params: list[int] = []
     if only_unassigned:
         where += " AND neighbourhood_id IS NULL"
+    if only_ids is not None:
+        where += f" AND id IN ({','.join('?' * len(only_ids))})" if only_ids else " AND 0"
+        params = [int(i) for i in only_ids]
     rows = store.conn.execute(
         f'SELECT id, "{x_col}", "{y_col}", COALESCE(area_id, 0) FROM "{table}" WHERE {where}'
-        " ORDER BY id"
+        " ORDER BY id",
+        params,
     ).fetchall()
     if not rows:
         e = np.zeros(0)

@@ -202,6 +202,16 @@ class MainWindow(QMainWindow):
             lambda: open_import_boundaries_dialog(ctx, self),
             permission=Permission.ADMIN,
         )
+        from socmap.ui.dialogs.import_neighbourhoods_dialog import (
+            open_import_neighbourhoods_dialog,
+        )
+
+        self._menu_action(
+            self.import_menu,
+            "&Neighbourhoods…",
+            lambda: open_import_neighbourhoods_dialog(ctx, self),
+            permission=Permission.ADMIN,
+        )
         self._menu_action(
             self.import_menu,
             "&Intelligence points…",

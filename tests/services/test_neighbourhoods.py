@@ -194,3 +194,80 @@ def test_real_wards_into_real_areas(shared_data: Path, tmp_path: Path, capsys) -
         conn.execute("SELECT COUNT(*) FROM neighbourhoods WHERE area_id IS NULL").fetchone()[0] == 0
     )
     conn.close()
+
+
+def test_imported_intelligence_and_moved_rows_get_their_neighbourhood(
+    two_area_store, tmp_path: Path
+) -> None:
+    from socmap.services.intel_import import import_intel
+
+    store = two_area_store
+    nbs.import_neighbourhoods(store, _quarters(tmp_path / "wards.geojson"), name_field="ward")
+    ids = {n.name: n.id for n in nbs.neighbourhoods(store)}
+    csv = tmp_path / "intel.csv"
+    csv.write_text(
+        "date,type,easting,northing\n"
+        "2026-01-02,Drugs,391000,251000\n"
+        "2026-01-03,Drugs,409000,259000\n"
+        "2026-01-04,Drugs,100000,100000\n",
+        encoding="utf-8",
+    )
+    import_intel(store, csv)
+    got = dict(store.conn.execute("SELECT northing, neighbourhood_id FROM intel").fetchall())
+    assert got == {251000.0: ids["NW"], 259000.0: ids["SE"], 100000.0: None}
+    # a row that moves loses its old neighbourhood (schema trigger) and sync gives the new one
+    with store.atomic():
+        store.conn.execute("UPDATE intel SET easting = 396000 WHERE northing = 251000")
+    assert store.conn.execute(
+        "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
+    ).fetchone() == (None,)
+    with store.atomic():
+        nbs.sync(store)
+    assert store.conn.execute(
+        "SELECT neighbourhood_id FROM intel WHERE northing = 251000"
+    ).fetchone() == (ids["NE"],)
+
+
+def test_demo_rows_all_have_their_neighbourhood(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The demo's real wards: every located row inside a ward carries it (discovered tables)."""
+    for table in nb_store.LOCATED:
+        ids, x, y, area = nb_store.located_rows(demo_store, table)
+        want = nbs.assign_points(nbs._indexes(demo_store), x, y, area)
+        have = dict(
+            demo_store.conn.execute(f'SELECT id, COALESCE(neighbourhood_id, 0) FROM "{table}"')
+        )
+        assert [have[int(i)] for i in ids] == want.tolist(), table
+        assert (want != 0).sum() >= 0.9 * len(ids), table
+
+
+def test_areas_reimport_keeps_neighbourhoods_and_their_rows(two_area_store, tmp_path: Path) -> None:
+    store = two_area_store
+    nbs.import_neighbourhoods(store, _quarters(tmp_path / "wards.geojson"), name_field="ward")
+    before = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    ocg, _ = register.create_ocg(store, Ocg(name="Crew"))
+    loc, _ = register.add_location(store, Location(ocg.id, "base", 406000.0, 251000.0))  # type: ignore[arg-type]
+    # the same two areas again, renamed: neighbourhoods follow their outlines, ids kept
+    import_boundaries(
+        store,
+        two_squares(tmp_path / "again.geojson", names=("Westshire", "Eastshire")),
+        name_field="name",
+    )
+    after = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    assert set(after) == set(before)
+    assert {a for a, _n in after.values()} == {"Westshire", "Eastshire"}
+    assert after[nbs.neighbourhood_of(store, "locations", loc.id or 0) or 0] == ("Eastshire", "SE")
+
+
+def test_cli_ocg_list_by_neighbourhood(demo_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from socmap.store.db import open_store
+
+    s = open_store(demo_path)
+    nb = nbs.resolve(s, "Edgmond")
+    inside = nbs.ocg_ids_in(s, nb.id)
+    s.close()
+    argv = ["ocg", "list", "--db", str(demo_path), "--json", "--neighbourhood"]
+    assert main([*argv, "Telford & Wrekin/Edgmond"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["id"] for r in rows} == inside
+    assert main([*argv, "Nowhere at all"]) == 3
+    assert "no neighbourhood called 'Nowhere at all'" in capsys.readouterr().err

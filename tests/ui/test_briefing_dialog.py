@@ -88,3 +88,33 @@ def test_dialog_refuses_the_open_database_as_its_file(qtbot, demo_path: Path, mo
     ctx.tasks.wait()
     ctx.store.close()
     assert list(sqlite3.connect(demo_path).iterdump()) == before
+
+
+def test_dialog_exports_a_neighbourhood_and_a_neighbourhood_atlas(
+    qtbot, demo_path: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the demo's wards as neighbourhoods of the chosen area."""
+    from socmap.ui.dialogs.briefing_dialog import WHOLE_ATLAS
+
+    ctx = make_ctx(demo_path)
+    dialog = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.area.setCurrentIndex(dialog.area.findText(ALL_AREAS))
+    assert not dialog.neighbourhood.isEnabled()
+    dialog.area.setCurrentIndex(dialog.area.findText("Telford & Wrekin"))
+    assert dialog.neighbourhood.isEnabled() and dialog.neighbourhood.count() == 2 + 33
+    dialog.neighbourhood.setCurrentIndex(dialog.neighbourhood.findText("Edgmond"))
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    target = tmp_path / "edgmond.png"
+    dialog.file.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result_ is not None, timeout=30_000)
+    assert target.exists() and dialog.result_.areas == ("Edgmond (Telford & Wrekin)",)
+    ctx.tasks.wait()
+    dialog2 = open_briefing_dialog(ctx)
+    qtbot.addWidget(dialog2)
+    dialog2.area.setCurrentIndex(dialog2.area.findText("Telford & Wrekin"))
+    dialog2.neighbourhood.setCurrentIndex(dialog2.neighbourhood.findText(WHOLE_ATLAS))
+    assert "one page each" in dialog2.note.text()
+    ctx.tasks.wait()
+    ctx.store.close()

@@ -244,3 +244,25 @@ def test_closing_while_loading_is_harmless(qtbot, demo_path) -> None:  # type: i
     ctx.tasks.wait()
     qtbot.wait(50)  # the finished signal arrives after the view is gone: no error
     store.close()
+
+
+def test_go_to_neighbourhood_outlines_and_zooms(qtbot, view) -> None:  # type: ignore[no-untyped-def]
+    """The demo's real wards (issue 16): choosing one zooms to it and names it on the map."""
+    from PySide6.QtGui import QImage, QPainter
+
+    assert view.neighbourhood.count() == 1 + len(view.data.neighbourhoods) == 258
+    k = view.neighbourhood.findText("Edgmond (Telford & Wrekin)")
+    view.neighbourhood.setCurrentIndex(k)
+    nb = view.data.neighbourhood(view.neighbourhood.currentData())
+    assert view.state.highlighted_neighbourhood == nb.id
+    minx, miny, maxx, maxy = view.state.bounds()
+    b = nb.bounds
+    assert minx <= b[0] and maxx >= b[2] and miny <= b[1] and maxy >= b[3]
+    assert max((b[2] - b[0]) / (maxx - minx), (b[3] - b[1]) / (maxy - miny)) > 0.6
+    img = QImage(view.canvas.width(), view.canvas.height(), QImage.Format.Format_ARGB32)
+    painter = QPainter(img)
+    view.canvas.renderer.render(painter, view.state)
+    painter.end()
+    drawn = view.canvas.renderer.drawn_labels
+    assert next(t for k, t, _r in drawn if k == "neighbourhood") == "Edgmond"
+    assert any(kind == "place" for kind, _t, _r in drawn)

@@ -186,3 +186,26 @@ def test_register_shows_and_filters_cross_border_groups(qtbot, window) -> None: 
         row = view.proxy.index(r, 0).data(ROW_ROLE)
         assert view.proxy.index(r, ops).data() == row.operation_label
         assert "," in row.operation_label or "outside the force" in row.operation_label
+
+
+def test_register_filters_by_neighbourhood(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the demo's wards; only groups with a location in the chosen ward remain."""
+    from socmap.services import neighbourhoods
+    from socmap.ui.models.register_model import ID_ROLE
+
+    view = window.register
+    view.status.setCurrentIndex(0)  # all statuses
+    view.area.setCurrentIndex(view.area.findText("Telford & Wrekin"))
+    assert view.neighbourhood.count() == 1 + 33  # Telford and Wrekin's wards
+    view.neighbourhood.setCurrentIndex(view.neighbourhood.findText("Edgmond"))
+    nb = neighbourhoods.resolve(window.ctx.store, "Edgmond")
+    inside = neighbourhoods.ocg_ids_in(window.ctx.store, nb.id)
+    expected = {
+        r.id
+        for r in queries.register(window.ctx.store)
+        if r.operates_in("Telford & Wrekin") and r.id in inside
+    }
+    shown = {int(view.proxy.index(r, 0).data(ID_ROLE)) for r in range(view.proxy.rowCount())}
+    assert expected and shown == expected
+    view.neighbourhood.setCurrentIndex(0)
+    assert view.proxy.rowCount() > len(expected)

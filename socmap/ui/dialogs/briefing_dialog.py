@@ -27,6 +27,8 @@ from socmap.services.session import Store
 from socmap.ui.context import UiContext
 
 ALL_AREAS = "All areas (one page per area)"
+WHOLE_ATLAS = "All its neighbourhoods (one page each)"
+ATLAS = "*"
 
 
 class BriefingDialog(QDialog):
@@ -43,6 +45,9 @@ class BriefingDialog(QDialog):
             self.area.addItem(name, name)
         if self.area.count() > 1:
             self.area.setCurrentIndex(1)
+        # a neighbourhood of the area, or an atlas of all of them (issue 16)
+        self.neighbourhood = QComboBox(objectName="neighbourhood")
+        self._fill_neighbourhoods()
         self.format = QComboBox(objectName="format")
         for fmt, label in zip(FORMATS, ("PDF document", "PNG image", "SVG drawing"), strict=True):
             self.format.addItem(label, fmt)
@@ -64,6 +69,7 @@ class BriefingDialog(QDialog):
         file_row.addWidget(browse)
         form = QFormLayout()
         form.addRow("Area", self.area)
+        form.addRow("Neighbourhood", self.neighbourhood)
         form.addRow("Format", self.format)
         form.addRow("Audience", self.audience)
         form.addRow("Protective marking", self.marking)
@@ -84,7 +90,9 @@ class BriefingDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
         self.format.currentIndexChanged.connect(self._on_format_changed)
+        self.area.currentIndexChanged.connect(self._fill_neighbourhoods)
         self.area.currentIndexChanged.connect(self._on_format_changed)
+        self.neighbourhood.currentIndexChanged.connect(self._on_format_changed)
         self.audience.currentIndexChanged.connect(self._on_format_changed)
         self.marking.currentIndexChanged.connect(self._on_marking_changed)
         if not ctx.can(Permission.EXPORT):
@@ -92,6 +100,21 @@ class BriefingDialog(QDialog):
             self.note.setText("Your role may not export briefings; ask an administrator.")
         else:
             self._on_format_changed()
+
+    def _fill_neighbourhoods(self) -> None:
+        from socmap.services import neighbourhoods
+
+        area = self.area.currentData()
+        found = neighbourhoods.in_area(self.ctx.store, area) if area else []
+        self.neighbourhood.blockSignals(True)
+        self.neighbourhood.clear()
+        self.neighbourhood.addItem("The whole area", None)
+        if found:
+            self.neighbourhood.addItem(WHOLE_ATLAS, ATLAS)
+        for n in found:
+            self.neighbourhood.addItem(n.name, n.label)
+        self.neighbourhood.setEnabled(bool(found))
+        self.neighbourhood.blockSignals(False)
 
     def _on_marking_changed(self) -> None:
         self.reason.setEnabled(self.marking.currentData() != Marking.OFFICIAL_SENSITIVE.value)
@@ -104,6 +127,11 @@ class BriefingDialog(QDialog):
         if self.area.currentData() is None:
             notes.append(
                 "All areas: a PDF holds one page per area; PNG and SVG write one file per area."
+            )
+        elif self.neighbourhood.currentData() == ATLAS:
+            notes.append(
+                "Every neighbourhood of the area: a PDF holds one page each; PNG and SVG write "
+                "one file each."
             )
         if self.audience.currentData() != "internal":
             notes.append(
@@ -122,12 +150,18 @@ class BriefingDialog(QDialog):
     def _on_export_clicked(self) -> None:
         path = Path(self.file.text()).expanduser()
         area = self.area.currentData()
+        neighbourhood = self.neighbourhood.currentData()
         fmt = self.format.currentData()
         audience = self.audience.currentData()
         marking = self.marking.currentData()
         reason = self.reason.text()
 
         def run(store: Store, progress: Any) -> ExportResult:
+            chosen = None
+            if neighbourhood == ATLAS:
+                chosen = briefing.neighbourhood_labels(store, area)
+            elif neighbourhood:
+                chosen = [neighbourhood]
             return export_briefing(
                 store,
                 output=path,
@@ -137,6 +171,7 @@ class BriefingDialog(QDialog):
                 marking=marking,
                 marking_reason=reason,
                 progress=progress,
+                neighbourhoods=chosen,
             )
 
         self.export_button.setEnabled(False)

@@ -152,6 +152,8 @@ class RegisterFilterProxy(RowsFilterProxy):
         self.market: str | None = None
         self.cross_border = False
         self.text = ""
+        #: only these OCGs (a neighbourhood filter: groups with a location there), or None
+        self.ocg_ids: frozenset[int] | None = None
 
     def set_filters(
         self,
@@ -161,6 +163,7 @@ class RegisterFilterProxy(RowsFilterProxy):
         market: str | None = None,
         text: str = "",
         cross_border: bool = False,
+        ocg_ids: frozenset[int] | None = None,
     ) -> None:
         """Apply all filters at once (None or empty: no filter). ``area`` keeps the groups led
         from or operating in the area; ``cross_border`` only those operating across a boundary."""
@@ -169,6 +172,7 @@ class RegisterFilterProxy(RowsFilterProxy):
             self.area, self.status, self.market = area, status, market
             self.cross_border = cross_border
             self.text = text.strip().casefold()
+            self.ocg_ids = ocg_ids
 
         self.change_filter(apply)
 
@@ -181,6 +185,8 @@ class RegisterFilterProxy(RowsFilterProxy):
         if self.area and not row.operates_in(self.area):
             return False
         if self.cross_border and not row.cross_border:
+            return False
+        if self.ocg_ids is not None and row.id not in self.ocg_ids:
             return False
         if self.status and row.status != self.status:
             return False

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -250,6 +251,12 @@ class MapView(QWidget):
             box.toggled.connect(lambda on, name=name: self._on_layer_toggled(name, on))
             self.layer_boxes[name] = box
             bar.addWidget(box)
+        # go to a neighbourhood: outlined, zoomed with its surroundings (issue 16)
+        self.neighbourhood = QComboBox(objectName="map_neighbourhood")
+        self.neighbourhood.addItem("Go to neighbourhood…", None)
+        self.neighbourhood.setMinimumContentsLength(18)
+        self.neighbourhood.currentIndexChanged.connect(self._on_neighbourhood_chosen)
+        bar.addWidget(self.neighbourhood)
         bar.addStretch(1)
         self.coords = QLabel("", objectName="map_coords")
         self.coords.setMinimumWidth(200)
@@ -304,6 +311,7 @@ class MapView(QWidget):
             return  # the view was closed while its data loaded
         self._loading = False
         self.canvas.set_renderer(renderer)
+        self._fill_neighbourhoods(renderer.data)
         if self._reload_again:
             self.reload()
 
@@ -325,6 +333,38 @@ class MapView(QWidget):
         return self.canvas.state
 
     # --- handlers ------------------------------------------------------------------------
+
+    def _fill_neighbourhoods(self, data: MapData) -> None:
+        current = self.neighbourhood.currentData()
+        areas = {a.id: a.name for a in data.areas}
+        self.neighbourhood.blockSignals(True)
+        self.neighbourhood.clear()
+        self.neighbourhood.addItem("Go to neighbourhood…", None)
+        for n in sorted(
+            data.neighbourhoods, key=lambda n: (areas.get(n.area_id or 0, ""), n.name.casefold())
+        ):
+            self.neighbourhood.addItem(f"{n.name} ({areas.get(n.area_id or 0, 'no area')})", n.id)
+        self.neighbourhood.setCurrentIndex(max(0, self.neighbourhood.findData(current)))
+        self.neighbourhood.blockSignals(False)
+
+    def show_neighbourhood(self, neighbourhood_id: int | None) -> None:
+        """Outline a neighbourhood and zoom to it with its surroundings (None: clear)."""
+        data = self.data
+        found = data.neighbourhood(neighbourhood_id) if data and neighbourhood_id else None
+        state = replace(self.canvas.state, highlighted_neighbourhood=found.id if found else None)
+        if found is not None:
+            minx, miny, maxx, maxy = found.bounds
+            pad = max(maxx - minx, maxy - miny) * 0.2
+            fitted = MapViewState.fit(
+                (minx - pad, miny - pad, maxx + pad, maxy + pad),
+                (self.canvas.width(), self.canvas.height()),
+                margin=0.0,
+            )
+            state = replace(state, centre=fitted.centre, scale=fitted.scale)
+        self.canvas.set_state(state)
+
+    def _on_neighbourhood_chosen(self) -> None:
+        self.show_neighbourhood(self.neighbourhood.currentData())
 
     def _on_layer_toggled(self, name: str, on: bool) -> None:
         layers = set(self.canvas.state.layers)

@@ -74,6 +74,8 @@ class RegisterView(QWidget):
         self.area = QComboBox(objectName="area_filter")
         self.status = QComboBox(objectName="status_filter")
         self.market = QComboBox(objectName="market_filter")
+        self.neighbourhood = QComboBox(objectName="neighbourhood_filter")
+        self.neighbourhood.setToolTip("Only groups with a location in this neighbourhood")
         self.status.addItem("All statuses", None)
         for s in Status:
             self.status.addItem(s.value.capitalize(), s.value)
@@ -88,6 +90,7 @@ class RegisterView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
         bar.addWidget(self.area)
+        bar.addWidget(self.neighbourhood)
         bar.addWidget(self.status)
         bar.addWidget(self.market, 1)
         bar.addWidget(self.cross_border)
@@ -125,9 +128,10 @@ class RegisterView(QWidget):
         lay.addWidget(self.splitter)
 
         self.search.textChanged.connect(self._apply_filters)
-        for combo in (self.area, self.status, self.market):
+        for combo in (self.area, self.status, self.market, self.neighbourhood):
             combo.currentIndexChanged.connect(self._apply_filters)
         self.cross_border.toggled.connect(self._apply_filters)
+        self.area.currentIndexChanged.connect(self._fill_neighbourhoods)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.detail.edit_requested.connect(lambda _id: self.edit_selected())
         self.detail.add_member_requested.connect(self._add_member)
@@ -141,6 +145,7 @@ class RegisterView(QWidget):
         ctx.bus.ocg_selected.connect(self._on_bus_ocg_selected)
         self.detail.set_editable(ctx.can(Permission.EDIT), can_approve=ctx.can(Permission.APPROVE))
         self._fill_areas()
+        self._fill_neighbourhoods()
         self._apply_filters()
         self.reload()
 
@@ -155,6 +160,23 @@ class RegisterView(QWidget):
             self.area.addItem(a.name, a.name)
         self.area.setCurrentIndex(max(0, self.area.findData(current)))
         self.area.blockSignals(False)
+
+    def _fill_neighbourhoods(self) -> None:
+        """The neighbourhoods of the chosen area (all of them when no area is chosen)."""
+        from socmap.services import neighbourhoods
+
+        current = self.neighbourhood.currentData()
+        area = self.area.currentData()
+        self.neighbourhood.blockSignals(True)
+        self.neighbourhood.clear()
+        self.neighbourhood.addItem("All neighbourhoods", None)
+        found = neighbourhoods.neighbourhoods(self.ctx.store)
+        for n in found:
+            if area is None or n.area == area:
+                self.neighbourhood.addItem(n.label if area is None else n.name, n.id)
+        self.neighbourhood.setCurrentIndex(max(0, self.neighbourhood.findData(current)))
+        self.neighbourhood.setVisible(bool(found))
+        self.neighbourhood.blockSignals(False)
 
     def reload(self) -> None:
         """Reload the register rows on a reader thread and keep the selection."""
@@ -179,7 +201,11 @@ class RegisterView(QWidget):
         self.count_label.setText(f"{self.proxy.rowCount()} of {plural(self.model.rowCount(), 'group')}")
 
     def _apply_filters(self) -> None:
+        from socmap.services import neighbourhoods
+
+        nid = self.neighbourhood.currentData()
         self.proxy.set_filters(
+            ocg_ids=(frozenset(neighbourhoods.ocg_ids_in(self.ctx.store, nid)) if nid else None),
             area=self.area.currentData(),
             status=self.status.currentData(),
             market=self.market.currentData(),
@@ -207,6 +233,7 @@ class RegisterView(QWidget):
             self.search.clear()
             self.status.setCurrentIndex(0)
             self.area.setCurrentIndex(0)
+            self.neighbourhood.setCurrentIndex(0)
             self.market.setCurrentIndex(0)
             self.cross_border.setChecked(False)
             idx = self.proxy.mapFromSource(src)
@@ -249,6 +276,7 @@ class RegisterView(QWidget):
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches("area"):
             self._fill_areas()
+            self._fill_neighbourhoods()
         if changes.touches("ocg", "membership", "location", "nominal", "area", "assessment"):
             self.reload()
             if self._selected is not None:
