@@ -1,7 +1,7 @@
 """The SOC local profile report: one area's profile as a marked PDF or an editable DOCX.
 
-Both formats are written from the same list of blocks (``render.page``, the page engine briefings use too), so they hold the
-same content: a cover with marking, owner and review date; the eight sections with their
+Both formats are written from the same list of blocks (``render.page``, the page engine that
+draws briefings too), so they hold the same content: a cover with marking, owner and review date; the eight sections with their
 narrative and live data; the marking in the header and footer of every page. The partner
 version leaves out nominal identities, OCG names, officer-held detail and intelligence whose
 handling code forbids sharing; narrative text is scrubbed of any nominal's name.
