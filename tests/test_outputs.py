@@ -305,6 +305,8 @@ NOT_EXPORTS = ("socmap/store/", "socmap/services/output.py")
 BUILDS_A_DATABASE = {
     "socmap/services/demo.py:ensure_demo_database",
     "socmap/cli/register_cmds.py:_cmd_demo",
+    # the basemap tile cache in the user data folder: socmap's own cache, never a file for people
+    "socmap/services/basemaps.py:_fetch",
 }
 #: Calls that create or change a file on disk.
 _WRITE_CALLS = {

@@ -884,8 +884,14 @@ def add_io_commands(cli: Cli) -> None:
         _cmd_export_layers,
     )
     add_db_argument(p)
-    p.add_argument("--format", choices=("gpkg", "kml"), required=True, help="file format")
-    p.add_argument("--audience", required=True, help="internal, neighbourhood or partner")
+    p.add_argument(
+        "--format",
+        choices=("gpkg", "kml"),
+        help="file format (default: the output file's suffix; a contradicting suffix is refused)",
+    )
+    p.add_argument(
+        "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
+    )
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     p = cli.subcommand(
@@ -895,8 +901,14 @@ def add_io_commands(cli: Cli) -> None:
         _cmd_export_register,
     )
     add_db_argument(p)
-    p.add_argument("--format", choices=("xlsx", "csv"), required=True, help="file format")
-    p.add_argument("--audience", required=True, help="internal, neighbourhood or partner")
+    p.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        help="file format (default: the output file's suffix; a contradicting suffix is refused)",
+    )
+    p.add_argument(
+        "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
+    )
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     p = cli.command(

@@ -11,19 +11,16 @@ and moved into place; the audit row records its SHA-256.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from socmap.domain.errors import SocmapError, ValidationError
 from socmap.domain.roles import Permission
 from socmap.services import handling
 from socmap.services.auth import require
 from socmap.services.map_data import load_map_data
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.store import audit
 from socmap.store.db import Store
 
@@ -93,24 +90,20 @@ def _frames(store: Store, audience: str) -> tuple[dict[str, Any], str]:
     return {"areas": areas, "ocg_locations": locations, "intelligence": intel}, mark
 
 
-def write_layers(store: Store, *, fmt: str, audience: str, path: Path) -> LayersResult:
+def write_layers(
+    store: Store, *, fmt: str | None, audience: str, path: Path
+) -> LayersResult:
     """Write the audience's layers to ``path`` as ``gpkg`` or ``kml`` (audited)."""
     require(store, Permission.EXPORT, action="export map layers")
-    if fmt not in FORMATS:
-        raise ValidationError("format", f"unknown format '{fmt}' (use {', '.join(FORMATS)})")
+    path = check_target(store, path, replace_geopackage=True)
+    fmt = format_for(path, fmt, FORMATS, default="gpkg")
     aud = handling.parse_audience(audience).value
-    path = Path(path)
-    if not path.parent.exists():
-        raise SocmapError(f"cannot write {path}: the folder {path.parent} does not exist")
     import pyogrio
 
     frames, mark = _frames(store, aud)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
     title = f"{mark} - socmap layers ({aud} audience)"
-    try:
+
+    def write(tmp: Path) -> None:
         first = True
         for layer, df in frames.items():
             if fmt == "gpkg":
@@ -138,21 +131,21 @@ def write_layers(store: Store, *, fmt: str, audience: str, path: Path) -> Layers
                 count=1,
             )
             tmp.write_text(text, encoding="utf-8")
-        sha = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
     counts = {k: len(v) for k, v in frames.items()}
-    with store.atomic():
+
+    def record(written: Written) -> str:
         audit.record(
             store,
             action="export",
             entity="layers",
             summary=f"map layers exported as {fmt} for the {aud} audience: "
-            + ", ".join(f"{v} {k}" for k, v in counts.items())
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
             + f"; marked {mark}",
-            extra={"file": str(path), "sha256": sha, "format": fmt, "audience": aud,
-                   "marking": mark, "counts": counts},
+            extra={"file": str(written.path), "sha256": written.sha256, "format": fmt,
+                   "audience": aud, "marking": mark, "counts": counts},
         )  # fmt: skip
+        return written.sha256
+
+    sha = write_file(store, path, write, record, replace_geopackage=True)
     return LayersResult(path, counts, mark, sha)

@@ -10,32 +10,27 @@ written beside the target and moved into place; the audit row records its SHA-25
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from socmap.domain.errors import SocmapError, ValidationError
+from socmap.domain.cells import neutralise_cell
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.services import handling, queries
 from socmap.services.auth import require
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.store import audit
 from socmap.store.db import Store
 
 FORMATS = ("xlsx", "csv")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = ("ref", "name", "status", "lead area", "markets", "band", "LRO", "identified on",
            "marking", "members", "locations", "references")  # fmt: skip
 
 
 def neutralise(value: Any) -> Any:
-    """A CSV cell a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A CSV cell a spreadsheet will show as text, never run as a formula (numbers stay numbers)."""
+    return neutralise_cell(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -75,65 +70,61 @@ def register_rows(store: Store, audience: str) -> tuple[list[list[Any]], str]:
     return out, marking
 
 
-def write_register(store: Store, *, fmt: str, audience: str, path: Path) -> TableResult:
+def write_register(
+    store: Store, *, fmt: str | None, audience: str, path: Path
+) -> TableResult:
     """Write the register as ``xlsx`` or ``csv`` for ``audience`` (audited)."""
     require(store, Permission.EXPORT, action="export the register")
-    if fmt not in FORMATS:
-        raise ValidationError("format", f"unknown format '{fmt}' (use {', '.join(FORMATS)})")
-    path = Path(path)
-    if not path.parent.exists():
-        raise SocmapError(f"cannot write {path}: the folder {path.parent} does not exist")
+    path = check_target(store, path)
+    fmt = format_for(path, fmt, FORMATS, default="xlsx")
     rows, marking = register_rows(store, audience)
     aud = handling.parse_audience(audience).value
     banner = f"{marking} - OCG register ({aud} audience)"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: Path) -> None:
         if fmt == "csv":
-            with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as fh:
+            with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
                 w = csv.writer(fh)
                 w.writerow([banner])
                 w.writerow(HEADERS)
                 for r in rows:
                     w.writerow([neutralise(v) for v in r])
                 w.writerow([banner])
-        else:
-            os.close(fd)
-            from openpyxl import Workbook
+            return
+        from openpyxl import Workbook
 
-            wb = Workbook()
-            ws = wb.active
-            assert ws is not None
-            ws.title = "Register"
-            ws.append([banner])
-            ws.append(list(HEADERS))
-            for r in rows:
-                ws.append([None] * len(r))
-                for col, v in enumerate(r, start=1):
-                    cell = ws.cell(row=ws.max_row, column=col)
-                    cell.value = v
-                    if isinstance(v, str):
-                        cell.data_type = "s"  # text, never a formula
-            ws.append([banner])
-            ws.oddHeader.center.text = banner
-            ws.oddFooter.center.text = banner
-            wb.properties.subject = marking
-            wb.properties.keywords = marking
-            wb.properties.title = banner
-            wb.save(tmp)
-        sha = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with store.atomic():
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "Register"
+        ws.append([banner])
+        ws.append(list(HEADERS))
+        for r in rows:
+            ws.append([None] * len(r))
+            for col, v in enumerate(r, start=1):
+                cell = ws.cell(row=ws.max_row, column=col)
+                cell.value = v
+                if isinstance(v, str):
+                    cell.data_type = "s"  # text, never a formula
+        ws.append([banner])
+        ws.oddHeader.center.text = banner
+        ws.oddFooter.center.text = banner
+        wb.properties.subject = marking
+        wb.properties.keywords = marking
+        wb.properties.title = banner
+        wb.save(tmp)
+
+    def record(written: Written) -> str:
         audit.record(
             store,
             action="export",
             entity="register",
-            summary=f"register exported as {fmt} for the {aud} audience: {plural(len(rows), 'group')}; "
-            f"marked {marking}",
-            extra={"file": str(path), "sha256": sha, "format": fmt, "audience": aud,
-                   "marking": marking},
+            summary=f"register exported as {fmt} for the {aud} audience: "
+            f"{plural(len(rows), 'group')}; marked {marking}",
+            extra={"file": str(written.path), "sha256": written.sha256, "format": fmt,
+                   "audience": aud, "marking": marking},
         )  # fmt: skip
+        return written.sha256
+
+    sha = write_file(store, path, write, record)
     return TableResult(path, len(rows), marking, sha)

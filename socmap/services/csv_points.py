@@ -17,6 +17,7 @@ from typing import TextIO
 import numpy as np
 
 from socmap.domain.errors import ImportFailed
+from socmap.domain.text import plural
 from socmap.geo.project import BNG, WGS84, normalise_crs
 
 UTF8_BOM = codecs.BOM_UTF8
@@ -188,7 +189,7 @@ def read_rows(
                 if start == 1 and len(fields) > MAX_COLUMNS:
                     raise ImportFailed(
                         str(path),
-                        f"the header names {len(fields):,} columns; at most {MAX_COLUMNS:,}",
+                        f"the header names {plural(len(fields), 'column')}; at most {MAX_COLUMNS:,}",
                         row=1,
                     )
                 yield start, fields

@@ -43,6 +43,7 @@ _KIND_WORDS = {
     "backup": "a socmap backup",
     "socmap": "a socmap database",
     "sqlite": "a SQLite database",
+    "geopackage": "a GeoPackage",
     "wal": "a SQLite write-ahead log",
 }
 
@@ -83,11 +84,18 @@ def open_database_role(store: Store, path: Path) -> str | None:
     return None
 
 
-def check_target(store: Store, path: Path | str, *, replace_backup: bool = False) -> Path:
+def check_target(
+    store: Store,
+    path: Path | str,
+    *,
+    replace_backup: bool = False,
+    replace_geopackage: bool = False,
+) -> Path:
     """The output path, once it is safe to write; ValidationError (one line) otherwise.
 
     Refused: the open database and its working files, any other SQLite file (another database,
-    a write-ahead log, a socmap backup unless ``replace_backup``), a folder, a missing folder.
+    a write-ahead log, a socmap backup unless ``replace_backup``, a GeoPackage unless
+    ``replace_geopackage``: a layer export replacing its earlier self), a folder, a missing folder.
     """
     path = Path(path).expanduser()
     if not path.name or path.is_dir():
@@ -110,7 +118,10 @@ def check_target(store: Store, path: Path | str, *, replace_backup: bool = False
         if not path.is_file():
             raise _refuse(path, "is not a regular file")
         kind = sqlite_kind(path)
-        if kind is not None and not (kind == "backup" and replace_backup):
+        allowed = (kind == "backup" and replace_backup) or (
+            kind == "geopackage" and replace_geopackage
+        )
+        if kind is not None and not allowed:
             raise _refuse(path, f"is {_KIND_WORDS[kind]} (an export never overwrites one)")
     return path
 
@@ -185,6 +196,7 @@ def write_files(
     record: Callable[[list[Written]], T],
     *,
     replace_backup: bool = False,
+    replace_geopackage: bool = False,
 ) -> T:
     """Write files for people: checked, complete before they replace anything, audited.
 
@@ -197,7 +209,12 @@ def write_files(
     Returns:
         What ``record`` returned.
     """
-    checked = [check_target(store, t, replace_backup=replace_backup) for t in targets]
+    checked = [
+        check_target(
+            store, t, replace_backup=replace_backup, replace_geopackage=replace_geopackage
+        )
+        for t in targets
+    ]
     if len({os.path.normcase(p.resolve()) for p in checked}) != len(checked):
         raise ValidationError("output", "two of the files to write have the same name")
     temps = [_temp_for(t) for t in checked]
@@ -250,6 +267,7 @@ def write_file(
     record: Callable[[Written], T],
     *,
     replace_backup: bool = False,
+    replace_geopackage: bool = False,
 ) -> T:
     """:func:`write_files` for one file."""
     return write_files(
@@ -258,4 +276,5 @@ def write_file(
         lambda paths: write(paths[0]),
         lambda written: record(written[0]),
         replace_backup=replace_backup,
+        replace_geopackage=replace_geopackage,
     )

@@ -7,8 +7,10 @@ Names are plainly fictional (made-up surnames from syllables).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -168,7 +170,33 @@ MARKET_WEIGHTS = {
 
 
 def _surname(rng: random.Random) -> str:
-    return rng.choice(SYLLABLE_A) + rng.choice(SYLLABLE_B)
+    """A made-up surname that is no word of a real place the demo's maps print.
+
+    Syllables can make real names (Morton, Norton): a person's name printed as a map label
+    would be indistinguishable from a leak, so the next ending is taken instead, with no extra
+    draw from ``rng`` (the rest of the demo stays as it was).
+    """
+    first, end = rng.choice(SYLLABLE_A), SYLLABLE_B.index(rng.choice(SYLLABLE_B))
+    for step in range(len(SYLLABLE_B)):
+        name = first + SYLLABLE_B[(end + step) % len(SYLLABLE_B)]
+        if name.casefold() not in demo_place_words():
+            return name
+    return first + "ington" if (first + "ington").casefold() not in demo_place_words() else first
+
+
+@functools.cache
+def demo_place_words() -> frozenset[str]:
+    """Every word of the demo's real area, ward and place names (casefolded)."""
+    from socmap import paths
+
+    words: set[str] = set()
+    for path in (paths.demo_boundaries(), paths.demo_neighbourhoods(), paths.demo_places()):
+        with path.open(encoding="utf-8") as fh:
+            for feature in json.load(fh).get("features", []):
+                for value in feature.get("properties", {}).values():
+                    if isinstance(value, str):
+                        words |= {w.casefold() for w in re.findall(r"[A-Za-z']+", value)}
+    return frozenset(words)
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:

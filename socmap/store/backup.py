@@ -53,7 +53,8 @@ WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 def sqlite_kind(path: Path) -> str | None:
     """What SQLite file ``path`` is: ``backup`` (a socmap backup), ``socmap`` (a socmap database),
-    ``sqlite`` (any other SQLite database), ``wal`` (a write-ahead log), or None (not SQLite's).
+    ``geopackage`` (an OGC GeoPackage: application id ``GPKG``), ``sqlite`` (any other SQLite
+    database), ``wal`` (a write-ahead log), or None (not SQLite's).
 
     A socmap backup is a socmap database in rollback-journal mode (:func:`online_backup` writes
     it so); a live socmap database is in WAL mode (header bytes 18-19 are 2).
@@ -69,6 +70,8 @@ def sqlite_kind(path: Path) -> str | None:
         return "wal"
     if not header.startswith(SQLITE_MAGIC):
         return None
+    if header[68:72] == b"GPKG":
+        return "geopackage"
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:

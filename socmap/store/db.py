@@ -213,8 +213,9 @@ def _read_only_reason(path: Path | None) -> str:
             "and -shm files beside the database; move it to a folder you can write to"
         )
     return (
-        f"{path} (or the {path.name}-wal / -shm files beside it) cannot be written; "
-        "check the permissions of the file, those two files and their folder"
+        f"{path} is read-only here: SQLite could not write it or the {path.name}-wal / -shm "
+        "files beside it (opened read-only, or their permissions); check the file, those two "
+        "files and their folder"
     )
 
 

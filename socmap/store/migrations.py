@@ -916,7 +916,7 @@ def _privacy_partner_safe_narratives(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE profile_partner_text (
             id INTEGER PRIMARY KEY,
-            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE RESTRICT,
             section TEXT NOT NULL,
             for_version INTEGER NOT NULL,
             text TEXT NOT NULL,

@@ -80,7 +80,10 @@ def test_every_marked_export_has_a_reason_option() -> None:
 def test_lowering_the_marking_needs_a_recorded_reason(
     path: tuple[str, ...], demo_path: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "out.file"
+    output = _option(dict(_subcommands())[path], "output")
+    metavar = str(getattr(output, "metavar", "") or "")
+    # a command whose file name says its format (``FILE.ics``) gets that suffix
+    out = tmp_path / ("out" + (Path(metavar).suffix if "." in metavar else ".file"))
     argv = _argv(path, demo_path, out)
     s = open_store(demo_path)
     before = audit.count(s)

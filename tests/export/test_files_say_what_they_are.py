@@ -30,6 +30,12 @@ MAGIC = {
     "svg": lambda b: b"<svg" in b[:2000],
     "graphml": lambda b: b"<graphml" in b[:2000],
     "gexf": lambda b: b"<gexf" in b[:2000],
+    "gpkg": lambda b: b.startswith(b"SQLite format 3\x00") and b[68:72] == b"GPKG",
+    "kml": lambda b: b"<kml" in b[:2000],
+    "xlsx": lambda b: b.startswith(b"PK"),
+    "csv": lambda b: b.decode("utf-8-sig", "replace").splitlines()[0].count(",") == 0
+    and len(b.decode("utf-8-sig", "replace").splitlines()) > 2,  # banner line, then the table
+    "anx": lambda b: b"<Chart" in b.decode("utf-16", "replace")[:4000],
 }
 
 FORMAT_COMMANDS = [c for c in COMMANDS if c.first_format() is not None]

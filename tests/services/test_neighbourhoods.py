@@ -251,6 +251,7 @@ def test_areas_reimport_keeps_neighbourhoods_and_their_rows(two_area_store, tmp_
         store,
         two_squares(tmp_path / "again.geojson", names=("Westshire", "Eastshire")),
         name_field="name",
+        renames={"West": "Westshire", "East": "Eastshire"},  # a renamed area keeps its work
     )
     after = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
     assert set(after) == set(before)
