@@ -98,7 +98,7 @@ def test_a_2_gb_sparse_file_is_refused_in_bounded_memory(
     )
     done = subprocess.run(
         [sys.executable, "-c", PEAK, str(REPO / "tests" / "run_as.py"), *argv, "--db",
-         str(demo_path)],  # fmt: skip
+         str(demo_path)],
         capture_output=True,
         text=True,
         timeout=180,
