@@ -67,8 +67,8 @@ class ReassignReport:
         ]
         if self.lead_area_lost:
             out.append(
-                f"{len(self.lead_area_lost)} OCG(s) have a retired area as their lead area "
-                "(kept; set a current one in the register):"
+                f"{plural(len(self.lead_area_lost), 'OCG')} led from a retired area "
+                "(kept; set a current lead area in the register):"
             )
             out += [
                 f"  OCG-{oid:04d} {name}: '{old}' (retired)"
@@ -76,7 +76,7 @@ class ReassignReport:
             ]
         if self.unlocated_in_retired:
             out.append(
-                f"{self.unlocated_in_retired:,} nominal(s) or intelligence report(s) without "
+                f"{plural(self.unlocated_in_retired, 'record')} (nominals or intelligence) without "
                 "coordinates are in a retired area (kept; set a current one by hand)"
             )
         return out
@@ -510,8 +510,8 @@ class BoundaryImport:
         """The whole report as lines for people."""
         lay = self.layer
         out = [
-            f"imported {len(lay.shapes)} area(s) from {Path(lay.path).name} (layer '{lay.layer}', "
-            f"{lay.features} feature(s), {lay.source_crs} -> EPSG:27700)",
+            f"imported {plural(len(lay.shapes), 'area')} from {Path(lay.path).name} (layer "
+            f"'{lay.layer}', {plural(lay.features, 'feature')}, {lay.source_crs} -> EPSG:27700)",
         ]
         out += [f"  {name}: {km2:,.2f} km2" for name, km2 in self.areas]
         if self.plan is not None:
@@ -519,7 +519,7 @@ class BoundaryImport:
         if self.attribution:
             out.append(f"attribution: {self.attribution}")
         if lay.repairs:
-            out.append(f"{len(lay.repairs)} invalid feature(s) repaired (make_valid):")
+            out.append(f"{plural(len(lay.repairs), 'invalid feature')} repaired (make_valid):")
             out += ["  " + r.describe() for r in lay.repairs]
         else:
             out.append("no feature needed repair")

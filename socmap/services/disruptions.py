@@ -28,6 +28,7 @@ from socmap.domain.disruptions import (
     validate_disruption,
 )
 from socmap.domain.errors import NotFoundError, ValidationError
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.register import as_record
@@ -69,7 +70,7 @@ def record_disruption(
     today = today or dt.date.today()
     state = rows.ocg_state(store, disruption.ocg_id)
     if state is None:
-        raise ValidationError("ocg_id", f"there is no OCG with id {disruption.ocg_id}")
+        raise ValidationError("ocg_id", f"there is no group {format_ocg_ref(disruption.ocg_id)}")
     d = validate_disruption(disruption, today=today, ocg_status=state[0], ocg_archived_on=state[1])
     partner_ids = set(d.partner_ids) | ({d.lead_partner_id} if d.lead_partner_id else set())
     missing = partner_ids - rows.existing_ids(store, "partners", sorted(partner_ids))
@@ -496,7 +497,7 @@ def timeline(
     if ocg_id is not None:
         state = rows.ocg_state(store, ocg_id)
         if state is None:
-            raise NotFoundError(f"there is no OCG with id {ocg_id}")
+            raise NotFoundError(f"there is no group {format_ocg_ref(ocg_id)}")
         name = next((r[1] for r in partner_rows.ocg_rows(store) if r[0] == ocg_id), "")
         title = f"OCG-{ocg_id:04d} {name}"
         ocg_ids: list[int] = [ocg_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.network import Association, OcgLink, validate_association, validate_ocg_link
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
@@ -70,7 +71,7 @@ def add_ocg_link(store: Store, link: OcgLink) -> tuple[OcgLink, Changes]:
     link = validate_ocg_link(link)
     for field, oid in (("ocg_a", link.ocg_a), ("ocg_b", link.ocg_b)):
         if not groups.ocg_exists(store, oid):
-            raise ValidationError(field, f"there is no OCG with id {oid}")
+            raise ValidationError(field, f"there is no group {format_ocg_ref(oid)}")
     with store.atomic():
         stored = net.insert_ocg_link(store, link)
         audit.record(

@@ -19,6 +19,7 @@ import networkx as nx
 from socmap.domain.changes import Changes
 from socmap.domain.errors import Cancelled, NotFoundError, ValidationError
 from socmap.domain.groups import Ocg
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.domain.vocab import Status
@@ -86,7 +87,7 @@ def _iso(d: dt.date | None) -> str | None:
 
 def _check_ocg(data: gn.NetworkData, ocg_id: int) -> None:
     if ocg_id not in data.ocgs:
-        raise NotFoundError(f"there is no OCG with id {ocg_id}")
+        raise NotFoundError(f"there is no group {format_ocg_ref(ocg_id)}")
 
 
 def ocg_network(

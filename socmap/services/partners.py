@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ValidationError
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.partners import (
     ISA_WARN_DAYS,
     PARTNER_TYPE_SHORT,
@@ -131,7 +132,7 @@ def link_partner(
     from socmap.store import groups
 
     if not groups.ocg_exists(store, link.ocg_id):
-        raise ValidationError("ocg_id", f"there is no OCG with id {link.ocg_id}")
+        raise ValidationError("ocg_id", f"there is no group {format_ocg_ref(link.ocg_id)}")
     if rows.link_exists(store, link):
         raise ValidationError("relation", "this partner already has this link to the OCG")
     with store.atomic():
@@ -172,7 +173,7 @@ def set_lro(store: Store, lro: Lro) -> Changes:
     from socmap.store import groups
 
     if not groups.ocg_exists(store, lro.ocg_id):
-        raise ValidationError("ocg_id", f"there is no OCG with id {lro.ocg_id}")
+        raise ValidationError("ocg_id", f"there is no group {format_ocg_ref(lro.ocg_id)}")
     if lro.partner_id is not None and not rows.partner_exists(store, lro.partner_id):
         raise ValidationError("partner_id", f"there is no partner agency with id {lro.partner_id}")
     with store.atomic():

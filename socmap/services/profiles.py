@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError
 from socmap.domain.groups import Area
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.profiles import (
     NARRATIVE_KEYS,
     SECTION_BY_KEY,
@@ -423,7 +424,7 @@ def _check_ocgs(store: Store, ids: tuple[int, ...]) -> None:
 
     for i in ids:
         if not groups.ocg_exists(store, i):
-            raise ValidationError("linked_ocgs", f"there is no OCG with id {i}")
+            raise ValidationError("linked_ocgs", f"there is no group {format_ocg_ref(i)}")
 
 
 def _rec(obj: object) -> dict[str, object]:

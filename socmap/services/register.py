@@ -23,6 +23,7 @@ from socmap.domain.groups import (
     validate_nominal,
     validate_ocg,
 )
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.geography import area_index
@@ -214,7 +215,7 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
     require(store, Permission.EDIT, action="change memberships")
     membership = validate_membership(membership)
     if not groups.ocg_exists(store, membership.ocg_id):
-        raise NotFoundError(f"there is no OCG with id {membership.ocg_id}")
+        raise NotFoundError(f"there is no group {format_ocg_ref(membership.ocg_id)}")
     if not groups.nominal_exists(store, membership.nominal_id):
         raise NotFoundError(f"there is no nominal with id {membership.nominal_id}")
     if is_at_risk(store, membership.nominal_id):  # issue 8: potential victims are never members
@@ -330,7 +331,7 @@ def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
     require(store, Permission.EDIT, action="change locations")
     location = validate_location(location)
     if not groups.ocg_exists(store, location.ocg_id):
-        raise NotFoundError(f"there is no OCG with id {location.ocg_id}")
+        raise NotFoundError(f"there is no group {format_ocg_ref(location.ocg_id)}")
     area = area_index(store).assign_one(location.easting, location.northing)
     location = dataclasses.replace(location, area_id=area)  # type: ignore[arg-type]
     with store.atomic():

@@ -19,6 +19,7 @@ from typing import Any
 from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from socmap.domain.groups import check_transition
+from socmap.domain.ids import format_ocg_ref
 from socmap.domain.limits import check_length
 from socmap.domain.roles import Permission
 from socmap.domain.schedule import (
@@ -485,7 +486,7 @@ def record_trigger(
     day = _today(on)
     validate_trigger(kind, day, today=dt.date.today())
     if not groups.ocg_exists(store, ocg_id):
-        raise NotFoundError(f"there is no OCG with id {ocg_id}")
+        raise NotFoundError(f"there is no group {format_ocg_ref(ocg_id)}")
     policy = load_schedule(store)
     with store.atomic():
         before = due_of(store, ocg_id)

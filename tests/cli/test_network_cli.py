@@ -200,7 +200,7 @@ def test_candidates_and_proposals(demo_path: Path, capsys: pytest.CaptureFixture
         == 0
     )
     assert main(["network", "keyplayers", "--db", db, "--ocg", "99999"]) == 3
-    assert "no OCG" in capsys.readouterr().err
+    assert "no group" in capsys.readouterr().err
 
 
 def test_export_png_and_svg(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -253,7 +253,7 @@ def test_bad_values_are_named_like_the_dialogs(
         (["location", "add", "--ocg", "1", "--kind", "base", "--lon", "200", "--lat", "1"],
          "out of range"),
         (["location", "add", "--ocg", "OCG-0009", "--kind", "base", "--easting", "1",
-          "--northing", "1"], "no OCG with id 9"),
+          "--northing", "1"], "no group OCG-0009"),
         (["disruptions", "record", "--ocg", "1", "--strand", "pursue", "--tactic", "x",
           "--level", "major"], "unknown tactic"),
         (["partner", "link", "--partner", "Nobody", "--ocg", "1", "--relation", "x"],
