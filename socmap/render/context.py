@@ -17,10 +17,13 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QImage,
+    QPaintEngine,
     QPainter,
     QPainterPath,
     QPen,
     QPolygonF,
+    QTransform,
 )
 
 if TYPE_CHECKING:
@@ -121,12 +124,19 @@ def _font(px: float, *, bold: bool = False, italic: bool = False) -> QFont:
     return f
 
 
-def _halo_text(
-    painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor, halo: float
-) -> None:
-    """Text with a white halo, readable over any fill."""
+#: halo labels drawn once into images, keyed by text, font, colour and halo (raster painters
+#: only): a redraw blits them instead of building and stroking a text path every frame
+_HALO_SPRITES: dict[tuple[str, str, int, float, float], tuple[QImage, QPointF]] = {}
+_HALO_SPRITES_MAX = 4096
+
+
+def _halo_path(at: QPointF, text: str, font: QFont) -> QPainterPath:
     path = QPainterPath()
     path.addText(at, font, text)
+    return path
+
+
+def _paint_halo(painter: QPainter, path: QPainterPath, colour: QColor, halo: float) -> None:
     painter.setBrush(Qt.BrushStyle.NoBrush)
     pen = QPen(QColor(255, 255, 255, 230), halo)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -135,6 +145,56 @@ def _halo_text(
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
     painter.drawPath(path)
+
+
+def _halo_sprite(
+    text: str, font: QFont, colour: QColor, halo: float, dpr: float
+) -> tuple[QImage, QPointF]:
+    key = (text, font.key(), colour.rgba(), halo, dpr)
+    got = _HALO_SPRITES.get(key)
+    if got is None:
+        path = _halo_path(QPointF(0, 0), text, font)
+        box = path.boundingRect().adjusted(-halo - 1, -halo - 1, halo + 1, halo + 1)
+        offset = QPointF(float(np.floor(box.left())), float(np.floor(box.top())))
+        image = QImage(
+            int((np.ceil(box.right() - offset.x()) + 1) * dpr),
+            int((np.ceil(box.bottom() - offset.y()) + 1) * dpr),
+            QImage.Format.Format_ARGB32_Premultiplied,
+        )
+        image.setDevicePixelRatio(dpr)
+        image.fill(Qt.GlobalColor.transparent)
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.translate(-offset)
+        _paint_halo(p, path, colour, halo)
+        p.end()
+        if len(_HALO_SPRITES) >= _HALO_SPRITES_MAX:
+            _HALO_SPRITES.clear()
+        got = _HALO_SPRITES[key] = (image, offset)
+    return got
+
+
+def _halo_text(
+    painter: QPainter, at: QPointF, text: str, font: QFont, colour: QColor, halo: float
+) -> None:
+    """Text with a white halo, readable over any fill.
+
+    On screen (a raster painter with no scaling or rotation) the label is drawn once into an
+    image and blitted from then on: a pan or zoom redraws hundreds of labels. Vector outputs
+    (PDF, SVG) keep real text paths.
+    """
+    engine = painter.paintEngine()
+    raster = engine is not None and engine.type() == QPaintEngine.Type.Raster
+    if (
+        raster
+        and painter.transform().type().value <= QTransform.TransformationType.TxTranslate.value
+    ):
+        device = painter.device()
+        dpr = device.devicePixelRatioF() if device is not None else 1.0
+        image, offset = _halo_sprite(text, font, colour, halo, dpr)
+        painter.drawImage(QPointF(round(at.x()) + offset.x(), round(at.y()) + offset.y()), image)
+        return
+    _paint_halo(painter, _halo_path(at, text, font), colour, halo)
 
 
 def _visible_anchor(
