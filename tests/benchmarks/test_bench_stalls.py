@@ -12,7 +12,10 @@ gap between its beats while the main window, on a private copy of the national d
   repeated with fresh ids) through the import dialog's task.
 
 Target: worst gap <= 100 ms for each. Baseline (same run): the heartbeat's worst gap with the
-event loop idle for a second, printed so a loaded machine shows as such.
+event loop idle for a second. When that alone exceeds 30 ms the machine is too loaded for the
+measurement to mean anything, and the tests skip, printing what they measured (on the shared
+development machine at load ~5-8 the idle loop stalled 92-162 ms). Also printed: the UI thread's
+own CPU time in its busiest gap (work done on the UI thread rather than waiting for the CPU).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from tests.benchmarks.conftest import copy_db
 from tests.conftest import SHARED_DATA, act_as
 
 STALL_S = 0.100
+#: an idle event loop stalling longer than this means the machine is too loaded to judge
+IDLE_LIMIT_S = 0.030
 TIMEOUT_MS = 240_000
 #: the UI thread's own CPU time in the longest gap of the last measurement (load-independent)
 LAST_CPU = [0.0]
@@ -115,6 +120,8 @@ def _tab(window: Any, title: str) -> Any:
 
 
 def _report(what: str, worst: float, idle: float) -> None:
+    """Print the figures; skip (saying so) when the machine cannot keep even an idle loop
+    beating: the measurement would be of the machine's load, not of socmap."""
     print(
         f"\n{what}: worst event-loop gap {worst * 1e3:.0f} ms (target {STALL_S * 1e3:.0f} ms; "
         f"idle heartbeat worst gap {idle * 1e3:.0f} ms); the UI thread's own CPU time in its "
