@@ -14,7 +14,7 @@ gap between its beats while the main window, on a private copy of the national d
 Target: worst gap <= 100 ms for each. Baseline (same run): the heartbeat's worst gap with the
 event loop idle for a second. When that alone exceeds 30 ms the machine is too loaded for the
 measurement to mean anything, and the tests skip, printing what they measured (on the shared
-development machine at load ~5-8 the idle loop stalled 92-162 ms). Also printed: the UI thread's
+development machine at load ~5-8 the idle loop stalled 92-274 ms). Also printed: the UI thread's
 own CPU time in its busiest gap (work done on the UI thread rather than waiting for the CPU).
 """
 
@@ -127,6 +127,11 @@ def _report(what: str, worst: float, idle: float) -> None:
         f"idle heartbeat worst gap {idle * 1e3:.0f} ms); the UI thread's own CPU time in its "
         f"busiest gap {LAST_CPU[0] * 1e3:.0f} ms"
     )
+    if idle > IDLE_LIMIT_S:
+        pytest.skip(
+            f"machine too loaded to measure stalls: the idle event loop alone stalled "
+            f"{idle * 1e3:.0f} ms (limit {IDLE_LIMIT_S * 1e3:.0f} ms); measured {worst * 1e3:.0f} ms"
+        )
 
 
 @pytest.fixture(scope="module")
