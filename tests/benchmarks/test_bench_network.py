@@ -7,7 +7,7 @@ separate process (which keeps igraph's GIL away from the UI).
 Emerging groups over the whole national network (``services.network.candidates`` in the engine
 process) against its bare part: the links read with plain SQL and igraph's components and
 Louvain called directly; one interleaved run each after a warm-up. Ratio <= 12.0 (measured
-6.7x under load ~7: candidates also scores and filters every community; a 2x regression fails).
+6.7-8.5x under load ~7: candidates also scores and filters every community; a 2x regression fails).
 The key players, a group two steps out, the links between groups and the at-risk proposals are
 printed for information.
 """
