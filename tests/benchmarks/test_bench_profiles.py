@@ -1,12 +1,12 @@
 """Export each of the five area profiles of the national demo as PDF, against QPdfWriter alone.
 
-Baseline (same run, straight after each export, median of 3): the same number of A4 pages written with
-QPdfWriter alone, each a heading, a paragraph and a 40-row, 6-column table of text with its grid
-lines: the irreducible part of writing those pages. Ratio (median over the five areas of the
-export's time over its baseline's): internal <= 60 (51-55 pages; medians 22.9x and 34.1x in
-two runs at load 3-7: the short baseline is noisy), partner <= 130 (16-20 pages, but the same live data read; medians 65.6x and 66.6x). The export
-also reads and ranks every section's live data and draws the threat map and the partner
-graph; a 2x regression fails.
+Baseline (same run, straight after each export, median of 3): the same number of A4 pages
+written with QPdfWriter alone, each a heading, a paragraph and a 40-row, 6-column table of text
+with its grid lines: the irreducible part of writing those pages. Ratio (median over the five
+areas of the export's time over its baseline's): internal <= 60 (51-55 pages; medians 22.9x
+and 34.1x in two runs at load 3-7: the short baseline is noisy), partner <= 130 (16-20 pages,
+but the same live data read; medians 65.6x and 66.6x). The export also reads and ranks every
+section's live data and draws the threat map and the partner graph; a 2x regression fails.
 """
 
 from __future__ import annotations
