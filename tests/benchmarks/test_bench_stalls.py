@@ -15,7 +15,10 @@ Target: worst gap <= 100 ms for each. Baseline (same run): the heartbeat's worst
 event loop idle for a second. When that alone exceeds 30 ms the machine is too loaded for the
 measurement to mean anything, and the tests skip, printing what they measured (on the shared
 development machine at load ~5-8 the idle loop stalled 92-274 ms). Also printed: the UI thread's
-own CPU time in its busiest gap (work done on the UI thread rather than waiting for the CPU).
+own CPU time in its busiest gap (work done on the UI thread rather than waiting for the GIL or
+the CPU). All four miss the target today (measured at load ~2.5 with an idle loop at 7 ms) and
+are marked ``xfail(strict=True)`` with the figures: the day one meets it, it XPASSes and fails
+the job, so its marker must come off.
 """
 
 from __future__ import annotations
@@ -136,11 +139,18 @@ def _report(what: str, worst: float, idle: float) -> None:
 
 @pytest.fixture(scope="module")
 def idle_gap(window: Any) -> float:
+    _settle(window)  # the register's first load is over
     hb = Heartbeat()
     end = time.perf_counter() + 1.0
     return hb.measure(lambda: None, lambda: time.perf_counter() >= end)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 413 ms worst gap at load ~2.5 (idle loop 7 ms; 274 ms of it the UI thread's "
+    "own painting: a full redraw per pan/zoom step at 1920x1080, first frames at a zoom level "
+    "build marker and label sprites)",
+)
 def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
     view = _tab(window, "Map")
     _wait(lambda: view.canvas.renderer is not None)
@@ -169,6 +179,11 @@ def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
     assert worst <= STALL_S
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 113-138 ms worst gap at load ~2.5 (idle loop 7 ms; 29-31 ms UI-thread CPU: "
+    "the result's scene and tables are built on the UI thread)",
+)
 def test_network_of_the_largest_group(window: Any, idle_gap: float) -> None:
     view = _tab(window, "Network")
     largest, members = window.ctx.store.conn.execute(
@@ -205,6 +220,11 @@ def _run_task(window: Any, job: Any, title: str) -> float:
     return worst
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 143-176 ms worst gap at load ~2.5 (idle loop 7 ms; 44-53 ms UI-thread CPU): "
+    "rescore_all runs in a thread and holds the GIL for its pure-Python scoring loop",
+)
 def test_rescore_all(window: Any, idle_gap: float) -> None:
     from socmap.services import scoring
 
@@ -218,6 +238,11 @@ def test_rescore_all(window: Any, idle_gap: float) -> None:
     assert worst <= STALL_S
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 172-238 ms worst gap at load ~2.5 (idle loop 7 ms; 3-4 ms UI-thread CPU): "
+    "the import runs in a thread and holds the GIL (parsing, reprojection, area assignment)",
+)
 def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path) -> None:
     from socmap.services import intel_import
 
