@@ -70,12 +70,14 @@ def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
     """Every OCG, by id, with its current band and (optionally) its re-assessment state."""
     from socmap.services import scoring
     from socmap.services.geography import all_ocg_geographies
+    from socmap.store import scoring as score_rows
 
-    bands = scoring.current_bands(store)
+    approved = score_rows.latest_approved(store)  # read once: bands and the schedule share it
+    bands = scoring.current_bands(store, approved)
     geographies = all_ocg_geographies(store)
     due: dict[int, tuple[str, str | None]] = {}
     if with_schedule:
-        report = scoring.schedule(store)
+        report = scoring.schedule(store, approved=approved)
         due = {
             r.ocg_id: (r.state.value, r.due.isoformat() if r.due else None)
             for r in [*report.rows, *report.emerging]

@@ -384,9 +384,16 @@ def band_grid(store: Store) -> tuple[str, ...]:
     return tuple(out)
 
 
-def current_bands(store: Store) -> dict[int, str]:
-    """ocg id -> band of its latest approved assessment (groups never approved are absent)."""
-    return {oid: v[2] for oid, v in rows.latest_approved(store).items()}
+def current_bands(
+    store: Store, approved: dict[int, tuple[int, dt.date, str, float, str]] | None = None
+) -> dict[int, str]:
+    """ocg id -> band of its latest approved assessment (groups never approved are absent).
+
+    ``approved``: ``store.scoring.latest_approved`` when the caller has already read it.
+    """
+    if approved is None:
+        approved = rows.latest_approved(store)
+    return {oid: v[2] for oid, v in approved.items()}
 
 
 @dataclass(frozen=True)
@@ -624,17 +631,23 @@ NO_AREA = "(no lead area)"
 
 
 def schedule(
-    store: Store, *, today: dt.date | None = None, area: str | None = None
+    store: Store,
+    *,
+    today: dt.date | None = None,
+    area: str | None = None,
+    approved: dict[int, tuple[int, dt.date, str, float, str]] | None = None,
 ) -> ScheduleReport:
     """Every active group's due date and state, the emerging groups, and compliance per area.
 
     Compliance per area = active groups led there holding an approved assessment whose due date
     (interval for its band, brought forward by triggers) has not passed; never-assessed groups
-    count as not compliant. Archived groups are left out.
+    count as not compliant. Archived groups are left out. ``approved`` is
+    ``store.scoring.latest_approved`` when the caller has already read it (the register does).
     """
     day = _today(today)
     policy = load_schedule(store)
-    approved = rows.latest_approved(store)
+    if approved is None:
+        approved = rows.latest_approved(store)
     reviews = rows.latest_full_reviews(store)
     triggers = rows.triggers_by_ocg(store)
     pending = rows.pending_counts(store)

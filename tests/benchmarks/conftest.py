@@ -51,3 +51,35 @@ def median_time(fn: Callable[[], object], *, repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved(
+    baseline: Callable[[], object], subject: Callable[[], object], *, repeat: int = 5
+) -> tuple[float, float]:
+    """Medians (baseline, subject) in seconds, run alternately after one untimed warm-up each.
+
+    Alternating the two means drift in the machine's load hits both alike, so their ratio is
+    steadier than either time.
+    """
+    baseline()
+    subject()
+    b, s = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        baseline()
+        b.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subject()
+        s.append(time.perf_counter() - start)
+    return statistics.median(b), statistics.median(s)
+
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A private copy of ``src`` at ``dst`` (benchmarks that write never touch the cache)."""
+    import sqlite3
+
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    a.backup(b)
+    a.close()
+    b.close()
+    return dst

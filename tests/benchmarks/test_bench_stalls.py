@@ -1,0 +1,270 @@
+"""No frozen frames at national scale (issue 17.2): the event loop's worst gap during real work.
+
+In the same process as the work, a 5 ms QTimer heartbeat (pytest-qt style) records the longest
+gap between its beats while the main window, on a private copy of the national demo, does:
+
+- a map pan/zoom: 40 pans and zooms of the Map tab's canvas at 1920x1080, each painted
+  (``repaint``) before the next, as a user dragging and scrolling sees them;
+- the network view of the largest group (by members): chosen in the Network tab, computed on a
+  worker and shown (members, key players, the group picture);
+- a re-score of every active group (the dashboard's task: a write task with a progress dialog);
+- an intelligence import with progress (95,000 police.uk rows, the shared West Mercia file
+  repeated with fresh ids) through the import dialog's task.
+
+Target: worst gap <= 100 ms for each. Baseline (same run): the heartbeat's worst gap with the
+event loop idle for a second. When that alone exceeds 30 ms the machine is too loaded for the
+measurement to mean anything, and the tests skip, printing what they measured (on the shared
+development machine at load ~5-8 the idle loop stalled 92-274 ms). Also printed: the UI thread's
+own CPU time in its busiest gap (work done on the UI thread rather than waiting for the GIL or
+the CPU). All four miss the target today (measured at load ~2.5 with an idle loop at 7 ms) and
+are marked ``xfail(strict=True)`` with the figures: the day one meets it, it XPASSes and fails
+the job, so its marker must come off.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from tests.benchmarks.conftest import copy_db
+from tests.conftest import SHARED_DATA, act_as
+
+STALL_S = 0.100
+#: an idle event loop stalling longer than this means the machine is too loaded to judge
+IDLE_LIMIT_S = 0.030
+TIMEOUT_MS = 240_000
+#: the UI thread's own CPU time in the longest gap of the last measurement (load-independent)
+LAST_CPU = [0.0]
+
+
+def _wait(done: Callable[[], bool]) -> None:
+    """Run the event loop until ``done()`` (checked every 5 ms), at most TIMEOUT_MS."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(5)
+    poll.timeout.connect(lambda: loop.quit() if done() else None)
+    poll.start()
+    QTimer.singleShot(TIMEOUT_MS, loop.quit)
+    if not done():
+        loop.exec()
+    poll.stop()
+    assert done(), "timed out"
+
+
+class Heartbeat:
+    """A 5 ms timer on the UI thread; ``worst`` is the longest gap between beats seen."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.worst = 0.0
+        self.worst_cpu = 0.0
+        self.beats = 0
+        self._last = 0.0
+        self._last_cpu = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.worst = max(self.worst, now - self._last)
+        self.worst_cpu = max(self.worst_cpu, cpu - self._last_cpu)
+        self._last, self._last_cpu = now, cpu
+        self.beats += 1
+
+    def measure(self, start: Callable[[], None], done: Callable[[], bool]) -> float:
+        """Start the work, pump the event loop until ``done()``, return the worst gap (s)."""
+        self.worst, self.worst_cpu, self.beats = 0.0, 0.0, 0
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self.timer.start()
+        start()
+        _wait(done)
+        self.timer.stop()
+        LAST_CPU[0] = self.worst_cpu
+        return self.worst
+
+
+@pytest.fixture(scope="module")
+def window(national_db: Path, tmp_path_factory: pytest.TempPathFactory, qapp):  # type: ignore[no-untyped-def]
+    from socmap.app import open_main_window
+
+    db = copy_db(national_db, tmp_path_factory.mktemp("stalls") / "national.db")
+    win = open_main_window(db, remember_layout=False)
+    act_as(win.ctx.store, "bench.analyst", "analyst")
+    win.resize(1920, 1080)
+    win.show()
+    yield win
+    win.close()
+
+
+def _settle(window: Any) -> None:
+    """Let the tab's own loading finish and its results reach the UI (not what is measured)."""
+    window.ctx.tasks.wait(TIMEOUT_MS)
+    end = time.perf_counter() + 0.5
+    _wait(lambda: time.perf_counter() >= end)
+
+
+def _tab(window: Any, title: str) -> Any:
+    view = window.view(title)
+    window.tabs.setCurrentWidget(window._slots[title])
+    _settle(window)
+    return view
+
+
+def _report(what: str, worst: float, idle: float) -> None:
+    """Print the figures; skip (saying so) when the machine cannot keep even an idle loop
+    beating: the measurement would be of the machine's load, not of socmap."""
+    print(
+        f"\n{what}: worst event-loop gap {worst * 1e3:.0f} ms (target {STALL_S * 1e3:.0f} ms; "
+        f"idle heartbeat worst gap {idle * 1e3:.0f} ms); the UI thread's own CPU time in its "
+        f"busiest gap {LAST_CPU[0] * 1e3:.0f} ms"
+    )
+    if idle > IDLE_LIMIT_S:
+        pytest.skip(
+            f"machine too loaded to measure stalls: the idle event loop alone stalled "
+            f"{idle * 1e3:.0f} ms (limit {IDLE_LIMIT_S * 1e3:.0f} ms); measured {worst * 1e3:.0f} ms"
+        )
+
+
+@pytest.fixture(scope="module")
+def idle_gap(window: Any) -> float:
+    _settle(window)  # the register's first load is over
+    hb = Heartbeat()
+    end = time.perf_counter() + 1.0
+    return hb.measure(lambda: None, lambda: time.perf_counter() >= end)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 413 ms worst gap at load ~2.5 (idle loop 7 ms; 274 ms of it the UI thread's "
+    "own painting: a full redraw per pan/zoom step at 1920x1080, first frames at a zoom level "
+    "build marker and label sprites)",
+)
+def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
+    view = _tab(window, "Map")
+    _wait(lambda: view.canvas.renderer is not None)
+    canvas = view.canvas
+    canvas.fit()
+    _settle(window)
+    steps = [0]
+
+    def step() -> None:
+        k = steps[0]
+        if k % 2:
+            canvas.pan(37, -23)
+        else:  # zoom in for the first half, out again for the second
+            canvas.zoom(1.25 if k < 20 else 1 / 1.25)
+        canvas.repaint()
+        steps[0] += 1
+
+    from PySide6.QtCore import QTimer
+
+    driver = QTimer()
+    driver.setInterval(16)
+    driver.timeout.connect(step)
+    worst = Heartbeat().measure(driver.start, lambda: steps[0] >= 40)
+    driver.stop()
+    _report("map pan/zoom, 40 frames at 1920x1080 (national demo)", worst, idle_gap)
+    assert worst <= STALL_S
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 113-138 ms worst gap at load ~2.5 (idle loop 7 ms; 29-31 ms UI-thread CPU: "
+    "the result's scene and tables are built on the UI thread)",
+)
+def test_network_of_the_largest_group(window: Any, idle_gap: float) -> None:
+    view = _tab(window, "Network")
+    largest, members = window.ctx.store.conn.execute(
+        "SELECT ocg_id, COUNT(*) FROM memberships GROUP BY ocg_id ORDER BY COUNT(*) DESC LIMIT 1"
+    ).fetchone()
+    _wait(lambda: view.ocg_combo.findData(largest) >= 0)
+    _wait(lambda: view.result is not None)
+    _settle(window)
+
+    def shown() -> bool:
+        return view.result is not None and view.result.state.ocg_id == largest
+
+    worst = Heartbeat().measure(lambda: view.select_ocg(largest), shown)
+    _report(
+        f"network view of the largest group (OCG-{largest:04d}, {members} members)", worst, idle_gap
+    )
+    assert worst <= STALL_S
+
+
+def _run_task(window: Any, job: Any, title: str) -> float:
+    outcome: list[object] = []
+    worst = Heartbeat().measure(
+        lambda: window.ctx.tasks.run(
+            job,
+            write=True,
+            on_done=outcome.append,
+            on_error=outcome.append,
+            title=title,
+            parent=window,
+        ),
+        lambda: bool(outcome),
+    )
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    return worst
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 143-176 ms worst gap at load ~2.5 (idle loop 7 ms; 44-53 ms UI-thread CPU): "
+    "rescore_all runs in a thread and holds the GIL for its pure-Python scoring loop",
+)
+def test_rescore_all(window: Any, idle_gap: float) -> None:
+    from socmap.services import scoring
+
+    _tab(window, "Dashboard")
+    worst = _run_task(
+        window,
+        lambda store, progress: scoring.rescore_all(store, progress),
+        "Re-scoring…",
+    )
+    _report("re-score of every active group (write task, progress dialog)", worst, idle_gap)
+    assert worst <= STALL_S
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 172-238 ms worst gap at load ~2.5 (idle loop 7 ms; 3-4 ms UI-thread CPU): "
+    "the import runs in a thread and holds the GIL (parsing, reprojection, area assignment)",
+)
+def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path) -> None:
+    from socmap.services import intel_import
+
+    source = SHARED_DATA / "west-mercia-crimes-2018-06-partial.csv"
+    if not source.exists():
+        pytest.skip("needs ../shared/data")
+    with source.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = list(reader)
+    big = tmp_path / "crimes.csv"
+    with big.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        for copy in range(10):
+            for r in rows:
+                out.writerow([f"{r[0]}-{copy}", f"{r[1]}{copy}", *r[2:]])
+    n = 10 * len(rows)
+    worst = _run_task(
+        window,
+        lambda store, progress: intel_import.import_intel(store, big, progress=progress),
+        "Importing intelligence…",
+    )
+    _report(f"intelligence import of {n:,} police.uk rows (write task, progress)", worst, idle_gap)
+    assert worst <= STALL_S
