@@ -17,8 +17,9 @@ measurement to mean anything, and the tests skip, printing what they measured (o
 development machine at load ~5-8 the idle loop stalled 92-274 ms). Also printed: the UI thread's
 own CPU time in its busiest gap (work done on the UI thread rather than waiting for the GIL or
 the CPU). All four miss the target today (measured at load ~2.5 with an idle loop at 7 ms) and
-are marked ``xfail(strict=True)`` with the figures: the day one meets it, it XPASSes and fails
-the job, so its marker must come off.
+are marked ``xfail`` with the figures, not strict: near the line (the network view measured
+113 ms) a quiet CI machine may meet the target, and an XPASS in the run's summary says so; the
+worst gap is printed either way.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def idle_gap(window: Any) -> float:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="measured 413 ms worst gap at load ~2.5 (idle loop 7 ms; 274 ms of it the UI thread's "
     "own painting: a full redraw per pan/zoom step at 1920x1080, first frames at a zoom level "
     "build marker and label sprites)",
@@ -180,7 +181,7 @@ def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="measured 113-138 ms worst gap at load ~2.5 (idle loop 7 ms; 29-31 ms UI-thread CPU: "
     "the result's scene and tables are built on the UI thread)",
 )
@@ -221,7 +222,7 @@ def _run_task(window: Any, job: Any, title: str) -> float:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="measured 143-176 ms worst gap at load ~2.5 (idle loop 7 ms; 44-53 ms UI-thread CPU): "
     "rescore_all runs in a thread and holds the GIL for its pure-Python scoring loop",
 )
@@ -239,7 +240,7 @@ def test_rescore_all(window: Any, idle_gap: float) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="measured 172-238 ms worst gap at load ~2.5 (idle loop 7 ms; 3-4 ms UI-thread CPU): "
     "the import runs in a thread and holds the GIL (parsing, reprojection, area assignment)",
 )
