@@ -874,7 +874,9 @@ def add_io_commands(cli: Cli) -> None:
         required=True,
         help="internal, neighbourhood or partner (the last two: references only, no names)",
     )
-    p.add_argument("-o", "--output", type=Path, required=True, help="the .anx file to write")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.anx", help="the .anx file to write"
+    )
 
     p = cli.subcommand(
         "export",

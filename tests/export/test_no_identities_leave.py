@@ -62,10 +62,13 @@ def audience_runs() -> list[tuple[tuple[str, ...], str, str]]:
         if aud is None:
             continue
         fmt = _option(p, "format")
+        # a command without --format names its format in the output's metavar (FILE.anx)
+        metavar = str(getattr(_option(p, "output"), "metavar", "") or "")
+        fixed = Path(metavar).suffix.lstrip(".") if "." in metavar else "out"
         for audience in aud.choices or ():
             if audience == "internal":
                 continue
-            for f in fmt.choices if fmt is not None and fmt.choices else ("pdf",):
+            for f in fmt.choices if fmt is not None and fmt.choices else (fixed,):
                 runs.append((path, str(audience), str(f)))
     return runs
 
@@ -92,8 +95,17 @@ def _argv(
     out_dir: Path,
     area: str,
 ) -> list[str]:
-    argv = [*path, "--db", str(db), "--audience", audience, "--format", fmt]
+    argv = [*path, "--db", str(db), "--audience", audience]
+    if _option(p, "format") is not None:
+        argv += ["--format", fmt]
     argv += ["-o", str(out_dir / f"out.{fmt}")]
+    # a required choice of scope (``--ocg | --between-groups | --partners``): the widest flag
+    for group in p._mutually_exclusive_groups:
+        if group.required and not any(a.dest in ("area",) for a in group._group_actions):
+            flags = [a for a in group._group_actions if a.nargs == 0]
+            if not flags:
+                raise AssertionError(f"{' '.join(path)}: give the scan a value for its scope")
+            argv.append(flags[0].option_strings[-1])
     known = {
         "area": ["--area", area],
         "today": ["--today", DEMO_AS_OF],
