@@ -182,7 +182,7 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
             store,
             action="export",
             entity="screenshot",
-            summary=f"screenshot of the app written to {w.path.name}",
+            summary="screenshot of the app written (the file's name is in the recorded values)",
             extra={"file": str(w.path), "sha256": w.sha256},
         )
 

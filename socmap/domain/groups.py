@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from socmap.domain.errors import ValidationError
 from socmap.domain.ids import AreaId, GroupId, LocationId, MembershipId, NominalId
+from socmap.domain.limits import date_problem
 from socmap.domain.text import plural
 from socmap.domain.vocab import (
     DEFAULT_MARKING,
@@ -256,13 +257,21 @@ def validate_nominal(nominal: Nominal, *, today: dt.date | None = None) -> Nomin
     )
 
 
-def validate_membership(m: Membership) -> Membership:
-    """Return ``m`` normalised, or raise ValidationError naming the field."""
+def validate_membership(m: Membership, *, today: dt.date | None = None) -> Membership:
+    """Return ``m`` normalised, or raise ValidationError naming the field.
+
+    A start date in the future (or before 1900) is refused: a membership is something that
+    has happened, and a date ahead would make the data 'current to' the future.
+    """
     try:
         role = Role(m.role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         raise ValidationError("role", f"unknown role '{m.role}' (allowed: {allowed})") from None
+    if m.start is not None:
+        problem = date_problem(m.start, today=today)
+        if problem:
+            raise ValidationError("start", problem)
     _check_range(m.start, m.end, field="end")
     return dataclasses.replace(
         m, role=role, tags=_check_keys(tuple(m.tags), MEMBER_TAGS, field="tags")

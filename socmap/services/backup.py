@@ -50,6 +50,13 @@ def backup_database(store: Store, target: Path, *, overwrite: bool = False) -> B
     target = check_target(store, target, replace_backup=True)
     if target.exists() and not overwrite:
         raise ValidationError("output", f"{target} already exists (pass --force to replace it)")
+    if target.exists() and backup.sqlite_kind(target) != "backup":
+        # --force replaces only an earlier socmap backup, never any other file
+        raise ValidationError(
+            "output",
+            f"{target} exists and is not a socmap backup (--force replaces only an earlier "
+            "backup; choose another file name)",
+        )
     with store.atomic():
         audit.record(
             store,

@@ -399,13 +399,22 @@ def sync(store: Store, table: str | None = None, ids: Sequence[int] | None = Non
 
 
 def after_areas_replaced(store: Store) -> None:
-    """Re-derive each neighbourhood's area and every row's neighbourhood (caller's
-    transaction), after the force's areas changed."""
+    """Re-derive the area of each neighbourhood of a current area (or of none), and every
+    row's neighbourhood (caller's transaction), after the force's areas changed.
+
+    A retired area keeps its neighbourhoods (retired with its history): they are neither
+    detached nor moved into a neighbouring area.
+    """
     rows = nb_store.neighbourhood_rows(store)
     if not rows:
         return
-    areas = [(int(r.id), r.name, shapely.from_wkb(r.geom_wkb)) for r in area_store.area_rows(store)]
+    current = area_store.area_rows(store)
+    current_ids = {int(r.id) for r in current}
+    retired = {int(r.id) for r in area_store.area_rows(store, include_retired=True)} - current_ids
+    areas = [(int(r.id), r.name, shapely.from_wkb(r.geom_wkb)) for r in current]
     for r in rows:
+        if r.area_id is not None and int(r.area_id) in retired:
+            continue
         aid, _shares = _area_of(shapely.from_wkb(r.geom_wkb), areas)
         if aid != r.area_id:
             nb_store.set_area(store, r.id, aid)

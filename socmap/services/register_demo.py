@@ -423,7 +423,8 @@ def register_step(ctx: DemoContext, progress: Progress) -> None:
                 if k == 0 or (k == 1 and rng.random() < 0.25)
                 else ("significant" if k < 4 else "peripheral")
             )
-            start = ident + dt.timedelta(days=rng.randint(0, 60))
+            # never after the demo's as-of date (a membership has happened)
+            start = min(ident + dt.timedelta(days=rng.randint(0, 60)), ctx.as_of)
             end = (
                 arch
                 if status == "archived"
@@ -453,7 +454,14 @@ def register_step(ctx: DemoContext, progress: Progress) -> None:
         if nid not in in_group:
             oid, _s, lead, ident, _a, _m = rng.choice(actives)
             mem_rows.append(
-                (oid, nid, "peripheral", "[]", (ident + dt.timedelta(days=90)).isoformat(), None)
+                (
+                    oid,
+                    nid,
+                    "peripheral",
+                    "[]",
+                    min(ident + dt.timedelta(days=90), ctx.as_of).isoformat(),
+                    None,
+                )
             )
             ctx.members[oid].append((nid, "peripheral"))
             home[nid] = (lead, ctx.locations[oid][0])

@@ -5,6 +5,7 @@ Hot paths use plain ``sqlite3`` tuples and numpy (perf notes: fetchall is the fa
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -225,17 +226,25 @@ RECORD_DATES: tuple[tuple[str, str], ...] = (
 )
 
 
-def latest_record_date(store: Store, *, with_intel: bool = True) -> str | None:
+def latest_record_date(
+    store: Store, *, with_intel: bool = True, today: dt.date | None = None
+) -> str | None:
     """The latest date recorded on any record of any type (ISO, first 10 characters), or None.
 
+    Never after ``today`` (default: the real today, the day an export is produced): a date
+    ahead (a planned end, a mistyped year) is not data the product is current to.
     ``with_intel=False`` leaves intelligence out (a briefing on one area counts its own).
     """
+    cap = (today or dt.date.today()).isoformat()
     parts = [
         f'SELECT MAX(substr("{column}", 1, 10)) AS d FROM "{table}"'
+        f' WHERE substr("{column}", 1, 10) <= ?'
         for table, column in RECORD_DATES
         if with_intel or table != "intel"
     ]
-    row = store.conn.execute(f"SELECT MAX(d) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    row = store.conn.execute(
+        f"SELECT MAX(d) FROM ({' UNION ALL '.join(parts)})", [cap] * len(parts)
+    ).fetchone()
     return row[0] if row and row[0] else None
 
 

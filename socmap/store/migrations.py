@@ -928,6 +928,89 @@ def _privacy_partner_safe_narratives(db: sqlite_utils.Database) -> None:
     )
 
 
+#: Tables whose records disposal deletes (socmap.store.review.REVIEWED), with their entity.
+_DISPOSED_TABLES = {"nominals": "nominal", "intel": "intel"}
+_ID_PRIMARY_KEY = re.compile(
+    r"(\bid\s+INTEGER\s+PRIMARY\s+KEY)(?!\s+AUTOINCREMENT)(?=\s*[,)]|\s+NOT\b)", re.IGNORECASE
+)
+
+
+def _deleted_by_disposal(conn: sqlite3.Connection) -> list[str]:
+    """The disposed tables and every table whose rows go with them (ON DELETE CASCADE, at any
+    depth), read from the schema."""
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+    ]
+    found = [t for t in _DISPOSED_TABLES if t in tables]
+    changed = True
+    while changed:
+        changed = False
+        for t in tables:
+            if t in found:
+                continue
+            if any(
+                fk[2] in found and str(fk[6]).upper() == "CASCADE"
+                for fk in conn.execute(f'PRAGMA foreign_key_list("{t}")')
+            ):
+                found.append(t)
+                changed = True
+    return found
+
+
+@migrations(name="fixdata_ids_never_reused", transactional=False)
+def _fixdata_ids_never_reused(db: sqlite_utils.Database) -> None:
+    # A record id must never be given again after disposal: a new person given a disposed
+    # nominal's id would inherit its review and audit history. Each table disposal deletes from
+    # gets AUTOINCREMENT (SQLite's 12-step rebuild, as in areas_no_cascade_from_reference_tables),
+    # and its sequence starts at the highest id it holds or that the trail shows was disposed.
+    conn = db.conn
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    # triggers on other tables name these tables: while one is dropped and its copy renamed,
+    # the rename must not re-check them (SQLite's legacy rename, as its 12-step procedure says)
+    conn.execute("PRAGMA legacy_alter_table=ON")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in _deleted_by_disposal(conn):
+                (sql,) = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+                ).fetchone()
+                if not _ID_PRIMARY_KEY.search(sql):
+                    continue  # already AUTOINCREMENT, or no integer id
+                _rebuild_table(conn, table, _ID_PRIMARY_KEY.sub(r"\1 AUTOINCREMENT", sql, count=1))
+                highest = int(
+                    conn.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0]
+                )
+                entity = _DISPOSED_TABLES.get(table)
+                if entity is not None:
+                    disposed = conn.execute(
+                        "SELECT MAX(CAST(entity_id AS INTEGER)) FROM audit"
+                        " WHERE action = 'dispose' AND entity = ?",
+                        [entity],
+                    ).fetchone()[0]
+                    highest = max(highest, int(disposed or 0))
+                conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
+                conn.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, highest]
+                )
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"foreign key check failed after rebuild: {broken[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA legacy_alter_table=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
 # --- end of feature steps ---
 
 

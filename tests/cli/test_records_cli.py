@@ -250,6 +250,8 @@ def test_bad_values_are_named_like_the_dialogs(
     for args, needle in [
         (["ocg", "add", "--name", "B", "--market", "cheese"], "unknown market 'cheese'"),
         (["member", "add", "--ocg", "1", "--name", "A, B", "--role", "boss"], "unknown role"),
+        (["member", "add", "--ocg", "1", "--name", "A, B", "--role", "principal", "--start",
+          "2131-01-01"], "in the future"),
         (["location", "add", "--ocg", "1", "--kind", "base", "--lon", "200", "--lat", "1"],
          "out of range"),
         (["location", "add", "--ocg", "OCG-0009", "--kind", "base", "--easting", "1",

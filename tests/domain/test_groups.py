@@ -99,6 +99,16 @@ def test_nominal_validation() -> None:
         validate_nominal(Nominal(surname="A", flags=("tall",)), today=TODAY)
 
 
+def test_membership_start_in_the_future_is_refused() -> None:
+    today = dt.date(2026, 12, 6)
+    ahead = Membership(GroupId(1), NominalId(2), "principal", start=dt.date(2031, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="in the future") as info:
+        validate_membership(ahead, today=today)
+    assert info.value.field == "start"
+    on_the_day = Membership(GroupId(1), NominalId(2), "principal", start=today)  # type: ignore[arg-type]
+    assert validate_membership(on_the_day, today=today).start == today
+
+
 def test_membership_dates_and_role() -> None:
     m = Membership(GroupId(1), NominalId(2), "principal", start=dt.date(2024, 1, 2))  # type: ignore[arg-type]
     assert validate_membership(m).role.value == "principal"

@@ -47,6 +47,26 @@ def test_backup_is_checked_private_and_on_the_trail(tmp_path: Path) -> None:
     assert backup.check_backup(out, actor="x")[1] == 5
 
 
+def test_backup_force_replaces_only_an_earlier_backup(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    _db(path)
+    s = open_store(path)
+    keep = tmp_path / "keep.ics"
+    keep.write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+    with pytest.raises(ValidationError, match="not a socmap backup"):
+        backup.backup_database(s, keep, overwrite=True)
+    assert keep.read_text() == "BEGIN:VCALENDAR\nEND:VCALENDAR\n"
+    empty = tmp_path / "empty.bak"
+    empty.write_bytes(b"")
+    with pytest.raises(ValidationError, match="not a socmap backup"):
+        backup.backup_database(s, empty, overwrite=True)
+    out = tmp_path / "b.db"
+    backup.backup_database(s, out)
+    backup.backup_database(s, out, overwrite=True)  # an earlier backup may be replaced
+    s.close()
+    assert backup.check_backup(out, actor="x")[1] >= 5
+
+
 def test_backup_is_consistent_while_another_connection_writes(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     _db(path, 1)

@@ -71,3 +71,15 @@ def test_demo_grades_parse_in_their_own_scheme(demo_store) -> None:  # type: ign
         assert rows
         for scheme, grade, handling, conditions in rows:
             parse_grading(scheme, grade, handling, conditions)
+
+
+
+def test_demo_memberships_start_by_its_as_of_date(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """No membership starts after the day the demo is 'as of' (it would make the data
+    'current to' the future)."""
+    from tests.conftest import DEMO_AS_OF
+
+    late = demo_store.conn.execute(
+        'SELECT COUNT(*) FROM memberships WHERE substr("start", 1, 10) > ?', [DEMO_AS_OF]
+    ).fetchone()[0]
+    assert late == 0

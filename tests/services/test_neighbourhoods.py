@@ -259,6 +259,24 @@ def test_areas_reimport_keeps_neighbourhoods_and_their_rows(two_area_store, tmp_
     assert after[nbs.neighbourhood_of(store, "locations", loc.id or 0) or 0] == ("Eastshire", "SE")
 
 
+def test_retiring_an_area_keeps_its_neighbourhoods_with_it(two_area_store, tmp_path: Path) -> None:
+    """A retired area keeps its neighbourhoods (its history); none is detached or moved into a
+    neighbouring area, while the current areas' neighbourhoods are re-derived."""
+    store = two_area_store
+    nbs.import_neighbourhoods(store, _quarters(tmp_path / "wards.geojson"), name_field="ward")
+    before = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    # West grows over East's SW ward and part of SE; East is no longer in the file
+    ring = [[390000, 250000], [407000, 250000], [407000, 260000], [390000, 260000]]
+    path = write_geojson(
+        tmp_path / "west_only.geojson",
+        [feature({"name": "West"}, {"type": "Polygon", "coordinates": [[*ring, ring[0]]]})],
+    )
+    import_boundaries(store, path, name_field="name", retire=["East"])
+    after = {n.id: (n.area, n.name) for n in nbs.neighbourhoods(store)}
+    assert after == before
+    assert all(n.area_id is not None for n in nbs.neighbourhoods(store))
+
+
 def test_cli_ocg_list_by_neighbourhood(demo_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from socmap.store.db import open_store
 

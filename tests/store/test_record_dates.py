@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import sqlite3
 from typing import Any
 
 from socmap.store import map_rows
@@ -60,5 +63,20 @@ def test_a_later_disruption_moves_data_current_to(demo_store: Any) -> None:
     later = "2027-01-15"
     with demo_store.atomic():
         demo_store.conn.execute("UPDATE disruptions SET occurred_on = ? WHERE id = 1", [later])
-    assert map_rows.latest_record_date(demo_store) == later
-    assert map_rows.latest_record_date(demo_store, with_intel=False) == later
+    on = dt.date(2027, 2, 1)  # the day the product is produced
+    assert map_rows.latest_record_date(demo_store, today=on) == later
+    assert map_rows.latest_record_date(demo_store, with_intel=False, today=on) == later
+
+
+def test_data_current_to_is_never_in_the_future(demo_store: Any) -> None:
+    """A date ahead (on any record type) never makes the data 'current to' the future."""
+    today = dt.date.today()
+    ahead = (today + dt.timedelta(days=400)).isoformat()
+    with demo_store.atomic():
+        for table, column in map_rows.RECORD_DATES:
+            # an immutable record (an assessment) keeps its date
+            with contextlib.suppress(sqlite3.IntegrityError):
+                demo_store.conn.execute(f'UPDATE "{table}" SET "{column}" = ?', [ahead])
+    latest = map_rows.latest_record_date(demo_store)
+    assert latest is None or latest <= today.isoformat()
+    assert (map_rows.latest_record_date(demo_store, today=today + dt.timedelta(days=500))) == ahead

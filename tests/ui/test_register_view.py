@@ -171,6 +171,26 @@ def test_screenshot_command(tmp_path: Path, demo_path: Path) -> None:
     assert not image.isNull()
 
 
+def test_screenshot_file_name_is_only_in_the_erasable_payload(
+    tmp_path: Path, demo_path: Path
+) -> None:
+    """A file name can name a person; the hash-chained summary must never hold it."""
+    from socmap.main import main
+    from socmap.store import audit
+    from socmap.store.db import open_store
+
+    target = tmp_path / "Ann_Jones_watch.png"
+    assert main(["gui", "--db", str(demo_path), "--screenshot", str(target)]) == 0
+    s = open_store(demo_path)
+    try:
+        row = audit.rows(s, action="export", limit=1)[0]
+    finally:
+        s.close()
+    assert row.entity == "screenshot"
+    assert "Ann_Jones" not in row.summary
+    assert "Ann_Jones_watch.png" in (row.payload or "")
+
+
 def test_register_shows_and_filters_cross_border_groups(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     view = window.register
     rows = queries.register(window.ctx.store)
