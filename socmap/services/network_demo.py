@@ -333,7 +333,7 @@ def network_step(ctx: DemoContext, progress: Progress) -> None:
             kind = rng.choice(
                 list(PARTNERS) if young else ["safeguarding_referral", "housing", "nrm"]
             )
-            start = opened + dt.timedelta(days=rng.randint(0, 60))
+            start = min(opened + dt.timedelta(days=rng.randint(0, 60)), ctx.as_of)
             ended = rng.random() < 0.4
             end = start + dt.timedelta(days=rng.randint(30, 200)) if ended else None
             if end and end > ctx.as_of:
