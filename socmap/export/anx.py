@@ -14,7 +14,7 @@ from pathlib import Path
 from socmap.domain.errors import SocmapError
 from socmap.services import anx
 from socmap.services.anx import Chart
-from socmap.services.output import Written, check_target, write_file
+from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.store.db import Store
 
 #: i2 icon types for socmap's entity types.
@@ -140,6 +140,7 @@ def write_anx(
     chart = anx.build_chart(store, scope=scope, audience=audience, ocg_id=ocg_id)
     path = Path(path)
     check_target(store, path)
+    format_for(path, None, ("anx",), default="anx")  # out.pdf is refused: it would hold ANX
     c = to_anxwritter(chart)
     errors = c.validate()  # type: ignore[attr-defined]
     if errors:

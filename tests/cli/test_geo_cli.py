@@ -49,7 +49,7 @@ def test_areas_import_real_boundaries(
     argv = ["areas", "import", str(shared_data / name), "--db", str(db), "--name-field", field]
     assert main([*argv, "--attribution", "Contains ONS data (OGL v3)"]) == 0
     out = capsys.readouterr().out
-    assert "imported 5 area(s)" in out and "Contains ONS data (OGL v3)" in out
+    assert "imported 5 areas" in out and "Contains ONS data (OGL v3)" in out
     areas = _areas_json(db, capsys)
     assert list(areas) == list(LPA_KM2)
     for lpa, km2 in LPA_KM2.items():

@@ -64,7 +64,7 @@ def test_lead_areas_that_vanish_are_reported(demo_store, tmp_path: Path) -> None
     lost = result.reassigned.lead_area_lost
     assert {oid for oid, _name, old in lost if old == "Shropshire"} == {r.id for r in with_lead}
     assert all(old != "Herefordshire" for _o, _n, old in lost)
-    assert any("retired area as their lead area" in line for line in result.lines())
+    assert any("led from a retired area" in line for line in result.lines())
     # the lead area is kept (a retired area), not emptied
     assert {
         r.lead_area for r in queries.register(demo_store) if r.id in {w.id for w in with_lead}

@@ -159,8 +159,8 @@ def test_retired_area_keeps_its_history_and_leaves_current_views(
         assert n == 0
     lines = "\n".join(result.lines())
     assert "retired (kept with its history): Telford & Wrekin (1 local profile" in lines
-    assert "have a retired area as their lead area" in lines
-    assert "1 nominal(s) or intelligence report(s) without coordinates are in a retired" in lines
+    assert "led from a retired area" in lines
+    assert "1 record (nominals or intelligence) without coordinates are in a retired" in lines
     assert demo_store.conn.execute(
         "SELECT area_id FROM nominals WHERE surname = 'Byhand'"
     ).fetchone() == (gone,)
