@@ -31,6 +31,57 @@ ALIAS = "[alias withheld]"
 ADDRESS = "[address withheld]"
 _WORD = re.compile(r"[^\W_]+")  # words; "_" separates them (file names)
 
+#: UK street types and the abbreviations people write for them (normalised words), each mapped
+#: to one canonical form so "162 Forge Ave" is found as "162 Forge Avenue" and the other way.
+STREET_TYPES: dict[str, str] = {
+    w: canon
+    for canon, spellings in {
+        "avenue": ("avenue", "ave", "av", "avn"),
+        "road": ("road", "rd"),
+        "street": ("street", "st", "str"),
+        "lane": ("lane", "ln"),
+        "drive": ("drive", "dr", "drv"),
+        "close": ("close", "cl"),
+        "crescent": ("crescent", "cres", "cresc", "cr"),
+        "court": ("court", "ct"),
+        "place": ("place", "pl"),
+        "terrace": ("terrace", "terr", "ter", "tce"),
+        "gardens": ("gardens", "gdns", "gdn"),
+        "grove": ("grove", "gr", "gro", "grv"),
+        "square": ("square", "sq"),
+        "park": ("park", "pk"),
+        "walk": ("walk", "wlk"),
+        "way": ("way", "wy"),
+        "mews": ("mews",),
+        "hill": ("hill",),
+        "row": ("row",),
+        "green": ("green", "grn"),
+        "parade": ("parade", "pde"),
+        "boulevard": ("boulevard", "blvd"),
+    }.items()
+    for w in spellings
+}
+
+
+def _canonical_street(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` with every street-type word (or abbreviation) in its canonical form."""
+    return tuple(STREET_TYPES.get(w, w) for w in words)
+
+
+def _address_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The phrases an address is found by (canonical street types): the whole address, the
+    house number and street ("162 forge avenue") and the number and street name without its
+    type ("162 forge")."""
+    canon = _canonical_street(words)
+    out = [canon]
+    types = [i for i, w in enumerate(words) if w in STREET_TYPES and i >= 2]
+    if words and words[0].isdigit() and types:
+        k = types[0]
+        if k >= 2:  # a number, at least one name word, then the type
+            out.append(canon[: k + 1])
+            out.append(canon[:k])
+    return out
+
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """``text`` normalised (NFKC, invisible characters removed, case folded) and, for each
@@ -92,6 +143,8 @@ class Redactor:
         self.forenames_any_case = forenames_any_case
         # phrase (tuple of normalised words) -> (kind, replacement)
         self.phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        # addresses, keyed by words with canonical street types (see STREET_TYPES)
+        self.addresses: dict[tuple[str, ...], tuple[str, str]] = {}
         self.forenames: set[str] = set()
         self.longest = 1
         for _nid, surname, forenames, aliases, address in nominals:
@@ -146,6 +199,11 @@ class Redactor:
     def _add(self, words: tuple[str, ...], kind: str, replacement: str) -> None:
         if not words or (len(words) == 1 and len(words[0]) < 2):
             return
+        if kind == "address":
+            for variant in _address_variants(words):
+                if len(variant) > 1 or len(variant[0]) > 1:
+                    self.addresses.setdefault(variant, (kind, replacement))
+                    self.longest = max(self.longest, len(variant))
         # a name wins over an address or group sharing the same words
         if words not in self.phrases or kind in ("name", "alias"):
             self.phrases[words] = (kind, replacement)
@@ -159,6 +217,8 @@ class Redactor:
             hit = self.phrases.get((*words[:-1], last))
             if hit is not None:
                 return hit
+        if self.addresses:
+            return self.addresses.get(_canonical_street(tuple(words)))
         return None
 
     def findings(self, text: str) -> list[Finding]:
@@ -225,9 +285,11 @@ class Redactor:
         singular = {s for w in words for s in _singular(w)}
         if self.forenames & singular and (self.forenames_any_case or self.findings(text)):
             return True
-        return any(all(w in singular or w in words for w in p) for p in self.phrases) and bool(
-            self.findings(text)
-        )
+        canon = set(_canonical_street(tuple(words)))
+        return (
+            any(all(w in singular or w in words for w in p) for p in self.phrases)
+            or any(all(w in canon for w in p) for p in self.addresses)
+        ) and bool(self.findings(text))
 
     def clean(self, text: str) -> bool:
         """True when ``text`` holds no identity this redactor knows."""
