@@ -83,6 +83,37 @@ def _address_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
     return out
 
 
+#: Police ranks and roles written before an officer's name ("DI Ryan Zebley", "DS Zebley"): a
+#: surname after one of them is an officer's, not a disposed nominal's.
+RANK_TITLES = frozenset(
+    [
+        "pc",
+        "dc",
+        "ps",
+        "ds",
+        "di",
+        "dci",
+        "dsu",
+        "dsupt",
+        "supt",
+        "insp",
+        "inspector",
+        "sgt",
+        "sergeant",
+        "det",
+        "detective",
+        "constable",
+        "ch",
+        "chief",
+        "cc",
+        "acc",
+        "dcc",
+        "cst",
+        "pcso",
+    ]
+)
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """``text`` normalised (NFKC, invisible characters removed, case folded) and, for each
     character of the result, the index of the original character it came from."""
@@ -147,6 +178,10 @@ class Redactor:
         self.addresses: dict[tuple[str, ...], tuple[str, str]] = {}
         self.forenames: set[str] = set()
         self.longest = 1
+        # disposal: the surname alone (kept when another person's forename or a rank precedes
+        # it) and the words that are the person's own (their forenames, initials, aliases)
+        self.surname_alone: set[tuple[str, ...]] = set()
+        self.own_words: set[str] = set()
         for _nid, surname, forenames, aliases, address in nominals:
             for part in _WORD.findall(normalise_text(surname or "")):
                 if len(part) > 1:
@@ -189,10 +224,14 @@ class Redactor:
                 r._add((fore[0][0], *sur), "name", NAME)
             if surname_alone:
                 r._add(sur, "name", NAME)
+                r.surname_alone.add(sur)
         if forenames_alone:
             r.forenames.update(f for f in fore if len(f) > 1)
+        r.own_words.update(fore)
+        r.own_words.update(f[0] for f in fore)
         for alias in json.loads(aliases or "[]"):
             r._add(_words(alias), "alias", ALIAS)
+            r.own_words.update(_words(alias))
         r._add(_words(address or ""), "address", ADDRESS)
         return r
 
@@ -245,11 +284,51 @@ class Redactor:
                 i += 1
                 continue
             n, kind, repl = found
+            if self.surname_alone and self._someone_elses(text, norm, where, tokens, i, n):
+                i += n
+                continue
             start = where[tokens[i].start()]
             end = where[tokens[i + n - 1].end() - 1] + 1
             out.append(Finding(start, end, text[start:end], kind, repl))
             i += n
         return self._merge_names(text, out)
+
+    def _someone_elses(
+        self,
+        text: str,
+        norm: str,
+        where: list[int],
+        tokens: list[re.Match[str]],
+        i: int,
+        n: int,
+    ) -> bool:
+        """True when the match at ``tokens[i:i+n]`` is the disposed person's surname alone
+        written as part of another person's name: right after a rank ("DI Zebley") or after a
+        capitalised forename that is not theirs ("DI Ryan Zebley"), in mid-sentence."""
+        words = tuple(t.group() for t in tokens[i : i + n])
+        if not any((*words[:-1], w) in self.surname_alone for w in _singular(words[-1])):
+            return False
+        if i == 0:
+            return False
+        prev = tokens[i - 1]
+        between = norm[prev.end() : tokens[i].start()]
+        if between.strip(" .") or "\n" in between:
+            return False
+        word = prev.group()
+        if word in self.own_words:
+            return False
+        if word in RANK_TITLES:
+            return True
+        original = text[where[prev.start()]]
+        if not original.isupper():
+            return False
+        # the forename must be in mid-sentence (a capital after a full stop proves nothing)
+        if i < 2:
+            return False
+        before = norm[tokens[i - 2].end() : prev.start()]
+        if any(c in before for c in ".!?:;\n"):
+            return tokens[i - 2].group() in RANK_TITLES
+        return True
 
     @staticmethod
     def _merge_names(text: str, found: list[Finding]) -> list[Finding]:
