@@ -40,3 +40,32 @@ def test_partner_profile_sections_list_only_shareable_groups(demo_store: Any) ->
                     leaks += [(p.key, area_id, r) for r in refs - shareable]
     assert listed_internally  # the demo does list groups in these sections internally
     assert leaks == []
+
+
+def test_partner_graph_figure_draws_only_shareable_groups(
+    demo_store: Any, monkeypatch: Any
+) -> None:
+    from socmap.export import profile as profile_export
+    from socmap.render import partner_graph as render_partner_graph
+
+    drawn: dict[str, set[int]] = {}
+    real = render_partner_graph.scene_for
+
+    def spy(g: Any, *args: Any, **kwargs: Any) -> Any:
+        drawn.setdefault(current, set()).update(
+            int(d["record_id"]) for _n, d in g.nodes(data=True) if d.get("kind") == "ocg"
+        )
+        return real(g, *args, **kwargs)
+
+    monkeypatch.setattr(render_partner_graph, "scene_for", spy)
+    marks = dict(demo_store.conn.execute("SELECT id, marking FROM ocgs").fetchall())
+    areas = [r[0] for r in demo_store.conn.execute("SELECT id FROM areas").fetchall()]
+    for audience in (Audience.INTERNAL, Audience.PARTNER):
+        current = audience.value
+        for area_id in areas:
+            profile_export.partner_graph_figure(demo_store, area_id, audience)
+    assert drawn.get("internal")  # the demo links partners to groups
+    assert all(
+        handling.may_share(audience="partner", marking=marks[o], is_intelligence=False).allowed
+        for o in drawn.get("partner", set())
+    )
