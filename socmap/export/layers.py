@@ -2,8 +2,10 @@
 
 The content is what the map shows the audience (``services.map_data.load_map_data``: the same
 handling rules as the briefing map), so a layer file is never a second, looser map: partner and
-neighbourhood layers name groups by reference only, partner layers leave out home addresses,
-and intelligence is kept only where its handling allows. Every layer carries the protective
+neighbourhood layers name groups by reference only, partner layers leave out home addresses
+and cuckooed addresses (homes of exploited people), a group is written only when
+``handling.may_share`` lets the audience see it (its marking; the metadata and audit row say how
+many were withheld), and intelligence is kept only where its handling allows. Every layer carries the protective
 marking: in the GeoPackage's dataset and layer metadata, in the KML document's name and
 description, and as a ``marking`` field on every feature. The file is written beside the target
 and moved into place; the audit row records its SHA-256.
