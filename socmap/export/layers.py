@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import handling
 from socmap.services.auth import require
 from socmap.services.map_data import load_map_data
@@ -129,8 +130,8 @@ def write_layers(store: Store, *, fmt: str | None, audience: str, path: Path) ->
     frames, mark, withheld = _frames_withheld(store, aud)
     title = f"{mark} - socmap layers ({aud} audience)"
     note = (
-        f"Withheld by the handling policy: {withheld['groups']:,} groups, "
-        f"{withheld['ocg_locations']:,} group locations."
+        f"Withheld by the handling policy: {plural(withheld['groups'], 'group')}, "
+        f"{plural(withheld['ocg_locations'], 'group location')}."
         if any(withheld.values())
         else ""
     )
@@ -178,8 +179,9 @@ def write_layers(store: Store, *, fmt: str | None, audience: str, path: Path) ->
             entity="layers",
             summary=f"map layers exported as {fmt} for the {aud} audience: "
             + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-            + (f"; withheld by the handling policy: {withheld['groups']:,} groups, "
-               f"{withheld['ocg_locations']:,} locations" if any(withheld.values()) else "")
+            + (f"; withheld by the handling policy: {plural(withheld['groups'], 'group')}, "
+               f"{plural(withheld['ocg_locations'], 'location')}" if any(withheld.values())
+               else "")
             + f"; marked {mark}",
             extra={"file": str(written.path), "sha256": written.sha256, "format": fmt,
                    "audience": aud, "marking": mark, "counts": counts, "withheld": withheld},
