@@ -2,8 +2,10 @@
 
 The content is what the map shows the audience (``services.map_data.load_map_data``: the same
 handling rules as the briefing map), so a layer file is never a second, looser map: partner and
-neighbourhood layers name groups by reference only, partner layers leave out home addresses,
-and intelligence is kept only where its handling allows. Every layer carries the protective
+neighbourhood layers name groups by reference only, partner layers leave out home addresses
+and cuckooed addresses (homes of exploited people), a group is written only when
+``handling.may_share`` lets the audience see it (its marking; the metadata and audit row say how
+many were withheld), and intelligence is kept only where its handling allows. Every layer carries the protective
 marking: in the GeoPackage's dataset and layer metadata, in the KML document's name and
 description, and as a ``marking`` field on every feature. The file is written beside the target
 and moved into place; the audit row records its SHA-256.
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import handling
 from socmap.services.auth import require
 from socmap.services.map_data import load_map_data
@@ -35,15 +38,35 @@ class LayersResult:
     counts: dict[str, int]
     marking: str
     sha256: str
+    withheld: dict[str, int] | None = None  # what the handling policy left out, per layer
+
+
+#: Location kinds never written for a partner: homes (base) locate named people, cuckooed
+#: addresses are the homes of exploited people.
+PARTNER_HIDDEN_KINDS = frozenset({"base", "cuckooed"})
 
 
 def _frames(store: Store, audience: str) -> tuple[dict[str, Any], str]:
+    frames, mark, _withheld = _frames_withheld(store, audience)
+    return frames, mark
+
+
+def _frames_withheld(store: Store, audience: str) -> tuple[dict[str, Any], str, dict[str, int]]:
+    """The layers for ``audience``, their marking and what the handling policy left out: groups
+    ``handling.may_share`` withholds (per group, with its marking), and for partners the
+    locations of homes and of exploited people (:data:`PARTNER_HIDDEN_KINDS`)."""
     import geopandas as gpd
     from shapely.geometry import Point, Polygon
 
     data = load_map_data(store, audience=audience)
     named = audience == "internal"
-    marking = handling.export_marking([o.marking for o in data.ocgs.values()])
+    shared = {
+        oid
+        for oid, o in data.ocgs.items()
+        if handling.may_share(audience=audience, marking=o.marking, is_intelligence=False).allowed
+    }
+    withheld = {"groups": len(data.ocgs) - len(shared), "ocg_locations": 0}
+    marking = handling.export_marking([data.ocgs[oid].marking for oid in shared])
     mark = marking.value
     polys = []
     for a in data.areas:
@@ -61,13 +84,18 @@ def _frames(store: Store, audience: str) -> tuple[dict[str, Any], str]:
     m = data.markers
     rows = []
     for i in range(len(m)):
-        o = data.ocgs[int(m.ocg_id[i])]
+        oid = int(m.ocg_id[i])
+        kind = m.kinds[int(m.kind[i])]
+        if oid not in shared or (audience == "partner" and kind in PARTNER_HIDDEN_KINDS):
+            withheld["ocg_locations"] += 1
+            continue
+        o = data.ocgs[oid]
         rows.append(
             {
                 "ocg": o.ref,
                 "name": o.name if named else o.ref,
                 "status": o.status,
-                "kind": m.kinds[int(m.kind[i])],
+                "kind": kind,
                 "band": o.band or "",
                 "marking": mark,
                 "geometry": Point(float(m.x[i]), float(m.y[i])),
@@ -87,12 +115,11 @@ def _frames(store: Store, audience: str) -> tuple[dict[str, Any], str]:
         geometry=gpd.points_from_xy(data.intel.x, data.intel.y),
         crs="EPSG:27700",
     )
-    return {"areas": areas, "ocg_locations": locations, "intelligence": intel}, mark
+    frames = {"areas": areas, "ocg_locations": locations, "intelligence": intel}
+    return frames, mark, withheld
 
 
-def write_layers(
-    store: Store, *, fmt: str | None, audience: str, path: Path
-) -> LayersResult:
+def write_layers(store: Store, *, fmt: str | None, audience: str, path: Path) -> LayersResult:
     """Write the audience's layers to ``path`` as ``gpkg`` or ``kml`` (audited)."""
     require(store, Permission.EXPORT, action="export map layers")
     path = check_target(store, path, replace_geopackage=True)
@@ -100,8 +127,14 @@ def write_layers(
     aud = handling.parse_audience(audience).value
     import pyogrio
 
-    frames, mark = _frames(store, aud)
+    frames, mark, withheld = _frames_withheld(store, aud)
     title = f"{mark} - socmap layers ({aud} audience)"
+    note = (
+        f"Withheld by the handling policy: {plural(withheld['groups'], 'group')}, "
+        f"{plural(withheld['ocg_locations'], 'group location')}."
+        if any(withheld.values())
+        else ""
+    )
 
     def write(tmp: Path) -> None:
         first = True
@@ -113,7 +146,12 @@ def write_layers(
                     layer=layer,
                     driver="GPKG",
                     append=not first,
-                    layer_metadata={"DESCRIPTION": title, "marking": mark, "audience": aud},
+                    layer_metadata={
+                        "DESCRIPTION": title,
+                        "marking": mark,
+                        "audience": aud,
+                        "withheld": note,
+                    },
                     dataset_metadata={"marking": mark, "audience": aud} if first else None,
                 )
             else:
@@ -126,7 +164,7 @@ def write_layers(
             text = re.sub(
                 r'(<Document id="root_doc">)',
                 rf"\1<name>{title}</name><description>Protective marking: {mark}. "
-                rf"Audience: {aud}.</description>",
+                rf"Audience: {aud}. {note}</description>",
                 text,
                 count=1,
             )
@@ -141,11 +179,14 @@ def write_layers(
             entity="layers",
             summary=f"map layers exported as {fmt} for the {aud} audience: "
             + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            + (f"; withheld by the handling policy: {plural(withheld['groups'], 'group')}, "
+               f"{plural(withheld['ocg_locations'], 'location')}" if any(withheld.values())
+               else "")
             + f"; marked {mark}",
             extra={"file": str(written.path), "sha256": written.sha256, "format": fmt,
-                   "audience": aud, "marking": mark, "counts": counts},
+                   "audience": aud, "marking": mark, "counts": counts, "withheld": withheld},
         )  # fmt: skip
         return written.sha256
 
     sha = write_file(store, path, write, record, replace_geopackage=True)
-    return LayersResult(path, counts, mark, sha)
+    return LayersResult(path, counts, mark, sha, withheld)

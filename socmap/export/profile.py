@@ -121,6 +121,20 @@ def partner_graph_figure(store: Store, area_id: int, audience: Audience) -> Figu
     from socmap.services.partner_graphs import partner_graph, positions
 
     g = partner_graph(store, area=area_id)
+    withheld = 0
+    if audience is Audience.PARTNER:
+        # a group is drawn only when the handling policy lets the audience see it (may_share)
+        from socmap.services.profile_live import partner_listable
+
+        listable, _note = partner_listable(store, area_id, audience)
+        hidden = [
+            n
+            for n, d in g.nodes(data=True)
+            if d.get("kind") == "ocg" and not listable(int(d.get("record_id", -1)))
+        ]
+        withheld = len(hidden)
+        g = g.copy()
+        g.remove_nodes_from(hidden)
     if g.number_of_nodes() == 0:
         return None
     scene = scene_for(g, positions(g), title="")
@@ -149,7 +163,12 @@ def partner_graph_figure(store: Store, area_id: int, audience: Audience) -> Figu
         0.72,
         "Partner graph: partner agencies serving the area, its partnership structure and the "
         "groups they are linked to (as intelligence source, enforcement lever, safeguarding "
-        "lead or action owner).",
+        "lead or action owner)."
+        + (
+            f" {plural(withheld, 'group')} withheld from this version by the handling policy."
+            if withheld
+            else ""
+        ),
     )
 
 
@@ -206,7 +225,10 @@ def build_report(
             ("Data period", period),
             ("Partners consulted", consulted or "none recorded"),
             ("Audience", audience_text),
-            ("Completeness", f"{status.percent}% ({status.done} of {plural(status.total, 'check')} met)"),
+            (
+                "Completeness",
+                f"{status.percent}% ({status.done} of {plural(status.total, 'check')} met)",
+            ),
             # a partner version names no account (they are people's names)
             ("Produced", today.isoformat() + ("" if partner else f" by {store.actor}")),
         ),

@@ -41,13 +41,42 @@ class TableResult:
     rows: int
     marking: str
     sha256: str
+    left_out: int = 0  # groups the handling policy withholds from the audience
+
+
+def shared_groups(rows: list[Any], audience: str) -> tuple[list[Any], int]:
+    """The register rows ``audience`` may see (``handling.may_share`` per group, with its
+    marking: OCG records are not intelligence) and how many were left out."""
+    kept = [
+        r
+        for r in rows
+        if handling.may_share(audience=audience, marking=r.marking, is_intelligence=False).allowed
+    ]
+    return kept, len(rows) - len(kept)
+
+
+def left_out_note(left_out: int, audience: str) -> str:
+    """What a file says about the groups the handling policy kept out of it ('' when none)."""
+    if not left_out:
+        return ""
+    return (
+        f"{plural(left_out, 'group')} withheld from the {audience} audience by the handling "
+        "policy (OFFICIAL-SENSITIVE records need a sharing agreement)"
+    )
 
 
 def register_rows(store: Store, audience: str) -> tuple[list[list[Any]], str]:
-    """The register's rows for ``audience`` and the marking they carry."""
+    """The register's rows for ``audience`` and the marking they carry (groups the handling
+    policy withholds from the audience are left out: :func:`register_rows_left_out`)."""
+    rows, marking, _left = register_rows_left_out(store, audience)
+    return rows, marking
+
+
+def register_rows_left_out(store: Store, audience: str) -> tuple[list[list[Any]], str, int]:
+    """:func:`register_rows` and how many groups the handling policy left out."""
     aud = handling.parse_audience(audience)
     named = aud is handling.Audience.INTERNAL
-    rows = queries.register(store, with_schedule=False)
+    rows, left_out = shared_groups(queries.register(store, with_schedule=False), aud.value)
     marking = handling.export_marking([r.marking for r in rows]).value
     out = []
     for r in rows:
@@ -67,19 +96,18 @@ def register_rows(store: Store, audience: str) -> tuple[list[list[Any]], str]:
                 r.refs if named else "",
             ]
         )
-    return out, marking
+    return out, marking, left_out
 
 
-def write_register(
-    store: Store, *, fmt: str | None, audience: str, path: Path
-) -> TableResult:
+def write_register(store: Store, *, fmt: str | None, audience: str, path: Path) -> TableResult:
     """Write the register as ``xlsx`` or ``csv`` for ``audience`` (audited)."""
     require(store, Permission.EXPORT, action="export the register")
     path = check_target(store, path)
     fmt = format_for(path, fmt, FORMATS, default="xlsx")
-    rows, marking = register_rows(store, audience)
+    rows, marking, left_out = register_rows_left_out(store, audience)
     aud = handling.parse_audience(audience).value
     banner = f"{marking} - OCG register ({aud} audience)"
+    note = left_out_note(left_out, aud)
 
     def write(tmp: Path) -> None:
         if fmt == "csv":
@@ -89,6 +117,8 @@ def write_register(
                 w.writerow(HEADERS)
                 for r in rows:
                     w.writerow([neutralise(v) for v in r])
+                if note:
+                    w.writerow([note])
                 w.writerow([banner])
             return
         from openpyxl import Workbook
@@ -106,6 +136,8 @@ def write_register(
                 cell.value = v
                 if isinstance(v, str):
                     cell.data_type = "s"  # text, never a formula
+        if note:
+            ws.append([note])
         ws.append([banner])
         ws.oddHeader.center.text = banner
         ws.oddFooter.center.text = banner
@@ -120,11 +152,14 @@ def write_register(
             action="export",
             entity="register",
             summary=f"register exported as {fmt} for the {aud} audience: "
-            f"{plural(len(rows), 'group')}; marked {marking}",
+            f"{plural(len(rows), 'group')}"
+            + (f" ({plural(left_out, 'group')} withheld by the handling policy)" if left_out
+               else "")
+            + f"; marked {marking}",
             extra={"file": str(written.path), "sha256": written.sha256, "format": fmt,
-                   "audience": aud, "marking": marking},
+                   "audience": aud, "marking": marking, "withheld": left_out},
         )  # fmt: skip
         return written.sha256
 
     sha = write_file(store, path, write, record)
-    return TableResult(path, len(rows), marking, sha)
+    return TableResult(path, len(rows), marking, sha, left_out)

@@ -83,20 +83,34 @@ def people_at_risk(
                 widths=(3, 1),
             )
         )
+    exploit_note = ""
     if v.exploiting_ocgs:
         names = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
-        tables.append(
-            LiveTable(
-                ("OCG", "People at risk its members exploit"),
-                tuple(
-                    (ocg_label(o, names.get(o, ""), audience), str(n))
-                    for o, n in sorted(v.exploiting_ocgs.items(), key=lambda kv: (-kv[1], kv[0]))
-                ),
-                caption="Groups exploiting people in the area",
-                widths=(3, 1.6),
-            )
+        # a partner sees a group one by one only when the handling policy lets it (may_share)
+        listable, exploit_note = (
+            partner_listable(store, area_id, audience)
+            if audience is Audience.PARTNER
+            else ((lambda _i: True), "")
         )
+        exploiting = sorted(v.exploiting_ocgs.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = [(o, n) for o, n in exploiting if listable(o)]
+        if len(shown) < len(exploiting):
+            exploit_note = (
+                f"{plural(len(exploiting) - len(shown), 'group exploiting people in the area')} "
+                "withheld from the partner version by the handling policy."
+            )
+        if shown:
+            tables.append(
+                LiveTable(
+                    ("OCG", "People at risk its members exploit"),
+                    tuple((ocg_label(o, names.get(o, ""), audience), str(n)) for o, n in shown),
+                    caption="Groups exploiting people in the area",
+                    widths=(3, 1.6),
+                )
+            )
     paragraphs = [v.summary]
+    if exploit_note:
+        paragraphs.append(exploit_note)
     if audience is Audience.INTERNAL and v.people:
         listed, more = first_listed(
             [
@@ -219,7 +233,9 @@ def overdue_reassessments(
                 r.band or "-",
                 r.last_assessed.isoformat() if r.last_assessed else "never",
                 r.due.isoformat() if r.due else "-",
-                f"{plural(-(r.days_left or 0), 'day')}" if r.state == DueState.OVERDUE else "never assessed",
+                f"{plural(-(r.days_left or 0), 'day')}"
+                if r.state == DueState.OVERDUE
+                else "never assessed",
             )
             for r in [*late, *never]
             if listable(r.ocg_id)
@@ -404,7 +420,11 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
     flagged = []
     partner = audience is Audience.PARTNER
     cleared = _partner_safe(store) if partner else (lambda text: text)
+    listable = partner_listable(store, area_id, audience)[0] if partner else (lambda _i: True)
+    withheld_refs = 0
     for a in acts:
+        refs = [o for o in a.linked_ocgs if listable(o)]
+        withheld_refs += len(a.linked_ocgs) - len(refs)
         over = a.overdue(today)
         rows.append(
             (
@@ -415,7 +435,8 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
                 a.due.isoformat() if a.due else "-",
                 cleared(a.measure or "-"),
                 status_labels[a.status] + (" (OVERDUE)" if over else ""),
-                ", ".join(ocg_ref(o) for o in a.linked_ocgs) or "-",
+                ", ".join(ocg_ref(o) for o in refs)
+                or ("withheld" if len(refs) < len(a.linked_ocgs) else "-"),
             )
         )
         flagged.append(over)
@@ -425,7 +446,17 @@ def action_plan(store: Store, area_id: int, *, audience: Audience, today: dt.dat
         title="4P actions",
         section="action_plan",
         paragraphs=(
-            f"{plural(len(acts), 'action')}; {n_over} overdue." if acts else "No actions recorded yet.",
+            f"{plural(len(acts), 'action')}; {n_over} overdue."
+            if acts
+            else "No actions recorded yet.",
+            *(
+                (
+                    f"{plural(withheld_refs, 'group reference')} withheld from the partner "
+                    "version by the handling policy.",
+                )
+                if withheld_refs
+                else ()
+            ),
         ),
         tables=(
             (

@@ -31,6 +31,88 @@ ALIAS = "[alias withheld]"
 ADDRESS = "[address withheld]"
 _WORD = re.compile(r"[^\W_]+")  # words; "_" separates them (file names)
 
+#: UK street types and the abbreviations people write for them (normalised words), each mapped
+#: to one canonical form so "162 Forge Ave" is found as "162 Forge Avenue" and the other way.
+STREET_TYPES: dict[str, str] = {
+    w: canon
+    for canon, spellings in {
+        "avenue": ("avenue", "ave", "av", "avn"),
+        "road": ("road", "rd"),
+        "street": ("street", "st", "str"),
+        "lane": ("lane", "ln"),
+        "drive": ("drive", "dr", "drv"),
+        "close": ("close", "cl"),
+        "crescent": ("crescent", "cres", "cresc", "cr"),
+        "court": ("court", "ct"),
+        "place": ("place", "pl"),
+        "terrace": ("terrace", "terr", "ter", "tce"),
+        "gardens": ("gardens", "gdns", "gdn"),
+        "grove": ("grove", "gr", "gro", "grv"),
+        "square": ("square", "sq"),
+        "park": ("park", "pk"),
+        "walk": ("walk", "wlk"),
+        "way": ("way", "wy"),
+        "mews": ("mews",),
+        "hill": ("hill",),
+        "row": ("row",),
+        "green": ("green", "grn"),
+        "parade": ("parade", "pde"),
+        "boulevard": ("boulevard", "blvd"),
+    }.items()
+    for w in spellings
+}
+
+
+def _canonical_street(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` with every street-type word (or abbreviation) in its canonical form."""
+    return tuple(STREET_TYPES.get(w, w) for w in words)
+
+
+def _address_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The phrases an address is found by (canonical street types): the whole address, the
+    house number and street ("162 forge avenue") and the number and street name without its
+    type ("162 forge")."""
+    canon = _canonical_street(words)
+    out = [canon]
+    types = [i for i, w in enumerate(words) if w in STREET_TYPES and i >= 2]
+    if words and words[0].isdigit() and types:
+        k = types[0]
+        if k >= 2:  # a number, at least one name word, then the type
+            out.append(canon[: k + 1])
+            out.append(canon[:k])
+    return out
+
+
+#: Police ranks and roles written before an officer's name ("DI Ryan Zebley", "DS Zebley"): a
+#: surname after one of them is an officer's, not a disposed nominal's.
+RANK_TITLES = frozenset(
+    [
+        "pc",
+        "dc",
+        "ps",
+        "ds",
+        "di",
+        "dci",
+        "dsu",
+        "dsupt",
+        "supt",
+        "insp",
+        "inspector",
+        "sgt",
+        "sergeant",
+        "det",
+        "detective",
+        "constable",
+        "ch",
+        "chief",
+        "cc",
+        "acc",
+        "dcc",
+        "cst",
+        "pcso",
+    ]
+)
+
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """``text`` normalised (NFKC, invisible characters removed, case folded) and, for each
@@ -92,8 +174,14 @@ class Redactor:
         self.forenames_any_case = forenames_any_case
         # phrase (tuple of normalised words) -> (kind, replacement)
         self.phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        # addresses, keyed by words with canonical street types (see STREET_TYPES)
+        self.addresses: dict[tuple[str, ...], tuple[str, str]] = {}
         self.forenames: set[str] = set()
         self.longest = 1
+        # disposal: the surname alone (kept when another person's forename or a rank precedes
+        # it) and the words that are the person's own (their forenames, initials, aliases)
+        self.surname_alone: set[tuple[str, ...]] = set()
+        self.own_words: set[str] = set()
         for _nid, surname, forenames, aliases, address in nominals:
             for part in _WORD.findall(normalise_text(surname or "")):
                 if len(part) > 1:
@@ -136,16 +224,25 @@ class Redactor:
                 r._add((fore[0][0], *sur), "name", NAME)
             if surname_alone:
                 r._add(sur, "name", NAME)
+                r.surname_alone.add(sur)
         if forenames_alone:
             r.forenames.update(f for f in fore if len(f) > 1)
+        r.own_words.update(fore)
+        r.own_words.update(f[0] for f in fore)
         for alias in json.loads(aliases or "[]"):
             r._add(_words(alias), "alias", ALIAS)
+            r.own_words.update(_words(alias))
         r._add(_words(address or ""), "address", ADDRESS)
         return r
 
     def _add(self, words: tuple[str, ...], kind: str, replacement: str) -> None:
         if not words or (len(words) == 1 and len(words[0]) < 2):
             return
+        if kind == "address":
+            for variant in _address_variants(words):
+                if len(variant) > 1 or len(variant[0]) > 1:
+                    self.addresses.setdefault(variant, (kind, replacement))
+                    self.longest = max(self.longest, len(variant))
         # a name wins over an address or group sharing the same words
         if words not in self.phrases or kind in ("name", "alias"):
             self.phrases[words] = (kind, replacement)
@@ -159,6 +256,8 @@ class Redactor:
             hit = self.phrases.get((*words[:-1], last))
             if hit is not None:
                 return hit
+        if self.addresses:
+            return self.addresses.get(_canonical_street(tuple(words)))
         return None
 
     def findings(self, text: str) -> list[Finding]:
@@ -185,11 +284,51 @@ class Redactor:
                 i += 1
                 continue
             n, kind, repl = found
+            if self.surname_alone and self._someone_elses(text, norm, where, tokens, i, n):
+                i += n
+                continue
             start = where[tokens[i].start()]
             end = where[tokens[i + n - 1].end() - 1] + 1
             out.append(Finding(start, end, text[start:end], kind, repl))
             i += n
         return self._merge_names(text, out)
+
+    def _someone_elses(
+        self,
+        text: str,
+        norm: str,
+        where: list[int],
+        tokens: list[re.Match[str]],
+        i: int,
+        n: int,
+    ) -> bool:
+        """True when the match at ``tokens[i:i+n]`` is the disposed person's surname alone
+        written as part of another person's name: right after a rank ("DI Zebley") or after a
+        capitalised forename that is not theirs ("DI Ryan Zebley"), in mid-sentence."""
+        words = tuple(t.group() for t in tokens[i : i + n])
+        if not any((*words[:-1], w) in self.surname_alone for w in _singular(words[-1])):
+            return False
+        if i == 0:
+            return False
+        prev = tokens[i - 1]
+        between = norm[prev.end() : tokens[i].start()]
+        if between.strip(" .") or "\n" in between:
+            return False
+        word = prev.group()
+        if word in self.own_words:
+            return False
+        if word in RANK_TITLES:
+            return True
+        original = text[where[prev.start()]]
+        if not original.isupper():
+            return False
+        # the forename must be in mid-sentence (a capital after a full stop proves nothing)
+        if i < 2:
+            return False
+        before = norm[tokens[i - 2].end() : prev.start()]
+        if any(c in before for c in ".!?:;\n"):
+            return tokens[i - 2].group() in RANK_TITLES
+        return True
 
     @staticmethod
     def _merge_names(text: str, found: list[Finding]) -> list[Finding]:
@@ -225,9 +364,11 @@ class Redactor:
         singular = {s for w in words for s in _singular(w)}
         if self.forenames & singular and (self.forenames_any_case or self.findings(text)):
             return True
-        return any(all(w in singular or w in words for w in p) for p in self.phrases) and bool(
-            self.findings(text)
-        )
+        canon = set(_canonical_street(tuple(words)))
+        return (
+            any(all(w in singular or w in words for w in p) for p in self.phrases)
+            or any(all(w in canon for w in p) for p in self.addresses)
+        ) and bool(self.findings(text))
 
     def clean(self, text: str) -> bool:
         """True when ``text`` holds no identity this redactor knows."""

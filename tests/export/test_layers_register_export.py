@@ -13,6 +13,7 @@ import pytest
 from socmap.cli import main
 from socmap.domain.groups import Location, Ocg
 from socmap.domain.ids import GroupId
+from socmap.domain.vocab import Marking
 from socmap.services import register
 from socmap.store import audit
 from socmap.store.db import open_store
@@ -30,7 +31,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def small(tmp_path: Path) -> Path:
     path = tmp_path / "small.db"
     s = open_store(path)
-    for name in ("Kelly network", *DANGEROUS):
+    # group 1 is OFFICIAL (a partner may see it); the others OFFICIAL-SENSITIVE (withheld)
+    register.create_ocg(s, Ocg(name="Kelly network", marking=Marking.OFFICIAL))
+    for name in DANGEROUS:
         register.create_ocg(s, Ocg(name=name))
     register.add_location(
         s, Location(ocg_id=GroupId(1), kind="base", easting=350000.0, northing=312000.0)
@@ -121,3 +124,51 @@ def test_layers_intelligence_follows_handling(
         assert code == 0, err
         counts[audience] = pyogrio.read_info(out, layer="intelligence")["features"]
     assert 0 < counts["partner"] < counts["internal"]
+
+
+def test_partner_register_and_layers_leave_out_withheld_groups(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: every demo group is OFFICIAL-SENSITIVE, yet the partner register listed all of them
+    and the partner layers wrote their locations. Each group is asked of handling.may_share."""
+    from socmap.services import handling
+
+    s = open_store(small)
+    register.add_location(
+        s, Location(ocg_id=GroupId(1), kind="cuckooed", easting=350500.0, northing=312100.0)
+    )
+    register.add_location(
+        s, Location(ocg_id=GroupId(2), kind="stash", easting=352000.0, northing=313000.0)
+    )
+    s.close()
+    import pyogrio
+
+    for audience in handling.Audience:
+        out_csv = tmp_path / f"r-{audience.value}.csv"
+        code, _, err = run(capsys, "export", "register", "--db", str(small), "--format", "csv",
+                           "--audience", audience.value, "-o", str(out_csv))  # fmt: skip
+        assert code == 0, err
+        rows = list(csv.reader(out_csv.open(encoding="utf-8-sig")))
+        refs = [r[0] for r in rows[2:-1] if r and r[0].startswith("OCG-")]
+        allowed = [
+            f"OCG-{i:04d}"
+            for i, mark in enumerate(["OFFICIAL"] + ["OFFICIAL-SENSITIVE"] * 4, start=1)
+            if handling.may_share(audience=audience, marking=mark, is_intelligence=False).allowed
+        ]
+        assert refs == allowed, audience
+        if len(allowed) < 5:
+            assert any("withheld" in r[0] for r in rows if r), rows
+
+        gpkg = tmp_path / f"l-{audience.value}.gpkg"
+        code, _, err = run(capsys, "export", "layers", "--db", str(small), "--format", "gpkg",
+                           "--audience", audience.value, "-o", str(gpkg))  # fmt: skip
+        assert code == 0, err
+        df = pyogrio.read_dataframe(gpkg, layer="ocg_locations")
+        assert set(df["ocg"]) <= set(allowed), audience
+        if audience is handling.Audience.PARTNER:
+            assert not {"base", "cuckooed"} & set(df["kind"])
+            assert list(df["kind"]) == ["stash"]
+            meta = pyogrio.read_info(gpkg, layer="ocg_locations")["layer_metadata"]
+            assert "4 groups" in meta["withheld"]
+        else:
+            assert "cuckooed" in set(df["kind"])
