@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import open_existing
+from socmap.cli.common import add_marking_options, open_existing
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
 from socmap.domain.text import plural
@@ -90,17 +90,7 @@ def add_commands(cli: Cli) -> None:
         "identities and restricted intelligence (partner: also home addresses)",
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    p.add_argument(
-        "--marking",
-        default=None,
-        help="protective marking (default OFFICIAL-SENSITIVE; SECRET and above are refused)",
-    )
-    p.add_argument(
-        "--marking-reason",
-        default=None,
-        metavar="TEXT",
-        help="why the marking is lowered below OFFICIAL-SENSITIVE (recorded in the audit trail)",
-    )
+    add_marking_options(p)
     p.add_argument(
         "--submit-text",
         default=None,

@@ -95,3 +95,23 @@ def ocg_ref(text: str) -> GroupId:
         return parse_ocg_ref(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_marking_options(p: argparse.ArgumentParser) -> None:
+    """``--marking`` and ``--marking-reason``: every export that can be marked takes both.
+
+    Lowering below OFFICIAL-SENSITIVE needs the reason, which the audit row records (the rule
+    itself is ``services.handling.export_marking``).
+    """
+    p.add_argument(
+        "--marking",
+        default=None,
+        help="protective marking (default OFFICIAL-SENSITIVE; SECRET and above are refused)",
+    )
+    p.add_argument(
+        "--marking-reason",
+        default="",
+        metavar="TEXT",
+        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
+        "the audit trail)",
+    )

@@ -8,7 +8,14 @@ import os
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import ocg_ref, open_existing, print_cut, print_json, print_table
+from socmap.cli.common import (
+    add_marking_options,
+    ocg_ref,
+    open_existing,
+    print_cut,
+    print_json,
+    print_table,
+)
 from socmap.domain.errors import ValidationError
 from socmap.domain.network import INTERVENTION_KINDS
 from socmap.domain.text import Page, more, plural
@@ -310,16 +317,7 @@ def add_commands(cli: Cli) -> None:
         default="any",
         help="which graded links to include",
     )
-    p.add_argument(
-        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
-    )
-    p.add_argument(
-        "--marking-reason",
-        default="",
-        metavar="TEXT",
-        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
-        "the audit trail)",
-    )
+    add_marking_options(p)
 
     p = cli.subcommand(
         "network",

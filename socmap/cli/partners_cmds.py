@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import open_existing, print_json, print_table
+from socmap.cli.common import add_marking_options, open_existing, print_json, print_table
 from socmap.domain.text import plural
 from socmap.export.graphs import FORMATS, export_graph
 from socmap.services import disruptions
@@ -79,18 +79,7 @@ def add_commands(cli: Cli) -> None:
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     p.add_argument("--area", help="only this area (by name)")
-    p.add_argument(
-        "--marking",
-        default=None,
-        help="protective marking (default OFFICIAL-SENSITIVE)",
-    )
-    p.add_argument(
-        "--marking-reason",
-        default="",
-        metavar="TEXT",
-        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
-        "the audit trail)",
-    )
+    add_marking_options(p)
 
     p = cli.subcommand(
         "disruptions",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from socmap.cli import Cli, add_db_argument
-from socmap.cli.common import ocg_ref, open_existing, print_json, print_table
+from socmap.cli.common import add_marking_options, ocg_ref, open_existing, print_json, print_table
 from socmap.cli.progress import ConsoleProgress
 from socmap.domain.errors import ValidationError
 from socmap.domain.ids import format_ocg_ref
@@ -457,16 +457,7 @@ def add_commands(cli: Cli) -> None:
     p.add_argument(
         "-o", "--output", required=True, metavar="FILE.ics", help="the .ics file to write"
     )
-    p.add_argument(
-        "--marking", default=None, help="protective marking (default OFFICIAL-SENSITIVE)"
-    )
-    p.add_argument(
-        "--marking-reason",
-        default="",
-        metavar="TEXT",
-        help="why the marking is lowered below OFFICIAL-SENSITIVE (required then; recorded in "
-        "the audit trail)",
-    )
+    add_marking_options(p)
     _as_of(p)
 
     g = "assess"
