@@ -25,7 +25,10 @@ from tests.benchmarks.conftest import copy_db
 
 AS_OF = dt.date(2026, 11, 1)
 #: per audience: a partner profile reads as much as an internal one but has a third of the pages
-RATIO = {"internal": 60.0, "partner": 130.0}
+#: The partner version reads as much as the internal one but prints far fewer pages (groups the
+#: handling policy withholds, uncleared narrative) so its per-page baseline is small: measured
+#: 105-172x (median 135x) with 9-11 pages against the internal 22-30x with 50-55 pages.
+RATIO = {"internal": 60.0, "partner": 250.0}
 
 
 @pytest.fixture(scope="module")
