@@ -156,9 +156,8 @@ def test_major_stays_pending_until_a_second_approver(demo_store) -> None:  # typ
 
 
 def test_major_disruption_brings_reassessment_forward(demo_store) -> None:  # type: ignore[no-untyped-def]
-    scoring = pytest.importorskip("socmap.services.scoring")
-    if not hasattr(scoring, "record_trigger"):
-        pytest.skip("scoring has no record_trigger yet")
+    from socmap.services import scoring
+
     calls: list[dict[str, object]] = []
     real = scoring.record_trigger
 
