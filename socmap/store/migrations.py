@@ -5,8 +5,10 @@ Never edit or reorder a step that has shipped; add a new one at the end.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -715,6 +717,36 @@ def _rebuild_table(conn: sqlite3.Connection, table: str, create_sql: str) -> Non
         conn.execute(sql)
 
 
+@contextlib.contextmanager
+def _table_rebuild(conn: sqlite3.Connection, *, legacy_alter: bool = False) -> Iterator[None]:
+    """SQLite's 12-step table change around the body: foreign keys off, one transaction,
+    ``foreign_key_check`` before it commits, everything rolled back on any error.
+
+    ``legacy_alter``: triggers on other tables name the rebuilt table, so the rename must not
+    re-check them (SQLite's legacy rename, as its 12-step procedure says).
+    """
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    if legacy_alter:
+        conn.execute("PRAGMA legacy_alter_table=ON")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"foreign key check failed after rebuild: {broken[:5]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if legacy_alter:
+            conn.execute("PRAGMA legacy_alter_table=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
 @migrations(name="areas_no_cascade_from_reference_tables", transactional=False)
 def _areas_no_cascade(db: sqlite_utils.Database) -> None:
     # Re-importing boundaries used to delete every profile, section version, contribution, 4P
@@ -724,29 +756,15 @@ def _areas_no_cascade(db: sqlite_utils.Database) -> None:
     # CREATE statement (whatever columns earlier steps added are kept), with foreign keys off
     # and one transaction around all of it; foreign_key_check must pass before it commits.
     conn = db.conn
-    if conn.in_transaction:
-        conn.execute("COMMIT")
-    conn.execute("PRAGMA foreign_keys=OFF")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for table in _cascading_from_reference(conn):
-                (sql,) = conn.execute(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-                ).fetchone()
-                _rebuild_table(conn, table, _CASCADE_FROM_REFERENCE.sub(r"\1RESTRICT", sql))
-            left = _cascading_from_reference(conn)
-            if left:
-                raise RuntimeError(f"tables still cascade from reference tables: {left}")
-            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"foreign key check failed after rebuild: {broken[:5]}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    finally:
-        conn.execute("PRAGMA foreign_keys=ON")
+    with _table_rebuild(conn):
+        for table in _cascading_from_reference(conn):
+            (sql,) = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+            ).fetchone()
+            _rebuild_table(conn, table, _CASCADE_FROM_REFERENCE.sub(r"\1RESTRICT", sql))
+        left = _cascading_from_reference(conn)
+        if left:
+            raise RuntimeError(f"tables still cascade from reference tables: {left}")
 
 
 @migrations(name="privacy_accounts_case_insensitive")
@@ -968,47 +986,25 @@ def _fixdata_ids_never_reused(db: sqlite_utils.Database) -> None:
     # gets AUTOINCREMENT (SQLite's 12-step rebuild, as in areas_no_cascade_from_reference_tables),
     # and its sequence starts at the highest id it holds or that the trail shows was disposed.
     conn = db.conn
-    if conn.in_transaction:
-        conn.execute("COMMIT")
-    conn.execute("PRAGMA foreign_keys=OFF")
-    # triggers on other tables name these tables: while one is dropped and its copy renamed,
-    # the rename must not re-check them (SQLite's legacy rename, as its 12-step procedure says)
-    conn.execute("PRAGMA legacy_alter_table=ON")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for table in _deleted_by_disposal(conn):
-                (sql,) = conn.execute(
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-                ).fetchone()
-                if not _ID_PRIMARY_KEY.search(sql):
-                    continue  # already AUTOINCREMENT, or no integer id
-                _rebuild_table(conn, table, _ID_PRIMARY_KEY.sub(r"\1 AUTOINCREMENT", sql, count=1))
-                highest = int(
-                    conn.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0]
-                )
-                entity = _DISPOSED_TABLES.get(table)
-                if entity is not None:
-                    disposed = conn.execute(
-                        "SELECT MAX(CAST(entity_id AS INTEGER)) FROM audit"
-                        " WHERE action = 'dispose' AND entity = ?",
-                        [entity],
-                    ).fetchone()[0]
-                    highest = max(highest, int(disposed or 0))
-                conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
-                conn.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, highest]
-                )
-            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"foreign key check failed after rebuild: {broken[:5]}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    finally:
-        conn.execute("PRAGMA legacy_alter_table=OFF")
-        conn.execute("PRAGMA foreign_keys=ON")
+    with _table_rebuild(conn, legacy_alter=True):
+        for table in _deleted_by_disposal(conn):
+            (sql,) = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+            ).fetchone()
+            if not _ID_PRIMARY_KEY.search(sql):
+                continue  # already AUTOINCREMENT, or no integer id
+            _rebuild_table(conn, table, _ID_PRIMARY_KEY.sub(r"\1 AUTOINCREMENT", sql, count=1))
+            highest = int(conn.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"').fetchone()[0])
+            entity = _DISPOSED_TABLES.get(table)
+            if entity is not None:
+                disposed = conn.execute(
+                    "SELECT MAX(CAST(entity_id AS INTEGER)) FROM audit"
+                    " WHERE action = 'dispose' AND entity = ?",
+                    [entity],
+                ).fetchone()[0]
+                highest = max(highest, int(disposed or 0))
+            conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, highest])
 
 
 # --- end of feature steps ---
