@@ -14,6 +14,8 @@ import pytest
 
 import socmap.store.db as _socmap_db
 
+pytest_plugins = ["tests.engines"]
+
 #: The OS account every test acts as unless it picks another with ``os_account``. socmap reads
 #: the account from the operating system only (never from the environment); tests replace the
 #: one function that asks the OS. Subprocesses get the same with ``tests/run_as.py``.
@@ -63,11 +65,17 @@ def os_account(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def store():  # type: ignore[no-untyped-def]
-    """An empty in-memory socmap database with migrations applied (the test account is admin)."""
+def store(engine, request):  # type: ignore[no-untyped-def]
+    """An empty socmap register (the test account is admin): in memory on SQLite, or a private
+    database on the test PostgreSQL server (``tests/engines.py``)."""
     from socmap.store.db import open_store
 
-    s = open_store(":memory:")
+    if engine == "postgresql":
+        from tests.engines import TEMPLATE_EMPTY, server_store
+
+        s = server_store(request, TEMPLATE_EMPTY)
+    else:
+        s = open_store(":memory:")
     yield s
     s.close()
 
@@ -100,11 +108,16 @@ def demo_path(demo_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_store(demo_path: Path) -> Iterator[object]:
-    """An open Store on a private copy of the demo database."""
+def demo_store(engine: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    """An open Store on a private copy of the demo database (file, or server database)."""
     from socmap.store.db import open_store
 
-    s = open_store(demo_path)
+    if engine == "postgresql":
+        from tests.engines import TEMPLATE_DEMO, server_store
+
+        s = server_store(request, TEMPLATE_DEMO, demo=request.getfixturevalue("demo_template"))
+    else:
+        s = open_store(request.getfixturevalue("demo_path"))
     yield s
     s.close()
 
@@ -133,6 +146,14 @@ def act_as(store, account: str, role: str):  # type: ignore[no-untyped-def]
 
     with store.atomic():
         users.set_role(store, account, role)
+    if store.on_server:
+        # On a server the login is who you are: reconnect as that login.
+        from socmap.store.dialect import PgConnection, connect_server
+        from tests.engines import with_login
+
+        store.conn.close()
+        store.server = with_login(store.server, account)
+        store.server_conn = PgConnection(connect_server(store.server))
     store.actor = account
     return store
 
@@ -147,3 +168,12 @@ def viewer_store(store):  # type: ignore[no-untyped-def]
 def viewer_demo_store(demo_store):  # type: ignore[no-untyped-def]
     """The demo store, acting as a registered viewer."""
     return act_as(demo_store, "viewer.test", "viewer")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The test PostgreSQL server's admin URL (temporary: replaced by tests/pg.py)."""
+    url = os.environ.get("SOCMAP_TEST_PG")
+    if not url:
+        pytest.skip("no PostgreSQL test server (set SOCMAP_TEST_PG)")
+    return url

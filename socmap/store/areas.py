@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from socmap.domain.groups import Area
 from socmap.domain.ids import AreaId
+from socmap.store import dialect
 from socmap.store.db import Store
 
 
@@ -124,17 +125,9 @@ def attached_counts(store: Store) -> dict[int, dict[str, int]]:
 
     Read from the schema, so tables that features add later are counted without code changes.
     """
-    tables = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
     out: dict[int, dict[str, int]] = {}
-    for t in tables:
-        # PRAGMA cannot take parameters; the name comes from sqlite_master, quoted.
-        for fk in store.conn.execute(f'PRAGMA foreign_key_list("{t}")').fetchall():
+    for t in dialect.user_tables(store.conn):
+        for fk in dialect.foreign_key_list(store.conn, t):
             if fk[2] != "areas":
                 continue
             col = fk[3]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from socmap.store import dialect
 from socmap.store.db import Store
 
 GENESIS = "0" * 64
@@ -67,6 +68,21 @@ def record(
     payload_text = canonical_json(payload)
     digest = hashlib.sha256(payload_text.encode("utf-8")).hexdigest()
     ts = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    if store.on_server:
+        # The database writes the row: its trigger sets the id, the time, the session's login
+        # and the hash chain under a lock, whatever a client sends (socmap.store.pg_schema).
+        with store.atomic():
+            cur = store.conn.execute(
+                "INSERT INTO audit (id, ts, actor, action, entity, entity_id, summary,"
+                " payload_digest, prev_hash, row_hash) VALUES (0, '', '', ?, ?, ?, ?, ?, '', '')",
+                [action, entity, str(entity_id), summary, digest],
+            )
+            row_id = int(cur.lastrowid)
+            store.conn.execute(
+                "INSERT INTO audit_payload (audit_id, payload) VALUES (?, ?)",
+                [row_id, payload_text],
+            )
+        return row_id
     with store.atomic():
         last = store.conn.execute(
             "SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1"
@@ -198,6 +214,23 @@ def payload_ids_referring(
             [entity, str(entity_id), last],
         )
     ]
+    if store.on_server:
+        paths = " OR ".join(
+            "jsonb_path_exists(p.payload::jsonb, %s::jsonpath, jsonb_build_object('v', %s))"
+            for _ in keys
+        )
+        params: list[Any] = [last]
+        for key in keys:
+            params += [f'strict $.**.{json.dumps(key)} ? (@ == $v)', int(entity_id)]
+        referring = [
+            r[0]
+            for r in store.conn.native(
+                "SELECT DISTINCT p.audit_id FROM audit_payload p JOIN audit a ON a.id ="
+                f" p.audit_id WHERE p.audit_id > %s AND a.action <> 'dispose' AND ({paths})",
+                params,
+            )
+        ]
+        return sorted(set(own) | set(referring))
     marks = ", ".join("?" for _ in keys)
     referring = [
         r[0]
@@ -450,13 +483,7 @@ def _unaccounted_records(store: Store, last_id: int) -> ChainProblem | None:
     means audit rows were cut away.
     """
     try:
-        tables = [
-            str(r[0])
-            for r in store.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-            if r[0] not in _NOT_RECORDS
-        ]
+        tables = [t for t in dialect.user_tables(store.conn) if t not in _NOT_RECORDS]
         if last_id == 0:
             holding = [
                 t

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -100,31 +101,62 @@ def current_account() -> str:
 class Store:
     """An open socmap database and the account acting on it.
 
-    ``db`` is the sqlite-utils Database; ``conn`` its sqlite3 connection for hot paths.
-    Connections are thread-bound: a worker thread opens its own Store with :func:`open_store`.
+    On the embedded engine ``db`` is the sqlite-utils Database and ``conn`` its sqlite3
+    connection; on a PostgreSQL server ``db`` is None and ``conn`` is a
+    :class:`socmap.store.dialect.PgConnection` with the same methods, so every store function
+    runs unchanged on both (``dialect`` says which). Connections are thread-bound: a worker
+    thread opens its own Store with :meth:`reopen`.
     """
 
-    db: sqlite_utils.Database
+    db: sqlite_utils.Database | None
     path: Path | None
     actor: str = field(default_factory=current_account)
     #: Set by ``audit.record``: after the outermost commit the trail's head is anchored outside
     #: the file (``audit.write_anchor``).
     audited: bool = field(default=False, repr=False)
+    #: "sqlite" or "postgresql" (``socmap.store.dialect``).
+    dialect: str = "sqlite"
+    #: The server the store is connected to (URL or libpq keywords), None for a file.
+    server: str | None = None
+    server_conn: Any = field(default=None, repr=False)
+    _depth: int = field(default=0, repr=False)
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        """The underlying sqlite3 connection."""
+    def conn(self) -> Any:
+        """The connection: sqlite3's, or the PostgreSQL adapter with the same methods."""
+        if self.server_conn is not None:
+            return self.server_conn
+        assert self.db is not None
         return self.db.conn
 
+    @property
+    def on_server(self) -> bool:
+        """True on a PostgreSQL server."""
+        return self.server_conn is not None
+
+    def where(self) -> str:
+        """The database as a person should see it named (no password)."""
+        if self.server is not None:
+            from socmap.store.dialect import redact_url
+
+            return redact_url(self.server)
+        return str(self.path) if self.path is not None else "an in-memory database"
+
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[sqlite_utils.Database]:
+    def atomic(self) -> Iterator[Any]:
         """One transaction (a savepoint when nested): all of it commits, or none of it.
 
         The outermost level is ``BEGIN IMMEDIATE``: it waits (busy timeout) for the write lock
         up front. A deferred transaction that reads first and then writes fails at once with
         "database is locked" when another connection wrote in between, which two open copies of
-        the app (or a backup next to the app) would hit.
+        the app (or a backup next to the app) would hit. On a server the outermost level is
+        ``BEGIN`` (PostgreSQL locks rows, not the database) and a nested one a savepoint.
         """
+        if self.on_server:
+            with self._server_atomic():
+                yield self.db
+            return
+        assert self.db is not None
         if self.conn.in_transaction:
             with self.db.atomic() as db:
                 yield db
@@ -157,12 +189,51 @@ class Store:
 
             write_anchor(self)
 
+    @contextlib.contextmanager
+    def _server_atomic(self) -> Iterator[None]:
+        conn = self.conn
+        if conn.in_transaction:
+            self._depth += 1
+            name = f"socmap_sp{self._depth}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            finally:
+                self._depth -= 1
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.audited = False
+            conn.rollback()
+            raise
+        try:
+            conn.commit()
+        except BaseException:
+            self.audited = False
+            conn.rollback()
+            raise
+        self.audited = False
+
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
+        if self.on_server:
+            self.conn.close()
+            return
+        assert self.db is not None
         self.db.close()
 
     def reopen(self) -> Store:
-        """A new connection to the same file, for use on another thread."""
+        """A new connection to the same database, for use on another thread."""
+        if self.server is not None:
+            return open_store(self.server, migrate=False, check=False)
         if self.path is None:
             raise StoreError("an in-memory database cannot be opened on another thread")
         return open_store(self.path, actor=self.actor, migrate=False, check=False)
@@ -393,8 +464,13 @@ def open_store(
         StoreError: the file is not a socmap database, is damaged, is from a newer socmap,
             or is locked by another writer for longer than the timeout.
     """
+    from socmap.store.dialect import is_server_url
     from socmap.store.migrations import apply_migrations
 
+    if is_server_url(path):
+        from socmap.store.server import open_server
+
+        return open_server(str(path), migrate=migrate)
     memory = path is None or str(path) == ":memory:"
     file_path: Path | None = None
     if memory:

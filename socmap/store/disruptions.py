@@ -17,6 +17,7 @@ from typing import Any
 
 from socmap.domain.disruptions import Disruption
 from socmap.domain.errors import NotFoundError
+from socmap.store import dialect
 from socmap.store.db import Store
 
 ASSESSMENT_COLUMNS = ("ocg_id", "scheme", "total", "max_total", "status", "assessed_on")
@@ -195,7 +196,7 @@ def disruption_rows(store: Store) -> list[tuple[Any, ...]]:
 
 
 def _assessment_columns(store: Store) -> set[str]:
-    return {r[1] for r in store.conn.execute("PRAGMA table_info(assessments)")}
+    return {r[1] for r in dialect.table_info(store.conn, "assessments")}
 
 
 def assessments_available(store: Store) -> bool:

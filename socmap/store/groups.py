@@ -12,6 +12,7 @@ from socmap.domain.errors import ConflictError, NotFoundError
 from socmap.domain.groups import ExternalRef, Location, Membership, Nominal, Ocg
 from socmap.domain.ids import AreaId, GroupId, LocationId, MembershipId, NominalId
 from socmap.domain.vocab import Marking, Role, Status
+from socmap.store import dialect
 from socmap.store.db import Store
 
 
@@ -400,19 +401,15 @@ def register_rows(store: Store) -> list[tuple[Any, ...]]:
 
 def table_counts(store: Store) -> dict[str, int]:
     """Row count of every user table (for ``socmap info`` and the status bar)."""
-    names = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    # Table names come from sqlite_master, never from user input; quoted for safety.
+    names = dialect.user_tables(store.conn)
+    # Table names come from the catalog, never from user input; quoted for safety.
     return {n: int(store.conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
 
 
 def journal_mode(store: Store) -> str:
-    """The database's journal mode (``wal`` for files)."""
+    """The database's journal mode (``wal`` for files; ``server`` on PostgreSQL)."""
+    if store.on_server:
+        return "server"
     return str(store.conn.execute("PRAGMA journal_mode").fetchone()[0])
 
 

@@ -214,7 +214,7 @@ def area_names(store: Store) -> dict[int, str]:
 def area_id_by_name(store: Store, name: str) -> int | None:
     """The id of the area called ``name`` (case-insensitive), or None."""
     row = store.conn.execute(
-        "SELECT id FROM areas WHERE name = ? COLLATE NOCASE", [name.strip()]
+        "SELECT id FROM areas WHERE lower(name) = lower(?)", [name.strip()]
     ).fetchone()
     return int(row[0]) if row else None
 

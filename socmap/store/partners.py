@@ -291,7 +291,9 @@ def get_lro(store: Store, ocg_id: int) -> Lro | None:
 def set_lro(store: Store, lro: Lro) -> None:
     """Insert or replace an OCG's LRO."""
     store.conn.execute(
-        "INSERT OR REPLACE INTO ocg_lro (ocg_id, kind, name, partner_id) VALUES (?, ?, ?, ?)",
+        "INSERT INTO ocg_lro (ocg_id, kind, name, partner_id) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(ocg_id) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
+        " partner_id = excluded.partner_id",
         [lro.ocg_id, lro.kind, lro.name, lro.partner_id],
     )
 

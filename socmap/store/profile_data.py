@@ -68,7 +68,7 @@ def county_lines(store: Store, area_id: int) -> list[tuple[int, str, int]]:
             "SELECT o.id, o.name, COUNT(DISTINCT n.id) FROM ocgs o"
             ' JOIN memberships m ON m.ocg_id = o.id AND m."end" IS NULL'
             " JOIN nominals n ON n.id = m.nominal_id"
-            " WHERE EXISTS (SELECT 1 FROM json_each(n.flags) j WHERE j.value = 'county_lines')"
+            " WHERE n.flags LIKE '%\"county_lines\"%'"
             f" AND o.id IN ({_ACTIVE_IN_AREA}) GROUP BY o.id ORDER BY 3 DESC, o.id",
             {"area": area_id},
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from socmap.domain.errors import NotFoundError, SocmapError
+from socmap.store import dialect
 from socmap.store.db import Store, explain_sqlite_error
 
 #: Tables under review, by entity name (names come from code, never from input).
@@ -152,12 +153,12 @@ def names_shared(store: Store, entity_id: int) -> tuple[bool, bool]:
         return False, False
     surname, forenames = row
     other = store.conn.execute(
-        "SELECT 1 FROM nominals WHERE id <> ? AND surname = ? COLLATE NOCASE"
+        "SELECT 1 FROM nominals WHERE id <> ? AND lower(surname) = lower(?)"
         " UNION SELECT 1 FROM ocgs WHERE instr(lower(name), lower(?)) > 0 LIMIT 1",
         [entity_id, surname, surname],
     ).fetchone()
     same_first = store.conn.execute(
-        "SELECT 1 FROM nominals WHERE id <> ? AND forenames = ? COLLATE NOCASE LIMIT 1",
+        "SELECT 1 FROM nominals WHERE id <> ? AND lower(forenames) = lower(?) LIMIT 1",
         [entity_id, forenames],
     ).fetchone()
     return other is not None, same_first is not None or not (forenames or "").strip()
@@ -184,16 +185,9 @@ def referencing_columns(store: Store, entity: str) -> list[tuple[str, str, str]]
     Read from the schema, so tables that features add later are covered without code changes.
     """
     target = _table(entity)
-    tables = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
     out = []
-    for t in tables:
-        # PRAGMA cannot take parameters; the name comes from sqlite_master, quoted.
-        for fk in store.conn.execute(f'PRAGMA foreign_key_list("{t}")'):
+    for t in dialect.user_tables(store.conn):
+        for fk in dialect.foreign_key_list(store.conn, t):
             if fk[2] == target:
                 out.append((t, fk[3], str(fk[6]).upper()))
     return out
@@ -218,7 +212,10 @@ def delete_record(store: Store, entity: str, entity_id: int) -> dict[str, int]:
         )
         counts[ref_table] = counts.get(ref_table, 0) + n
     try:
-        cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
+        # A savepoint, so that a refusal leaves the caller's transaction usable (PostgreSQL
+        # aborts the whole transaction on an error otherwise).
+        with store.atomic():
+            cur = store.conn.execute(f'DELETE FROM "{table}" WHERE id = ?', [entity_id])
     except sqlite3.IntegrityError:
         blocking = sorted(
             t
@@ -252,12 +249,10 @@ def free_text_columns(store: Store) -> list[tuple[str, str]]:
     """(table, column) of every text column that may hold free text, read from the schema (so
     tables that features add later are covered without code changes)."""
     out = []
-    for (t,) in store.conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchall():
+    for t in dialect.user_tables(store.conn):
         if t in _NOT_SCRUBBED_TABLES:
             continue
-        for col in store.conn.execute(f'PRAGMA table_info("{t}")').fetchall():
+        for col in dialect.table_info(store.conn, t):
             declared = str(col[2] or "").upper()
             if ("TEXT" in declared or "CHAR" in declared or declared == "") and (
                 t,
@@ -272,21 +267,14 @@ def scrub_free_text(
 ) -> dict[str, int]:
     """Rewrite every free-text value that ``mentions`` the person with ``redact``; returns the
     number of values rewritten per table (inside the caller's transaction)."""
-    store.conn.create_function(
-        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
-    )
     counts: dict[str, int] = {}
     for table, column in free_text_columns(store):
         try:
-            found = store.conn.execute(
-                f'SELECT rowid, "{column}" FROM "{table}" WHERE socmap_mentions("{column}")'
-            ).fetchall()
+            found = dialect.rows_mentioning(store.conn, table, column, mentions)
         except sqlite3.OperationalError:  # a WITHOUT ROWID table: none hold free text today
             continue
-        for rowid, value in found:
-            store.conn.execute(
-                f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', [redact(value), rowid]
-            )
+        for row_key, value in found:
+            dialect.update_by_row_key(store.conn, table, column, redact(value), row_key)
         if found:
             counts[table] = counts.get(table, 0) + len(found)
     return counts
@@ -294,33 +282,27 @@ def scrub_free_text(
 
 def payload_ids_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
     """Audit rows whose payload mentions the person (a narrative saved, a file imported)."""
-    store.conn.create_function(
-        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
-    )
-    return [
-        int(r[0])
-        for r in store.conn.execute(
-            "SELECT audit_id FROM audit_payload WHERE socmap_mentions(payload)"
-        )
-    ]
+    found = dialect.rows_mentioning(store.conn, "audit_payload", "payload", mentions, key="audit_id")
+    return [int(k) for k, _v in found]
 
 
 def chained_fields_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
     """Audit rows whose *chained* fields mention the person (they cannot be erased: socmap
     never writes user-supplied text there; older files may)."""
-    store.conn.create_function(
-        "socmap_mentions", 1, lambda v: int(isinstance(v, str) and mentions(v)), deterministic=True
-    )
-    return [
-        int(r[0])
-        for r in store.conn.execute(
-            "SELECT id FROM audit WHERE socmap_mentions(summary) OR socmap_mentions(entity_id)"
-        )
-    ]
+    ids = {int(k) for k, _v in dialect.rows_mentioning(store.conn, "audit", "summary", mentions,
+                                                        key="id")}
+    ids |= {int(k) for k, _v in dialect.rows_mentioning(store.conn, "audit", "entity_id",
+                                                         mentions, key="id")}
+    return sorted(ids)
 
 
 def set_secure_delete(store: Store, on: bool) -> int:
-    """Switch secure_delete (zero freed content) on or off; returns the previous setting."""
+    """Switch secure_delete (zero freed content) on or off; returns the previous setting.
+
+    A server has no such switch: deleted rows are reclaimed by VACUUM (see ``compact``).
+    """
+    if store.on_server:
+        return 0
     before = int(store.conn.execute("PRAGMA secure_delete").fetchone()[0])
     store.conn.execute(f"PRAGMA secure_delete = {1 if on else 0}")
     return before
@@ -333,6 +315,8 @@ def compact(store: Store) -> bool:
     """
     if store.conn.in_transaction:
         return False
+    if store.on_server:
+        return _vacuum_server(store)
     try:
         store.conn.execute("VACUUM")
     except sqlite3.OperationalError as exc:
@@ -377,3 +361,18 @@ def mark_intel_due(store: Store, *, every: int, as_of: dt.date, rationale: str) 
         [as_of.isoformat(), rationale, every, as_of.isoformat()],
     )
     return cur.rowcount
+
+
+def _vacuum_server(store: Store) -> bool:
+    """VACUUM the tables disposal touched, where this login may (their owner); else False.
+
+    PostgreSQL keeps a deleted row's old version until VACUUM reclaims it; autovacuum does so
+    within minutes, and a DBA's scheduled VACUUM makes it certain (README, "Disposal").
+    """
+    done = True
+    for table in dialect.user_tables(store.conn):
+        try:
+            store.conn.native(f'VACUUM "{table}"')
+        except sqlite3.DatabaseError:
+            done = False
+    return done

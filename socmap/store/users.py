@@ -31,11 +31,22 @@ def bootstrap_admin(store: Store) -> None:
 
 
 def role_of(store: Store, account: str) -> str | None:
-    """The role of ``account``, or None when it is not registered."""
+    """The role of ``account``, or None when it is not registered.
+
+    On a server the roles are PostgreSQL group roles and ``users`` is a view of who is a
+    member of which (see ``socmap.store.pg_schema``); the highest role a login holds counts.
+    """
+    if store.on_server:
+        rows = store.conn.execute(
+            "SELECT role FROM users WHERE lower(account) = lower(?)", [account]
+        ).fetchall()
+        order = ["viewer", "analyst", "supervisor", "admin"]
+        held = [str(r[0]) for r in rows if r[0] in order]
+        return max(held, key=order.index) if held else None
     # Names are stored in canonical (lower-case) form; NOCASE also matches a row written
     # before that rule, so "DS.Smith" and "ds.smith" are always the same account.
     row = store.conn.execute(
-        "SELECT role FROM users WHERE account = ? COLLATE NOCASE ORDER BY account = ? DESC",
+        "SELECT role FROM users WHERE lower(account) = lower(?) ORDER BY account = ? DESC",
         [account, account],
     ).fetchone()
     return row[0] if row else None
@@ -50,6 +61,11 @@ def list_users(store: Store) -> list[tuple[str, str, str]]:
 
 def set_role(store: Store, account: str, role: str) -> str | None:
     """Add ``account`` or change its role; returns the previous role (None when new)."""
+    if store.on_server:
+        # The database creates the login when missing (no password: the DBA decides how it
+        # authenticates) and refuses anyone but a socmap admin.
+        before_row = store.conn.execute("SELECT socmap_set_role(?, ?)", [account, role]).fetchone()
+        return str(before_row[0]) if before_row and before_row[0] is not None else None
     before = role_of(store, account)
     store.conn.execute(
         "INSERT INTO users (account, role, added_on) VALUES (?, ?, ?) "
@@ -60,5 +76,8 @@ def set_role(store: Store, account: str, role: str) -> str | None:
 
 
 def remove_user(store: Store, account: str) -> None:
-    """Unregister ``account``."""
+    """Unregister ``account`` (on a server: revoke its socmap role; the login stays)."""
+    if store.on_server:
+        store.conn.execute("SELECT socmap_remove_user(?)", [account])
+        return
     store.conn.execute("DELETE FROM users WHERE account = ?", [account])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from socmap.domain.groups import Nominal
 from socmap.services import register, review
 from socmap.store.migrations import _deleted_by_disposal
@@ -22,6 +24,7 @@ def test_a_new_person_never_gets_a_disposed_persons_id(store: Any) -> None:
     assert new.id is not None and int(new.id) > highest
 
 
+@pytest.mark.sqlite_only  # a server's identity sequences never go back (test_server_store.py)
 def test_every_table_disposal_deletes_from_never_reuses_ids(store: Any) -> None:
     """Discovered from the schema: the reviewed tables and all that cascade from them."""
     tables = _deleted_by_disposal(store.conn)

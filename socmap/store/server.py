@@ -1,0 +1,282 @@
+"""A socmap register on a PostgreSQL + PostGIS server: open, create, and move a file onto it.
+
+Who is acting is the server's business: the store's ``actor`` is the session's login
+(``session_user``), never an environment variable or a name the client sends, and the audit
+trail records it through a trigger (see :mod:`socmap.store.pg_schema`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from socmap.domain.accounts import canonical_account
+from socmap.domain.errors import StoreError, ValidationError
+from socmap.store.db import Store
+from socmap.store.dialect import POSTGRESQL, PgConnection, connect_server, redact_url
+
+#: The channel on which every committed change is announced (LISTEN/NOTIFY).
+CHANGES_CHANNEL = "socmap_changes"
+
+
+def _connect(target: str) -> Any:
+    import psycopg
+
+    try:
+        return connect_server(target)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"cannot connect to {redact_url(target)}: {reason}") from None
+
+
+def _is_socmap(conn: PgConnection) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"
+        " AND table_name = 'meta'"
+    ).fetchone()
+    if row is None:
+        return False
+    app = conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
+    return app is not None and app[0] == "socmap"
+
+
+def open_server(target: str, *, migrate: bool = True) -> Store:
+    """Open the socmap register on the server ``target`` as the login the server says we are.
+
+    Raises:
+        StoreError: no connection, or the database holds no socmap register (run
+            ``socmap server init``), or one written by a newer socmap.
+    """
+    from socmap.store.migrations import known_migration_names
+
+    raw = _connect(target)
+    conn = PgConnection(raw)
+    try:
+        if not _is_socmap(conn):
+            raise StoreError(
+                f"{redact_url(target)} holds no socmap register; a DBA creates it with "
+                f"'socmap server init {redact_url(target)}'"
+            )
+        applied = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap' ORDER BY id"
+            ).fetchall()
+        ]
+        known = known_migration_names()
+        unknown = [n for n in applied if n not in known]
+        if unknown:
+            raise StoreError(
+                f"{redact_url(target)} was set up by a newer version of socmap (schema step "
+                f"'{unknown[0]}' is unknown to this version); upgrade socmap to use it"
+            )
+        missing = [n for n in known if n not in applied]
+        if missing:
+            raise StoreError(
+                f"{redact_url(target)} was set up by an older socmap (it lacks schema step "
+                f"'{missing[0]}'); a DBA upgrades it with 'socmap server init --upgrade'"
+            )
+        login = str(conn.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
+        try:
+            actor = canonical_account(login)
+        except ValidationError as exc:
+            raise StoreError(f"the login {login!r} cannot be used: {exc}") from None
+    except BaseException:
+        raw.close()
+        raise
+    del migrate  # the server's schema is a DBA's: 'socmap server init' creates it
+    return Store(
+        db=None, path=None, actor=actor, dialect=POSTGRESQL, server=target, server_conn=conn
+    )
+
+
+@dataclass
+class InitReport:
+    """What ``socmap server init`` did."""
+
+    target: str
+    tables: int
+    created: bool
+    admins: list[str]
+
+
+def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
+    """Create socmap's schema, roles, rules and audit trigger on an empty database.
+
+    Needs a login that owns the database (or may create in its schema) and has CREATEROLE, and
+    the PostGIS extension available (``CREATE EXTENSION postgis``). ``admins`` are logins made
+    socmap admins (created without a password when missing). Running it again on a socmap
+    database changes nothing.
+    """
+    from socmap.store.migrations import known_migration_names
+    from socmap.store.pg_schema import schema_statements, table_names
+
+    raw = _connect(target)
+    conn = PgConnection(raw)
+    try:
+        if _is_socmap(conn):
+            created = False
+        else:
+            others = conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+                " current_schema() AND table_name NOT IN ('spatial_ref_sys', 'geometry_columns',"
+                " 'geography_columns') ORDER BY 1 LIMIT 3"
+            ).fetchall()
+            if others:
+                names = ", ".join(str(r[0]) for r in others)
+                raise StoreError(
+                    f"{redact_url(target)} is not empty (it holds tables such as {names}); "
+                    "give socmap a database of its own"
+                )
+            schema = str(conn.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+            conn.execute("BEGIN")
+            try:
+                for statement in schema_statements(schema):
+                    raw.execute(statement)
+                raw.execute("INSERT INTO meta (key, value) VALUES ('app', 'socmap')")
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+                for name in known_migration_names():
+                    raw.execute(
+                        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+                        " VALUES ('socmap', %s, %s)",
+                        [name, stamp],
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+            created = True
+        made = []
+        for login in admins or []:
+            conn.execute("SELECT socmap_set_role(?, 'admin')", [login])
+            made.append(login)
+        count = len(table_names())
+    except sqlite3.Error as exc:
+        raise StoreError(f"{redact_url(target)}: {exc}") from None
+    finally:
+        raw.close()
+    return InitReport(target=redact_url(target), tables=count, created=created, admins=made)
+
+
+@dataclass
+class ImportReport:
+    """What ``socmap server import`` copied and what it verified."""
+
+    source: str
+    target: str
+    rows: dict[str, int]
+    audit_rows: int
+    audit_head: str
+
+
+def import_file(
+    source: Path,
+    target: str,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportReport:
+    """Copy the SQLite register ``source`` into the empty socmap register at ``target``.
+
+    Everything is copied in one transaction (ids, approvals and the audit trail as they were),
+    then verified: the row count of every table, and the audit chain recomputed on the server
+    to the same head as the file's. Any difference rolls it all back.
+    """
+    from socmap.store import audit
+    from socmap.store.db import open_store
+    from socmap.store.pg_schema import POINT_COLUMNS, POLYGON_TABLES, table_names
+
+    src = open_store(source, migrate=False, create=False)
+    try:
+        src_head = audit.head(src)
+        dst = open_server(target)
+        try:
+            busy = [
+                t
+                for t in ("ocgs", "nominals", "areas")
+                if dst.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None
+            ]
+            if busy or audit.head(dst)[0] > 0:
+                raise StoreError(
+                    f"{redact_url(target)} already holds a register (table {(busy or ['audit'])[0]}"
+                    " has rows); import only into a newly initialised database"
+                )
+            generated = set(POLYGON_TABLES) | set(POINT_COLUMNS)
+            order = [t for t in table_names() if t not in {"users", "_sqlite_migrations"}]
+            counts: dict[str, int] = {}
+            conn = dst.conn
+            conn.execute("BEGIN")
+            try:
+                conn.execute("SET LOCAL socmap.importing = 'on'")
+                for i, table in enumerate(order):
+                    cols = [
+                        str(r[1])
+                        for r in src.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+                    ]
+                    if table in generated:
+                        cols = [c for c in cols if c != "geom"]
+                    col_list = ", ".join(f'"{c}"' for c in cols)
+                    marks = ", ".join("?" for _ in cols)
+                    order_by = "id" if "id" in cols else "rowid"
+                    rows = src.conn.execute(
+                        f'SELECT {col_list} FROM "{table}" ORDER BY {order_by}'
+                    ).fetchall()
+                    if table == "meta":
+                        # The server's own 'app' row stays; the file's head of trail is the
+                        # server's last audit row, which the database keeps itself.
+                        rows = [r for r in rows if r[0] not in {"app", "audit_head"}]
+                        conn.execute("DELETE FROM meta WHERE key <> 'app'")
+                    if rows:
+                        conn.executemany(
+                            f'INSERT INTO "{table}" ({col_list}) VALUES ({marks})', rows
+                        )
+                    counts[table] = len(rows)
+                    if "id" in cols and rows and table != "audit":
+                        conn.execute(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                            f" (SELECT max(id) FROM \"{table}\"))"
+                        )
+                    if progress is not None:
+                        progress(table, i + 1, len(order))
+                accounts = src.conn.execute("SELECT account, role FROM users").fetchall()
+                for account, role in accounts:
+                    conn.execute("SELECT socmap_set_role(?, ?)", [account, role])
+                counts["users"] = len(accounts)
+                for table in order:
+                    got = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                    if table == "meta":
+                        got = int(got) - 1
+                    if int(got) != counts[table]:
+                        raise StoreError(
+                            f"copying {table} into {redact_url(target)} gave {got} rows, not "
+                            f"{counts[table]}; nothing was imported"
+                        )
+                dst_head = audit.head(dst)
+                if dst_head != src_head:
+                    raise StoreError(
+                        f"the audit trail copied into {redact_url(target)} does not verify "
+                        f"(head {dst_head[0]} vs {src_head[0]} in {source}); nothing was imported"
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+            problems = audit.verify(dst) if hasattr(audit, "verify") else []
+            if problems:
+                raise StoreError(f"the audit trail on {redact_url(target)} does not verify")
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"importing {source} into {redact_url(target)}: {exc}") from None
+    finally:
+        src.close()
+    return ImportReport(
+        source=str(source),
+        target=redact_url(target),
+        rows=counts,
+        audit_rows=src_head[0],
+        audit_head=src_head[1],
+    )

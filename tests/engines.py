@@ -1,0 +1,140 @@
+"""The one parametrised fixture that runs store and service tests on both engines.
+
+Every test under ``tests/store`` and ``tests/services`` that uses ``store``, ``demo_store`` (or
+asks for ``engine``) runs twice: on the embedded SQLite engine and on a real PostgreSQL +
+PostGIS server (``[postgresql]`` in its id). Each PostgreSQL run gets a private database
+cloned from a template made once per session with ``socmap server init`` (and, for the demo,
+``socmap server import`` of the demo file), acting as the same account the SQLite run acts as.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ENGINES = ("sqlite", "postgresql")
+#: Test directories whose store/service fixtures run on both engines.
+BOTH_ENGINES_DIRS = ("tests/store/", "tests/services/")
+TEMPLATE_EMPTY = "socmap_tmpl_empty"
+TEMPLATE_DEMO = "socmap_tmpl_demo"
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` pointing at database ``name`` (same server, same login)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def with_login(url: str, login: str) -> str:
+    """``url`` connecting as ``login`` (the test server trusts loopback logins)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["user"] = login
+    return make_conninfo(**params)
+
+
+def _admin_sql(admin_url: str, *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for sql in statements:
+            conn.execute(sql)
+
+
+class ServerDatabases:
+    """Template databases on the test server, cloned per test."""
+
+    def __init__(self, admin_url: str, account: str):
+        self.admin_url = admin_url
+        self.account = account
+        self._made: set[str] = set()
+
+    def ensure_login(self, login: str) -> None:
+        _admin_sql(
+            self.admin_url,
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') "
+            f"THEN CREATE ROLE \"{login}\" LOGIN; END IF; END $$",
+        )
+
+    def template(self, name: str, *, demo: Path | None = None) -> str:
+        from socmap.store.server import import_file, init_server
+
+        if name in self._made:
+            return name
+        _admin_sql(
+            self.admin_url,
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            f"CREATE DATABASE {name} LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+        )
+        url = with_database(self.admin_url, name)
+        init_server(url, admins=[self.account])
+        if demo is not None:
+            import_file(demo, url)
+        self._made.add(name)
+        return name
+
+    def clone(self, template: str) -> tuple[str, str]:
+        name = f"socmap_t_{uuid.uuid4().hex[:12]}"
+        _admin_sql(self.admin_url, f"CREATE DATABASE {name} TEMPLATE {template}")
+        return name, with_login(with_database(self.admin_url, name), self.account)
+
+    def drop(self, name: str) -> None:
+        _admin_sql(self.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run store/service tests that use a store on both engines."""
+    if "engine" not in metafunc.fixturenames:
+        return
+    path = str(metafunc.definition.path).replace("\\", "/")
+    both = any(f"/{d}" in path or path.startswith(d) for d in BOTH_ENGINES_DIRS)
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if both and marker is None:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+    else:
+        metafunc.parametrize("engine", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """"sqlite" or "postgresql": which engine this run of the test uses."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def server_databases(request: pytest.FixtureRequest) -> ServerDatabases:
+    from tests.conftest import TEST_ACCOUNT
+
+    admin_url = request.getfixturevalue("pg_admin_url")
+    dbs = ServerDatabases(admin_url, TEST_ACCOUNT)
+    dbs.ensure_login(TEST_ACCOUNT)
+    return dbs
+
+
+def server_store(request: pytest.FixtureRequest, template: str, demo: Path | None = None) -> Any:
+    from socmap.store.db import open_store
+
+    dbs: ServerDatabases = request.getfixturevalue("server_databases")
+    dbs.template(template, demo=demo)
+    name, url = dbs.clone(template)
+    store = open_store(url)
+    request.addfinalizer(lambda: dbs.drop(name))
+    return store
+
+
+@pytest.fixture
+def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A private socmap register on the test server (initialised, empty), as its admin."""
+    dbs: ServerDatabases = request.getfixturevalue("server_databases")
+    dbs.template(TEMPLATE_EMPTY)
+    name, url = dbs.clone(TEMPLATE_EMPTY)
+    yield url
+    dbs.drop(name)
