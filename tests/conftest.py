@@ -144,13 +144,16 @@ def act_as(store, account: str, role: str):  # type: ignore[no-untyped-def]
     """Register ``account`` with ``role`` in ``store`` and make it the acting account."""
     from socmap.store import users
 
-    with store.atomic():
-        users.set_role(store, account, role)
+    if not store.on_server:
+        with store.atomic():
+            users.set_role(store, account, role)
     if store.on_server:
-        # On a server the login is who you are: reconnect as that login.
+        # On a server the login is who you are: the server's admin grants the role, and the
+        # store reconnects as that login.
         from socmap.store.dialect import PgConnection, connect_server
-        from tests.engines import with_login
+        from tests.engines import grant_role, with_login
 
+        grant_role(store.server, account, role)
         store.conn.close()
         store.server = with_login(store.server, account)
         store.server_conn = PgConnection(connect_server(store.server))

@@ -21,6 +21,8 @@ ENGINES = ("sqlite", "postgresql")
 BOTH_ENGINES_DIRS = ("tests/store/", "tests/services/")
 TEMPLATE_EMPTY = "socmap_tmpl_empty"
 TEMPLATE_DEMO = "socmap_tmpl_demo"
+#: The test server's admin URL, once a test asked for the server (for ``grant_role``).
+ADMIN_URL: str | None = None
 
 
 def with_database(url: str, name: str) -> str:
@@ -87,6 +89,16 @@ class ServerDatabases:
         return name, with_login(with_database(self.admin_url, name), self.account)
 
     def drop(self, name: str) -> None:
+        """Drop a clone, and take back every socmap role its test gave (roles outlive
+        databases, and clones of one template share its group roles)."""
+        import psycopg
+
+        with psycopg.connect(with_database(self.admin_url, name), autocommit=True) as conn:
+            conn.execute(
+                "SELECT socmap_remove_user(account) FROM users WHERE account <> %s",
+                [self.account],
+            )
+            conn.execute("SELECT socmap_set_role(%s, 'admin')", [self.account])
         _admin_sql(self.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -113,7 +125,9 @@ def engine(request: pytest.FixtureRequest) -> str:
 def server_databases(request: pytest.FixtureRequest) -> ServerDatabases:
     from tests.conftest import TEST_ACCOUNT
 
+    global ADMIN_URL
     admin_url = request.getfixturevalue("pg_admin_url")
+    ADMIN_URL = admin_url
     dbs = ServerDatabases(admin_url, TEST_ACCOUNT)
     dbs.ensure_login(TEST_ACCOUNT)
     return dbs
@@ -138,3 +152,15 @@ def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
     name, url = dbs.clone(TEMPLATE_EMPTY)
     yield url
     dbs.drop(name)
+
+
+def grant_role(server: str, account: str, role: str) -> None:
+    """Give ``account`` socmap's ``role`` in the register at ``server``, as the server's admin
+    (what a DBA or a socmap admin does; the test's own login may not be allowed to)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    assert ADMIN_URL is not None, "no test server in use"
+    name = conninfo_to_dict(server)["dbname"]
+    with psycopg.connect(with_database(ADMIN_URL, str(name)), autocommit=True) as conn:
+        conn.execute("SELECT socmap_set_role(%s, %s)", [account, role])

@@ -287,6 +287,19 @@ class PgConnection:
     def close(self) -> None:
         self.raw.close()
 
+    def iterdump(self) -> Iterator[str]:
+        """Every row of every table (and who holds which role), as text in a fixed order: what
+        tests compare to prove that a refused change left the database exactly as it was."""
+        for table in user_tables(self):
+            cols = [c[1] for c in table_info(self, table)]
+            order = ", ".join(f'"{c}"' for c in cols)
+            yield f"-- {table} ({order})"
+            for row in self.native(f'SELECT {order} FROM "{table}" ORDER BY {order}'):
+                yield repr(row)
+        yield "-- users"
+        for row in self.native("SELECT account, role FROM users ORDER BY 1, 2"):
+            yield repr(row)
+
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         raise sqlite3.NotSupportedError("SQL functions written in Python run on SQLite only")
 

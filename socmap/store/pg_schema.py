@@ -18,7 +18,9 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
-#: socmap's roles as PostgreSQL group roles (cluster-wide; logins are granted one of them).
+#: socmap's roles as PostgreSQL group roles, as named in this module's SQL. On a server they
+#: are per register: ``role_prefix(dbname)`` replaces the ``socmap`` in these names, so that
+#: one PostgreSQL cluster can hold several forces' registers with their own people.
 GROUP_ROLES = {
     "viewer": "socmap_viewer",
     "analyst": "socmap_analyst",
@@ -374,8 +376,31 @@ def _grants_sql(tables: Iterable[str], schema: str) -> list[str]:
     return out
 
 
-def schema_statements(schema: str = "public") -> list[str]:
+def role_prefix(database: str) -> str:
+    """The prefix of a register's group roles: ``socmap_<database>`` (``socmap`` for a database
+    named socmap), cut to leave room for ``_supervisor`` in PostgreSQL's 63-byte names."""
+    clean = re.sub(r"[^a-z0-9_]", "_", database.lower())
+    prefix = "socmap" if clean == "socmap" else f"socmap_{clean}"
+    return prefix[:50]
+
+
+def group_role(prefix: str, role: str) -> str:
+    """The PostgreSQL group role of socmap ``role`` in the register with ``prefix``."""
+    return f"{prefix}_{role}"
+
+
+def _with_prefix(sql: str, prefix: str) -> str:
+    for role in GROUP_ROLES:
+        sql = re.sub(rf"\bsocmap_{role}\b", group_role(prefix, role), sql)
+    return sql.replace("'socmap_' || ", f"'{prefix}_' || ")
+
+
+def schema_statements(schema: str = "public", prefix: str = "socmap") -> list[str]:
     """Every statement that creates socmap's schema on an empty PostgreSQL database."""
+    return [_with_prefix(s, prefix) for s in _schema_statements(schema)]
+
+
+def _schema_statements(schema: str) -> list[str]:
     objects = _sqlite_schema()
     tables = [(n, s) for t, n, _tn, s in objects if t == "table" and n != "users"]
     statements = ["CREATE EXTENSION IF NOT EXISTS postgis", *_roles_sql()]

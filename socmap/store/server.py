@@ -113,7 +113,7 @@ def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
     database changes nothing.
     """
     from socmap.store.migrations import known_migration_names
-    from socmap.store.pg_schema import schema_statements, table_names
+    from socmap.store.pg_schema import role_prefix, schema_statements, table_names
 
     raw = _connect(target)
     conn = PgConnection(raw)
@@ -132,12 +132,16 @@ def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
                     f"{redact_url(target)} is not empty (it holds tables such as {names}); "
                     "give socmap a database of its own"
                 )
-            schema = str(conn.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+            schema, database = conn.execute(
+                "SELECT current_schema(), current_database()"
+            ).fetchone()  # type: ignore[misc]
+            prefix = role_prefix(str(database))
             conn.execute("BEGIN")
             try:
-                for statement in schema_statements(schema):
+                for statement in schema_statements(str(schema), prefix):
                     raw.execute(statement)
                 raw.execute("INSERT INTO meta (key, value) VALUES ('app', 'socmap')")
+                raw.execute("INSERT INTO meta (key, value) VALUES ('role_prefix', %s)", [prefix])
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
                 for name in known_migration_names():
                     raw.execute(
@@ -227,8 +231,10 @@ def import_file(
                     if table == "meta":
                         # The server's own 'app' row stays; the file's head of trail is the
                         # server's last audit row, which the database keeps itself.
-                        rows = [r for r in rows if r[0] not in {"app", "audit_head"}]
-                        conn.execute("DELETE FROM meta WHERE key <> 'app'")
+                        rows = [
+                            r for r in rows if r[0] not in {"app", "audit_head", "role_prefix"}
+                        ]
+                        conn.execute("DELETE FROM meta WHERE key NOT IN ('app', 'role_prefix')")
                     if rows:
                         conn.executemany(
                             f'INSERT INTO "{table}" ({col_list}) VALUES ({marks})', rows
@@ -248,7 +254,7 @@ def import_file(
                 for table in order:
                     got = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
                     if table == "meta":
-                        got = int(got) - 1
+                        got = int(got) - 2
                     if int(got) != counts[table]:
                         raise StoreError(
                             f"copying {table} into {redact_url(target)} gave {got} rows, not "
