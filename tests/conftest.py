@@ -14,6 +14,9 @@ import pytest
 
 import socmap.store.db as _socmap_db
 
+#: PostgreSQL fixtures: pg_admin_url, pg_template, pg_database, pg_url (see tests/pg.py)
+pytest_plugins = ["tests.pg"]
+
 #: The OS account every test acts as unless it picks another with ``os_account``. socmap reads
 #: the account from the operating system only (never from the environment); tests replace the
 #: one function that asks the OS. Subprocesses get the same with ``tests/run_as.py``.
