@@ -14,7 +14,9 @@ import pytest
 
 import socmap.store.db as _socmap_db
 
-pytest_plugins = ["tests.engines"]
+#: PostgreSQL fixtures: pg_admin_url, pg_template, pg_database, pg_url (see tests/pg.py); the
+#: one engine-parametrised store fixture (see tests/engines.py)
+pytest_plugins = ["tests.pg", "tests.engines"]
 
 #: The OS account every test acts as unless it picks another with ``os_account``. socmap reads
 #: the account from the operating system only (never from the environment); tests replace the
@@ -172,11 +174,3 @@ def viewer_demo_store(demo_store):  # type: ignore[no-untyped-def]
     """The demo store, acting as a registered viewer."""
     return act_as(demo_store, "viewer.test", "viewer")
 
-
-@pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    """The test PostgreSQL server's admin URL (temporary: replaced by tests/pg.py)."""
-    url = os.environ.get("SOCMAP_TEST_PG")
-    if not url:
-        pytest.skip("no PostgreSQL test server (set SOCMAP_TEST_PG)")
-    return url

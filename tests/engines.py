@@ -25,22 +25,8 @@ TEMPLATE_DEMO = "socmap_tmpl_demo"
 ADMIN_URL: str | None = None
 
 
-def with_database(url: str, name: str) -> str:
-    """``url`` pointing at database ``name`` (same server, same login)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(url)
-    params["dbname"] = name
-    return make_conninfo(**params)
-
-
-def with_login(url: str, login: str) -> str:
-    """``url`` connecting as ``login`` (the test server trusts loopback logins)."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(url)
-    params["user"] = login
-    return make_conninfo(**params)
+from tests.pg import pg_login as with_login
+from tests.pg import with_database
 
 
 def _admin_sql(admin_url: str, *statements: str) -> None:
@@ -85,7 +71,7 @@ class ServerDatabases:
 
     def clone(self, template: str) -> tuple[str, str]:
         name = f"socmap_t_{uuid.uuid4().hex[:12]}"
-        _admin_sql(self.admin_url, f"CREATE DATABASE {name} TEMPLATE {template}")
+        _admin_sql(self.admin_url, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
         return name, with_login(with_database(self.admin_url, name), self.account)
 
     def drop(self, name: str) -> None:
