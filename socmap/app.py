@@ -100,7 +100,7 @@ def main(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from socmap.domain.errors import SocmapError
-    from socmap.paths import default_db_path, demo_db_path
+    from socmap.paths import db_target, demo_db_path
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("socmap")
@@ -119,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
             if not path.exists():
                 _build_demo_with_progress(path)
         else:
-            path = Path(args.db) if getattr(args, "db", None) else default_db_path()
+            path = db_target(getattr(args, "db", None))  # type: ignore[assignment]
         if screenshot is not None:
             from socmap.services.output import check_target
             from socmap.services.session import open_store

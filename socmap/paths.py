@@ -46,6 +46,19 @@ def default_db_path() -> Path:
     return Path(env).expanduser() if env else user_data_dir() / "socmap.db"
 
 
+def db_target(value: str | Path | None) -> str | Path:
+    """What ``--db`` (or ``$SOCMAP_DB``) names: a PostgreSQL server (URL or libpq keywords,
+    kept as text) or a database file (a path)."""
+    from socmap.store.dialect import is_server_url
+
+    raw = value if value not in (None, "") else os.environ.get("SOCMAP_DB")
+    if raw in (None, ""):
+        return user_data_dir() / "socmap.db"
+    if is_server_url(raw):
+        return str(raw).strip()
+    return Path(str(raw)).expanduser()
+
+
 def demo_db_path() -> Path:
     """Where ``socmap --demo`` keeps the demo force's database."""
     return user_data_dir() / "demo.db"

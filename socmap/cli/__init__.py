@@ -38,6 +38,8 @@ COMMAND_MODULES = (
     "socmap.cli.network_cmds",
     # records in and out (issue 15)
     "socmap.cli.records_cmds",
+    # the shared PostgreSQL server (issue 14)
+    "socmap.cli.server_cmds",
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -110,12 +112,14 @@ class Cli:
 
 
 def add_db_argument(p: argparse.ArgumentParser, *, required: bool = False) -> None:
-    """The ``--db PATH`` option every data command takes (default: $SOCMAP_DB or the user folder)."""
+    """The ``--db`` option every data command takes (default: $SOCMAP_DB or the user folder)."""
     p.add_argument(
         "--db",
-        type=Path,
+        type=str,
         required=required,
-        help="the socmap database file (default: $SOCMAP_DB, else socmap.db in the user data folder)",
+        metavar="FILE|URL",
+        help="the socmap database: a file, or a PostgreSQL server (postgresql://host/db or "
+        "'service=NAME'); default: $SOCMAP_DB, else socmap.db in the user data folder",
     )
 
 

@@ -12,20 +12,42 @@ from typing import Any
 from socmap.domain.errors import NotFoundError, SocmapError
 from socmap.domain.ids import GroupId, parse_ocg_ref
 from socmap.domain.text import cut_note
-from socmap.paths import default_db_path
+from socmap.paths import db_target
 from socmap.services import queries
 from socmap.store.db import Store, open_store
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    """The database file a command works on."""
-    return Path(args.db) if getattr(args, "db", None) else default_db_path()
+    """The database *file* a command works on (commands that make or replace a file).
+
+    Raises:
+        SocmapError: ``--db`` names a PostgreSQL server, which this command does not work on.
+    """
+    target = db_target(getattr(args, "db", None))
+    if isinstance(target, str):
+        command = " ".join(str(getattr(args, k, "")) for k in ("command",) if getattr(args, k, ""))
+        raise SocmapError(
+            f"{command or 'this command'} works on a database file, not a server; on a server "
+            "a DBA uses 'socmap server init' / 'socmap server import' and PostgreSQL's own "
+            "backup tools"
+        )
+    return target
 
 
 def open_existing(args: argparse.Namespace) -> Store:
     """Open the command's database, which must already exist (only commands that create may
-    create: a missing or empty file is refused, never made a new database)."""
-    path = db_path(args)
+    create: a missing or empty file is refused, never made a new database). ``--db`` may name
+    a PostgreSQL server instead of a file."""
+    target = db_target(getattr(args, "db", None))
+    if isinstance(target, str):
+        store = open_store(target)
+        try:
+            _check_areas(store, args)
+        except BaseException:
+            store.close()
+            raise
+        return store
+    path = target
     if not path.exists() and not path.is_symlink():
         raise SocmapError(
             f"{path} does not exist (create it with 'socmap init --db {path}', or "

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from socmap.domain.errors import NotFoundError, PermissionDenied, StoreError, ValidationError
+from socmap.domain.errors import SocmapError, NotFoundError, PermissionDenied, StoreError, ValidationError
 from socmap.domain.roles import Permission, UserRole
 from socmap.services.auth import require
 from socmap.services.output import check_target
@@ -44,6 +44,11 @@ def _sha256(path: Path) -> str:
 
 def backup_database(store: Store, target: Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked backup of the open database to ``target`` (recorded on the trail)."""
+    if store.on_server:
+        raise SocmapError(
+            f"{store.where()} is a PostgreSQL server: its DBA backs it up with PostgreSQL's own "
+            "tools (pg_dump, or base backups with WAL archiving; see the README)"
+        )
     require(store, Permission.EXPORT, action="take backups")
     # never the open database or its working files, never another database; an earlier socmap
     # backup only with ``overwrite``

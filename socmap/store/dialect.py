@@ -98,6 +98,13 @@ def translate(sql: str) -> str:
     def _rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Like):
             return exp.ILike(this=node.this, expression=node.expression)
+        if isinstance(node, exp.Cast) and node.to.this in (
+            exp.DataType.Type.VARBINARY,
+            exp.DataType.Type.BINARY,
+        ):
+            # SQLite's CAST(text AS BLOB) is the text's UTF-8 bytes; PostgreSQL's cast to bytea
+            # would read backslash escapes instead.
+            return exp.func("convert_to", node.this, exp.Literal.string("UTF8"))
         if (
             isinstance(node, exp.Subquery)
             and not node.alias

@@ -226,8 +226,15 @@ $$;
 
 CREATE FUNCTION socmap_assessment_rules() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF socmap_importing() THEN
+    RETURN NEW;
+  END IF;
   IF TG_OP = 'INSERT' THEN
-    IF NEW.status = 'approved' AND NOT socmap_importing() THEN
+    IF lower(NEW.assessor) <> lower(session_user) THEN
+      RAISE EXCEPTION 'an assessment is recorded under the login that makes it'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.status = 'approved' THEN
       RAISE EXCEPTION 'an assessment is approved only after it was submitted'
         USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -242,6 +249,10 @@ BEGIN
       RAISE EXCEPTION 'an assessor cannot approve their own assessment'
         USING ERRCODE = 'insufficient_privilege';
     END IF;
+    IF lower(coalesce(NEW.approver, '')) <> lower(session_user) THEN
+      RAISE EXCEPTION 'the approver recorded must be the login approving'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
   END IF;
   RETURN NEW;
 END $$;
@@ -249,22 +260,39 @@ CREATE TRIGGER assessments_actor_rules BEFORE INSERT OR UPDATE ON assessments
     FOR EACH ROW EXECUTE FUNCTION socmap_assessment_rules();
 
 CREATE FUNCTION socmap_disruption_rules() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  old_approver text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.approver ELSE '' END;
+  old_second text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.second_approver ELSE '' END;
+  old_status text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.status ELSE '' END;
 BEGIN
   IF socmap_importing() THEN
     RETURN NEW;
   END IF;
-  IF NEW.status = 'approved' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'approved') THEN
-    IF NOT socmap_has_role('supervisor') THEN
-      RAISE EXCEPTION 'only a supervisor may approve a disruption'
+  IF NEW.approver <> '' AND NEW.approver IS DISTINCT FROM old_approver THEN
+    IF NOT socmap_has_role('supervisor') OR lower(NEW.approver) <> lower(session_user) THEN
+      RAISE EXCEPTION 'a disruption is approved by a supervisor, under their own login'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  IF NEW.second_approver <> '' AND NEW.second_approver IS DISTINCT FROM old_second THEN
+    IF NOT socmap_has_role('supervisor') OR lower(NEW.second_approver) <> lower(session_user)
+    THEN
+      RAISE EXCEPTION 'a disruption is approved by a supervisor, under their own login'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF lower(NEW.second_approver) = lower(NEW.approver) THEN
+      RAISE EXCEPTION 'a Major disruption needs a second, different approver'
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  IF NEW.status = 'approved' AND old_status IS DISTINCT FROM 'approved' THEN
+    IF NEW.approver = '' THEN
+      RAISE EXCEPTION 'a disruption is approved by a supervisor, under their own login'
         USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NEW.level = 'major' AND (NEW.second_approver = ''
         OR lower(NEW.second_approver) = lower(NEW.approver)) THEN
       RAISE EXCEPTION 'a Major disruption needs a second, different approver'
-        USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF lower(session_user) NOT IN (lower(NEW.approver), lower(NEW.second_approver)) THEN
-      RAISE EXCEPTION 'the approver recorded must be the login approving'
         USING ERRCODE = 'insufficient_privilege';
     END IF;
   END IF;

@@ -270,9 +270,12 @@ def import_file(
             except BaseException:
                 conn.rollback()
                 raise
-            problems = audit.verify(dst) if hasattr(audit, "verify") else []
-            if problems:
-                raise StoreError(f"the audit trail on {redact_url(target)} does not verify")
+            problem = audit.verify_chain(dst)
+            if problem is not None:
+                raise StoreError(
+                    f"the audit trail copied into {redact_url(target)} does not verify: "
+                    f"row {problem.row_id}: {problem.reason}"
+                )
         finally:
             dst.close()
     except sqlite3.Error as exc:
