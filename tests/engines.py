@@ -19,8 +19,10 @@ import pytest
 ENGINES = ("sqlite", "postgresql")
 #: Test directories whose store/service fixtures run on both engines.
 BOTH_ENGINES_DIRS = ("tests/store/", "tests/services/")
-TEMPLATE_EMPTY = "socmap_tmpl_empty"
-TEMPLATE_DEMO = "socmap_tmpl_demo"
+#: Per session (two test runs may share one server): an initialised register, and the demo.
+_SESSION = uuid.uuid4().hex[:8]
+TEMPLATE_EMPTY = f"socmap_tmpl_empty_{_SESSION}"
+TEMPLATE_DEMO = f"socmap_tmpl_demo_{_SESSION}"
 #: The test server's admin URL, once a test asked for the server (for ``grant_role``).
 ADMIN_URL: str | None = None
 
@@ -44,6 +46,7 @@ class ServerDatabases:
         self.admin_url = admin_url
         self.account = account
         self._made: set[str] = set()
+        self._roles_before: dict[str, set[str]] = {}
 
     def ensure_login(self, login: str) -> None:
         _admin_sql(
@@ -69,8 +72,24 @@ class ServerDatabases:
         self._made.add(name)
         return name
 
+    def drop_templates(self) -> None:
+        """Drop the session's templates and their group roles (roles outlive databases)."""
+        from socmap.store.pg_schema import GROUP_ROLES, group_role, role_prefix
+
+        for name in sorted(self._made):
+            _admin_sql(self.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            for role in GROUP_ROLES:
+                _admin_sql(
+                    self.admin_url,
+                    f'DROP ROLE IF EXISTS "{group_role(role_prefix(name), role)}"',
+                )
+        self._made.clear()
+
     def clone(self, template: str) -> tuple[str, str]:
+        from tests.pg import _roles
+
         name = f"socmap_t_{uuid.uuid4().hex[:12]}"
+        self._roles_before[name] = _roles(self.admin_url)
         _admin_sql(self.admin_url, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
         return name, with_login(with_database(self.admin_url, name), self.account)
 
@@ -86,6 +105,11 @@ class ServerDatabases:
             )
             conn.execute("SELECT socmap_set_role(%s, 'admin')", [self.account])
         _admin_sql(self.admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        before = self._roles_before.pop(name, None)
+        if before is not None:
+            from tests.pg import _drop_roles, _roles
+
+            _drop_roles(self.admin_url, _roles(self.admin_url) - before)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -108,7 +132,7 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_databases(request: pytest.FixtureRequest) -> ServerDatabases:
+def server_databases(request: pytest.FixtureRequest) -> Iterator[ServerDatabases]:
     from tests.conftest import TEST_ACCOUNT
 
     global ADMIN_URL
@@ -116,7 +140,8 @@ def server_databases(request: pytest.FixtureRequest) -> ServerDatabases:
     ADMIN_URL = admin_url
     dbs = ServerDatabases(admin_url, TEST_ACCOUNT)
     dbs.ensure_login(TEST_ACCOUNT)
-    return dbs
+    yield dbs
+    dbs.drop_templates()
 
 
 def server_store(request: pytest.FixtureRequest, template: str, demo: Path | None = None) -> Any:

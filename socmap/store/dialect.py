@@ -98,6 +98,19 @@ def translate(sql: str) -> str:
     def _rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Like):
             return exp.ILike(this=node.this, expression=node.expression)
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TOTAL":
+            # SQLite's total(): a sum that is 0.0, never NULL, over no rows
+            return exp.func("coalesce", exp.func("sum", *node.expressions), exp.Literal.number(0.0))
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() == "DATE":
+            # date(x, '+6 years'): the modifier is a PostgreSQL interval; the result ISO text
+            day = exp.cast(node.expressions[0], "date")
+            for modifier in node.expressions[1:]:
+                day = exp.Add(this=day, expression=exp.cast(modifier, "interval"))
+            return exp.func("to_char", day, exp.Literal.string("YYYY-MM-DD"))
+        if isinstance(node, exp.Date) and not node.expressions:
+            return exp.func(
+                "to_char", exp.cast(node.this, "date"), exp.Literal.string("YYYY-MM-DD")
+            )
         if isinstance(node, exp.Cast) and node.to.this in (
             exp.DataType.Type.VARBINARY,
             exp.DataType.Type.BINARY,
@@ -127,6 +140,60 @@ def translate(sql: str) -> str:
 
 def _with_placeholders(sql: str) -> str:
     return _escape_percent(translate(sql))
+
+
+_PLACEHOLDER = re.compile(r"\?(\d+)|(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=4096)
+def positional(sql: str) -> tuple[str, tuple[int | str, ...]]:
+    """SQLite's numbered (``?2``) and named (``:area``) parameters as plain ``?`` in order, and
+    which parameter each one takes (psycopg numbers parameters by position only)."""
+    out: list[str] = []
+    order: list[int | str] = []
+    i, n = 0, len(sql)
+    quote: str | None = None
+    plain = 0
+    while i < n:
+        ch = sql[i]
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = None
+            i += 1
+            continue
+        if ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+            i += 1
+            continue
+        match = _PLACEHOLDER.match(sql, i) if ch in "?:" else None
+        if match and (match.group(1) or (match.group(2) and sql[i - 1 : i] != ":")):
+            order.append(int(match.group(1)) - 1 if match.group(1) else match.group(2))
+            out.append("?")
+            i = match.end()
+            continue
+        if ch == "?":
+            order.append(plain)
+            plain += 1
+        out.append(ch)
+        i += 1
+    if all(isinstance(o, int) for o in order) and list(order) == list(range(len(order))):
+        return sql, ()
+    return "".join(out), tuple(order)
+
+
+def bind(sql: str, params: Any) -> tuple[str, list[Any] | None]:
+    """The statement with plain ``?`` and its parameters as a list, in that order."""
+    if not params:
+        return sql, None
+    text, order = positional(sql)
+    if not order:
+        return sql, list(params)
+    if isinstance(params, dict):
+        return text, [params[o] for o in order]
+    values = list(params)
+    return text, [values[o] if isinstance(o, int) else None for o in order]
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -249,7 +316,8 @@ class PgConnection:
 
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgCursor:
+        sql, params = bind(sql, params)
         stripped = sql.strip().rstrip(";").strip()
         upper = stripped[:16].upper()
         if upper in {"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED"}:
@@ -268,8 +336,9 @@ class PgConnection:
         return self._run(sql, list(params) if params is not None else None)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
+        rows = [bind(sql, p)[1] or [] for p in seq]
+        sql = positional(sql)[0]
         text = _with_placeholders(sql)
-        rows = [list(p) for p in seq]
         if not rows:
             return PgCursor(None, 0, None)
         import psycopg

@@ -142,6 +142,7 @@ def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
                     raw.execute(statement)
                 raw.execute("INSERT INTO meta (key, value) VALUES ('app', 'socmap')")
                 raw.execute("INSERT INTO meta (key, value) VALUES ('role_prefix', %s)", [prefix])
+                _copy_seed_rows(conn)
                 stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
                 for name in known_migration_names():
                     raw.execute(
@@ -164,6 +165,37 @@ def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
     finally:
         raw.close()
     return InitReport(target=redact_url(target), tables=count, created=created, admins=made)
+
+
+#: Tables whose rows are the register's own history or people: never seeded, always imported.
+_NOT_SEEDED = frozenset({"users", "audit", "audit_payload", "_sqlite_migrations", "meta"})
+
+
+def _copy_seed_rows(conn: PgConnection) -> None:
+    """The rows the migrations put into a new register (scoring configurations, settings),
+    copied from a freshly migrated embedded database, so both engines start the same."""
+    from socmap.store.db import open_store
+    from socmap.store.dialect import table_info
+    from socmap.store.pg_schema import table_names
+
+    lite = open_store(None, actor="schema")
+    try:
+        for table in table_names():
+            if table in _NOT_SEEDED:
+                continue
+            cols = [c[1] for c in table_info(lite.conn, table)]
+            col_list = ", ".join(f'"{c}"' for c in cols)
+            rows = lite.conn.execute(f'SELECT {col_list} FROM "{table}"').fetchall()
+            if rows:
+                marks = ", ".join("?" for _ in cols)
+                conn.executemany(f'INSERT INTO "{table}" ({col_list}) VALUES ({marks})', rows)
+                if "id" in cols:
+                    conn.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f' (SELECT max(id) FROM "{table}"))'
+                    )
+    finally:
+        lite.close()
 
 
 @dataclass
@@ -215,6 +247,10 @@ def import_file(
             conn.execute("BEGIN")
             try:
                 conn.execute("SET LOCAL socmap.importing = 'on'")
+                # the rows 'server init' seeded (configurations, settings) give way to the file's
+                for table in reversed(order):
+                    if table not in {"meta", "audit", "audit_payload"}:
+                        conn.execute(f'DELETE FROM "{table}"')
                 for i, table in enumerate(order):
                     cols = [
                         str(r[1])
@@ -261,11 +297,20 @@ def import_file(
                             f"{counts[table]}; nothing was imported"
                         )
                 dst_head = audit.head(dst)
+                conn.execute("SET LOCAL socmap.importing = 'off'")
                 if dst_head != src_head:
                     raise StoreError(
                         f"the audit trail copied into {redact_url(target)} does not verify "
                         f"(head {dst_head[0]} vs {src_head[0]} in {source}); nothing was imported"
                     )
+                audit.record(
+                    dst,
+                    action="import",
+                    entity="register",
+                    entity_id=source.name,
+                    summary=f"register copied from a file ({sum(counts.values())} rows, audit "
+                    f"head {src_head[0]}) by 'socmap server import', and verified",
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.rollback()
