@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+from tests.pg import pg_login as with_login
+from tests.pg import with_database
+
 ENGINES = ("sqlite", "postgresql")
 #: Test directories whose store/service fixtures run on both engines.
 BOTH_ENGINES_DIRS = ("tests/store/", "tests/services/")
@@ -27,8 +30,6 @@ TEMPLATE_DEMO = f"socmap_tmpl_demo_{_SESSION}"
 ADMIN_URL: str | None = None
 
 
-from tests.pg import pg_login as with_login
-from tests.pg import with_database
 
 
 def _admin_sql(admin_url: str, *statements: str) -> None:

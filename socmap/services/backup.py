@@ -15,7 +15,13 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from socmap.domain.errors import SocmapError, NotFoundError, PermissionDenied, StoreError, ValidationError
+from socmap.domain.errors import (
+    NotFoundError,
+    PermissionDenied,
+    SocmapError,
+    StoreError,
+    ValidationError,
+)
 from socmap.domain.roles import Permission, UserRole
 from socmap.services.auth import require
 from socmap.services.output import check_target

@@ -18,6 +18,7 @@ def require_server(target: str) -> str:
     """``target`` when it names a PostgreSQL server; a one-line error otherwise."""
     if not is_server_url(target):
         raise ValidationError(
+            "url",
             f"{target!r} is not a PostgreSQL server; give postgresql://HOST/DATABASE or "
             "'service=NAME' (a libpq service from pg_service.conf)"
         )

@@ -95,7 +95,7 @@ def translate(sql: str) -> str:
 
     counter = iter(range(1, 10_000))
 
-    def _rewrite(node: exp.Expression) -> exp.Expression:
+    def _rewrite(node: exp.Expression) -> Any:
         if isinstance(node, exp.Like):
             return exp.ILike(this=node.this, expression=node.expression)
         if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TOTAL":
@@ -103,7 +103,7 @@ def translate(sql: str) -> str:
             return exp.func("coalesce", exp.func("sum", *node.expressions), exp.Literal.number(0.0))
         if isinstance(node, exp.Anonymous) and str(node.this).upper() == "DATE":
             # date(x, '+6 years'): the modifier is a PostgreSQL interval; the result ISO text
-            day = exp.cast(node.expressions[0], "date")
+            day: exp.Expression = exp.cast(node.expressions[0], "date")
             for modifier in node.expressions[1:]:
                 day = exp.Add(this=day, expression=exp.cast(modifier, "interval"))
             return exp.func("to_char", day, exp.Literal.string("YYYY-MM-DD"))
@@ -322,6 +322,8 @@ class PgConnection:
         upper = stripped[:16].upper()
         if upper in {"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED"}:
             return self._run("BEGIN", None)
+        if upper.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")):
+            return self._run(stripped, None)
         text = _with_placeholders(sql) if params else translate(sql)
         returning = False
         if upper.startswith("INSERT") and " RETURNING " not in text.upper():

@@ -1017,12 +1017,20 @@ def known_migration_names() -> list[str]:
 
 def schema_version(store: Store) -> str:
     """The last applied schema step's name (e.g. ``0001_foundation``)."""
+    if store.db is None:  # a server: its ledger is the same table, written by 'server init'
+        row = store.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap' ORDER BY id DESC"
+            " LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else "none"
     applied = migrations.applied(store.db)
     return applied[-1].name if applied else "none"
 
 
 def apply_migrations(store: Store) -> None:
     """Apply pending steps; on a new database, make its creator the admin."""
+    if store.db is None:
+        raise RuntimeError("a server's schema is created by 'socmap server init'")
     if migrations.pending(store.db):
         migrations.apply(store.db)
     from socmap.store import users

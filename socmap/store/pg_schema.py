@@ -207,6 +207,13 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_stamp BEFORE INSERT ON audit
     FOR EACH ROW EXECUTE FUNCTION socmap_audit_stamp();
+
+-- Row-level security as a second lock on the trail: a socmap role reads every row but adds
+-- rows only in its own name (the trigger above already stamps it), and changes none.
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_read ON audit FOR SELECT USING (true);
+CREATE POLICY audit_own_rows ON audit FOR INSERT
+    WITH CHECK (actor = session_user::text OR socmap_importing());
 """
 
 #: Rules that involve the acting login, enforced by the database for every client.
@@ -399,7 +406,7 @@ def _grants_sql(tables: Iterable[str], schema: str) -> list[str]:
                    "socmap_supervisor, socmap_admin")
     out.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO socmap_analyst, "
                "socmap_supervisor, socmap_admin")
-    out.append(f"GRANT SELECT ON users TO socmap_viewer, socmap_analyst, socmap_supervisor, "
+    out.append("GRANT SELECT ON users TO socmap_viewer, socmap_analyst, socmap_supervisor, "
                "socmap_admin")
     return out
 
@@ -436,7 +443,7 @@ def _schema_statements(schema: str) -> list[str]:
     for name, sql in _ordered_tables(tables):
         statements.append(_table_ddl(sql))
         names.append(name)
-    for kind, name, tbl, sql in objects:
+    for kind, _name, tbl, sql in objects:
         if kind == "index" and tbl != "users":
             statements.append(_table_ddl(sql))
     for table in POLYGON_TABLES:

@@ -38,5 +38,5 @@ def test_append_only_triggers(store) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
     audit.record(store, action="x", entity="y")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only|permission denied"):
+    with pytest.raises(sqlite3.DatabaseError, match=r"append-only|permission denied"):
         store.conn.execute("DELETE FROM audit")
