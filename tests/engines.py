@@ -53,7 +53,7 @@ class ServerDatabases:
         _admin_sql(
             self.admin_url,
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') "
-            f"THEN CREATE ROLE \"{login}\" LOGIN; END IF; END $$",
+            f"THEN CREATE ROLE \"{login}\" LOGIN CREATEROLE; END IF; END $$",
         )
 
     def template(self, name: str, *, demo: Path | None = None) -> str:
@@ -61,12 +61,16 @@ class ServerDatabases:
 
         if name in self._made:
             return name
+        # As a DBA would set it up: the test account owns the database (not a superuser, so
+        # every grant and rule applies to it), PostGIS installed by the superuser.
         _admin_sql(
             self.admin_url,
             f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-            f"CREATE DATABASE {name} LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+            f'CREATE DATABASE {name} OWNER "{self.account}" LC_COLLATE \'C\' LC_CTYPE \'C\''
+            " TEMPLATE template0",
         )
-        url = with_database(self.admin_url, name)
+        _admin_sql(with_database(self.admin_url, name), "CREATE EXTENSION postgis")
+        url = with_login(with_database(self.admin_url, name), self.account)
         init_server(url, admins=[self.account])
         if demo is not None:
             import_file(demo, url)
@@ -91,7 +95,7 @@ class ServerDatabases:
 
         name = f"socmap_t_{uuid.uuid4().hex[:12]}"
         self._roles_before[name] = _roles(self.admin_url)
-        _admin_sql(self.admin_url, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+        _admin_sql(self.admin_url, f'CREATE DATABASE {name} OWNER "{self.account}" TEMPLATE {template} STRATEGY FILE_COPY')
         return name, with_login(with_database(self.admin_url, name), self.account)
 
     def drop(self, name: str) -> None:

@@ -50,12 +50,12 @@ def _sha256(path: Path) -> str:
 
 def backup_database(store: Store, target: Path, *, overwrite: bool = False) -> BackupReport:
     """Write a checked backup of the open database to ``target`` (recorded on the trail)."""
+    require(store, Permission.EXPORT, action="take backups")
     if store.on_server:
         raise SocmapError(
             f"{store.where()} is a PostgreSQL server: its DBA backs it up with PostgreSQL's own "
             "tools (pg_dump, or base backups with WAL archiving; see the README)"
         )
-    require(store, Permission.EXPORT, action="take backups")
     # never the open database or its working files, never another database; an earlier socmap
     # backup only with ``overwrite``
     target = check_target(store, target, replace_backup=True)

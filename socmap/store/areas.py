@@ -108,7 +108,7 @@ def update_area(
 def park_names(store: Store, area_ids: list[int]) -> None:
     """Give areas a placeholder name so that names can be swapped without a UNIQUE clash."""
     store.conn.executemany(
-        "UPDATE areas SET name = char(0) || 'renaming-' || id WHERE id = ?",
+        "UPDATE areas SET name = char(1) || 'renaming-' || id WHERE id = ?",
         [(i,) for i in area_ids],
     )
 

@@ -472,6 +472,9 @@ def verify_chain(
 
 
 #: Tables that are the trail itself or bookkeeping, not records the trail must account for.
+#: Configuration a new register starts with (the schema steps seed it): not records, so an
+#: empty trail beside it is a new register, not a trail cut away.
+_SEEDED_CONFIGURATION = frozenset({"scoring_configs", "profile_settings", "profile_partner_types"})
 _NOT_RECORDS = frozenset({"audit", "audit_payload", "meta", "_sqlite_migrations"})
 
 
@@ -488,6 +491,7 @@ def _unaccounted_records(store: Store, last_id: int) -> ChainProblem | None:
             holding = [
                 t
                 for t in tables
+                if t not in _SEEDED_CONFIGURATION
                 if store.conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{t}")').fetchone()[0]
             ]
             if holding:

@@ -365,6 +365,11 @@ class PgConnection:
     def close(self) -> None:
         self.raw.close()
 
+    def executescript(self, sql: str) -> None:
+        """Several statements at once (schema changes in tests and tools)."""
+        self._run(translate(sql), None)
+        self.forget_schema()
+
     def iterdump(self) -> Iterator[str]:
         """Every row of every table (and who holds which role), as text in a fixed order: what
         tests compare to prove that a refused change left the database exactly as it was."""

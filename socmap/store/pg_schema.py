@@ -218,12 +218,16 @@ CREATE POLICY audit_own_rows ON audit FOR INSERT
 
 #: Rules that involve the acting login, enforced by the database for every client.
 ACTOR_RULES = r"""
+CREATE FUNCTION socmap_is_owner() RETURNS boolean LANGUAGE sql STABLE AS $$
+  -- the database's owner: the DBA's login that ran 'socmap server init'
+  SELECT pg_has_role(session_user, (SELECT pg_get_userbyid(datdba) FROM pg_database
+                                    WHERE datname = current_database()), 'MEMBER')
+$$;
+
 CREATE FUNCTION socmap_importing() RETURNS boolean LANGUAGE sql STABLE AS $$
   -- 'socmap server import' copies a trail and approvals as they were; only the database's
   -- owner (who ran 'socmap server init') may switch that on, never a socmap role.
-  SELECT coalesce(current_setting('socmap.importing', true), '') = 'on'
-     AND pg_has_role(session_user, (SELECT pg_get_userbyid(datdba) FROM pg_database
-                                    WHERE datname = current_database()), 'MEMBER')
+  SELECT coalesce(current_setting('socmap.importing', true), '') = 'on' AND socmap_is_owner()
 $$;
 
 CREATE FUNCTION socmap_has_role(wanted text) RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -327,7 +331,7 @@ DECLARE
   before text;
   grp text;
 BEGIN
-  IF NOT pg_has_role(session_user, 'socmap_admin', 'MEMBER') THEN
+  IF NOT (pg_has_role(session_user, 'socmap_admin', 'MEMBER') OR socmap_is_owner()) THEN
     RAISE EXCEPTION 'only an admin manages accounts' USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF wanted NOT IN ('viewer', 'analyst', 'supervisor', 'admin') THEN
@@ -355,7 +359,7 @@ SECURITY DEFINER SET search_path = {schema}, pg_catalog, pg_temp AS $$
 DECLARE
   grp text;
 BEGIN
-  IF NOT pg_has_role(session_user, 'socmap_admin', 'MEMBER') THEN
+  IF NOT (pg_has_role(session_user, 'socmap_admin', 'MEMBER') OR socmap_is_owner()) THEN
     RAISE EXCEPTION 'only an admin manages accounts' USING ERRCODE = 'insufficient_privilege';
   END IF;
   FOREACH grp IN ARRAY ARRAY['socmap_viewer', 'socmap_analyst', 'socmap_supervisor',

@@ -54,7 +54,7 @@ def cross_border(store: Store, area_id: int) -> list[tuple[int, str, str, str, i
         " WHERE o.status = 'active' AND ("
         "  (o.lead_area_id = :area AND (l.area_id IS NULL OR l.area_id <> :area))"
         "  OR (o.lead_area_id IS NOT :area AND l.area_id = :area))"
-        " GROUP BY o.id, xa.name ORDER BY o.id, xa.name",
+        " GROUP BY o.id, o.name, la.name, xa.name ORDER BY o.id, xa.name",
         {"area": area_id},
     ).fetchall()
     return [tuple(r) for r in rows]  # type: ignore[misc]

@@ -159,6 +159,22 @@ def init_server(target: str, *, admins: list[str] | None = None) -> InitReport:
         for login in admins or []:
             conn.execute("SELECT socmap_set_role(?, 'admin')", [login])
             made.append(login)
+        if created:
+            # the trail starts with the register's creation, as a file's does
+            from socmap.store import audit
+
+            store = open_server(target)
+            try:
+                audit.record(
+                    store,
+                    action="create",
+                    entity="register",
+                    summary="register created on the server"
+                    + (f"; admins: {', '.join(made)}" if made else ""),
+                    after={"admins": made},
+                )
+            finally:
+                store.close()
         count = len(table_names())
     except sqlite3.Error as exc:
         raise StoreError(f"{redact_url(target)}: {exc}") from None
@@ -235,7 +251,9 @@ def import_file(
                 for t in ("ocgs", "nominals", "areas")
                 if dst.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None
             ]
-            if busy or audit.head(dst)[0] > 0:
+            trail = dst.conn.execute("SELECT id, action, entity FROM audit ORDER BY id").fetchall()
+            fresh = [tuple(r) for r in trail] in ([], [(1, "create", "register")])
+            if busy or not fresh:
                 raise StoreError(
                     f"{redact_url(target)} already holds a register (table {(busy or ['audit'])[0]}"
                     " has rows); import only into a newly initialised database"
@@ -247,6 +265,14 @@ def import_file(
             conn.execute("BEGIN")
             try:
                 conn.execute("SET LOCAL socmap.importing = 'on'")
+                if trail:
+                    # The file's history replaces the new register's one creation row (its own
+                    # trail starts with the file's creation); only the owner can lift the lock.
+                    for table, trigger in (("audit_payload", "audit_payload_no_delete"),
+                                           ("audit", "audit_no_delete")):
+                        conn.native(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+                        conn.native(f"DELETE FROM {table}")
+                        conn.native(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
                 # the rows 'server init' seeded (configurations, settings) give way to the file's
                 for table in reversed(order):
                     if table not in {"meta", "audit", "audit_payload"}:

@@ -24,7 +24,7 @@ def test_same_seed_same_content(tmp_path: Path) -> None:
 
 def test_demo_force_shape(demo_store) -> None:  # type: ignore[no-untyped-def]
     info = queries.store_info(demo_store)
-    assert info.journal_mode == "wal"
+    assert info.journal_mode == ("server" if demo_store.on_server else "wal")
     assert set(info.areas) == {
         "Herefordshire",
         "Shropshire",

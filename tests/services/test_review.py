@@ -204,6 +204,7 @@ def test_intelligence_is_due_six_years_after_it_was_reported(store: Any) -> None
     assert review.queue_counts(store, as_of=TODAY) == {"nominal": 0, "intel": 0}
 
 
+@pytest.mark.sqlite_only  # adds tables by hand; a server's tables come from 'server init'
 def test_tables_added_by_later_features_are_covered(store: Any) -> None:
     """A feature's table pointing at nominals is found from the schema, not from a list."""
     store.conn.executescript(

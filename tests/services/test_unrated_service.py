@@ -52,6 +52,7 @@ def test_saving_a_configuration_that_counts_a_factor_twice_writes_nothing(store:
     assert counts(store) == before
 
 
+@pytest.mark.sqlite_only  # a schema step run on an existing file (a server starts at the last)
 def test_an_existing_database_gets_infiltration_counted_once(store: Any) -> None:
     from socmap.store.migrations import _score_infiltration_counted_once
 
