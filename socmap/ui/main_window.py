@@ -218,6 +218,15 @@ class MainWindow(QMainWindow):
             lambda: open_import_intel_dialog(ctx, self),
             permission=Permission.EDIT,
         )
+        open_import_records_wizard = _later(
+            dialogs + "import_records_wizard", "open_import_records_wizard"
+        )
+        self._menu_action(
+            self.import_menu,
+            "&Records from a spreadsheet…",
+            lambda: open_import_records_wizard(ctx, self),
+            permission=Permission.EDIT,
+        )
         self._menu_action(
             self.export_menu,
             "&Briefing map…",
