@@ -545,6 +545,31 @@ def _cmd_export_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_report(args: argparse.Namespace) -> int:
+    from socmap.export.report_tables import write_report
+
+    store = open_existing(args)
+    try:
+        result = write_report(
+            store,
+            args.report,
+            fmt=args.format,
+            audience=args.audience,
+            path=args.output,
+            today=getattr(args, "as_of", None),
+            area=args.area,
+        )
+    finally:
+        store.close()
+    withheld = (
+        f" ({plural(result.left_out, 'group')} withheld from the {args.audience} audience)"
+        if result.left_out
+        else ""
+    )
+    print(f"wrote {result.path}: {plural(result.rows, 'row')}{withheld}; marked {result.marking}")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     suffix = args.file.suffix.lower()
     if suffix == ".anx":
@@ -912,6 +937,40 @@ def add_io_commands(cli: Cli) -> None:
         "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+
+    for report, help_ in (
+        ("due", "write the re-assessment due list (most urgent first) as XLSX or CSV"),
+        ("compliance", "write re-assessment compliance per lead area as XLSX or CSV"),
+        ("what-works", "write the 'what works' disruption table (per 4P strand and tactic) as "
+                       "XLSX or CSV"),
+    ):  # fmt: skip
+        p = cli.subcommand(
+            "export",
+            report,
+            help_ + ": marked in the sheet, its header and footer and the file's properties; "
+            "groups the audience may not see are left out, names only for internal; audited",
+            _cmd_export_report,
+        )
+        p.set_defaults(report=report)
+        add_db_argument(p)
+        p.add_argument(
+            "--format",
+            choices=("xlsx", "csv"),
+            help="file format (default: the output file's suffix; a contradicting suffix is "
+            "refused)",
+        )
+        p.add_argument(
+            "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
+        )
+        p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+        p.add_argument("--area", help="only groups whose lead area is NAME")
+        if report != "what-works":
+            p.add_argument(
+                "--as-of",
+                type=_date,
+                default=None,
+                help="the day to judge the schedule on (default today)",
+            )
 
     p = cli.command(
         "import",
