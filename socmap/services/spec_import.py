@@ -652,8 +652,9 @@ def _resolve(store: Store, spec: Spec, p: SpecPlan, accept: dict[str, str]) -> N
             sig = (_norm_name(str(surname)), _norm_name(str(forenames or ""))[:1], dob)
             matches: list[str] = []
             targets: list[str] = []
-            for nid, sn, fn, d in known:
-                if (_norm_name(sn), _norm_name(fn)[:1], dt.date.fromisoformat(d) if d else None) == sig:
+            for nid, sn, fn, born in known:
+                when = dt.date.fromisoformat(born) if born else None
+                if (_norm_name(sn), _norm_name(fn)[:1], when) == sig:
                     matches.append(f"nominal {nid} ({sn.upper()}, {fn})")
                     targets.append(str(nid))
             for other in seen_people:

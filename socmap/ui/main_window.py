@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Callable
@@ -240,6 +241,22 @@ class MainWindow(QMainWindow):
             lambda: dash.export_calendar_dialog(ctx, self),
             permission=Permission.EXPORT,
         )
+        open_audience_export = _later(
+            dialogs + "audience_export_dialog", "open_audience_export_dialog"
+        )
+        for kind, text in (
+            ("register", "OCG &register (XLSX/CSV)…"),
+            ("due", "Re-assessment &due list (XLSX/CSV)…"),
+            ("compliance", "C&ompliance figures (XLSX/CSV)…"),
+            ("what-works", "&What works table (XLSX/CSV)…"),
+            ("partners-anx", "Partner graph as an &i2 chart (ANX)…"),
+        ):
+            self._menu_action(
+                self.export_menu,
+                text,
+                functools.partial(open_audience_export, ctx, self, kind),
+                permission=Permission.EXPORT,
+            )
         tools = self.tools_menu
         self._menu_action(
             tools,

@@ -197,8 +197,9 @@ def test_refused_values_are_named_per_row_like_the_cli(qtbot, ctx, tmp_path: Pat
     qtbot.waitUntil(lambda: wizard.plan is not None, timeout=10_000)
     problems = wizard.preview_page.problems.toPlainText().splitlines()
     # the CLI's own one-line messages: file, sheet, row, column
-    assert "tracker.xlsx, sheet Members, row 7, column 'D.O.B': '31/02/1990' is not a date" in (
-        problems[0]
+    assert (
+        "tracker.xlsx, sheet Members, row 7, column 'D.O.B': '31/02/1990' is not a date"
+        in (problems[0])
     )
     assert any("row 7, column 'Group URN': no group with key or reference 'WM/0999'" in p
                for p in problems)  # fmt: skip
@@ -250,7 +251,9 @@ def test_loaded_spec_and_a_file_changed_before_import_leaves_the_database_alone(
     _book(book, [*MEMBERS, ["WM/0101", "P1010", "", "Nobody", "", "Principal Member", "Y"]])
     before = _counts(ctx.store.path)
     wizard.button(QWizard.WizardButton.FinishButton).click()
-    qtbot.waitUntil(lambda: "Nothing was imported" in wizard.preview_page.error.text(), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: "Nothing was imported" in wizard.preview_page.error.text(), timeout=20_000
+    )
     assert "row 7" in wizard.preview_page.error.text()
     assert _counts(ctx.store.path) == before
     assert not wizard.imported

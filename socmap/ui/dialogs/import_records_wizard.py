@@ -384,7 +384,7 @@ class ImportRecordsWizard(QWizard):
         self.spec: spec_import.Spec | None = None
         self.spec_path: Path | None = None
         self.plan: spec_import.SpecPlan | None = None
-        self.result: spec_import.SpecImportResult | None = None
+        self.import_result: spec_import.SpecImportResult | None = None
         self.imported = False
         self.importing = False
         self._generation = 0
@@ -632,7 +632,7 @@ class ImportRecordsWizard(QWizard):
     def _on_import_done(self, result: spec_import.SpecImportResult) -> None:
         self.importing = False
         self.imported = True
-        self.result = result
+        self.import_result = result
         page = self.preview_page
         page.report.setPlainText(
             "\n".join([*result.plan.lines(), f"imported (SHA-256 {result.sha256[:12]}…)"])
