@@ -545,6 +545,37 @@ def _cmd_export_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nominal_ref(text: str) -> int:
+    """A nominal by id: ``12`` or ``NOM-0012`` (as i2 charts and exports show it)."""
+    t = text.strip().upper().removeprefix("NOM-")
+    if not t.isdigit() or int(t) <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a nominal id (12 or NOM-0012)")
+    return int(t)
+
+
+def _cmd_nominal_merge(args: argparse.Namespace) -> int:
+    store = open_existing(args)
+    try:
+        result, changes = register.merge_nominals(store, keep=args.keep, drop=args.drop)
+    finally:
+        store.close()
+    moved = sum(v["moved"] for v in result.moved.values())
+    folded = sum(v["folded"] for v in result.moved.values())
+    text = (
+        f"merged nominal {args.drop} into nominal {args.keep}: {plural(moved, 'record')} moved"
+        + (f", {folded} folded into the kept record's own" if folded else "")
+        + (f"; one membership kept in {', '.join(format_ocg_ref(g) for g in result.merged_memberships)}"
+           if result.merged_memberships else "")
+    )  # fmt: skip
+    record = {
+        "kept": as_record(result.kept),
+        "dropped_id": result.dropped_id,
+        "moved": result.moved,
+        "merged_memberships": [format_ocg_ref(g) for g in result.merged_memberships],
+    }
+    return _report(args, text, record, changes)
+
+
 def _cmd_export_report(args: argparse.Namespace) -> int:
     from socmap.export.report_tables import write_report
 
@@ -708,6 +739,22 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("--status", required=True, help="trigger, draft, active or archived")
     p.add_argument("--rationale", help="why (required to archive or reactivate)")
     p.add_argument("--on", type=_date, metavar="DATE", help="date of an archive (default today)")
+    _json_flag(p)
+
+    p = cli.subcommand(
+        "nominal",
+        "merge",
+        "merge two nominal records of the same person: everything recorded against DROP "
+        "(memberships, links, at-risk entries, disruptions, reviews) moves to KEEP, DROP's name "
+        "becomes an alias; one transaction, audited with both records",
+        _cmd_nominal_merge,
+        group_help="nominals (people)",
+    )
+    add_db_argument(p)
+    p.add_argument(
+        "keep", type=_nominal_ref, metavar="KEEP", help="the record to keep: 12 or NOM-0012"
+    )
+    p.add_argument("drop", type=_nominal_ref, metavar="DROP", help="the record folded into KEEP")
     _json_flag(p)
 
     gh = "an OCG's members"
@@ -960,7 +1007,10 @@ def add_io_commands(cli: Cli) -> None:
             "refused)",
         )
         p.add_argument(
-            "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
+            "--audience",
+            choices=AUDIENCES,
+            required=True,
+            help="internal, neighbourhood or partner",
         )
         p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
         p.add_argument("--area", help="only groups whose lead area is NAME")

@@ -68,6 +68,7 @@ from socmap.domain.groups import (
 from socmap.domain.ids import AreaId, GroupId, NominalId, parse_ocg_ref
 from socmap.domain.partners import Partner, validate_partner
 from socmap.domain.roles import Permission
+from socmap.domain.text import Page
 from socmap.services import disruptions, partners, register
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
@@ -1018,8 +1019,11 @@ class PreviewRow:
     problems: tuple[str, ...]  # the CLI's one-line messages for this row
 
 
-def preview_rows(p: SpecPlan, *, limit: int = 200) -> list[PreviewRow]:
-    """The first ``limit`` records of ``p`` with each row's refused values (same text as the CLI)."""
+def preview_rows(p: SpecPlan, *, limit: int = 200) -> Page[PreviewRow]:
+    """The first ``limit`` records of ``p`` with each row's refused values (same text as the CLI).
+
+    A :class:`Page`: its ``total`` is how many records the file holds.
+    """
     by_row: dict[tuple[str, int], list[str]] = {}
     for pr in p.problems:
         by_row.setdefault((pr.sheet, pr.row), []).append(pr.text(p.path))
@@ -1035,7 +1039,7 @@ def preview_rows(p: SpecPlan, *, limit: int = 200) -> list[PreviewRow]:
         ) or (tuple(by_row.get((it.sheet, it.row), [])) if it.bad or not it.action else ())
         action = "refused" if problems else (it.action or "create")
         out.append(PreviewRow(it.ref, it.type, action, it.key or "", shown, problems))
-    return out
+    return Page(out, total=len(p.items))
 
 
 def _column_of(text: str) -> str:

@@ -297,3 +297,28 @@ def test_value_mappings_round_trip() -> None:
     assert parse_values(format_values(values)) == values
     with pytest.raises(ValueError, match="line 1"):
         parse_values("role Principal Member principal")
+
+
+def test_a_long_sheet_says_how_many_records_the_preview_leaves_out(qtbot, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    members = [MEMBERS[0]] + [
+        ["WM/0101", f"P{2000 + i}", f"Surname{i}", "Lee", "01/01/1990", "Peripheral Member", "Y"]
+        for i in range(150)
+    ]
+    book = _book(tmp_path / "long.xlsx", members)
+    wizard = ImportRecordsWizard(ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.set_path(book)
+    qtbot.waitUntil(lambda: wizard.file_page.isComplete(), timeout=10_000)
+    wizard.next()
+    _map_by_hand(qtbot, wizard)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.plan is not None, timeout=10_000)
+    page = wizard.preview_page
+    total = 3 + 150 * 2
+    assert page.model.rowCount() == 200 and page.model.total == total
+    assert page.cut_note.isVisible()
+    assert "showing 200 of 303 records" in page.cut_note.text()
+    page.cut_note.button.click()
+    assert page.model.rowCount() == total
+    assert not page.cut_note.isVisible()

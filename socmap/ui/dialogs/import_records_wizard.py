@@ -44,6 +44,7 @@ from socmap.services import spec_import
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.import_models import ImportPreviewModel
+from socmap.ui.widgets.tables import CutNote
 
 FILE_FILTER = (
     "Spreadsheets (*.xlsx *.xlsm *.csv);;Excel (*.xlsx *.xlsm);;CSV (*.csv);;All files (*)"
@@ -319,6 +320,9 @@ class PreviewPage(QWizardPage):
         self.table.setModel(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.cut_note = CutNote(
+            self.model, "record", self._show_more, how="press 'Show all' to list them"
+        )
         self.candidates = QListWidget(objectName="candidates")
         self.candidates.setMaximumHeight(100)
         self.candidates_label = QLabel(
@@ -335,6 +339,7 @@ class PreviewPage(QWizardPage):
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.cut_note)
         lay.addWidget(self.candidates_label)
         lay.addWidget(self.candidates)
         lay.addWidget(QLabel("Refused values:"))
@@ -346,6 +351,11 @@ class PreviewPage(QWizardPage):
     def initializePage(self) -> None:
         """Plan the import with the mapping chosen."""
         self.w.refresh_preview()
+
+    def _show_more(self, limit: int) -> None:
+        self.w.preview_limit = limit
+        if self.w.plan is not None:
+            self.model.set_rows(spec_import.preview_rows(self.w.plan, limit=limit))
 
     def accepted_matches(self) -> dict[str, str]:
         """``{Sheet:ROW: target}`` for the candidate matches ticked."""
@@ -388,6 +398,8 @@ class ImportRecordsWizard(QWizard):
         self.imported = False
         self.importing = False
         self._generation = 0
+        #: how many records the preview lists ('Show all' under it raises it)
+        self.preview_limit = PREVIEW_LIMIT
         self.file_page = FilePage(self)
         self.mapping_page = MappingPage(self)
         self.preview_page = PreviewPage(self)
@@ -553,14 +565,12 @@ class ImportRecordsWizard(QWizard):
             f"{kind}: " + ", ".join(f"{n} to {a}" for a, n in sorted(c.items()))
             for kind, c in counts.items()
         ]
-        shown = min(len(plan.items), PREVIEW_LIMIT)
         page.summary.setText(
-            f"{plan.path.name}: " + ("; ".join(lines) or "no records")
-            + (f" (the first {shown} of {len(plan.items)} records are listed)"
-               if len(plan.items) > shown else "")
+            f"{plan.path.name}: "
+            + ("; ".join(lines) or "no records")
             + (f". {plural(len(plan.problems), 'refused value')}." if plan.problems else ".")
-        )  # fmt: skip
-        page.model.set_rows(spec_import.preview_rows(plan, limit=PREVIEW_LIMIT))
+        )
+        page.model.set_rows(spec_import.preview_rows(plan, limit=self.preview_limit))
         page.table.resizeColumnsToContents()
         values = page.model.column_index("values")
         page.table.setColumnWidth(values, min(page.table.columnWidth(values), 380))
