@@ -222,6 +222,29 @@ class MergeResult:
     merged_memberships: tuple[int, ...]
 
 
+def merge_refusal(store: Store, *, keep: int, drop: int) -> str:
+    """Why ``drop`` cannot be folded into ``keep`` ('' when it can)."""
+    if keep == drop:
+        return "a nominal cannot be merged with itself"
+    for member, at_risk in ((keep, drop), (drop, keep)):
+        if groups.membership_count(store, member) and is_at_risk(store, at_risk):
+            return (
+                f"nominal {member} is recorded as a member of a group and nominal {at_risk} "
+                "as a person at risk: socmap never holds one person as both, so these "
+                "records are not merged; decide which is right (remove the at-risk entry "
+                "or the memberships) first"
+            )
+    return ""
+
+
+def merge_preview(store: Store, *, keep: int, drop: int) -> tuple[dict[str, int], str]:
+    """What a merge would move (rows referring to ``drop``, by ``table.column``) and why it
+    would be refused ('' when it would not); nothing is written."""
+    groups.get_nominal(store, keep)
+    groups.get_nominal(store, drop)
+    return nominal_merge.count_referring(store, drop), merge_refusal(store, keep=keep, drop=drop)
+
+
 def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, Changes]:
     """Fold nominal ``drop`` into ``keep`` (the same person): one transaction, one audit row.
 
@@ -236,19 +259,13 @@ def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, 
     """
     require(store, Permission.EDIT, action="merge nominals")
     if keep == drop:
-        raise ValidationError("drop", "a nominal cannot be merged with itself")
+        raise ValidationError("drop", merge_refusal(store, keep=keep, drop=drop))
     with store.atomic():
         kept = groups.get_nominal(store, keep)
         dropped = groups.get_nominal(store, drop)
-        for member, at_risk in ((keep, drop), (drop, keep)):
-            if groups.membership_count(store, member) and is_at_risk(store, at_risk):
-                raise ValidationError(
-                    "drop",
-                    f"nominal {member} is recorded as a member of a group and nominal {at_risk} "
-                    "as a person at risk: socmap never holds one person as both, so these "
-                    "records are not merged; decide which is right (remove the at-risk entry "
-                    "or the memberships) first",
-                )
+        refusal = merge_refusal(store, keep=keep, drop=drop)
+        if refusal:
+            raise ValidationError("drop", refusal)
         snapshot = nominal_merge.rows_referring(store, drop)
         current = {
             m.ocg_id: m for m in groups.memberships_of_nominal(store, keep) if m.end is None

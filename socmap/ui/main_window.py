@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit = self.menuBar().addMenu("&Edit")
+        self.edit_menu = edit
         for action in (undo, redo):
             edit.addAction(action)
         edit.addSeparator()
@@ -257,6 +258,14 @@ class MainWindow(QMainWindow):
                 functools.partial(open_audience_export, ctx, self, kind),
                 permission=Permission.EXPORT,
             )
+        open_merge_nominals = _later(dialogs + "merge_nominals_dialog", "open_merge_nominals_dialog")
+        self.edit_menu.addSeparator()
+        self._menu_action(
+            self.edit_menu,
+            "&Merge two records of a person…",
+            lambda: open_merge_nominals(ctx, self),
+            permission=Permission.EDIT,
+        )
         tools = self.tools_menu
         self._menu_action(
             tools,
