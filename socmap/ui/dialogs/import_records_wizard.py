@@ -150,6 +150,10 @@ class MappingPage(QWizardPage):
         self.load_button = QPushButton("Load specification…", objectName="load_spec")
         self.save_button = QPushButton("Save specification…", objectName="save_spec")
         self.system = QLineEdit(objectName="system")
+        self.system.setToolTip(
+            "Names the records system the sheet comes from; re-imports with the same name "
+            "update the records their keys were imported as"
+        )
         self.date_formats = QLineEdit(
             objectName="date_formats", placeholderText="%d/%m/%Y, %d-%b-%y"
         )
@@ -390,7 +394,9 @@ class ImportRecordsWizard(QWizard):
         self.headers: dict[str, tuple[str, ...]] = {}
         #: {sheet: {record type: {"key": column|None, "columns": {field: column}, "values": {}}}}
         self.mapping: dict[str, dict[str, dict[str, Any]]] = {}
-        self.system = ""
+        #: names the source: keys are remembered per system, so an edited copy of the same
+        #: tracker (under any file name) updates what the first import created
+        self.system = "spreadsheet"
         self.spec: spec_import.Spec | None = None
         self.spec_path: Path | None = None
         self.plan: spec_import.SpecPlan | None = None
@@ -417,7 +423,6 @@ class ImportRecordsWizard(QWizard):
         self.file_page.path.setText(str(target))
         self.source = target
         self.headers = {}
-        self.system = target.stem
         self.file_page.error.setText("")
         self.file_page.summary.setText("Reading the file…")
         self.file_page.completeChanged.emit()
