@@ -166,3 +166,10 @@ def open_merge_nominals_dialog(
     dialog = MergeNominalsDialog(ctx, parent, name=name)
     dialog.open()
     return dialog
+
+
+if __name__ == "__main__":  # pragma: no cover - manual preview
+    from socmap.ui.preview import preview_context
+
+    app, ctx = preview_context()
+    MergeNominalsDialog(ctx, None).exec()
