@@ -203,6 +203,7 @@ def test_refused_values_are_named_per_row_like_the_cli(qtbot, ctx, tmp_path: Pat
     )
     assert any("row 7, column 'Group URN': no group with key or reference 'WM/0999'" in p
                for p in problems)  # fmt: skip
+    qtbot.wait(50)
     _shot(wizard, "import_records_refused.png")
     refused = [r for r in wizard.preview_page.model.rows if r.action == "refused"]
     assert {r.ref for r in refused} == {"Members:7"}

@@ -14,8 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -579,6 +580,15 @@ class ImportRecordsWizard(QWizard):
         page.table.resizeColumnsToContents()
         values = page.model.column_index("values")
         page.table.setColumnWidth(values, min(page.table.columnWidth(values), 380))
+        refused = next(
+            (i for i, r in enumerate(page.model.rows) if r.action == "refused"), None
+        )
+        if refused is not None:  # show the first refused record, not the top of the file
+            index = page.model.index(refused, 0)
+            QTimer.singleShot(
+                0,
+                lambda: page.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop),
+            )
         page.problems.setPlainText("\n".join(p.text(plan.path) for p in plan.problems) or "none")
         page.candidates.blockSignals(True)
         page.candidates.clear()
