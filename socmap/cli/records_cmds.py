@@ -545,6 +545,62 @@ def _cmd_export_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nominal_ref(text: str) -> int:
+    """A nominal by id: ``12`` or ``NOM-0012`` (as i2 charts and exports show it)."""
+    t = text.strip().upper().removeprefix("NOM-")
+    if not t.isdigit() or int(t) <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a nominal id (12 or NOM-0012)")
+    return int(t)
+
+
+def _cmd_nominal_merge(args: argparse.Namespace) -> int:
+    store = open_existing(args)
+    try:
+        result, changes = register.merge_nominals(store, keep=args.keep, drop=args.drop)
+    finally:
+        store.close()
+    moved = sum(v["moved"] for v in result.moved.values())
+    folded = sum(v["folded"] for v in result.moved.values())
+    text = (
+        f"merged nominal {args.drop} into nominal {args.keep}: {plural(moved, 'record')} moved"
+        + (f", {folded} folded into the kept record's own" if folded else "")
+        + (f"; one membership kept in {', '.join(format_ocg_ref(g) for g in result.merged_memberships)}"
+           if result.merged_memberships else "")
+    )  # fmt: skip
+    record = {
+        "kept": as_record(result.kept),
+        "dropped_id": result.dropped_id,
+        "moved": result.moved,
+        "merged_memberships": [format_ocg_ref(g) for g in result.merged_memberships],
+    }
+    return _report(args, text, record, changes)
+
+
+def _cmd_export_report(args: argparse.Namespace) -> int:
+    from socmap.export.report_tables import write_report
+
+    store = open_existing(args)
+    try:
+        result = write_report(
+            store,
+            args.report,
+            fmt=args.format,
+            audience=args.audience,
+            path=args.output,
+            today=getattr(args, "as_of", None),
+            area=args.area,
+        )
+    finally:
+        store.close()
+    withheld = (
+        f" ({plural(result.left_out, 'group')} withheld from the {args.audience} audience)"
+        if result.left_out
+        else ""
+    )
+    print(f"wrote {result.path}: {plural(result.rows, 'row')}{withheld}; marked {result.marking}")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     suffix = args.file.suffix.lower()
     if suffix == ".anx":
@@ -683,6 +739,22 @@ def add_commands(cli: Cli) -> None:
     p.add_argument("--status", required=True, help="trigger, draft, active or archived")
     p.add_argument("--rationale", help="why (required to archive or reactivate)")
     p.add_argument("--on", type=_date, metavar="DATE", help="date of an archive (default today)")
+    _json_flag(p)
+
+    p = cli.subcommand(
+        "nominal",
+        "merge",
+        "merge two nominal records of the same person: everything recorded against DROP "
+        "(memberships, links, at-risk entries, disruptions, reviews) moves to KEEP, DROP's name "
+        "becomes an alias; one transaction, audited with both records",
+        _cmd_nominal_merge,
+        group_help="nominals (people)",
+    )
+    add_db_argument(p)
+    p.add_argument(
+        "keep", type=_nominal_ref, metavar="KEEP", help="the record to keep: 12 or NOM-0012"
+    )
+    p.add_argument("drop", type=_nominal_ref, metavar="DROP", help="the record folded into KEEP")
     _json_flag(p)
 
     gh = "an OCG's members"
@@ -912,6 +984,43 @@ def add_io_commands(cli: Cli) -> None:
         "--audience", choices=AUDIENCES, required=True, help="internal, neighbourhood or partner"
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+
+    for report, help_ in (
+        ("due", "write the re-assessment due list (most urgent first) as XLSX or CSV"),
+        ("compliance", "write re-assessment compliance per lead area as XLSX or CSV"),
+        ("what-works", "write the 'what works' disruption table (per 4P strand and tactic) as "
+                       "XLSX or CSV"),
+    ):  # fmt: skip
+        p = cli.subcommand(
+            "export",
+            report,
+            help_ + ": marked in the sheet, its header and footer and the file's properties; "
+            "groups the audience may not see are left out, names only for internal; audited",
+            _cmd_export_report,
+        )
+        p.set_defaults(report=report)
+        add_db_argument(p)
+        p.add_argument(
+            "--format",
+            choices=("xlsx", "csv"),
+            help="file format (default: the output file's suffix; a contradicting suffix is "
+            "refused)",
+        )
+        p.add_argument(
+            "--audience",
+            choices=AUDIENCES,
+            required=True,
+            help="internal, neighbourhood or partner",
+        )
+        p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+        p.add_argument("--area", help="only groups whose lead area is NAME")
+        if report != "what-works":
+            p.add_argument(
+                "--as-of",
+                type=_date,
+                default=None,
+                help="the day to judge the schedule on (default today)",
+            )
 
     p = cli.command(
         "import",

@@ -295,3 +295,50 @@ def validate_location(loc: Location) -> Location:
                 name, f"{value:.0f} m is outside British National Grid ({lo:.0f} to {hi:.0f})"
             )
     return dataclasses.replace(loc, label=_clean_text(loc.label, field="label"))
+
+
+# ------------------------------------------------------------------ the same person, twice
+
+#: Strongest role first: a merged membership keeps the stronger of the two.
+ROLE_STRENGTH = (Role.PRINCIPAL, Role.SIGNIFICANT, Role.PERIPHERAL)
+
+
+def merged_nominal(keep: Nominal, drop: Nominal) -> Nominal:
+    """The kept record once ``drop`` (the same person) is folded into it.
+
+    The kept record's values win; what only the dropped record knows fills the gaps (date of
+    birth); the dropped record's name becomes an alias when it is spelt differently, and its
+    aliases, flags and notes are added, so searching for either spelling finds the person.
+    """
+    aliases = list(keep.aliases)
+    for name in (drop.full_name, *drop.aliases):
+        if name.casefold() != keep.full_name.casefold() and name.casefold() not in {
+            a.casefold() for a in aliases
+        }:
+            aliases.append(name)
+    flags = list(keep.flags) + [f for f in drop.flags if f not in keep.flags]
+    notes = keep.notes
+    if drop.notes and drop.notes not in notes:
+        notes = (notes + "\n" if notes else "") + drop.notes
+    return dataclasses.replace(
+        keep,
+        aliases=tuple(aliases),
+        date_of_birth=keep.date_of_birth or drop.date_of_birth,
+        flags=tuple(flags),
+        notes=notes,
+    )
+
+
+def merged_membership(keep: Membership, drop: Membership) -> Membership:
+    """One membership for a person recorded twice in the same group (deterministic).
+
+    The stronger role, the earlier start, the later end (open when either is open) and both
+    sets of tags; the kept record's membership id.
+    """
+    role = min((Role(keep.role), Role(drop.role)), key=ROLE_STRENGTH.index)
+    starts = [d for d in (keep.start, drop.start) if d is not None]
+    end = None if keep.end is None or drop.end is None else max(keep.end, drop.end)
+    tags = tuple(keep.tags) + tuple(t for t in drop.tags if t not in keep.tags)
+    return dataclasses.replace(
+        keep, role=role, start=min(starts) if starts else None, end=end, tags=tags
+    )

@@ -99,6 +99,71 @@ def register_rows_left_out(store: Store, audience: str) -> tuple[list[list[Any]]
     return out, marking, left_out
 
 
+@dataclass(frozen=True)
+class Table:
+    """One table of a spreadsheet export: a sheet in XLSX, a block in CSV."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[list[Any]]
+    notes: tuple[str, ...] = ()
+
+
+def write_tables(tmp: Path, *, fmt: str, tables: list[Table], banner: str, marking: str) -> None:
+    """Write ``tables`` as ``xlsx`` or ``csv`` to ``tmp`` (the output writer's temporary file).
+
+    The one spreadsheet writer of socmap's table exports (register, due list, compliance, what
+    works). The ``banner`` (marking and title) heads and ends every sheet (and the CSV); in XLSX
+    it is also each sheet's page header and footer and the workbook's title, subject and
+    keywords. Every text cell goes through :func:`neutralise_cell` and XLSX text cells are typed
+    as strings, so nothing a spreadsheet opens is a formula.
+    """
+    if fmt == "csv":
+        with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow([banner])
+            for i, t in enumerate(tables):
+                if len(tables) > 1:
+                    if i:
+                        w.writerow([])
+                    w.writerow([neutralise(t.title)])
+                w.writerow(t.headers)
+                for r in t.rows:
+                    w.writerow([neutralise(v) for v in r])
+                for n in t.notes:
+                    w.writerow([neutralise(n)])
+            w.writerow([banner])
+        return
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for t in tables:
+        ws = wb.create_sheet(t.title[:31])
+        ws.append([banner])
+        ws.append(list(t.headers))
+        for r in [*t.rows, *([n] for n in t.notes)]:
+            ws.append([None] * len(r))
+            for col, v in enumerate(r, start=1):
+                cell = ws.cell(row=ws.max_row, column=col)
+                cell.value = neutralise(v)
+                if isinstance(v, str):
+                    cell.data_type = "s"  # text, never a formula
+        ws.append([banner])
+        ws.oddHeader.center.text = banner
+        ws.oddFooter.center.text = banner
+        ws.evenHeader.center.text = banner
+        ws.evenFooter.center.text = banner
+        ws.freeze_panes = "A3"
+    wb.properties.subject = marking
+    wb.properties.keywords = marking
+    wb.properties.title = banner
+    wb.properties.creator = "socmap"
+    wb.save(tmp)
+
+
 def write_register(store: Store, *, fmt: str | None, audience: str, path: Path) -> TableResult:
     """Write the register as ``xlsx`` or ``csv`` for ``audience`` (audited)."""
     require(store, Permission.EXPORT, action="export the register")
@@ -110,41 +175,13 @@ def write_register(store: Store, *, fmt: str | None, audience: str, path: Path) 
     note = left_out_note(left_out, aud)
 
     def write(tmp: Path) -> None:
-        if fmt == "csv":
-            with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
-                w = csv.writer(fh)
-                w.writerow([banner])
-                w.writerow(HEADERS)
-                for r in rows:
-                    w.writerow([neutralise(v) for v in r])
-                if note:
-                    w.writerow([note])
-                w.writerow([banner])
-            return
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "Register"
-        ws.append([banner])
-        ws.append(list(HEADERS))
-        for r in rows:
-            ws.append([None] * len(r))
-            for col, v in enumerate(r, start=1):
-                cell = ws.cell(row=ws.max_row, column=col)
-                cell.value = v
-                if isinstance(v, str):
-                    cell.data_type = "s"  # text, never a formula
-        if note:
-            ws.append([note])
-        ws.append([banner])
-        ws.oddHeader.center.text = banner
-        ws.oddFooter.center.text = banner
-        wb.properties.subject = marking
-        wb.properties.keywords = marking
-        wb.properties.title = banner
-        wb.save(tmp)
+        write_tables(
+            tmp,
+            fmt=fmt,
+            tables=[Table("Register", HEADERS, rows, (note,) if note else ())],
+            banner=banner,
+            marking=marking,
+        )
 
     def record(written: Written) -> str:
         audit.record(

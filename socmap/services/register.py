@@ -18,6 +18,8 @@ from socmap.domain.groups import (
     Nominal,
     Ocg,
     check_transition,
+    merged_membership,
+    merged_nominal,
     validate_location,
     validate_membership,
     validate_nominal,
@@ -28,7 +30,7 @@ from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.geography import area_index
 from socmap.services.neighbourhoods import sync as sync_neighbourhoods
-from socmap.store import areas, audit, groups
+from socmap.store import areas, audit, groups, nominal_merge
 from socmap.store.db import Store
 from socmap.store.network import is_at_risk
 
@@ -205,6 +207,112 @@ def delete_nominal(store: Store, nominal_id: int, *, action: str = "delete") -> 
             before=as_record(before),
         )
     return Changes.of("nominal", nominal_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class MergeResult:
+    """What merging two records of the same person did."""
+
+    kept: Nominal
+    dropped_id: int
+    #: {table.column: {"moved": n, "folded": n}}: rows re-pointed, and rows the kept record's
+    #: own row now stands for (duplicates, self-links)
+    moved: dict[str, dict[str, int]]
+    #: groups both records belonged to: one membership now, the stronger role
+    merged_memberships: tuple[int, ...]
+
+
+def merge_refusal(store: Store, *, keep: int, drop: int) -> str:
+    """Why ``drop`` cannot be folded into ``keep`` ('' when it can)."""
+    if keep == drop:
+        return "a nominal cannot be merged with itself"
+    for member, at_risk in ((keep, drop), (drop, keep)):
+        if groups.membership_count(store, member) and is_at_risk(store, at_risk):
+            return (
+                f"nominal {member} is recorded as a member of a group and nominal {at_risk} "
+                "as a person at risk: socmap never holds one person as both, so these "
+                "records are not merged; decide which is right (remove the at-risk entry "
+                "or the memberships) first"
+            )
+    return ""
+
+
+def merge_preview(store: Store, *, keep: int, drop: int) -> tuple[dict[str, int], str]:
+    """What a merge would move (rows referring to ``drop``, by ``table.column``) and why it
+    would be refused ('' when it would not); nothing is written."""
+    groups.get_nominal(store, keep)
+    groups.get_nominal(store, drop)
+    return nominal_merge.count_referring(store, drop), merge_refusal(store, keep=keep, drop=drop)
+
+
+def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, Changes]:
+    """Fold nominal ``drop`` into ``keep`` (the same person): one transaction, one audit row.
+
+    Memberships, associations, at-risk entries, indicators, interventions, exploitation links,
+    disruption links, review decisions and import keys move to the kept record (every foreign
+    key to ``nominals`` is found from the schema). Conflicts are resolved deterministically: a
+    group both records belong to keeps one membership with the stronger role, the earlier start
+    and both tags (``merged_membership``); where a table allows one row per person (an at-risk
+    entry) the kept record's row stands; a link between the two records is dropped. The dropped
+    record's name becomes an alias. The audit row holds both records and every row that referred
+    to the dropped one, so both histories stay on the trail.
+    """
+    require(store, Permission.EDIT, action="merge nominals")
+    if keep == drop:
+        raise ValidationError("drop", merge_refusal(store, keep=keep, drop=drop))
+    with store.atomic():
+        kept = groups.get_nominal(store, keep)
+        dropped = groups.get_nominal(store, drop)
+        refusal = merge_refusal(store, keep=keep, drop=drop)
+        if refusal:
+            raise ValidationError("drop", refusal)
+        snapshot = nominal_merge.rows_referring(store, drop)
+        current = {
+            m.ocg_id: m for m in groups.memberships_of_nominal(store, keep) if m.end is None
+        }
+        merged: list[int] = []
+        for m in groups.memberships_of_nominal(store, drop):
+            both = current.get(m.ocg_id)
+            if both is None or m.end is not None:
+                continue  # moves as it is (history, or a group only the dropped record is in)
+            groups.update_membership(store, validate_membership(merged_membership(both, m)))
+            groups.delete_membership(store, int(m.id or 0))
+            merged.append(int(m.ocg_id))
+        moved = nominal_merge.repoint(store, keep=keep, drop=drop)
+        left = nominal_merge.count_referring(store, drop)
+        if left:  # repoint folds what cannot move: nothing may be left
+            raise ValidationError("drop", f"rows still refer to nominal {drop}: {left}")
+        stored = groups.update_nominal(
+            store, validate_nominal(merged_nominal(kept, dropped)), expected_version=kept.version
+        )
+        groups.delete_nominal(store, drop)
+        sync_neighbourhoods(store, "nominals", [keep])
+        moved_text = ", ".join(
+            f"{k} {v['moved']} moved" + (f" {v['folded']} folded" if v["folded"] else "")
+            for k, v in sorted(moved.items())
+        )
+        audit.record(
+            store,
+            action="merge",
+            entity="nominal",
+            entity_id=keep,
+            summary=f"merged nominal {drop} into nominal {keep} (the same person): "
+            + (moved_text or "nothing referred to it")
+            + (f"; one membership kept in {', '.join(format_ocg_ref(g) for g in merged)}"
+               if merged else ""),
+            before={"kept": as_record(kept), "dropped": as_record(dropped), "rows": snapshot},
+            after=as_record(stored),
+            extra={"dropped_id": drop, "moved": moved, "merged_memberships": merged},
+        )  # fmt: skip
+    changes = Changes.of("nominal", keep, drop) | Changes.of("membership")
+    for key in moved:
+        table = key.split(".")[0]
+        kind = {"memberships": "membership", "associations": "association",
+                "disruption_nominals": "disruption"}.get(table, "at_risk")  # fmt: skip
+        changes = changes | Changes.of(kind)
+    if merged:
+        changes = changes | Changes.of("ocg", *merged)
+    return MergeResult(stored, drop, moved, tuple(merged)), changes
 
 
 # ----------------------------------------------------------------------------- memberships

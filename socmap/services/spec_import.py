@@ -52,8 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socmap.domain.changes import Changes
 from socmap.domain.disruptions import Disruption, validate_disruption
-from socmap.domain.errors import ImportFailed, SocmapError, ValidationError
+from socmap.domain.errors import Cancelled, ImportFailed, SocmapError, ValidationError
 from socmap.domain.groups import (
     Location,
     Membership,
@@ -67,10 +68,12 @@ from socmap.domain.groups import (
 from socmap.domain.ids import AreaId, GroupId, NominalId, parse_ocg_ref
 from socmap.domain.partners import Partner, validate_partner
 from socmap.domain.roles import Permission
+from socmap.domain.text import Page
 from socmap.services import disruptions, partners, register
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
 from socmap.services.geography import coordinates_to_bng
+from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import areas, audit, groups, import_keys
 from socmap.store import partners as partner_rows
 from socmap.store.db import Store
@@ -138,6 +141,11 @@ def load_spec(path: Path) -> Spec:
         raise ImportFailed(name, "the specification does not exist") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ImportFailed(name, f"not a JSON specification ({exc})") from None
+    return spec_from_dict(doc, name=name)
+
+
+def spec_from_dict(doc: object, *, name: str = "specification") -> Spec:
+    """Check a specification held as a JSON-ready dict (a file's or one the app built)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("sheets"), dict) or not doc["sheets"]:
         raise ImportFailed(name, "needs a 'sheets' object naming each sheet's records")
 
@@ -194,6 +202,38 @@ def load_spec(path: Path) -> Spec:
     )
 
 
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    """The JSON document of ``spec`` (what :func:`load_spec` reads back to an equal Spec)."""
+
+    def record(r: RecordSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": r.type, "columns": dict(r.columns)}
+        if r.key:
+            out["key"] = r.key
+        if r.values:
+            out["values"] = {k: dict(v) for k, v in r.values.items()}
+        return out
+
+    doc: dict[str, Any] = {"system": spec.system}
+    if spec.date_formats:
+        doc["date_formats"] = list(spec.date_formats)
+    if spec.values:
+        doc["values"] = {k: dict(v) for k, v in spec.values.items()}
+    doc["sheets"] = {sheet: [record(r) for r in recs] for sheet, recs in spec.sheets.items()}
+    return doc
+
+
+def save_spec(spec: Spec, path: Path) -> Path:
+    """Write ``spec`` as JSON (a specification file, not a file for people: no marking)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValidationError("output", f"{path}: the folder {path.parent} does not exist")
+    text = json.dumps(spec_to_dict(spec), indent=2, ensure_ascii=False, default=str)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 # ------------------------------------------------------------------------------ reading
 
 
@@ -206,8 +246,8 @@ class Sheet:
     rows: tuple[tuple[int, tuple[Any, ...]], ...]
 
 
-def read_sheets(path: Path, wanted: list[str]) -> dict[str, Sheet]:
-    """The sheets named in the spec (case-insensitive), from an .xlsx or a .csv file."""
+def _raw_sheets(path: Path, csv_name: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet's rows as read (a CSV is one sheet called ``csv_name``)."""
     path = Path(path)
     if not path.exists():
         raise ImportFailed(str(path), "the file does not exist")
@@ -218,9 +258,7 @@ def read_sheets(path: Path, wanted: list[str]) -> dict[str, Sheet]:
                 rows = [tuple(r) for r in csv.reader(fh)]
         except UnicodeDecodeError as exc:
             raise ImportFailed(str(path), f"not UTF-8 text (byte {exc.start})") from None
-        # a CSV holds one sheet: the spec's only sheet, or the one named like the file
-        name = wanted[0] if len(wanted) == 1 else path.stem
-        raw[name] = rows
+        raw[csv_name] = rows
     else:
         import zipfile
 
@@ -235,6 +273,28 @@ def read_sheets(path: Path, wanted: list[str]) -> dict[str, Sheet]:
                 raw[ws.title] = [tuple(r) for r in ws.iter_rows(values_only=True)]
         finally:
             wb.close()
+    return raw
+
+
+def sheet_headers(path: Path) -> dict[str, tuple[str, ...]]:
+    """Each sheet's name and header row (the first non-empty row), for building a mapping.
+
+    A CSV file is one sheet named after the file (its stem), as :func:`read_sheets` reads it.
+    """
+    path = Path(path)
+    raw = _raw_sheets(path, path.stem)
+    out: dict[str, tuple[str, ...]] = {}
+    for name, rows in raw.items():
+        first = next((r for r in rows if any(_cell(c) for c in r)), ())
+        out[name] = tuple(_cell(c) for c in first)
+    return out
+
+
+def read_sheets(path: Path, wanted: list[str]) -> dict[str, Sheet]:
+    """The sheets named in the spec (case-insensitive), from an .xlsx or a .csv file."""
+    path = Path(path)
+    # a CSV holds one sheet: the spec's only sheet, or the one named like the file
+    raw = _raw_sheets(path, wanted[0] if len(wanted) == 1 else path.stem)
     by_norm = {_norm(k): k for k in raw}
     out: dict[str, Sheet] = {}
     for want in wanted:
@@ -287,6 +347,8 @@ class Candidate:
     row: str
     name: str
     matches: list[str]
+    #: what ``accept`` takes for each match, in the same order: a nominal id or ``Sheet:ROW``
+    targets: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """One line for the preview."""
@@ -589,18 +651,20 @@ def _resolve(store: Store, spec: Spec, p: SpecPlan, accept: dict[str, str]) -> N
         if it.target is None and not it.key and accepted is None:
             # no force identifier: propose likely matches, never merge them silently
             sig = (_norm_name(str(surname)), _norm_name(str(forenames or ""))[:1], dob)
-            matches = [
-                f"nominal {nid} ({sn.upper()}, {fn})"
-                for nid, sn, fn, d in known
-                if (_norm_name(sn), _norm_name(fn)[:1], dt.date.fromisoformat(d) if d else None)
-                == sig
-            ]
+            matches: list[str] = []
+            targets: list[str] = []
+            for nid, sn, fn, born in known:
+                when = dt.date.fromisoformat(born) if born else None
+                if (_norm_name(sn), _norm_name(fn)[:1], when) == sig:
+                    matches.append(f"nominal {nid} ({sn.upper()}, {fn})")
+                    targets.append(str(nid))
             for other in seen_people:
                 o = other.fields["_record"]
                 if (_norm_name(o.surname), _norm_name(o.forenames)[:1], o.date_of_birth) == sig:
                     matches.append(f"row {other.ref} ({o.full_name})")
+                    targets.append(other.ref)
             if matches:
-                p.candidates.append(Candidate(it.ref, checked_n.full_name, matches))
+                p.candidates.append(Candidate(it.ref, checked_n.full_name, matches, targets))
         seen_people.append(it)
         if it.key:
             person_by_key[it.key] = it
@@ -779,17 +843,31 @@ def import_file(
     store: Store,
     path: Path,
     *,
-    spec_path: Path,
+    spec_path: Path | None = None,
+    spec: Spec | None = None,
     dry_run: bool = False,
     accept: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> SpecImportResult:
     """Import a spreadsheet through its specification: all or nothing, audited.
 
+    Args:
+        spec_path: the specification file (the CLI), or
+        spec: a specification already checked (the app's import wizard builds one);
+            ``spec_path``, when also given, names it in the audit row.
+        progress: advanced per record written; when cancelled the transaction rolls back.
+
     Raises:
         ImportFailed: any refused value (all listed, with file, sheet, row and column).
+        Cancelled: the user cancelled (nothing was written).
     """
     require(store, Permission.EDIT, action="import spreadsheets")
-    spec = load_spec(spec_path)
+    if spec is None:
+        if spec_path is None:
+            raise ImportFailed(str(path), "a spreadsheet import needs a specification")
+        spec = load_spec(spec_path)
+    spec_name = Path(spec_path).name if spec_path is not None else f"a mapping ({spec.system})"
+    progress = progress or NullProgress()
     path = Path(path)
     p = plan(store, path, spec, accept=accept)
     sha = file_sha256(path)
@@ -812,9 +890,14 @@ def import_file(
         return ref if isinstance(ref, int) else int(ref.target or 0)
 
     refs = {it.ref + it.type: it for it in p.items}
+    total = len(p.items)
+    progress.status(f"Importing {path.name}…")
     try:
         with store.atomic():
-            for it in _ids(p.items):
+            for done, it in enumerate(_ids(p.items)):
+                check_cancelled(progress)  # raised inside the transaction: it all rolls back
+                if done % 25 == 0:
+                    progress.advance(done, total)
                 rec: Any = it.fields.get("_record")
                 if it.type == "group":
                     if it.action == "create":
@@ -888,7 +971,7 @@ def import_file(
                 action="import",
                 entity="import",
                 entity_id=sha,
-                summary=f"spreadsheet {path.name} imported with {Path(spec_path).name}: "
+                summary=f"spreadsheet {path.name} imported with {spec_name}: "
                 + "; ".join(
                     f"{k} " + ", ".join(f"{v} {a}" for a, v in sorted(c.items()))
                     for k, c in counts.items()
@@ -896,12 +979,15 @@ def import_file(
                 extra={
                     "source": path.name,
                     "sha256": sha,
-                    "spec": Path(spec_path).name,
+                    "spec": spec_name,
                     "system": sysname,
                     "counts": counts,
                     "candidates": [c.row for c in p.candidates],
                 },
             )
+            progress.advance(total, total)
+    except Cancelled:
+        raise
     except SocmapError as exc:
         raise ImportFailed(str(path), f"nothing imported: {exc}") from None
     return SpecImportResult(p, True, sha)
@@ -915,4 +1001,115 @@ def parse_accept(values: list[str] | None) -> dict[str, str]:
         if not sep or ":" not in row or not target.strip():
             raise ValidationError("accept-match", f"'{v}' is not SHEET:ROW=NOMINAL_ID")
         out[row.strip()] = target.strip()
+    return out
+
+
+# ------------------------------------------------------------------------------ preview
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One record of the preview as the app's import wizard lists it."""
+
+    ref: str  # 'Sheet:ROW'
+    type: str
+    action: str  # create / update / unchanged / same person / refused
+    key: str
+    values: str  # 'field: value; ...' as read from the row
+    problems: tuple[str, ...]  # the CLI's one-line messages for this row
+
+
+def preview_rows(p: SpecPlan, *, limit: int = 200) -> Page[PreviewRow]:
+    """The first ``limit`` records of ``p`` with each row's refused values (same text as the CLI).
+
+    A :class:`Page`: its ``total`` is how many records the file holds.
+    """
+    by_row: dict[tuple[str, int], list[str]] = {}
+    for pr in p.problems:
+        by_row.setdefault((pr.sheet, pr.row), []).append(pr.text(p.path))
+    out = []
+    for it in p.items[:limit]:
+        shown = "; ".join(
+            f"{k}: {v.isoformat() if isinstance(v, dt.date) else v}"
+            for k, v in it.fields.items()
+            if not k.startswith("_") and v not in (None, "")
+        )
+        problems = tuple(
+            t for t in by_row.get((it.sheet, it.row), []) if _column_of(t) in _columns_of(it)
+        ) or (tuple(by_row.get((it.sheet, it.row), [])) if it.bad or not it.action else ())
+        action = "refused" if problems else (it.action or "create")
+        out.append(PreviewRow(it.ref, it.type, action, it.key or "", shown, problems))
+    return Page(out, total=len(p.items))
+
+
+def _column_of(text: str) -> str:
+    m = re.search(r", column '([^']*)':", text)
+    return m.group(1) if m else ""
+
+
+def _columns_of(it: Item) -> set[str]:
+    return {*it.columns.values(), *(f for f in it.columns), ""}
+
+
+def changes_of(p: SpecPlan) -> Changes:
+    """What an import of ``p`` touched, for the app's views to refresh."""
+    kinds = {"group": ("ocg", "schedule"), "nominal": ("nominal",),
+             "membership": ("membership", "ocg"), "location": ("location", "ocg"),
+             "partner": ("partner",), "disruption": ("disruption",)}  # fmt: skip
+    out = Changes.of("audit")
+    for it in p.items:
+        if it.action in ("create", "update"):
+            for k in kinds[it.type]:
+                out = out | Changes.of(k)
+    return out
+
+
+#: Headers forces commonly use for a field (normalised), beyond the field's own name.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "surname": ("surname", "last name", "family name"),
+    "forenames": ("forename", "forenames", "forename s", "first name", "first names",
+                  "given name", "given names"),
+    "date_of_birth": ("dob", "d o b", "date of birth", "birth date", "born"),
+    "group": ("group urn", "group ref", "group reference", "ocg ref", "ocg urn", "ocg", "group",
+              "group id", "ocg id"),
+    "primary_market": ("main market", "primary market", "market"),
+    "lead_area": ("lead area", "area", "lead lpa", "lpa"),
+    "identified_on": ("date identified", "identified", "identified on", "mapped on"),
+    "lro": ("lro", "lead responsible officer"),
+    "role": ("role", "member role", "status in group"),
+    "start": ("start", "start date", "joined", "from"),
+    "end": ("end", "end date", "left", "to"),
+    "current": ("current", "current member", "active"),
+    "kind": ("type", "kind", "location type"),
+    "easting": ("easting", "x", "grid easting"),
+    "northing": ("northing", "y", "grid northing"),
+    "lon": ("lon", "long", "longitude"),
+    "lat": ("lat", "latitude"),
+    "label": ("label", "description", "address"),
+    "type": ("type", "partner type", "agency type"),
+    "date": ("date", "date of disruption", "disruption date"),
+}  # fmt: skip
+_NAME_SYNONYMS = {
+    "group": ("group name", "ocg name", "name"),
+    "nominal": ("full name", "name", "person", "nominal"),
+    "partner": ("partner", "partner name", "agency", "organisation", "name"),
+}
+
+
+def guess_columns(record_type: str, headers: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """A first mapping for ``record_type`` from a sheet's headers (the app's wizard starts here).
+
+    A field maps to the header equal to its name or a common synonym (ignoring case, spacing and
+    punctuation); fields with no such header are left unmapped for the person to choose.
+    """
+    by_norm = {_norm(h): h for h in headers if _norm(h)}
+    out: dict[str, str] = {}
+    for fld in RECORD_TYPES[record_type]:
+        synonyms = _NAME_SYNONYMS.get(record_type, ()) if fld == "name" else _SYNONYMS.get(fld, ())
+        for want in (_norm(fld), *synonyms):
+            if want in by_norm and by_norm[want] not in out.values():
+                out[fld] = by_norm[want]
+                break
+    if record_type == "nominal" and "surname" in out:
+        out.pop("name", None)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Callable
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
         edit = self.menuBar().addMenu("&Edit")
+        self.edit_menu = edit
         for action in (undo, redo):
             edit.addAction(action)
         edit.addSeparator()
@@ -218,6 +220,15 @@ class MainWindow(QMainWindow):
             lambda: open_import_intel_dialog(ctx, self),
             permission=Permission.EDIT,
         )
+        open_import_records_wizard = _later(
+            dialogs + "import_records_wizard", "open_import_records_wizard"
+        )
+        self._menu_action(
+            self.import_menu,
+            "&Records from a spreadsheet…",
+            lambda: open_import_records_wizard(ctx, self),
+            permission=Permission.EDIT,
+        )
         self._menu_action(
             self.export_menu,
             "&Briefing map…",
@@ -230,6 +241,30 @@ class MainWindow(QMainWindow):
             "Re-assessment &calendar (.ics)…",
             lambda: dash.export_calendar_dialog(ctx, self),
             permission=Permission.EXPORT,
+        )
+        open_audience_export = _later(
+            dialogs + "audience_export_dialog", "open_audience_export_dialog"
+        )
+        for kind, text in (
+            ("register", "OCG &register (XLSX/CSV)…"),
+            ("due", "Re-assessment &due list (XLSX/CSV)…"),
+            ("compliance", "C&ompliance figures (XLSX/CSV)…"),
+            ("what-works", "&What works table (XLSX/CSV)…"),
+            ("partners-anx", "Partner graph as an &i2 chart (ANX)…"),
+        ):
+            self._menu_action(
+                self.export_menu,
+                text,
+                functools.partial(open_audience_export, ctx, self, kind),
+                permission=Permission.EXPORT,
+            )
+        open_merge_nominals = _later(dialogs + "merge_nominals_dialog", "open_merge_nominals_dialog")
+        self.edit_menu.addSeparator()
+        self._menu_action(
+            self.edit_menu,
+            "&Merge two records of a person…",
+            lambda: open_merge_nominals(ctx, self),
+            permission=Permission.EDIT,
         )
         tools = self.tools_menu
         self._menu_action(

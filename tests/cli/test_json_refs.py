@@ -56,6 +56,19 @@ def test_every_group_option_takes_the_reference() -> None:
     assert ("assess create", "--ocg") in _group_options()
 
 
+def _takes_number(a: argparse.Action) -> bool:
+    """A positional that reads an id (``int``, or a parser such as ``NOM-0012`` or ``12``)."""
+    if a.type is int:
+        return True
+    if a.type in (None, str, Path) or not callable(a.type):
+        return False
+    try:
+        a.type("1")
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        return False
+    return True
+
+
 def _args(path: tuple[str, ...], parser: argparse.ArgumentParser, tmp: Path) -> list[str]:
     args = list(path)
     for a in parser._actions:
@@ -66,7 +79,7 @@ def _args(path: tuple[str, ...], parser: argparse.ArgumentParser, tmp: Path) -> 
         if not a.option_strings:
             if a.dest in ("help",):
                 continue
-            args.append("1" if a.type is int else str(tmp / "x"))
+            args.append("1" if _takes_number(a) else str(tmp / "x"))
             continue
         if "--ocg" in a.option_strings:
             value = f"OCG-{int(GROUP):04d}"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -371,12 +372,25 @@ class DashboardView(QWidget):
         self.score_button.setEnabled(ctx.can(Permission.EDIT))
         self.config_button.setEnabled(ctx.can(Permission.ADMIN))
         self.calendar_button.setEnabled(ctx.can(Permission.EXPORT))
+        # the due list and compliance figures shown here, as spreadsheets for an audience
+        self.export_button = QPushButton("Export", objectName="export")
+        self.export_menu = QMenu(self.export_button)
+        for kind, text in (
+            ("due", "Due list (XLSX/CSV)…"),
+            ("compliance", "Compliance figures (XLSX/CSV)…"),
+        ):
+            act = self.export_menu.addAction(text)
+            act.setObjectName(f"export_{kind}")
+            act.triggered.connect(lambda _c=False, kind=kind: self._export_table(kind))
+        self.export_button.setMenu(self.export_menu)
+        self.export_button.setEnabled(ctx.can(Permission.EXPORT))
         tools = QHBoxLayout()
         for b in (
             self.score_button,
             self.history_button,
             self.rescore_button,
             self.calendar_button,
+            self.export_button,
             self.config_button,
         ):
             tools.addWidget(b)
@@ -529,6 +543,12 @@ class DashboardView(QWidget):
     def _last_table(self) -> QTableView | None:
         w = self.focusWidget()
         return w if isinstance(w, QTableView) else None
+
+    def _export_table(self, kind: str) -> QWidget:
+        """The due list or compliance figures for an audience (the area shown, when one is)."""
+        from socmap.ui.dialogs.audience_export_dialog import open_audience_export_dialog
+
+        return open_audience_export_dialog(self.ctx, self, kind, area=self.area or None)
 
     def _score_selected(self) -> None:
         oid = self.selected_ocg_id()

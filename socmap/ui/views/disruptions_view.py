@@ -195,7 +195,13 @@ class DisruptionsView(QWidget):
             )
         )
         wv.addWidget(self.works_table, 1)
-        wv.addWidget(self.works_note)
+        self.works_export_button = QPushButton("Export what works…", objectName="export_what_works")
+        self.works_export_button.setEnabled(ctx.can(Permission.EXPORT))
+        self.works_export_button.clicked.connect(self._export_what_works)
+        works_row = QHBoxLayout()
+        works_row.addWidget(self.works_note, 1)
+        works_row.addWidget(self.works_export_button, 0, Qt.AlignmentFlag.AlignTop)
+        wv.addLayout(works_row)
 
         # graph
         self.graph_canvas = GraphCanvas()
@@ -340,6 +346,13 @@ class DisruptionsView(QWidget):
         )
 
     # ----------------------------------------------------------------------------- filters
+
+    def _export_what_works(self) -> QWidget:
+        """The "what works" table shown here, as a spreadsheet for an audience."""
+        from socmap.ui.dialogs.audience_export_dialog import open_audience_export_dialog
+
+        area = self.area.currentText() if self.area.currentData() is not None else None
+        return open_audience_export_dialog(self.ctx, self, "what-works", area=area)
 
     def _on_area_changed(self) -> None:
         aid = self.area.currentData()

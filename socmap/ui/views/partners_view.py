@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -107,6 +108,15 @@ class PartnersView(QWidget):
         bar.addWidget(self.gaps_only)
         bar.addStretch(1)
         bar.addWidget(self.fit)
+        # Export: the partner graph for i2, for the audience chosen (export.anx, the one writer)
+        self.export_button = QPushButton("Export", objectName="export")
+        self.export_menu = QMenu(self.export_button)
+        anx = self.export_menu.addAction("i2 chart (ANX)…")
+        anx.setObjectName("export_anx")
+        anx.triggered.connect(lambda _c=False: self._export_anx())
+        self.export_button.setMenu(self.export_menu)
+        self.export_button.setEnabled(ctx.can(Permission.EXPORT))
+        bar.addWidget(self.export_button)
 
         self.isa_label = QLabel()
         self.isa_label.setWordWrap(True)
@@ -187,6 +197,12 @@ class PartnersView(QWidget):
         self._stale = True
 
     # ----------------------------------------------------------------------------- loading
+
+    def _export_anx(self) -> QWidget:
+        """Export -> i2 chart (ANX): the partner graph, as the audience chosen may see it."""
+        from socmap.ui.dialogs.audience_export_dialog import open_audience_export_dialog
+
+        return open_audience_export_dialog(self.ctx, self, "partners-anx")
 
     def reload(self) -> None:
         """Load tables and graph rows on a reader thread."""

@@ -136,6 +136,7 @@ class RegisterView(QWidget):
         self.detail.edit_requested.connect(lambda _id: self.edit_selected())
         self.detail.add_member_requested.connect(self._add_member)
         self.detail.remove_member_requested.connect(self._remove_member)
+        self.detail.merge_member_requested.connect(self._merge_member)
         self.detail.add_location_requested.connect(self._add_location)
         self.detail.remove_location_requested.connect(self._remove_location)
         self.detail.score_requested.connect(self._score)
@@ -316,6 +317,11 @@ class RegisterView(QWidget):
         self.ctx.execute(
             commands.RemoveMember(membership_id, self.ctx.store), initiator=self, parent=self
         )
+
+    def _merge_member(self, name: str) -> QWidget:
+        from socmap.ui.dialogs.merge_nominals_dialog import open_merge_nominals_dialog
+
+        return open_merge_nominals_dialog(self.ctx, self, name=name)
 
     def _add_location(self, ocg_id: int) -> None:
         dialog = LocationDialog(ocg_id, self)

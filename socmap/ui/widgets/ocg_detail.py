@@ -43,6 +43,8 @@ class OcgDetailPane(QWidget):
     edit_requested = Signal(int)
     add_member_requested = Signal(int)
     remove_member_requested = Signal(int)
+    #: the selected member's name: find the person's duplicate record and merge it
+    merge_member_requested = Signal(str)
     add_location_requested = Signal(int)
     remove_location_requested = Signal(int)
     score_requested = Signal(int)
@@ -67,6 +69,12 @@ class OcgDetailPane(QWidget):
         self.archive_button = QPushButton("Archive…", objectName="archive_button")
         self.add_member_button = QPushButton("Add &member…", objectName="add_member_button")
         self.remove_member_button = QPushButton("Remove member", objectName="remove_member_button")
+        self.merge_member_button = QPushButton(
+            "Merge duplicate…", objectName="merge_member_button"
+        )
+        self.merge_member_button.setToolTip(
+            "The selected member is recorded twice: fold the other record into this one"
+        )
         self.add_location_button = QPushButton("Add &location…", objectName="add_location_button")
         self.remove_location_button = QPushButton(
             "Remove location", objectName="remove_location_button"
@@ -93,6 +101,7 @@ class OcgDetailPane(QWidget):
         mbuttons.addStretch(1)
         mbuttons.addWidget(self.add_member_button)
         mbuttons.addWidget(self.remove_member_button)
+        mbuttons.addWidget(self.merge_member_button)
         lbuttons = QHBoxLayout()
         lbuttons.addWidget(QLabel("<b>Locations</b>"))
         lbuttons.addStretch(1)
@@ -119,6 +128,7 @@ class OcgDetailPane(QWidget):
         self.add_member_button.clicked.connect(lambda: self._emit(self.add_member_requested))
         self.add_location_button.clicked.connect(lambda: self._emit(self.add_location_requested))
         self.remove_member_button.clicked.connect(self._remove_member)
+        self.merge_member_button.clicked.connect(self._merge_member)
         self.remove_location_button.clicked.connect(self._remove_location)
         self.show_detail(None)
 
@@ -130,6 +140,10 @@ class OcgDetailPane(QWidget):
         item = self.members.item(self.members.currentRow(), 0)
         if item is not None:
             self.remove_member_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _merge_member(self) -> None:
+        item = self.members.item(self.members.currentRow(), 0)
+        self.merge_member_requested.emit(item.text() if item is not None else "")
 
     def _remove_location(self) -> None:
         item = self.locations.item(self.locations.currentRow(), 0)
@@ -144,6 +158,7 @@ class OcgDetailPane(QWidget):
             self.score_button,
             self.add_member_button,
             self.remove_member_button,
+            self.merge_member_button,
             self.add_location_button,
             self.remove_location_button,
         ):
