@@ -4,8 +4,8 @@ A frame never waits: vector files are read on a worker after the map data loads 
 ready), missing tiles are fetched by worker threads into the disk cache (``services.basemaps``)
 and drawn on a later frame; ``take_dirty()`` tells a view that something new arrived. Exports,
 which are not frames, call :meth:`BasemapPainter.prefetch` to wait (bounded) for what they
-need. Tiles (Web Mercator) are warped into British National Grid tile by tile with
-``QTransform.quadToQuad``; vector features are grouped into 5 km cells so only the cells in
+need. Web Mercator tiles are warped into British National Grid tile by tile with
+``QTransform.quadToQuad``; British National Grid tiles are squares on the map, only scaled; vector features are grouped into 5 km cells so only the cells in
 view are drawn.
 """
 
@@ -34,7 +34,7 @@ from socmap.services.basemaps import (
     TileCache,
     VectorData,
     read_vector,
-    tiles_for_view,
+    tiles_for_layer,
 )
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class BasemapPainter:
         self._cells: dict[int, _VectorCells] = {}
         self._tiles: dict[int, TileCache] = {}
         self._images: dict[tuple[int, int, int, int], QImage] = {}
-        self._quads: tuple[tuple[float, ...], list] | None = None
+        self._quads: dict[bool, tuple[tuple[float, ...], list]] = {}
         for layer in self.layers:
             if layer.is_tiles:
                 self._tiles[layer.id] = TileCache(layer, on_ready=self._dirty.set)
@@ -129,17 +129,21 @@ class BasemapPainter:
                 future.result(timeout=timeout)
             except Exception:  # an unreadable file is drawn as nothing, not an export failure
                 continue
-        if self._tiles:
-            quads = self._tile_quads(state)
-            for cache in self._tiles.values():
-                cache.request((q.z, q.x, q.y) for q in quads)
-                cache.wait(timeout)
+        for cache in self._tiles.values():
+            quads = self._tile_quads(state, cache.layer)
+            cache.request((q.z, q.x, q.y) for q in quads)
+            cache.wait(timeout)
 
-    def _tile_quads(self, state: MapViewState) -> list:
+    def _tile_quads(self, state: MapViewState, layer: BasemapLayer) -> list:
+        """The layer's tiles in view (one list per grid, kept while the view stays)."""
         key = (*(round(v, 1) for v in state.bounds()), round(state.scale, 4))
-        if self._quads is None or self._quads[0] != key:
-            self._quads = (key, tiles_for_view(state.bounds(), state.scale))
-        return self._quads[1]
+        found = self._quads.get(layer.is_bng)
+        if found is None or found[0] != key:
+            found = self._quads[layer.is_bng] = (
+                key,
+                tiles_for_layer(layer, state.bounds(), state.scale),
+            )
+        return found[1]
 
     def draw(self, painter: QPainter, state: MapViewState) -> bool:
         """Draw what is cached for ``state``, bottom layer first; True when something was."""
@@ -202,7 +206,7 @@ class BasemapPainter:
 
     def _draw_tiles(self, painter: QPainter, state: MapViewState, layer: BasemapLayer) -> bool:
         cache = self._tiles[layer.id]
-        quads = self._tile_quads(state)
+        quads = self._tile_quads(state, layer)
         missing = []
         drew = False
         painter.save()
