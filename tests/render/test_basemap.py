@@ -389,3 +389,96 @@ def test_briefings_draw_only_the_layers_chosen_for_them(area_store) -> None:
     assert len(audit.rows(area_store, entity="basemap")) == 3  # no change, no audit row
     with pytest.raises(NotFoundError, match="no basemap layer 999"):
         basemaps.set_in_briefings(area_store, 999, True)
+
+
+# --- vector basemaps on screen: tiles drawn between frames, frames only blit ---------------
+
+
+def _vector_store(area_store, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The two squares with an OpenMap Local-like road network (2,000 segments) and woods."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import LineString, box
+
+    rng = np.random.default_rng(3)
+    lines, kinds = [], []
+    for _ in range(2000):
+        x, y = rng.uniform(388000, 412000), rng.uniform(248000, 262000)
+        a = rng.uniform(0, 2 * np.pi)
+        lines.append(LineString([(x, y), (x + 400 * np.cos(a), y + 400 * np.sin(a))]))
+        kinds.append(rng.choice(["Motorway", "A Road", "B Road", "Local Street"]))
+    gpkg = tmp_path / "openmap.gpkg"
+    gpd.GeoDataFrame({"CLASSIFICATION": kinds}, geometry=lines, crs=27700).to_file(
+        gpkg, layer="Road", driver="GPKG"
+    )
+    woods = [
+        box(x, y, x + 700, y + 500) for x in range(390000, 410000, 2500) for y in (251000, 256000)
+    ]
+    gpd.GeoDataFrame({"id": range(len(woods))}, geometry=woods, crs=27700).to_file(
+        gpkg, layer="Woodland", driver="GPKG"
+    )
+    basemaps.add_basemap(area_store, "vector", str(gpkg), layer="Woodland")
+    basemaps.add_basemap(area_store, "vector", str(gpkg), layer="Road")
+    return area_store
+
+
+def _pixels(img: QImage):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4).copy()
+
+
+def _frame(renderer, state) -> QImage:  # type: ignore[no-untyped-def]
+    img = QImage(*state.size, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(0xFFFFFFFF)
+    p = QPainter(img)
+    renderer.render(p, state)
+    p.end()
+    return img
+
+
+def test_frames_blit_tiles_that_look_like_the_paths(area_store, tmp_path: Path) -> None:
+    import numpy as np
+
+    store = _vector_store(area_store, tmp_path)
+    data = load_map_data(store)
+    state = MapViewState.fit(VIEW, (700, 420), margin=0.02).zoomed(1.7, (300.0, 200.0))
+    exported = MapRenderer(data)
+    exported.basemap.prefetch(state, timeout=20)  # an export: drawn straight from the paths
+    want = _pixels(_frame(exported, state))
+
+    screen = MapRenderer(data)
+    screen.basemap.load(20)
+    first = _frame(screen, state)  # nothing drawn yet: the frame does not draw tiles itself
+    assert screen.basemap.pending()
+    assert not np.array_equal(_pixels(first), want)
+    drawn = screen.basemap.work(0.0)  # one slice draws at least one tile
+    assert drawn >= 1
+    screen.basemap.settle(20)
+    assert not screen.basemap.pending()
+    got = _pixels(_frame(screen, state))
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 8  # the same look
+    assert not screen.basemap.pending()
+
+    # a pan by whole pixels keeps the grid: only the newly exposed column of tiles is drawn
+    panned = state.panned(-256, 0)
+    _frame(screen, panned)
+    from socmap.render.basemap import TILE, _VectorTiles
+
+    _key, (_ox, oy) = _VectorTiles.grid(panned, 1.0)
+    rows = (419 - oy) // TILE - (-oy) // TILE + 1
+    assert screen.basemap.work(60.0) == 2 * rows  # two layers, one new column of tiles each
+    exported.basemap.prefetch(panned)
+    want = _pixels(_frame(exported, panned))
+    got = _pixels(_frame(screen, panned))
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 8
+
+    # a zoom is a new grid: until its tiles are drawn, the old grid's stand in, scaled
+    zoomed = panned.zoomed(1.25, (350.0, 210.0))
+    stand_in = _pixels(_frame(screen, zoomed))
+    screen.basemap.settle(20)
+    exported.basemap.prefetch(zoomed)
+    want = _pixels(_frame(exported, zoomed))
+    assert np.abs(stand_in.astype(int) - want.astype(int)).mean() < 6  # close, if softer
+    got = _pixels(_frame(screen, zoomed))
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 8
