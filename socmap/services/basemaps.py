@@ -364,6 +364,17 @@ def read_vector(layer: BasemapLayer) -> VectorData:
     return data
 
 
+def _split_coords(geoms: np.ndarray) -> list[np.ndarray]:
+    """Each geometry's (n, 2) coordinates (lines or rings), split from one vectorised read."""
+    import shapely
+
+    if not len(geoms):
+        return []
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    return np.split(coords, cuts)
+
+
 def _read_vector(layer: BasemapLayer) -> VectorData:
     import shapely
 
@@ -373,26 +384,35 @@ def _read_vector(layer: BasemapLayer) -> VectorData:
     read = read_features(layer.source, layer=layer.layer or None, fields=fields)
     style = layer.style if layer.style and layer.style != "auto" else style_for_layer(read.layer)
     class_values = next((read.fields[f] for f in fields if f in read.fields), None)
-    polys: dict[str, list[tuple[np.ndarray, ...]]] = {}
-    lines: dict[str, list[np.ndarray]] = {}
-    bounds: dict[str, list[tuple[float, ...]]] = {}
-    for i, geom in enumerate(read.geometries):
-        key = style
-        if style == "roads":
-            key = "road_" + road_class(class_values[i] if class_values is not None else "")
-        for part in shapely.get_parts(geom):
-            kind = part.geom_type
-            if kind == "Polygon":
-                rings = (
-                    np.asarray(part.exterior.coords)[:, :2],
-                    *tuple(np.asarray(r.coords)[:, :2] for r in part.interiors),
-                )
-                polys.setdefault(key, []).append(rings)
-            elif kind in ("LineString", "LinearRing"):
-                lines.setdefault(key, []).append(np.asarray(part.coords)[:, :2])
-            else:
-                continue
-            bounds.setdefault(key, []).append(tuple(float(v) for v in part.bounds))
+    geoms = np.asarray(read.geometries, dtype=object)
+    if style == "roads":
+        values = np.array(
+            ["" if v is None else str(v) for v in (class_values or [""] * len(geoms))],
+            dtype=object,
+        )
+        unique, inverse = np.unique(values.astype(str), return_inverse=True)
+        feature_keys = np.array(["road_" + road_class(u) for u in unique], dtype=object)[
+            inverse.ravel()
+        ]
+    else:
+        feature_keys = np.full(len(geoms), style, dtype=object)
+    # every part of every feature at once (vectorised: a file may hold 100,000s of roads)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    types = shapely.get_type_id(parts)
+    part_keys = feature_keys[owner] if len(parts) else np.zeros(0, dtype=object)
+    part_bounds = shapely.bounds(parts) if len(parts) else np.zeros((0, 4))
+    is_poly = types == 3
+    is_line = (types == 1) | (types == 2)
+    poly_rings: list[tuple[np.ndarray, ...]] = []
+    if is_poly.any():
+        rings, ring_owner = shapely.get_rings(parts[is_poly], return_index=True)
+        grouped: list[list[np.ndarray]] = [[] for _ in range(int(is_poly.sum()))]
+        for k, coords in zip(ring_owner.tolist(), _split_coords(rings), strict=True):
+            grouped[k].append(coords)
+        poly_rings = [tuple(g) for g in grouped]
+    line_coords = _split_coords(parts[is_line]) if is_line.any() else []
+    poly_keys, line_keys = part_keys[is_poly], part_keys[is_line]
+    poly_bounds, line_bounds = part_bounds[is_poly], part_bounds[is_line]
     order = [
         "builtup",
         "woodland",
@@ -404,13 +424,21 @@ def _read_vector(layer: BasemapLayer) -> VectorData:
         "road_a",
         "road_motorway",
     ]
-    keys = sorted(set(polys) | set(lines), key=lambda k: order.index(k) if k in order else 3)
+    present = set(poly_keys.tolist()) | set(line_keys.tolist())
+    keys = sorted(present, key=lambda k: order.index(k) if k in order else 3)
     out = []
     for k in keys:
-        p = tuple(polys.get(k, ()))
-        ln = tuple(lines.get(k, ()))
-        b = np.array(bounds.get(k, []), dtype=np.float64).reshape(-1, 4)
-        out.append(VectorClass(k, p, ln, b))
+        pi = np.flatnonzero(poly_keys == k)
+        li = np.flatnonzero(line_keys == k)
+        out.append(
+            VectorClass(
+                k,
+                tuple(poly_rings[i] for i in pi.tolist()),
+                tuple(line_coords[i] for i in li.tolist()),
+                # bounds in the order of the polygons, then the lines
+                np.concatenate([poly_bounds[pi], line_bounds[li]]).reshape(-1, 4),
+            )
+        )
     return VectorData(tuple(out))
 
 

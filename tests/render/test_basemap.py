@@ -482,3 +482,33 @@ def test_frames_blit_tiles_that_look_like_the_paths(area_store, tmp_path: Path) 
     assert np.abs(stand_in.astype(int) - want.astype(int)).mean() < 6  # close, if softer
     got = _pixels(_frame(screen, zoomed))
     assert np.abs(got.astype(int) - want.astype(int)).max() <= 8
+
+
+def test_read_vector_splits_parts_and_keeps_bounds_with_their_features(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString, Polygon
+
+    hole = Polygon(
+        [(0, 0), (100, 0), (100, 100), (0, 100)], [[(40, 40), (60, 40), (60, 60), (40, 60)]]
+    )
+    geoms = [
+        LineString([(500, 500), (600, 650)]),
+        hole,
+        MultiLineString([[(1000, 0), (1100, 50)], [(2000, 0), (2100, 80), (2200, 0)]]),
+    ]
+    path = tmp_path / "mixed.gpkg"
+    gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=geoms, crs=27700).to_file(
+        path, layer="features", driver="GPKG"
+    )
+    layer = basemaps.BasemapLayer(1, "mixed", "vector", str(path), "features", "other")
+    [cls] = basemaps.read_vector(layer).classes
+    assert cls.key == "other"
+    assert [len(r) for r in cls.polygons] == [2]  # the exterior and its hole
+    assert [len(c) for c in cls.lines] == [2, 2, 3]
+    # bounds: the polygons first, then the lines, each with its own feature part
+    assert cls.bounds.tolist() == [
+        [0, 0, 100, 100],
+        [500, 500, 600, 650],
+        [1000, 0, 1100, 50],
+        [2000, 0, 2200, 80],
+    ]
