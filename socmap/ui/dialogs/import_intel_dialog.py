@@ -225,9 +225,7 @@ class ImportIntelDialog(QDialog):
         self.import_button.setVisible(False)
         self.close_button.setText("Close")
         self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(
-            f"Imported {plural(report.imported, 'intelligence point')}"
-        )
+        self.ctx.bus.status_message.emit(f"Imported {plural(report.imported, 'intelligence point')}")
 
     def _on_import_failed(self, exc: BaseException) -> None:
         self.summary.setText("")
