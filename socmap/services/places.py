@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ImportFailed
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
 from socmap.services.progress import NullProgress, Progress, check_cancelled
@@ -132,7 +133,7 @@ def _read_places(
     return read, kind_field, population_field
 
 
-RANK_NAMES = ("minor", "hamlet", "village or suburb", "town", "city")
+RANK_NAMES = ("minor", "hamlet", "village", "town", "city")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class PlacesPreview:
         by_rank = [sum(1 for r in self.rows if r[3] == rank) for rank in range(5)]
         sized = [f"'{f}'" for f in (self.kind_field, self.population_field) if f]
         return [
-            f"{len(self.rows):,} place name(s) in layer '{self.layer}', "
+            f"{plural(len(self.rows), 'place name')} in layer '{self.layer}', "
             f"{self.source_crs} → British National Grid.",
             (
                 "Labels sized by " + " and ".join(sized) + ": "
@@ -159,7 +160,7 @@ class PlacesPreview:
                 else "No place type or population field: every place drawn alike: "
             )
             + ", ".join(
-                f"{n:,} {RANK_NAMES[rank]}" for rank, n in reversed(list(enumerate(by_rank))) if n
+                plural(n, RANK_NAMES[rank]) for rank, n in reversed(list(enumerate(by_rank))) if n
             )
             + ".",
         ]
@@ -250,7 +251,7 @@ def import_places(
         for i, name in enumerate(read.names)
     ]
     digest = file_sha256(path)
-    progress.status(f"Writing {len(rows):,} place names")
+    progress.status(f"Writing {plural(len(rows), 'place name')}")
     progress.advance(2, 3)
     with store.atomic():
         before = nb_store.place_count(store)

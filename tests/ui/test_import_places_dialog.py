@@ -55,7 +55,7 @@ def test_import_the_geonames_places(qtbot, ctx, shared_data: Path, monkeypatch) 
     dialog = _dialog(qtbot, ctx, geonames, monkeypatch)
     qtbot.waitUntil(lambda: dialog.preview.rowCount() == 346, timeout=30_000)
     assert dialog.name_field.currentText() == "name"
-    assert "346 place name(s) in layer" in dialog.status.text()
+    assert "346 place names in layer" in dialog.status.text()
     assert "every place drawn alike" in dialog.status.text()
     dialog.attribution.setText("Contains data from GeoNames (geonames.org), CC BY 4.0")
     with qtbot.waitSignal(ctx.bus.changes_applied, timeout=60_000):

@@ -36,6 +36,7 @@ from shiboken6 import isValid
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import basemaps, boundaries
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
@@ -216,7 +217,7 @@ class BasemapsDialog(QDialog):
         self.table.resizeRowsToContents()
         self.table.setColumnWidth(3, 200)
         self.status.setText(
-            f"{len(layers)} basemap layer(s)."
+            f"{plural(len(layers), 'basemap layer')}."
             if layers
             else "No basemap layers: maps draw on a plain background."
         )
@@ -307,11 +308,11 @@ class BasemapsDialog(QDialog):
             style = basemaps.style_for_layer(info.name)
             self.layer.setItemData(
                 self.layer.count() - 1,
-                f"{info.geometry_type}, {info.features:,} feature(s); drawn as "
+                f"{info.geometry_type}, {plural(info.features, 'feature')}; drawn as "
                 f"{STYLE_LABELS.get(style, style).lower()}",
                 Qt.ItemDataRole.ToolTipRole,
             )
-        self.status.setText(f"{len(infos)} layer(s) in the file.")
+        self.status.setText(f"{plural(len(infos), 'layer')} in the file.")
 
     def _on_add_clicked(self) -> None:
         kind = self._kind()

@@ -34,6 +34,7 @@ from shiboken6 import isValid
 
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services import boundaries, places
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
@@ -87,7 +88,12 @@ class ImportPlacesDialog(QDialog):
         self.preview.setHorizontalHeaderLabels(["Place", "Type", "Population", "Label size"])
         self.preview.verticalHeader().setVisible(False)
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.preview.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.preview.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.preview.setWordWrap(False)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
         self.status = QLabel(objectName="status", wordWrap=True)
         self.error = QLabel(objectName="error", wordWrap=True)
         self.error.setStyleSheet("color: #b91c1c;")
@@ -330,7 +336,7 @@ class ImportPlacesDialog(QDialog):
         self.close_button.setText("Close")
         self.import_button.setVisible(False)
         self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {result.places:,} place names")
+        self.ctx.bus.status_message.emit(f"Imported {plural(result.places, 'place name')}")
 
     def _on_import_failed(self, exc: BaseException) -> None:
         if not isValid(self.error):
