@@ -89,10 +89,13 @@ def _cmd_basemap_add(args: argparse.Namespace) -> int:
             style=args.style,
             class_field=args.class_field or "",
             attribution=args.attribution or "",
+            grid=args.grid or "",
+            matrix_set=args.matrix_set or "",
+            in_briefings=not args.not_in_briefings,
         )
     finally:
         store.close()
-    print(f"added basemap layer {layer.id} '{layer.name}' ({layer.kind})")
+    print(f"added basemap layer {layer.id} '{layer.name}' ({layer.describe()})")
     return 0
 
 
@@ -108,8 +111,36 @@ def _cmd_basemap_list(args: argparse.Namespace) -> int:
         print_json([dict(layer.__dict__) for layer in layers])
         return 0
     print_table(
-        ["id", "name", "kind", "layer", "style", "source", "attribution"],
-        [[x.id, x.name, x.kind, x.layer, x.style, x.source, x.attribution] for x in layers],
+        ["id", "name", "kind", "grid", "layer", "style", "briefings", "source", "attribution"],
+        [
+            [
+                x.id,
+                x.name,
+                x.kind,
+                x.grid or ("web mercator" if x.kind in ("xyz", "wmts", "mbtiles") else ""),
+                x.layer,
+                x.style,
+                "yes" if x.in_briefings else "no",
+                x.source,
+                x.attribution,
+            ]
+            for x in layers
+        ],
+    )
+    return 0
+
+
+def _cmd_basemap_briefings(args: argparse.Namespace) -> int:
+    from socmap.services.basemaps import set_in_briefings
+
+    store = open_existing(args)
+    try:
+        set_in_briefings(store, args.id, args.choice == "yes")
+    finally:
+        store.close()
+    print(
+        f"basemap layer {args.id} "
+        + ("drawn in briefings" if args.choice == "yes" else "left out of briefings")
     )
     return 0
 
@@ -232,6 +263,22 @@ def add_commands(cli: Cli) -> None:
         metavar="FIELD",
         help="the field holding road classes (default: class, type, road_classification...)",
     )
+    p.add_argument(
+        "--grid",
+        metavar="GRID",
+        help="a tile service's grid: webmercator (default) or EPSG:27700 (British National "
+        "Grid, as the OS Maps API's EPSG:27700 set and *_27700 ZXY layers)",
+    )
+    p.add_argument(
+        "--matrix-set",
+        metavar="NAME",
+        help="WMTS: the TILEMATRIXSET name (default GoogleMapsCompatible, or EPSG:27700)",
+    )
+    p.add_argument(
+        "--not-in-briefings",
+        action="store_true",
+        help="draw it on screen only, not in briefings and other exports",
+    )
     _attribution(p)
 
     p = cli.subcommand(
@@ -243,6 +290,18 @@ def add_commands(cli: Cli) -> None:
     )
     add_db_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = cli.subcommand(
+        "basemap",
+        "briefings",
+        "choose whether briefings and other exports draw a basemap layer (the map on screen "
+        "draws every layer)",
+        _cmd_basemap_briefings,
+        group_help=group_help,
+    )
+    p.add_argument("id", type=int, metavar="ID", help="the layer's id (see basemap list)")
+    p.add_argument("choice", choices=("yes", "no"), help="yes: drawn in briefings; no: left out")
+    add_db_argument(p)
 
     p = cli.subcommand(
         "basemap", "remove", "remove a basemap layer", _cmd_basemap_remove, group_help=group_help

@@ -76,7 +76,9 @@ def threat_map_figure(store: Store, area_id: int, audience: Audience) -> Figure 
     from socmap.render.map import MapRenderer, MapViewState
     from socmap.services.map_data import load_map_data
 
-    data = load_map_data(store, audience=audience.value, area_id=area_id, categories=False)
+    data = load_map_data(
+        store, audience=audience.value, area_id=area_id, categories=False, briefing=True
+    )
     area = data.area(area_id)
     if area is None:
         return None

@@ -7,9 +7,12 @@ caches filled in the background, so a basemap never delays a frame:
   and styled per layer: roads by class (from a field), water, built-up areas, woodland, rail.
   The layer names of OS Open Zoomstack, OS OpenMap Local and OS Open Roads get sensible styles
   without configuration;
-- **xyz** (``https://host/{z}/{x}/{y}.png``) and **wmts** (a KVP endpoint, GoogleMapsCompatible
-  tile matrix set) tiles are fetched by worker threads into a disk cache in the user's data
-  folder, so a map viewed once works offline;
+- **xyz** (``https://host/{z}/{x}/{y}.png``) and **wmts** (a KVP endpoint) tiles are fetched by
+  worker threads into a disk cache in the user's data folder, so a map viewed once works
+  offline. Two tile grids: Web Mercator (GoogleMapsCompatible, warped into BNG tile by tile)
+  and British National Grid (``grid="EPSG:27700"``: the OS Maps API's EPSG:27700 tile matrix
+  set, origin (-238375, 1376256), 896 m/px at level 0 halving per level, 256 px tiles), whose
+  tiles are squares on the map drawn as they are;
 - **mbtiles** files are read directly (raster tiles).
 
 No Qt here: tiles are bytes, vector features are coordinate arrays.
@@ -36,7 +39,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import NotFoundError, ValidationError
 from socmap.domain.roles import Permission
 from socmap.services.auth import require
-from socmap.store import audit, mbtiles
+from socmap.store import audit
 from socmap.store import neighbourhoods as nb_store
 from socmap.store.db import Store
 from socmap.store.tiles import mbtiles_tile
@@ -55,6 +58,27 @@ ROAD_CLASS_FIELDS = (
     "RoadClass",
 )
 MAX_ZOOM = 19
+#: tile grids: "" is Web Mercator (XYZ / GoogleMapsCompatible), "EPSG:27700" British National Grid
+GRIDS = ("", "EPSG:27700")
+_GRID_ALIASES = {
+    "": "",
+    "webmercator": "",
+    "web mercator": "",
+    "epsg:3857": "",
+    "3857": "",
+    "googlemapscompatible": "",
+    "epsg:27700": "EPSG:27700",
+    "27700": "EPSG:27700",
+    "bng": "EPSG:27700",
+    "british national grid": "EPSG:27700",
+}
+#: the British National Grid tile matrix set of the OS Maps API (WMTS ``EPSG:27700``, ZXY
+#: ``*_27700``): top-left corner, level-0 resolution (m/px), level-0 matrix width and height
+BNG_ORIGIN = (-238375.0, 1376256.0)
+BNG_RES0 = 896.0
+BNG_MATRIX0 = (5, 7)
+BNG_MAX_ZOOM = 13
+TILE_PX = 256
 TILE_TIMEOUT_S = 10.0
 USER_AGENT = "socmap basemap (offline cache)"
 
@@ -71,16 +95,52 @@ class BasemapLayer:
     style: str = ""
     class_field: str = ""
     attribution: str = ""
+    in_briefings: bool = True  # drawn in briefings and other exports by default
+    grid: str = ""  # tiles: "" Web Mercator, "EPSG:27700" British National Grid
+    matrix_set: str = ""  # WMTS TILEMATRIXSET ("" = the grid's usual name)
 
     @property
     def is_tiles(self) -> bool:
         """Raster tiles (xyz, wmts, mbtiles) rather than vector features."""
         return self.kind != "vector"
 
+    @property
+    def is_bng(self) -> bool:
+        """Tiles on the British National Grid tile matrix set (no warping)."""
+        return self.grid == "EPSG:27700"
 
-def load_layers(store: Store) -> list[BasemapLayer]:
-    """The configured basemap layers, bottom first."""
-    return [BasemapLayer(*row) for row in nb_store.basemap_rows(store)]
+    def describe(self) -> str:
+        """One line for lists: kind, grid, layer and source."""
+        kind = {"vector": "Vector file", "xyz": "XYZ tiles", "wmts": "WMTS", "mbtiles": "MBTiles"}
+        grid = " (British National Grid)" if self.is_bng else ""
+        layer = f", layer {self.layer}" if self.layer else ""
+        return f"{kind.get(self.kind, self.kind)}{grid}{layer}: {self.source}"
+
+
+def _layer(row: tuple[object, ...]) -> BasemapLayer:
+    values = list(row)
+    values[8] = bool(values[8])
+    return BasemapLayer(*values)  # type: ignore[arg-type]
+
+
+def load_layers(store: Store, *, briefing: bool = False) -> list[BasemapLayer]:
+    """The configured basemap layers, bottom first (``briefing``: only those briefings draw)."""
+    layers = [_layer(row) for row in nb_store.basemap_rows(store)]
+    return [x for x in layers if x.in_briefings] if briefing else layers
+
+
+def normalise_grid(grid: str) -> str:
+    """A tile grid's canonical name ("" or "EPSG:27700") from what a person typed.
+
+    Raises:
+        ValidationError: not a grid socmap can draw.
+    """
+    key = " ".join(grid.strip().casefold().split())
+    if key not in _GRID_ALIASES:
+        raise ValidationError(
+            "grid", f"'{grid}' is not a tile grid socmap draws (webmercator or EPSG:27700)"
+        )
+    return _GRID_ALIASES[key]
 
 
 def add_basemap(
@@ -93,18 +153,33 @@ def add_basemap(
     style: str = "auto",
     class_field: str = "",
     attribution: str = "",
+    grid: str = "",
+    matrix_set: str = "",
+    in_briefings: bool = True,
 ) -> tuple[BasemapLayer, Changes]:
     """Add a basemap layer on top of the others (administrators; audited).
 
+    Args:
+        grid: tile services: "" (Web Mercator) or "EPSG:27700" (British National Grid).
+        matrix_set: WMTS: the service's TILEMATRIXSET name (default GoogleMapsCompatible, or
+            EPSG:27700 on the British National Grid).
+        in_briefings: draw it in briefings and other exports by default.
+
     Raises:
-        ValidationError: an unknown kind or style, a tile URL without {z}/{x}/{y}, a WMTS
-            without a layer name, or a file that does not exist.
+        ValidationError: an unknown kind, style or grid, a tile URL without {z}/{x}/{y}, a WMTS
+            without a layer name, a grid on a file layer, or a file that does not exist.
     """
     require(store, Permission.ADMIN, action="configure basemaps")
     if kind not in KINDS:
         raise ValidationError("kind", f"'{kind}' is not one of {', '.join(KINDS)}")
     if style not in STYLES:
         raise ValidationError("style", f"'{style}' is not one of {', '.join(STYLES)}")
+    grid = normalise_grid(grid)
+    matrix_set = matrix_set.strip()
+    if grid and kind not in ("xyz", "wmts"):
+        raise ValidationError("grid", "only a tile service (xyz, wmts) has a tile grid")
+    if matrix_set and kind != "wmts":
+        raise ValidationError("matrix_set", "only a WMTS has a tile matrix set")
     source = source.strip()
     if kind == "xyz" and not all(k in source for k in ("{z}", "{x}", "{y}")):
         raise ValidationError("source", "an XYZ URL needs {z}, {x} and {y} in it")
@@ -134,6 +209,9 @@ def add_basemap(
         "style": style,
         "class_field": class_field,
         "attribution": attribution.strip(),
+        "in_briefings": 1 if in_briefings else 0,
+        "grid": grid,
+        "matrix_set": matrix_set,
     }
     with store.atomic():
         new_id = nb_store.insert_basemap(store, values)
@@ -146,22 +224,62 @@ def add_basemap(
             after=values,
         )
     return BasemapLayer(
-        new_id, name, kind, source, layer, style, class_field, values["attribution"]
+        new_id,
+        name,
+        kind,
+        source,
+        layer,
+        style,
+        class_field,
+        attribution.strip(),
+        in_briefings,
+        grid,
+        matrix_set,
     ), Changes.everything()
+
+
+def _existing(store: Store, basemap_id: int) -> BasemapLayer:
+    row = nb_store.basemap_row(store, basemap_id)
+    if row is None:
+        raise NotFoundError(f"there is no basemap layer {basemap_id}")
+    return _layer(row)
 
 
 def remove_basemap(store: Store, basemap_id: int) -> Changes:
     """Remove a basemap layer (administrators; audited)."""
     require(store, Permission.ADMIN, action="configure basemaps")
     with store.atomic():
-        if not nb_store.delete_basemap(store, basemap_id):
-            raise NotFoundError(f"there is no basemap layer {basemap_id}")
+        before = _existing(store, basemap_id)
+        nb_store.delete_basemap(store, basemap_id)
         audit.record(
             store,
             action="delete",
             entity="basemap",
             entity_id=basemap_id,
-            summary=f"basemap layer {basemap_id} removed",
+            summary=f"basemap layer {basemap_id} '{before.name}' ({before.kind}) removed",
+            before=dict(before.__dict__),
+        )
+    return Changes.everything()
+
+
+def set_in_briefings(store: Store, basemap_id: int, on: bool) -> Changes:
+    """Choose whether briefings (and other exports) draw a basemap layer by default
+    (administrators; audited). The map on screen draws every layer either way."""
+    require(store, Permission.ADMIN, action="configure basemaps")
+    with store.atomic():
+        before = _existing(store, basemap_id)
+        if before.in_briefings == on:
+            return Changes()
+        nb_store.set_basemap_in_briefings(store, basemap_id, on)
+        audit.record(
+            store,
+            action="update",
+            entity="basemap",
+            entity_id=basemap_id,
+            summary=f"basemap layer '{before.name}' "
+            + ("drawn in briefings" if on else "left out of briefings"),
+            before={"in_briefings": before.in_briefings},
+            after={"in_briefings": on},
         )
     return Changes.everything()
 
@@ -246,6 +364,17 @@ def read_vector(layer: BasemapLayer) -> VectorData:
     return data
 
 
+def _split_coords(geoms: np.ndarray) -> list[np.ndarray]:
+    """Each geometry's (n, 2) coordinates (lines or rings), split from one vectorised read."""
+    import shapely
+
+    if not len(geoms):
+        return []
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    return np.split(coords, cuts)
+
+
 def _read_vector(layer: BasemapLayer) -> VectorData:
     import shapely
 
@@ -255,26 +384,35 @@ def _read_vector(layer: BasemapLayer) -> VectorData:
     read = read_features(layer.source, layer=layer.layer or None, fields=fields)
     style = layer.style if layer.style and layer.style != "auto" else style_for_layer(read.layer)
     class_values = next((read.fields[f] for f in fields if f in read.fields), None)
-    polys: dict[str, list[tuple[np.ndarray, ...]]] = {}
-    lines: dict[str, list[np.ndarray]] = {}
-    bounds: dict[str, list[tuple[float, ...]]] = {}
-    for i, geom in enumerate(read.geometries):
-        key = style
-        if style == "roads":
-            key = "road_" + road_class(class_values[i] if class_values is not None else "")
-        for part in shapely.get_parts(geom):
-            kind = part.geom_type
-            if kind == "Polygon":
-                rings = (
-                    np.asarray(part.exterior.coords)[:, :2],
-                    *tuple(np.asarray(r.coords)[:, :2] for r in part.interiors),
-                )
-                polys.setdefault(key, []).append(rings)
-            elif kind in ("LineString", "LinearRing"):
-                lines.setdefault(key, []).append(np.asarray(part.coords)[:, :2])
-            else:
-                continue
-            bounds.setdefault(key, []).append(tuple(float(v) for v in part.bounds))
+    geoms = np.asarray(read.geometries, dtype=object)
+    if style == "roads":
+        values = np.array(
+            ["" if v is None else str(v) for v in (class_values or [""] * len(geoms))],
+            dtype=object,
+        )
+        unique, inverse = np.unique(values.astype(str), return_inverse=True)
+        feature_keys = np.array(["road_" + road_class(u) for u in unique], dtype=object)[
+            inverse.ravel()
+        ]
+    else:
+        feature_keys = np.full(len(geoms), style, dtype=object)
+    # every part of every feature at once (vectorised: a file may hold 100,000s of roads)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    types = shapely.get_type_id(parts)
+    part_keys = feature_keys[owner] if len(parts) else np.zeros(0, dtype=object)
+    part_bounds = shapely.bounds(parts) if len(parts) else np.zeros((0, 4))
+    is_poly = types == 3
+    is_line = (types == 1) | (types == 2)
+    poly_rings: list[tuple[np.ndarray, ...]] = []
+    if is_poly.any():
+        rings, ring_owner = shapely.get_rings(parts[is_poly], return_index=True)
+        grouped: list[list[np.ndarray]] = [[] for _ in range(int(is_poly.sum()))]
+        for k, coords in zip(ring_owner.tolist(), _split_coords(rings), strict=True):
+            grouped[k].append(coords)
+        poly_rings = [tuple(g) for g in grouped]
+    line_coords = _split_coords(parts[is_line]) if is_line.any() else []
+    poly_keys, line_keys = part_keys[is_poly], part_keys[is_line]
+    poly_bounds, line_bounds = part_bounds[is_poly], part_bounds[is_line]
     order = [
         "builtup",
         "woodland",
@@ -286,13 +424,21 @@ def _read_vector(layer: BasemapLayer) -> VectorData:
         "road_a",
         "road_motorway",
     ]
-    keys = sorted(set(polys) | set(lines), key=lambda k: order.index(k) if k in order else 3)
+    present = set(poly_keys.tolist()) | set(line_keys.tolist())
+    keys = sorted(present, key=lambda k: order.index(k) if k in order else 3)
     out = []
     for k in keys:
-        p = tuple(polys.get(k, ()))
-        ln = tuple(lines.get(k, ()))
-        b = np.array(bounds.get(k, []), dtype=np.float64).reshape(-1, 4)
-        out.append(VectorClass(k, p, ln, b))
+        pi = np.flatnonzero(poly_keys == k)
+        li = np.flatnonzero(line_keys == k)
+        out.append(
+            VectorClass(
+                k,
+                tuple(poly_rings[i] for i in pi.tolist()),
+                tuple(line_coords[i] for i in li.tolist()),
+                # bounds in the order of the polygons, then the lines
+                np.concatenate([poly_bounds[pi], line_bounds[li]]).reshape(-1, 4),
+            )
+        )
     return VectorData(tuple(out))
 
 
@@ -360,10 +506,58 @@ class TileQuad:
     corners: tuple[tuple[float, float], ...]
 
 
+def bng_zoom_for(scale_m_per_px: float, max_zoom: int = BNG_MAX_ZOOM) -> int:
+    """The British National Grid tile level whose resolution is at least as fine as the map's."""
+    z = math.ceil(math.log2(max(BNG_RES0 / max(scale_m_per_px, 1e-6), 1.0)))
+    return int(min(max(z, 0), max_zoom))
+
+
+def bng_tile_bounds(z: int, col: int, row: int) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) in metres of one British National Grid tile."""
+    span = TILE_PX * BNG_RES0 / 2.0**z
+    x0 = BNG_ORIGIN[0] + col * span
+    y1 = BNG_ORIGIN[1] - row * span
+    return x0, y1 - span, x0 + span, y1
+
+
+def bng_tiles_for_view(
+    bounds: tuple[float, float, float, float], scale: float, max_zoom: int = BNG_MAX_ZOOM
+) -> list[TileQuad]:
+    """The British National Grid tiles covering a BNG view at a level matching its scale
+    (at most 256 tiles): squares on the map, so their corners need no reprojection."""
+    minx, miny, maxx, maxy = bounds
+    z = bng_zoom_for(scale, max_zoom)
+    while True:
+        span = TILE_PX * BNG_RES0 / 2.0**z
+        cols, rows = BNG_MATRIX0[0] * 2**z, BNG_MATRIX0[1] * 2**z
+        c0 = max(math.floor((minx - BNG_ORIGIN[0]) / span), 0)
+        c1 = min(math.floor((maxx - BNG_ORIGIN[0]) / span), cols - 1)
+        r0 = max(math.floor((BNG_ORIGIN[1] - maxy) / span), 0)
+        r1 = min(math.floor((BNG_ORIGIN[1] - miny) / span), rows - 1)
+        if (c1 - c0 + 1) * (r1 - r0 + 1) <= 256 or z == 0:
+            break
+        z -= 1
+    out = []
+    for row in range(r0, r1 + 1):
+        for col in range(c0, c1 + 1):
+            x0, y0, x1, y1 = bng_tile_bounds(z, col, row)
+            out.append(TileQuad(z, col, row, ((x0, y1), (x1, y1), (x1, y0), (x0, y0))))
+    return out
+
+
+def tiles_for_layer(
+    layer: BasemapLayer, bounds: tuple[float, float, float, float], scale: float
+) -> list[TileQuad]:
+    """The tiles of ``layer``'s grid covering a BNG view at a level matching its scale."""
+    if layer.is_bng:
+        return bng_tiles_for_view(bounds, scale)
+    return tiles_for_view(bounds, scale)
+
+
 def tiles_for_view(
     bounds: tuple[float, float, float, float], scale: float, max_zoom: int = MAX_ZOOM
 ) -> list[TileQuad]:
-    """The tiles covering a BNG view at a zoom matching its scale (at most 256 tiles)."""
+    """The Web Mercator tiles covering a BNG view at a zoom matching its scale (at most 256)."""
     minx, miny, maxx, maxy = bounds
     ex = np.linspace(minx, maxx, 5)
     ey = np.linspace(miny, maxy, 5)
@@ -399,14 +593,17 @@ def tile_url(layer: BasemapLayer, z: int, x: int, y: int) -> str:
     """The URL of one tile of an XYZ or WMTS layer."""
     if layer.kind == "xyz":
         return layer.source.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+    matrix_set = layer.matrix_set or ("EPSG:27700" if layer.is_bng else "GoogleMapsCompatible")
+    # sets named after their CRS (OS Maps API, GeoServer) name their levels "EPSG:27700:7"
+    matrix = f"{matrix_set}:{z}" if matrix_set.upper().startswith("EPSG:") else str(z)
     params = {
         "SERVICE": "WMTS",
         "REQUEST": "GetTile",
         "VERSION": "1.0.0",
         "LAYER": layer.layer,
         "STYLE": "default",
-        "TILEMATRIXSET": layer.style if layer.style not in STYLES else "GoogleMapsCompatible",
-        "TILEMATRIX": str(z),
+        "TILEMATRIXSET": matrix_set,
+        "TILEMATRIX": matrix,
         "TILEROW": str(y),
         "TILECOL": str(x),
         "FORMAT": "image/png",
@@ -431,9 +628,10 @@ class TileCache:
     @property
     def folder(self) -> Path:
         """This layer's folder in the disk cache."""
-        digest = hashlib.sha256(
-            f"{self.layer.kind}|{self.layer.source}|{self.layer.layer}".encode()
-        )
+        key = f"{self.layer.kind}|{self.layer.source}|{self.layer.layer}"
+        if self.layer.grid or self.layer.matrix_set:  # another grid's tiles share no numbers
+            key += f"|{self.layer.grid}|{self.layer.matrix_set}"
+        digest = hashlib.sha256(key.encode())
         return self.root / digest.hexdigest()[:20]
 
     def _path(self, key: tuple[int, int, int]) -> Path:
@@ -502,8 +700,3 @@ class TileCache:
 
 
 _FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="socmap-tiles")
-
-
-def _mbtiles_tile(path: str, z: int, x: int, y: int) -> bytes | None:
-    """A tile from an MBTiles file (TMS rows: y counted from the south)."""
-    return mbtiles.read_tile(path, z, x, (2**z - 1) - y)

@@ -199,7 +199,7 @@ def briefing_content(
     if area_id is None:
         names = ", ".join(n for _i, n, *_ in map_rows.area_geometries(store))
         raise NotFoundError(f"no area called '{area_name}' (areas: {names or 'none'})")
-    data = load_map_data(store, audience=audience, area_id=area_id, categories=False)
+    data = load_map_data(store, audience=audience, area_id=area_id, categories=False, briefing=True)
     area = data.area(area_id)
     assert area is not None
     in_area = {int(o) for o in data.markers.ocg_id}
@@ -374,7 +374,7 @@ def neighbourhood_briefing_content(
     check_audience(audience)
     marking_v = parse_marking(marking).value if marking else DEFAULT_MARKING.value
     nb = nbs.resolve(store, neighbourhood)
-    data = load_map_data(store, audience=audience, area_id=nb.area_id, categories=False)
+    data = load_map_data(store, audience=audience, area_id=nb.area_id, categories=False, briefing=True)
     shape = next(r for r in nb_store.neighbourhood_rows(store) if r.id == nb.id)
     geom = shapely.from_wkb(shape.geom_wkb)
     shapely.prepare(geom)

@@ -24,8 +24,9 @@ class Context:
     attributions: tuple[str, ...]
 
 
-def load(store: Store) -> Context:
-    """The database's neighbourhoods, place names and basemaps, with their attributions."""
+def load(store: Store, *, briefing: bool = False) -> Context:
+    """The database's neighbourhoods, place names and basemaps, with their attributions
+    (``briefing``: only the basemap layers chosen for briefings)."""
     shapes = tuple(
         shape_of(r.id, r.name, r.geom_wkb, r.area_km2, area_id=r.area_id)
         for r in nb_store.neighbourhood_rows(store)
@@ -37,7 +38,7 @@ def load(store: Store) -> Context:
     places.sort(key=lambda p: (-p.rank, p.name))
     from socmap.services import basemaps
 
-    layers = basemaps.load_layers(store)
+    layers = basemaps.load_layers(store, briefing=briefing)
     attributions = list(nb_store.place_attributions(store))
     attributions += [a for a in (b.attribution for b in layers) if a and a not in attributions]
     return Context(

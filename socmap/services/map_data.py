@@ -114,9 +114,7 @@ class ActiveOcgCount:
             aid: next(i for i, (lo, hi) in enumerate(classes) if lo <= v <= hi)
             for aid, v in values.items()
         }
-        text = {
-            aid: f"{plural(v, 'active OCG')} (lead area)" for aid, v in values.items()
-        }
+        text = {aid: f"{plural(v, 'active OCG')} (lead area)" for aid, v in values.items()}
         return ThreatShading("Active OCGs (lead area)", labels, area_class, text, "count")
 
 
@@ -311,9 +309,7 @@ class MapData:
         return next((a for a in self.areas if a.name.lower() == key), None)
 
 
-def intel_allowed(
-    scheme: str, grade: str, handling: str, audience: str, marking: str = ""
-) -> bool:
+def intel_allowed(scheme: str, grade: str, handling: str, audience: str, marking: str = "") -> bool:
     """May a stored intelligence item be shown (even as a dot in a density surface)?
 
     Asks the one handling policy (:func:`socmap.services.handling.may_share`); this only reads
@@ -450,6 +446,7 @@ def load_map_data(
     metric: ThreatMetric | None = None,
     categories: bool = True,
     progress: Progress | None = None,
+    briefing: bool = False,
 ) -> MapData:
     """Read everything the map draws; ``area_id`` restricts markers and intelligence to one area.
 
@@ -457,6 +454,7 @@ def load_map_data(
     :func:`intel_allowed`) and, for partners, no base (home) locations. Without
     ``categories`` intelligence comes as positions only (faster: briefings).
     With ``area_id``, the data currency is that of the area's intelligence and the register.
+    ``briefing`` keeps only the basemap layers chosen for briefings and exports.
     """
     check_audience(audience)
     progress = progress or NullProgress()
@@ -512,7 +510,7 @@ def load_map_data(
     attributions = map_rows.area_attributions(store)
     from socmap.services import context_layers  # neighbourhoods, places, basemaps (issue 16)
 
-    context = context_layers.load(store)
+    context = context_layers.load(store, briefing=briefing)
     attributions += [a for a in context.attributions if a not in attributions]
     return MapData(
         areas=areas,

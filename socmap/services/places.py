@@ -10,16 +10,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import ImportFailed
 from socmap.domain.roles import Permission
+from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.services.boundaries import file_sha256
-from socmap.services.progress import NullProgress, Progress
+from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
 from socmap.store import neighbourhoods as nb_store
 from socmap.store.db import Store
+
+if TYPE_CHECKING:
+    from socmap.geo.layers import PointLayer
 
 #: Field names tried, in order, when no kind or population field is given (GeoNames, OS Open
 #: Names, OpenStreetMap place nodes).
@@ -95,6 +100,106 @@ def _population(value: object) -> int | None:
     return int(v) if math.isfinite(v) and v > 0 else None
 
 
+def _read_places(
+    path: Path,
+    *,
+    name_field: str,
+    layer: str | None,
+    kind_field: str | None,
+    population_field: str | None,
+) -> tuple[PointLayer, str | None, str | None]:
+    """The layer's points with the kind and population fields given, or guessed when None
+    ("" means none)."""
+    from socmap.geo.layers import list_layers, read_points
+
+    fields: set[str] = set()
+    for info in list_layers(path):
+        if layer is None or info.name == layer:
+            fields |= set(info.fields)
+    for given in (kind_field, population_field):
+        if given and given not in fields:
+            raise ImportFailed(
+                str(path),
+                f"has no field '{given}' (fields: {', '.join(sorted(fields))})",
+                field=given,
+            )
+    if kind_field is None:
+        kind_field = next((f for f in KIND_FIELDS if f in fields), None)
+    if population_field is None:
+        population_field = next((f for f in POPULATION_FIELDS if f in fields), None)
+    kind_field, population_field = kind_field or None, population_field or None
+    extra = [f for f in (kind_field, population_field) if f]
+    read = read_points(path, name_field=name_field, layer=layer, extra=extra)
+    return read, kind_field, population_field
+
+
+RANK_NAMES = ("minor", "hamlet", "village", "town", "city")
+
+
+@dataclass(frozen=True)
+class PlacesPreview:
+    """What importing a layer of place names would give (nothing written)."""
+
+    path: str
+    layer: str
+    source_crs: str
+    kind_field: str | None
+    population_field: str | None
+    rows: tuple[tuple[str, str, int | None, int], ...]  # name, kind, population, rank
+
+    def lines(self) -> list[str]:
+        """A summary for people."""
+        by_rank = [sum(1 for r in self.rows if r[3] == rank) for rank in range(5)]
+        sized = [f"'{f}'" for f in (self.kind_field, self.population_field) if f]
+        return [
+            f"{plural(len(self.rows), 'place name')} in layer '{self.layer}', "
+            f"{self.source_crs} → British National Grid.",
+            (
+                "Labels sized by " + " and ".join(sized) + ": "
+                if sized
+                else "No place type or population field: every place drawn alike: "
+            )
+            + ", ".join(
+                plural(n, RANK_NAMES[rank]) for rank, n in reversed(list(enumerate(by_rank))) if n
+            )
+            + ".",
+        ]
+
+
+def preview_places(
+    path: Path | str,
+    *,
+    name_field: str,
+    layer: str | None = None,
+    kind_field: str | None = None,
+    population_field: str | None = None,
+) -> PlacesPreview:
+    """Read a layer of place names as an import would, without touching any database.
+
+    Raises:
+        ImportFailed: the layer cannot be used (not points, no such field, a nameless feature).
+    """
+    path = Path(path)
+    read, kind_field, population_field = _read_places(
+        path,
+        name_field=name_field,
+        layer=layer,
+        kind_field=kind_field,
+        population_field=population_field,
+    )
+    kinds = read.fields.get(kind_field or "", ())
+    pops = read.fields.get(population_field or "", ())
+    rows = []
+    for i, name in enumerate(read.names):
+        kind = str(kinds[i]).strip() if kinds and kinds[i] is not None else ""
+        pop = _population(pops[i]) if pops else None
+        rows.append((name, kind, pop, place_rank(kind, pop)))
+    rows.sort(key=lambda r: (-r[3], -(r[2] or 0), r[0]))
+    return PlacesPreview(
+        str(path), read.layer, read.source_crs, kind_field, population_field, tuple(rows)
+    )
+
+
 def import_places(
     store: Store,
     path: Path | str,
@@ -108,31 +213,27 @@ def import_places(
 ) -> tuple[PlacesImport, Changes]:
     """Replace the place names with the points of a layer (any CRS), in one transaction.
 
+    ``kind_field`` and ``population_field`` are guessed when None (``KIND_FIELDS``,
+    ``POPULATION_FIELDS``); "" means the layer has none.
+
     Raises:
         PermissionDenied: the account is not an administrator.
         ImportFailed: the layer cannot be used (not points, no such field, a nameless feature).
     """
-    from socmap.geo.layers import list_layers, read_points
-
     progress = progress or NullProgress()
     require(store, Permission.ADMIN, action="replace the map's place names")
     path = Path(path)
     progress.status(f"Reading {path.name}")
-    fields: set[str] = set()
-    for info in list_layers(path):
-        if layer is None or info.name == layer:
-            fields |= set(info.fields)
-    for given in (kind_field, population_field):
-        if given and given not in fields:
-            raise ImportFailed(
-                str(path),
-                f"has no field '{given}' (fields: {', '.join(sorted(fields))})",
-                field=given,
-            )
-    kind_field = kind_field or next((f for f in KIND_FIELDS if f in fields), None)
-    population_field = population_field or next((f for f in POPULATION_FIELDS if f in fields), None)
-    extra = [f for f in (kind_field, population_field) if f]
-    read = read_points(path, name_field=name_field, layer=layer, extra=extra)
+    progress.advance(0, 3)
+    read, kind_field, population_field = _read_places(
+        path,
+        name_field=name_field,
+        layer=layer,
+        kind_field=kind_field,
+        population_field=population_field,
+    )
+    progress.advance(1, 3)
+    check_cancelled(progress)
     kinds = read.fields.get(kind_field or "", ())
     pops = read.fields.get(population_field or "", ())
     attribution = attribution.strip()
@@ -150,6 +251,8 @@ def import_places(
         for i, name in enumerate(read.names)
     ]
     digest = file_sha256(path)
+    progress.status(f"Writing {plural(len(rows), 'place name')}")
+    progress.advance(2, 3)
     with store.atomic():
         before = nb_store.place_count(store)
         nb_store.replace_places(store, rows)
@@ -162,6 +265,7 @@ def import_places(
             after={"places": len(rows)},
             extra={"source": source, "file_sha256": digest, "attribution": attribution},
         )
+    progress.advance(3, 3)
     result = PlacesImport(
         str(path),
         read.layer,

@@ -1007,6 +1007,19 @@ def _fixdata_ids_never_reused(db: sqlite_utils.Database) -> None:
             conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, highest])
 
 
+@migrations(name="nbhd_basemap_briefings_and_grids")
+def _nbhd_basemap_briefings_and_grids(db: sqlite_utils.Database) -> None:
+    """Basemaps (issue 16): which layers briefings draw by default, and the tile grid of a tile
+    service ('' = Web Mercator, 'EPSG:27700' = British National Grid) with its WMTS set name."""
+    db.executescript(
+        """
+        ALTER TABLE basemaps ADD COLUMN in_briefings INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE basemaps ADD COLUMN grid TEXT NOT NULL DEFAULT '';
+        ALTER TABLE basemaps ADD COLUMN matrix_set TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # --- end of feature steps ---
 
 

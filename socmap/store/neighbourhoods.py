@@ -277,7 +277,19 @@ def ocg_location_neighbourhoods(
 
 # --- basemaps ----------------------------------------------------------------------------------
 
-BASEMAP_COLUMNS = ("id", "name", "kind", "source", "layer", "style", "class_field", "attribution")
+BASEMAP_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "source",
+    "layer",
+    "style",
+    "class_field",
+    "attribution",
+    "in_briefings",
+    "grid",
+    "matrix_set",
+)
 
 
 def basemap_rows(store: Store) -> list[tuple[Any, ...]]:
@@ -297,6 +309,22 @@ def insert_basemap(store: Store, values: dict[str, Any]) -> int:
         [values.get(c, "") for c in cols] + [top],
     )
     return int(cur.lastrowid or 0)
+
+
+def basemap_row(store: Store, basemap_id: int) -> tuple[Any, ...] | None:
+    """One basemap layer (columns as BASEMAP_COLUMNS), or None."""
+    row: tuple[Any, ...] | None = store.conn.execute(
+        f"SELECT {', '.join(BASEMAP_COLUMNS)} FROM basemaps WHERE id = ?", [basemap_id]
+    ).fetchone()
+    return row
+
+
+def set_basemap_in_briefings(store: Store, basemap_id: int, on: bool) -> bool:
+    """Draw a basemap layer in briefings by default, or not; False when there is no such id."""
+    cur = store.conn.execute(
+        "UPDATE basemaps SET in_briefings = ? WHERE id = ?", [1 if on else 0, basemap_id]
+    )
+    return cur.rowcount > 0
 
 
 def delete_basemap(store: Store, basemap_id: int) -> bool:

@@ -182,9 +182,12 @@ class MainWindow(QMainWindow):
         open_import_boundaries_dialog = _later(
             dialogs + "import_boundaries_dialog", "open_import_boundaries_dialog"
         )
-        open_import_intel_dialog = _later(dialogs + "import_intel_dialog", "open_import_intel_dialog")
+        open_import_intel_dialog = _later(
+            dialogs + "import_intel_dialog", "open_import_intel_dialog"
+        )
         open_briefing_dialog = _later(dialogs + "briefing_dialog", "open_briefing_dialog")
         open_force_name_dialog = _later(dialogs + "force_dialog", "open_force_name_dialog")
+        open_basemaps_dialog = _later(dialogs + "basemaps_dialog", "open_basemaps_dialog")
         dash = SimpleNamespace(
             **{
                 name: _later("socmap.ui.views.dashboard_view", name)
@@ -212,6 +215,15 @@ class MainWindow(QMainWindow):
             self.import_menu,
             "&Neighbourhoods…",
             lambda: open_import_neighbourhoods_dialog(ctx, self),
+            permission=Permission.ADMIN,
+        )
+        open_import_places_dialog = _later(
+            dialogs + "import_places_dialog", "open_import_places_dialog"
+        )
+        self._menu_action(
+            self.import_menu,
+            "&Place names…",
+            lambda: open_import_places_dialog(ctx, self),
             permission=Permission.ADMIN,
         )
         self._menu_action(
@@ -296,6 +308,12 @@ class MainWindow(QMainWindow):
             "&Force name…",
             lambda: open_force_name_dialog(ctx, self),
             permission=Permission.APPROVE,
+        )
+        self._menu_action(
+            self.settings_menu,
+            "&Basemaps…",
+            lambda: open_basemaps_dialog(ctx, self),
+            permission=Permission.ADMIN,
         )
 
     # ------------------------------------------------------------------------------- tabs

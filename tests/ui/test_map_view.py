@@ -266,3 +266,49 @@ def test_go_to_neighbourhood_outlines_and_zooms(qtbot, view) -> None:  # type: i
     drawn = view.canvas.renderer.drawn_labels
     assert next(t for k, t, _r in drawn if k == "neighbourhood") == "Edgmond"
     assert any(kind == "place" for kind, _t, _r in drawn)
+
+
+def test_vector_basemap_tiles_fill_between_frames(qtbot, demo_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The canvas draws the vector basemap's tiles in slices between frames and repaints."""
+    import geopandas as gpd
+    from PySide6.QtGui import QColor
+    from shapely.geometry import LineString
+
+    from socmap.services import basemaps
+
+    store = open_store(demo_path)
+    lines = [LineString([(x, 250000), (x + 2000, 330000)]) for x in range(320000, 410000, 3000)]
+    gpkg = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame({"class": ["A Road"] * len(lines)}, geometry=lines, crs=27700).to_file(
+        gpkg, layer="roads", driver="GPKG"
+    )
+    basemaps.add_basemap(store, "vector", str(gpkg), layer="roads")
+    ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
+    v = MapView(ctx)
+    qtbot.addWidget(v)
+    v.resize(900, 640)
+    v.show()
+    qtbot.waitUntil(lambda: v.data is not None and v.canvas.renderer is not None, timeout=10_000)
+    basemap = v.canvas.renderer.basemap
+    basemap.load(20)
+    v.canvas.repaint()  # a frame asks for the view's tiles...
+    qtbot.waitUntil(lambda: not basemap.pending(), timeout=20_000)  # ...the canvas draws them
+    frame = v.canvas.grab().toImage()
+    x, y = _road_pixel(v)
+    between = x + round(1500 / v.canvas.state.scale)  # half way to the next road
+    road = QColor("#e99a73")  # an A road, tinted by the area shading over it
+
+    def distance(c: QColor) -> int:
+        return (
+            abs(c.red() - road.red()) + abs(c.green() - road.green()) + abs(c.blue() - road.blue())
+        )
+
+    assert distance(frame.pixelColor(x, y)) + 40 < distance(frame.pixelColor(between, y))
+    ctx.tasks.wait()
+    store.close()
+
+
+def _road_pixel(v: MapView) -> tuple[int, int]:
+    """A pixel on the first synthetic road, clear of the force's outlines."""
+    sx, sy = v.canvas.state.to_screen(np.array([320000 + 2000 * 0.5]), np.array([290000.0]))
+    return round(float(sx[0])), round(float(sy[0]))

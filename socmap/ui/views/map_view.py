@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
+from socmap.render.basemap import FILL_SLICE_S
 from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
 from socmap.services.map_data import MapData, load_map_data
 from socmap.services.session import Store
@@ -39,6 +40,8 @@ from socmap.ui.context import UiContext
 MAP_KINDS = ("area", "location", "ocg", "intel")
 WHEEL_STEP = 1.25
 KEY_ZOOM = 1.5
+#: basemap tiles drawn (in FILL_SLICE_S slices) before the map is repainted to show them
+FILL_REPAINT_TILES = 12
 
 
 def _load(store: Store, progress: Any) -> MapRenderer:
@@ -71,10 +74,26 @@ class MapCanvas(QWidget):
         self._basemap_timer = QTimer(self, interval=200)
         self._basemap_timer.timeout.connect(self._basemap_arrived)
         self._basemap_timer.start()
+        # vector basemap tiles are drawn between frames in short slices on this thread (their
+        # QPainter calls hold the GIL, so a worker thread would stall frames instead)
+        self._fill_timer = QTimer(self, singleShot=True, interval=0)
+        self._fill_timer.timeout.connect(self._fill_basemap)
+        self._filled_since_paint = 0
 
     def _basemap_arrived(self) -> None:
         if self.renderer is not None and self.renderer.basemap.take_dirty():
             self.update()
+
+    def _fill_basemap(self) -> None:
+        if self.renderer is None:
+            return
+        basemap = self.renderer.basemap
+        self._filled_since_paint += basemap.work(FILL_SLICE_S)
+        if not basemap.pending() or self._filled_since_paint >= FILL_REPAINT_TILES:
+            self._filled_since_paint = 0
+            self.update()  # the repaint starts the next slice
+        else:
+            self._fill_timer.start()
 
     # --- state ---------------------------------------------------------------------------
 
@@ -125,6 +144,8 @@ class MapCanvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
         else:
             self.renderer.render(painter, self.state)
+            if self.renderer.basemap.pending():
+                self._fill_timer.start()
         painter.end()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
