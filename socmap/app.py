@@ -69,16 +69,18 @@ def _build_demo_with_progress(path: Path) -> None:
 def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     """Open ``path`` and make the main window on it (a QApplication must exist).
 
-    SQLite's integrity check (half a second on a national register) runs without the GIL on a
-    second core while this thread imports the window's modules.
+    The file is opened on a second core while this thread imports the window's modules. A large
+    file's integrity check (1.2 s on the national demo) runs after the window shows, with writes
+    held until it passes (``socmap.store.integrity``); a small one is checked here, as the CLI
+    checks every file.
     """
-    from socmap.services.session import open_store
+    from socmap.services.session import open_for_window
 
     opened: list[object] = []
 
     def open_into() -> None:
         try:
-            opened.append(open_store(path))
+            opened.append(open_for_window(path))
         except BaseException as exc:  # re-raised on the GUI thread
             opened.append(exc)
 

@@ -102,6 +102,8 @@ def window(national_db: Path, tmp_path_factory: pytest.TempPathFactory, qapp):  
 
     db = copy_db(national_db, tmp_path_factory.mktemp("stalls") / "national.db")
     win = open_main_window(db, remember_layout=False)
+    if win.integrity is not None:  # a large file is read-only until its deferred check passes
+        assert win.integrity.wait(TIMEOUT_MS / 1000) and win.integrity.passed
     act_as(win.ctx.store, "bench.analyst", "analyst")
     win.resize(1920, 1080)
     win.show()

@@ -81,3 +81,71 @@ def test_a_task_outliving_its_window_reports_nothing(qtbot, tmp_path: Path, capf
     err = capfd.readouterr().err
     assert "Signal source has been deleted" not in err and "Traceback" not in err
     store.close()
+
+
+def test_a_large_file_is_read_only_until_its_check_passes(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path, monkeypatch
+) -> None:
+    from socmap.services.session import open_for_window, pending_check
+    from socmap.store import integrity
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)  # the demo counts as large
+    win = MainWindow(open_for_window(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    check = pending_check(win.ctx.store)
+    assert check is not None and win.integrity is check
+    assert win.integrity_label.isVisible()
+    assert "Read-only" in win.integrity_label.text()
+    # the check starts once the register has rows, and the label goes when it passes
+    qtbot.waitUntil(lambda: check.passed, timeout=30_000)
+    qtbot.waitUntil(lambda: not win.integrity_label.isVisible(), timeout=5_000)
+    assert "Integrity check passed" in win.statusBar().currentMessage()
+    win.ctx.tasks.wait(20_000)
+
+
+def test_a_large_file_failing_its_check_is_refused_and_the_window_closes(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from socmap.services.session import open_for_window
+    from socmap.store import integrity
+    from tests.store.test_integrity_deferred import _damaged_data_page
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    path = _damaged_data_page(tmp_path / "bad.db")
+    win = MainWindow(open_for_window(path), remember_layout=False)
+    closed: list[bool] = []
+    win.destroyed.connect(lambda: closed.append(True))  # closing deletes the window
+    win.show()
+    assert win.integrity is not None
+    win.integrity.start()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert "failed SQLite's integrity check" in shown[0] and "it was not changed" in shown[0]
+    qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
+
+
+def test_start_up_does_not_import_pandas() -> None:
+    """sqlite-utils would import pandas (0.2 s) for nothing; the window's modules do not need it."""
+    code = (
+        "import sys\n"
+        "import socmap.services.session, socmap.ui.main_window\n"
+        "import sqlite_utils.db\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported at start-up'\n"
+        "assert sqlite_utils.db.pd is None\n"
+        "import pandas\n"  # and pandas still works for whoever needs it later
+        "print(pandas.Timestamp('2026-01-01').year)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE.parents[1],
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "2026"
