@@ -66,6 +66,13 @@ def _build_demo_with_progress(path: Path) -> None:
         raise errors[0]
 
 
+#: How long a Python thread may hold the GIL while another waits for it (CPython's default is
+#: 5 ms). Qt calls into Python thousands of times per paint (a table's ``data()``), taking the
+#: GIL each time: with a worker thread busy in Python, every call waited up to 5 ms, and one
+#: paint of the register froze the window for 0.2-0.7 s. At 1 ms the waits are 5x shorter.
+UI_SWITCH_INTERVAL_S = 0.001
+
+
 def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     """Open ``path`` and make the main window on it (a QApplication must exist).
 
@@ -76,6 +83,7 @@ def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     """
     from socmap.services.session import open_for_window
 
+    sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
     opened: list[object] = []
 
     def open_into() -> None:

@@ -149,3 +149,52 @@ def test_start_up_does_not_import_pandas() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "2026"
+
+
+def test_the_other_tabs_import_only_after_the_rows_are_painted(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An import in a thread holds the GIL: started with the rows, it froze their first paint."""
+    win = MainWindow(open_store(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.register.rows_loaded, timeout=20_000):
+        pass
+    assert win.preload is None  # not in the same turn of the event loop as the rows
+    qtbot.waitUntil(lambda: win.preload is not None, timeout=5_000)
+    win.preload.join(60)
+    win.ctx.tasks.wait(20_000)
+
+
+def test_the_window_shortens_the_gil_switch_interval(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socmap.app import UI_SWITCH_INTERVAL_S, open_main_window
+
+    before = sys.getswitchinterval()
+    try:
+        win = open_main_window(demo_path, remember_layout=False)
+        qtbot.addWidget(win)
+        assert sys.getswitchinterval() == UI_SWITCH_INTERVAL_S <= 0.001
+        win.ctx.tasks.wait(20_000)
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_table_cells_reuse_their_brushes_and_fonts() -> None:
+    """Making a QBrush costs ~30 us in PySide6; a paint asks for thousands of them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+
+    from socmap.ui.models.rows_model import Column, RowsTableModel
+
+    model = RowsTableModel(
+        [
+            Column("a", str, colour=lambda r: QColor("#b91c1c"), bold=True),
+            Column("b", str, background=lambda r: "#fef3c7"),
+        ]
+    )
+    model.set_rows([1, 2, 3])
+    fg = [model.data(model.index(r, 0), Qt.ItemDataRole.ForegroundRole) for r in range(3)]
+    bg = [model.data(model.index(r, 1), Qt.ItemDataRole.BackgroundRole) for r in range(3)]
+    fonts = [model.data(model.index(r, 0), Qt.ItemDataRole.FontRole) for r in range(3)]
+    assert fg[0].color() == QColor("#b91c1c") and bg[0].color() == QColor("#fef3c7")
+    assert fonts[0].bold()
+    assert all(b is fg[0] for b in fg) and all(b is bg[0] for b in bg)
+    assert all(f is fonts[0] for f in fonts)
