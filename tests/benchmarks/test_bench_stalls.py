@@ -229,14 +229,10 @@ def _run_task(window: Any, job: Any, title: str) -> float:
     "rescore_all runs in a thread and holds the GIL for its pure-Python scoring loop",
 )
 def test_rescore_all(window: Any, idle_gap: float) -> None:
-    from socmap.services import scoring
+    from socmap.ui.views.dashboard_view import rescore_task
 
     _tab(window, "Dashboard")
-    worst = _run_task(
-        window,
-        lambda store, progress: scoring.rescore_all(store, progress),
-        "Re-scoring…",
-    )
+    worst = _run_task(window, rescore_task, "Re-scoring…")  # the app's own task
     _report("re-score of every active group (write task, progress dialog)", worst, idle_gap)
     assert worst <= STALL_S
 
@@ -247,7 +243,7 @@ def test_rescore_all(window: Any, idle_gap: float) -> None:
     "the import runs in a thread and holds the GIL (parsing, reprojection, area assignment)",
 )
 def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path) -> None:
-    from socmap.services import intel_import
+    from socmap.ui.dialogs.import_intel_dialog import import_task
 
     source = SHARED_DATA / "west-mercia-crimes-2018-06-partial.csv"
     if not source.exists():
@@ -266,7 +262,7 @@ def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path
     n = 10 * len(rows)
     worst = _run_task(
         window,
-        lambda store, progress: intel_import.import_intel(store, big, progress=progress),
+        lambda store, progress: import_task(store, progress, big),  # the dialog's own task
         "Importing intelligence…",
     )
     _report(f"intelligence import of {n:,} police.uk rows (write task, progress)", worst, idle_gap)

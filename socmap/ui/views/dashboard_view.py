@@ -36,7 +36,7 @@ from socmap.domain.errors import Cancelled, SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.scoring import Assessment
 from socmap.domain.text import plural
-from socmap.services import scoring
+from socmap.services import offload, scoring
 from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
@@ -85,6 +85,14 @@ def open_config_editor(ctx: UiContext, parent: QWidget | None) -> None:
     ScoringConfigDialog(ctx, parent).exec()
 
 
+def rescore_task(store: Store, progress: Any) -> scoring.RescoreSummary:
+    """The re-score as a write task: in a worker process (its scoring loop would hold the GIL)."""
+    summary: scoring.RescoreSummary = offload.run_in_process(
+        store, "socmap.services.scoring:rescore_all", write=True, progress=progress
+    )
+    return summary
+
+
 def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
     """Re-score every active group in the background, with a cancellable progress dialog."""
     if not ctx.can(Permission.EDIT):
@@ -98,9 +106,6 @@ def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
     )
     if answer != QMessageBox.StandardButton.Yes:
         return
-
-    def job(store: Store, progress: Any) -> scoring.RescoreSummary:
-        return scoring.rescore_all(store, progress)
 
     def done(summary: scoring.RescoreSummary) -> None:
         ctx.bus.changes_applied.emit(Changes.of("assessment") | Changes.of("schedule"), None)
@@ -128,7 +133,7 @@ def run_rescore(ctx: UiContext, parent: QWidget | None) -> None:
             ctx.report_error(parent, exc)
 
     ctx.tasks.run(
-        job,
+        rescore_task,
         write=True,
         on_done=done,
         on_error=failed,
