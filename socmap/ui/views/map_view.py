@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
+from socmap.render.context import sprite_budget
 from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
 from socmap.services.map_data import MapData, load_map_data
 from socmap.services.session import Store
@@ -53,6 +54,9 @@ class MapCanvas(QWidget):
     cursor_moved = Signal(float, float)
     marker_clicked = Signal(int)  # ocg id
     area_clicked = Signal(int)  # area id (0: outside every area)
+
+    #: seconds a frame may spend making new label sprites (the rest follow in later frames)
+    SPRITE_BUDGET_S = 0.020
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,7 +128,10 @@ class MapCanvas(QWidget):
             painter.setPen(QColor("#5b6875"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
         else:
-            self.renderer.render(painter, self.state)
+            with sprite_budget(self.SPRITE_BUDGET_S) as budget:
+                self.renderer.render(painter, self.state)
+            if budget.incomplete:  # labels still without their halo: finish in the next frame
+                QTimer.singleShot(0, self.update)
         painter.end()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
