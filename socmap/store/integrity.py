@@ -22,8 +22,10 @@ so the UI thread keeps beating, and :meth:`IntegrityCheck.cancel` interrupts it 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -40,6 +42,9 @@ from socmap.store.db import (
 #: Files larger than this are checked after the window shows (SQLite reads ~300 MB/s here:
 #: 16 MiB takes ~50 ms, cheap enough to check before the window as before).
 DEFER_ABOVE_BYTES = 16 * 1024 * 1024
+
+#: how much lower than the window's the check thread's CPU priority is (Linux nice value)
+CHECK_NICENESS = 10
 
 HELD = (
     "{path} is read-only until SQLite's integrity check of it has finished (a few seconds "
@@ -109,6 +114,7 @@ class IntegrityCheck:
     def _run(self) -> None:
         path = self.path
         error: StoreError | None = None
+        _lower_priority()
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             with self._guard:
@@ -147,6 +153,15 @@ class IntegrityCheck:
                 if _pending.get(_key(path)) is self:
                     del _pending[_key(path)]
         self._done.set()
+
+
+def _lower_priority() -> None:
+    """Let the window's own threads go first (Linux: threads have their own nice value). The
+    check holds no GIL while SQLite reads, so it never makes the window wait; a higher nice
+    value only keeps it off a core the window needs."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
 
 
 def pending_check(store: Store) -> IntegrityCheck | None:

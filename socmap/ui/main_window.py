@@ -287,16 +287,18 @@ class MainWindow(QMainWindow):
         """The register is usable: now, at lower priority, import the other tabs' modules and
         start a deferred integrity check."""
         self.register.rows_loaded.disconnect(self._after_first_rows)
-        if self.integrity is not None:
-            self.integrity.start()  # SQLite reads without the GIL: no race with the paint
         # after the rows' first paint: an import in a thread holds the GIL, and every one of
-        # the thousands of calls a paint makes into Python would wait for it
+        # the thousands of calls a paint makes into Python would wait for it; the integrity
+        # check needs no GIL but a core, which the paint needs more
         QTimer.singleShot(self.PRELOAD_AFTER_MS, self._preload)
 
-    #: the other tabs' modules are imported this long after the register's rows arrive (ms)
+    #: the other tabs' modules are imported (and a deferred integrity check starts) this long
+    #: after the register's rows arrive (ms)
     PRELOAD_AFTER_MS = 300
 
     def _preload(self) -> None:
+        if self.integrity is not None:
+            self.integrity.start()
         if self.preload is None:
             self.preload = preload_tab_modules(skip="socmap.ui.views.register_view")
 
