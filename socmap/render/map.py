@@ -390,8 +390,11 @@ class MapRenderer:
 
     # --- drawing --------------------------------------------------------------------------
 
-    def render(self, painter: QPainter, state: MapViewState) -> None:
-        """Draw the whole map into the rectangle (0, 0, width, height) of ``painter``."""
+    def render(self, painter: QPainter, state: MapViewState, *, labels: bool = True) -> None:
+        """Draw the whole map into the rectangle (0, 0, width, height) of ``painter``.
+
+        ``labels=False`` leaves out the names (groups, places, neighbourhoods): a view in motion
+        draws them once it stops."""
         w, h = state.size
         painter.save()
         painter.setClipRect(QRectF(0, 0, w, h))
@@ -412,7 +415,7 @@ class MapRenderer:
         placer = context.LabelPlacer(QRectF(0, 0, w, h))
         for rx, ry, rw, rh in state.reserved:
             placer.take(QRectF(rx, ry, rw, rh))
-        if "labels" in state.layers:
+        if labels and "labels" in state.layers:
             self._draw_labels(painter, state)
         if state.furniture:
             self._draw_scale_bar(painter, state)
@@ -423,6 +426,9 @@ class MapRenderer:
             self._draw_legend(painter, state)
         for rect in self._boxes:
             placer.take(rect)
+        if not labels:
+            painter.restore()
+            return
         context.draw_labels(
             painter,
             state,

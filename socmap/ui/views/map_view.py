@@ -57,6 +57,9 @@ class MapCanvas(QWidget):
 
     #: seconds a frame may spend making new label sprites (the rest follow in later frames)
     SPRITE_BUDGET_S = 0.020
+    #: while the user pans or zooms, frames leave the names out (placing them is most of a
+    #: frame's cost); they are drawn this long after the last move (ms)
+    LABELS_AFTER_MS = 150
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +78,17 @@ class MapCanvas(QWidget):
         self._basemap_timer = QTimer(self, interval=200)
         self._basemap_timer.timeout.connect(self._basemap_arrived)
         self._basemap_timer.start()
+        self.moving = False
+        self._settle = QTimer(self, singleShot=True, interval=self.LABELS_AFTER_MS)
+        self._settle.timeout.connect(self._settled)
+
+    def _moved(self) -> None:
+        self.moving = True
+        self._settle.start()
+
+    def _settled(self) -> None:
+        self.moving = False
+        self.update()
 
     def _basemap_arrived(self) -> None:
         if self.renderer is not None and self.renderer.basemap.take_dirty():
@@ -111,12 +125,14 @@ class MapCanvas(QWidget):
 
     def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom in by ``factor`` (out when < 1) about ``anchor`` (default: the centre)."""
+        self._moved()
         self.set_state(
             self.state.zoomed(factor, (anchor.x(), anchor.y()) if anchor is not None else None)
         )
 
     def pan(self, dx: float, dy: float) -> None:
         """Move the map with the pointer by (dx, dy) pixels."""
+        self._moved()
         self.set_state(self.state.panned(dx, dy))
 
     # --- Qt overrides --------------------------------------------------------------------
@@ -129,7 +145,7 @@ class MapCanvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
         else:
             with sprite_budget(self.SPRITE_BUDGET_S) as budget:
-                self.renderer.render(painter, self.state)
+                self.renderer.render(painter, self.state, labels=not self.moving)
             if budget.incomplete:  # labels still without their halo: finish in the next frame
                 QTimer.singleShot(0, self.update)
         painter.end()
