@@ -76,7 +76,8 @@ UI_SWITCH_INTERVAL_S = 0.001
 def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     """Open ``path`` and make the main window on it (a QApplication must exist).
 
-    The file is opened on a second core while this thread imports the window's modules. A large
+    The file is opened, and the register's rows read, on a second thread while this one imports
+    the window's modules (SQLite needs no GIL while it reads). A large
     file's integrity check (1.2 s on the national demo) runs after the window shows, with writes
     held until it passes (``socmap.store.integrity``); a small one is checked here, as the CLI
     checks every file.
@@ -85,12 +86,21 @@ def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
 
     sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
     opened: list[object] = []
+    prefetched: dict[str, object] = {}
 
     def open_into() -> None:
         try:
-            opened.append(open_for_window(path))
+            store = open_for_window(path)
         except BaseException as exc:  # re-raised on the GUI thread
             opened.append(exc)
+            return
+        opened.append(store)
+        try:  # the register's rows, read while the other thread imports (its SQL needs no GIL)
+            from socmap.services import queries
+
+            prefetched["register"] = queries.register(store)
+        except Exception:  # the register then loads them itself, and reports why
+            prefetched.clear()
 
     opener = threading.Thread(target=open_into, name="socmap-open", daemon=True)
     opener.start()
@@ -99,7 +109,11 @@ def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     opener.join()
     if isinstance(opened[0], BaseException):
         raise opened[0]
-    return MainWindow(opened[0], remember_layout=remember_layout)  # type: ignore[arg-type]
+    return MainWindow(
+        opened[0],  # type: ignore[arg-type]
+        remember_layout=remember_layout,
+        prefetched=prefetched,
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -50,7 +50,12 @@ class MainWindow(QMainWindow):
     """One open force database."""
 
     def __init__(
-        self, store: Store, parent: QWidget | None = None, *, remember_layout: bool = True
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        remember_layout: bool = True,
+        prefetched: dict[str, object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.remember_layout = remember_layout
@@ -59,7 +64,11 @@ class MainWindow(QMainWindow):
         bus = AppSignals(self)
         self.undo_stack = QUndoStack(self)
         self.ctx = UiContext(
-            store=store, bus=bus, tasks=TaskRunner(store, self), undo_stack=self.undo_stack
+            store=store,
+            bus=bus,
+            tasks=TaskRunner(store, self),
+            undo_stack=self.undo_stack,
+            prefetched=dict(prefetched or {}),
         )
         self.setWindowTitle(f"socmap — {store.path.name if store.path else 'in memory'}")
         self.resize(1500, 920)

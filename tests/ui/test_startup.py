@@ -198,3 +198,32 @@ def test_table_cells_reuse_their_brushes_and_fonts() -> None:
     assert fonts[0].bold()
     assert all(b is fg[0] for b in fg) and all(b is bg[0] for b in bg)
     assert all(f is fonts[0] for f in fonts)
+
+
+def test_the_register_rows_are_read_while_the_window_modules_import(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path, monkeypatch
+) -> None:
+    """The first rows come from the thread that opened the file, read while the UI thread
+    imported the window's modules; the register does not query them again."""
+    from socmap.app import open_main_window
+    from socmap.services import queries
+
+    before = sys.getswitchinterval()
+    calls: list[str] = []
+    real = queries.register
+
+    def spy(store, **kw):  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread().name)
+        return real(store, **kw)
+
+    monkeypatch.setattr(queries, "register", spy)
+    try:
+        win = open_main_window(demo_path, remember_layout=False)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.register.proxy.rowCount() > 0, timeout=10_000)
+        win.ctx.tasks.wait(20_000)
+        assert calls == ["socmap-open"]
+        assert win.register.model.rowCount() == len(real(win.ctx.store))
+    finally:
+        sys.setswitchinterval(before)
