@@ -196,6 +196,13 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
 
     image = window.grab()
     store = window.ctx.store
+    check = window.integrity  # a large file is read-only until its deferred check has passed
+    if check is not None:
+        check.wait()
+        if check.error is not None:
+            window.close()
+            print(f"socmap: {check.error}", file=sys.stderr)
+            return check.error.exit_code
 
     def write(tmp: Path) -> None:
         if not image.save(str(tmp), "PNG"):
