@@ -66,21 +66,41 @@ def _build_demo_with_progress(path: Path) -> None:
         raise errors[0]
 
 
+#: How long a Python thread may hold the GIL while another waits for it (CPython's default is
+#: 5 ms). Qt calls into Python thousands of times per paint (a table's ``data()``), taking the
+#: GIL each time: with a worker thread busy in Python, every call waited up to 5 ms, and one
+#: paint of the register froze the window for 0.2-0.7 s. At 1 ms the waits are 5x shorter.
+UI_SWITCH_INTERVAL_S = 0.001
+
+
 def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     """Open ``path`` and make the main window on it (a QApplication must exist).
 
-    SQLite's integrity check (half a second on a national register) runs without the GIL on a
-    second core while this thread imports the window's modules.
+    The file is opened, and the register's rows read, on a second thread while this one imports
+    the window's modules (SQLite needs no GIL while it reads). A large
+    file's integrity check (1.2 s on the national demo) runs after the window shows, with writes
+    held until it passes (``socmap.store.integrity``); a small one is checked here, as the CLI
+    checks every file.
     """
-    from socmap.services.session import open_store
+    from socmap.services.session import open_for_window
 
+    sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
     opened: list[object] = []
+    prefetched: dict[str, object] = {}
 
     def open_into() -> None:
         try:
-            opened.append(open_store(path))
+            store = open_for_window(path)
         except BaseException as exc:  # re-raised on the GUI thread
             opened.append(exc)
+            return
+        opened.append(store)
+        try:  # the register's rows, read while the other thread imports (its SQL needs no GIL)
+            from socmap.services import queries
+
+            prefetched["register"] = queries.register(store)
+        except Exception:  # the register then loads them itself, and reports why
+            prefetched.clear()
 
     opener = threading.Thread(target=open_into, name="socmap-open", daemon=True)
     opener.start()
@@ -89,7 +109,11 @@ def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
     opener.join()
     if isinstance(opened[0], BaseException):
         raise opened[0]
-    return MainWindow(opened[0], remember_layout=remember_layout)  # type: ignore[arg-type]
+    return MainWindow(
+        opened[0],  # type: ignore[arg-type]
+        remember_layout=remember_layout,
+        prefetched=prefetched,
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -172,6 +196,13 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
 
     image = window.grab()
     store = window.ctx.store
+    check = window.integrity  # a large file is read-only until its deferred check has passed
+    if check is not None:
+        check.wait()
+        if check.error is not None:
+            window.close()
+            print(f"socmap: {check.error}", file=sys.stderr)
+            return check.error.exit_code
 
     def write(tmp: Path) -> None:
         if not image.save(str(tmp), "PNG"):

@@ -6,7 +6,11 @@ an edge list. igraph holds the GIL for the whole of a call (perf-notes F4), so a
 UI thread pool would freeze the window: :class:`EngineProcess` runs the same functions in
 spawned worker processes, reports progress between batches and can be cancelled (that job's
 worker is terminated). It is socmap's one out-of-process runner: layouts
-(:func:`socmap.graph.layout.layout_in_process`) go through it too.
+(:func:`socmap.graph.layout.layout_in_process`) go through it too, and so does any service
+function whose pure-Python work would hold the GIL for long (the ``call`` job: re-scoring,
+importing; see ``socmap.services.offload``). A ``call`` job is cancelled cooperatively: the
+worker's progress says ``cancelled`` and the function rolls back its own transaction; only a
+worker that does not stop within :data:`CANCEL_GRACE_S` is terminated.
 
 Concurrent callers are safe: each running job has a worker process of its own (idle workers are
 reused), so no caller reads another's messages and cancelling one job never stops another.
@@ -16,7 +20,9 @@ The module imports nothing heavy at import time so that a worker starts fast.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing as mp
+import pickle
 import queue
 import random
 import threading
@@ -134,6 +140,51 @@ def _sleep(seconds: float) -> bool:
     return True
 
 
+#: seconds a ``call`` job is given to stop by itself after a cancel before its worker is killed
+CANCEL_GRACE_S = 30.0
+
+
+class _WorkerProgress:
+    """The progress a ``call`` job's function gets in the worker: reports go to the caller's
+    progress, ``cancelled`` turns true when the caller cancels."""
+
+    def __init__(self, outbox: Any, job_id: int, cancel: Any) -> None:
+        self._outbox, self._job, self._cancel = outbox, job_id, cancel
+
+    def advance(self, done: int, total: int) -> None:
+        self._outbox.put((self._job, "progress", (done, total)))
+
+    def status(self, text: str) -> None:
+        self._outbox.put((self._job, "status", text))
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._cancel.is_set())
+
+
+def _call(target: str, *args: Any, progress: Any = None, **kwargs: Any) -> Any:
+    """Call socmap function ``target`` (``"socmap.pkg.module:function"``) with ``progress``."""
+    module, _, name = target.partition(":")
+    if not (module == "socmap" or module.startswith("socmap.")) or not name:
+        raise ValueError(f"not a socmap function: {target!r}")
+    return getattr(importlib.import_module(module), name)(*args, progress=progress, **kwargs)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` when it survives pickling as itself; else a plain error with its message."""
+    with contextlib.suppress(Exception):  # it does not pickle: described below instead
+        back = pickle.loads(pickle.dumps(exc))
+        if type(back) is type(exc) and str(back) == str(exc):
+            return exc
+    from socmap.domain.errors import SocmapError
+
+    if isinstance(exc, SocmapError):
+        plain = SocmapError(str(exc))
+        plain.exit_code = exc.exit_code
+        return plain
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "communities": communities,
     "betweenness": betweenness,
@@ -141,10 +192,11 @@ JOBS: dict[str, Callable[..., Any]] = {
     "layout": layout,
     "positions": positions,
     "sleep": _sleep,
+    "call": _call,
 }
 
 
-def _worker(inbox: Any, outbox: Any) -> None:
+def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
     """Worker process loop: run jobs until told to stop."""
     while True:
         item = inbox.get()
@@ -155,10 +207,16 @@ def _worker(inbox: Any, outbox: Any) -> None:
             if name == "betweenness":
                 kwargs = dict(kwargs)
                 kwargs["report"] = lambda d, t, j=job_id: outbox.put((j, "progress", (d, t)))
+            if name == "call":
+                cancel.clear()
+                kwargs = {**kwargs, "progress": _WorkerProgress(outbox, job_id, cancel)}
             result = JOBS[name](*args, **kwargs)
             outbox.put((job_id, "done", result))
         except BaseException as exc:  # reported to the caller, never swallowed
-            outbox.put((job_id, "error", f"{type(exc).__name__}: {exc}"))
+            if name == "call":  # the caller re-raises the very exception (a user's error)
+                outbox.put((job_id, "raise", _portable(exc)))
+            else:
+                outbox.put((job_id, "error", f"{type(exc).__name__}: {exc}"))
 
 
 class _Worker:
@@ -167,8 +225,12 @@ class _Worker:
     def __init__(self, ctx: Any) -> None:
         self.inbox = ctx.Queue()
         self.outbox = ctx.Queue()
+        self.cancel = ctx.Event()
         self.proc = ctx.Process(
-            target=_worker, args=(self.inbox, self.outbox), daemon=True, name="socmap-engine"
+            target=_worker,
+            args=(self.inbox, self.outbox, self.cancel),
+            daemon=True,
+            name="socmap-engine",
         )
         self.proc.start()
 
@@ -265,9 +327,16 @@ class EngineProcess:
                 self._next += 1
                 job_id = self._next
             w.inbox.put((job_id, name, args, kwargs))
+            asked_to_stop: float | None = None
             while True:
                 if progress is not None and progress.cancelled:
-                    raise EngineCancelled(f"{name} cancelled")
+                    if name != "call":
+                        raise EngineCancelled(f"{name} cancelled")
+                    if asked_to_stop is None:  # cooperative: the job rolls back and says so
+                        w.cancel.set()
+                        asked_to_stop = time.monotonic()
+                    elif time.monotonic() - asked_to_stop > CANCEL_GRACE_S:
+                        raise EngineCancelled(f"{name} cancelled")
                 try:
                     jid, kind, payload = w.outbox.get(timeout=0.05)
                 except queue.Empty:
@@ -282,7 +351,13 @@ class EngineProcess:
                     if progress is not None:
                         progress.advance(*payload)
                     continue
+                if kind == "status":
+                    if progress is not None:
+                        progress.status(payload)
+                    continue
                 reuse = True
+                if kind == "raise":
+                    raise payload
                 if kind == "error":
                     raise RuntimeError(f"graph engine: {payload}")
                 return payload
@@ -347,5 +422,7 @@ def run_job(
     if in_process:
         if name == "betweenness" and progress is not None:
             kwargs["report"] = progress.advance
+        if name == "call":
+            kwargs["progress"] = progress
         return JOBS[name](*args, **kwargs)
     return shared_engine().run(name, *args, progress=progress, **kwargs)

@@ -8,7 +8,10 @@ and a label that would overlap one is left out. Every label drawn is recorded as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -140,6 +143,40 @@ _FONTS: dict[tuple[int, bool, bool], tuple[QFont, QFontMetricsF]] = {}
 _SPRITES: dict[tuple[str, int, bool, bool, int, int], tuple[QImage, float]] = {}
 
 
+class SpriteBudget:
+    """How long one on-screen frame may spend making new label sprites (see :func:`sprite_budget`)."""
+
+    def __init__(self, seconds: float) -> None:
+        #: time left for making sprites in this frame (every frame makes at least one)
+        self.remaining = seconds
+        #: sprites made in this frame
+        self.made = 0
+        #: some labels were drawn without their halo: paint again soon to finish them
+        self.incomplete = False
+
+
+_budget = threading.local()
+
+
+@contextlib.contextmanager
+def sprite_budget(seconds: float) -> Iterator[SpriteBudget]:
+    """Bound the time a frame drawn on this thread spends making label sprites.
+
+    A halo sprite costs about a millisecond to make (glyph outlines, stroked twice); the first
+    frame at a new view can need hundreds, which froze the window for 0.2-0.3 s. Sprites are
+    made until ``seconds`` have gone on making them (at least one per frame); after that a label
+    is drawn as plain text this time and ``incomplete`` says so, so that the view paints again
+    (the next frame makes more). Exports never set a budget: every label gets its halo.
+    """
+    budget = SpriteBudget(seconds)
+    previous = getattr(_budget, "current", None)
+    _budget.current = budget
+    try:
+        yield budget
+    finally:
+        _budget.current = previous
+
+
 def _font(px: float, *, bold: bool = False, italic: bool = False) -> QFont:
     return _font_and_metrics(px, bold=bold, italic=italic)[0]
 
@@ -188,7 +225,15 @@ def _halo_text(
         return
     key = (text, font.pixelSize(), font.bold(), font.italic(), colour.rgba(), round(halo * 4))
     found = _SPRITES.get(key)
+    budget: SpriteBudget | None = getattr(_budget, "current", None)
+    if found is None and budget is not None and budget.remaining <= 0 and budget.made:
+        budget.incomplete = True  # plain text now; the sprite is made in a later frame
+        painter.setFont(font)
+        painter.setPen(colour)
+        painter.drawText(at, text)
+        return
     if found is None:
+        started = time.perf_counter()
         fm = _font_and_metrics(font.pixelSize(), bold=font.bold(), italic=font.italic())[1]
         pad = halo
         w = int(fm.horizontalAdvance(text) + 2 * pad + 2)
@@ -212,6 +257,9 @@ def _halo_text(
         if len(_SPRITES) > 4000:
             _SPRITES.clear()
         found = _SPRITES[key] = (img, pad + 1 + fm.ascent())
+        if budget is not None:
+            budget.remaining -= time.perf_counter() - started
+            budget.made += 1
     img, baseline = found
     painter.drawImage(QPointF(round(at.x() - halo - 1), round(at.y() - baseline)), img)
 

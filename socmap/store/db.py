@@ -161,6 +161,9 @@ class Store:
             with self.db.atomic() as db:
                 yield db
             return
+        from socmap.store.integrity import before_write
+
+        before_write(self.path)  # held while a deferred integrity check has not passed
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -364,8 +367,19 @@ def write_failure(store: Store, exc: BaseException) -> StoreError | None:
     return StoreError(f"{store.path or 'the database'}: {exc}; nothing was written")
 
 
-def _inspect_existing(path: Path, *, create: bool) -> None:
+def integrity_failure(path: Path, detail: str) -> StoreError:
+    """The refusal of a file that failed SQLite's integrity check (``detail``: its first error)."""
+    return StoreError(
+        f"{path} failed SQLite's integrity check ({detail}); it was not changed. "
+        f"{RESTORE_HINT.format(path=path)}"
+    )
+
+
+def _inspect_existing(path: Path, *, create: bool, integrity: bool = True) -> None:
     """Refuse a file that socmap must not open, without writing to it.
+
+    ``integrity=False`` leaves out SQLite's integrity check (it reads the whole file): the
+    caller runs it later (``socmap.store.integrity``) and holds writes until it passes.
 
     The file is read only through SQLite: opening and closing a descriptor on it from Python
     would drop the POSIX locks SQLite holds for other connections in this process
@@ -415,7 +429,7 @@ def _inspect_existing(path: Path, *, create: bool) -> None:
                 )
             ]
             row = ro.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()
-            check = ro.execute("PRAGMA quick_check(1)").fetchone()
+            check = ro.execute("PRAGMA quick_check(1)").fetchone() if integrity else None
         except sqlite3.OperationalError as exc:
             explained = explain_sqlite_error(exc, path)
             if explained is not None:
@@ -434,10 +448,7 @@ def _inspect_existing(path: Path, *, create: bool) -> None:
             f"{path} is a SQLite database but not a socmap database; it was not changed"
         )
     if check and check[0] != "ok":
-        raise StoreError(
-            f"{path} failed SQLite's integrity check ({check[0]}); it was not changed. "
-            f"{RESTORE_HINT.format(path=path)}"
-        )
+        raise integrity_failure(path, str(check[0]))
     unknown = [name for name in applied if name not in known_migration_names()]
     if unknown:
         raise StoreError(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -25,6 +26,13 @@ class UiContext:
     bus: AppSignals
     tasks: TaskRunner
     undo_stack: QUndoStack
+    #: data read before the window existed (the register's rows, read while the window's
+    #: modules were imported): taken once by the view that would otherwise load it
+    prefetched: dict[str, Any] = field(default_factory=dict)
+
+    def take_prefetched(self, key: str) -> Any:
+        """The data prefetched under ``key`` (then forgotten), or None."""
+        return self.prefetched.pop(key, None)
 
     def execute(
         self, command: Command, *, initiator: object = None, parent: QWidget | None = None

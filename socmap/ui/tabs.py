@@ -7,6 +7,7 @@ it starts) only when the tab is first shown: start-up pays for the register alon
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 from collections.abc import Callable
@@ -48,6 +49,7 @@ def preload_tab_modules(skip: str = "") -> threading.Thread:
                     importlib.import_module(module)
                 except Exception:  # reported again, with its context, when the tab is shown
                     return
+        gc.freeze()  # the modules just imported too (see MainWindow._preload)
 
     thread = threading.Thread(target=run, name="socmap-preload", daemon=True)
     thread.start()

@@ -83,7 +83,7 @@ def app(db: str, all_tabs: bool) -> dict[str, float]:
     def wait_for_preload() -> None:
         # the other tabs' modules import in the background once the register shows (what a
         # user looking at the register for a moment gets); then every tab is opened in turn
-        if window.preload is not None and window.preload.is_alive():
+        if window.preload is None or window.preload.is_alive():  # not started yet, or running
             QTimer.singleShot(10, wait_for_preload)
         else:
             marks["preloaded"] = time.perf_counter() - T0

@@ -11,15 +11,21 @@ gap between its beats while the main window, on a private copy of the national d
 - an intelligence import with progress (95,000 police.uk rows, the shared West Mercia file
   repeated with fresh ids) through the import dialog's task.
 
-Target: worst gap <= 100 ms for each. Baseline (same run): the heartbeat's worst gap with the
-event loop idle for a second. When that alone exceeds 30 ms the machine is too loaded for the
-measurement to mean anything, and the tests skip, printing what they measured (on the shared
-development machine at load ~5-8 the idle loop stalled 92-274 ms). Also printed: the UI thread's
-own CPU time in its busiest gap (work done on the UI thread rather than waiting for the GIL or
-the CPU). All four miss the target today (measured at load ~2.5 with an idle loop at 7 ms) and
-are marked ``xfail`` with the figures, not strict: near the line (the network view measured
-113 ms) a quiet CI machine may meet the target, and an XPASS in the run's summary says so; the
-worst gap is printed either way.
+Target: no frozen frame longer than 100 ms (issue 17.2). A frame budget is absolute by nature
+(a user sees 100 ms on any machine), so it stays absolute, but it is judged against a baseline
+measured in the same run: the heartbeat's worst gap with the event loop idle for a second. What
+is asserted is the stall socmap adds, ``worst - idle <= 100 ms``; when the idle loop alone
+exceeds 30 ms the machine is too loaded to measure anything, and the tests skip, printing what
+they measured. Where a bare library does the irreducible part of the same work, a ratio is
+asserted too: the map's median frame against painting the same visible geometry (area fills,
+outlines, neighbourhood lines, intelligence points) with plain QPainter calls. Also printed: the
+UI thread's own CPU time in its busiest gap (work done on the UI thread rather than waiting for
+the GIL or the CPU).
+
+``SOCMAP_BENCH_SCALE=force`` runs them on the small demo instead of the national one (for
+development: the national build takes minutes and both cores). Tests that miss the target at
+national scale are marked ``xfail`` with the figures, not strict: an XPASS in the run's summary
+says a quiet machine met it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from tests.benchmarks.conftest import copy_db
 from tests.conftest import SHARED_DATA, act_as
 
 STALL_S = 0.100
+#: the map's median pan/zoom frame at most this multiple of painting the same geometry bare
+MAP_FRAME_RATIO = 4.0
 #: an idle event loop stalling longer than this means the machine is too loaded to judge
 IDLE_LIMIT_S = 0.030
 TIMEOUT_MS = 240_000
@@ -97,11 +105,21 @@ class Heartbeat:
 
 
 @pytest.fixture(scope="module")
-def window(national_db: Path, tmp_path_factory: pytest.TempPathFactory, qapp):  # type: ignore[no-untyped-def]
+def bench_db(request: pytest.FixtureRequest) -> Path:
+    """The national demo, or the small one with ``SOCMAP_BENCH_SCALE=force``."""
+    if os.environ.get("SOCMAP_BENCH_SCALE", "national") == "force":
+        return Path(request.getfixturevalue("demo_template"))
+    return Path(request.getfixturevalue("national_db"))
+
+
+@pytest.fixture(scope="module")
+def window(bench_db: Path, tmp_path_factory: pytest.TempPathFactory, qapp):  # type: ignore[no-untyped-def]
     from socmap.app import open_main_window
 
-    db = copy_db(national_db, tmp_path_factory.mktemp("stalls") / "national.db")
+    db = copy_db(bench_db, tmp_path_factory.mktemp("stalls") / "bench.db")
     win = open_main_window(db, remember_layout=False)
+    if win.integrity is not None:  # a large file is read-only until its deferred check passes
+        assert win.integrity.wait(TIMEOUT_MS / 1000) and win.integrity.passed
     act_as(win.ctx.store, "bench.analyst", "analyst")
     win.resize(1920, 1080)
     win.show()
@@ -125,17 +143,19 @@ def _tab(window: Any, title: str) -> Any:
 
 def _report(what: str, worst: float, idle: float) -> None:
     """Print the figures; skip (saying so) when the machine cannot keep even an idle loop
-    beating: the measurement would be of the machine's load, not of socmap."""
+    beating: the measurement would be of the machine's load, not of socmap. Then assert the
+    stall socmap adds to the same run's idle baseline."""
     print(
-        f"\n{what}: worst event-loop gap {worst * 1e3:.0f} ms (target {STALL_S * 1e3:.0f} ms; "
-        f"idle heartbeat worst gap {idle * 1e3:.0f} ms); the UI thread's own CPU time in its "
-        f"busiest gap {LAST_CPU[0] * 1e3:.0f} ms"
+        f"\n{what}: worst event-loop gap {worst * 1e3:.0f} ms, {(worst - idle) * 1e3:.0f} ms over "
+        f"the idle loop's {idle * 1e3:.0f} ms (target {STALL_S * 1e3:.0f} ms); the UI thread's own "
+        f"CPU time in its busiest gap {LAST_CPU[0] * 1e3:.0f} ms"
     )
     if idle > IDLE_LIMIT_S:
         pytest.skip(
             f"machine too loaded to measure stalls: the idle event loop alone stalled "
             f"{idle * 1e3:.0f} ms (limit {IDLE_LIMIT_S * 1e3:.0f} ms); measured {worst * 1e3:.0f} ms"
         )
+    assert worst - idle <= STALL_S
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +168,10 @@ def idle_gap(window: Any) -> float:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 413 ms worst gap at load ~2.5 (idle loop 7 ms; 274 ms of it the UI thread's "
-    "own painting: a full redraw per pan/zoom step at 1920x1080, first frames at a zoom level "
-    "build marker and label sprites)",
+    reason="national not re-measured after issue 17's map work (machine at load 6-16); before: "
+    "413 ms worst gap, 274 ms of it the UI thread painting. Small demo (SOCMAP_BENCH_SCALE="
+    "force) with a valid idle loop (21-29 ms): worst gap 57-88 ms, median frame 1.5-2.2x the "
+    "bare geometry (6.8x before names were left out of frames in motion)",
 )
 def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
     view = _tab(window, "Map")
@@ -159,6 +180,8 @@ def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
     canvas.fit()
     _settle(window)
     steps = [0]
+    states: list[Any] = []
+    frames: list[float] = []
 
     def step() -> None:
         k = steps[0]
@@ -166,7 +189,10 @@ def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
             canvas.pan(37, -23)
         else:  # zoom in for the first half, out again for the second
             canvas.zoom(1.25 if k < 20 else 1 / 1.25)
+        states.append(canvas.state)
+        start = time.perf_counter()
         canvas.repaint()
+        frames.append(time.perf_counter() - start)
         steps[0] += 1
 
     from PySide6.QtCore import QTimer
@@ -176,14 +202,63 @@ def test_map_pan_and_zoom(window: Any, idle_gap: float) -> None:
     driver.timeout.connect(step)
     worst = Heartbeat().measure(driver.start, lambda: steps[0] >= 40)
     driver.stop()
-    _report("map pan/zoom, 40 frames at 1920x1080 (national demo)", worst, idle_gap)
-    assert worst <= STALL_S
+    bare = _bare_frames(canvas, states)
+    frames.sort()
+    ratio = frames[len(frames) // 2] / bare
+    print(
+        f"\nmap pan/zoom frames: median {frames[len(frames) // 2] * 1e3:.1f} ms, slowest "
+        f"{frames[-1] * 1e3:.1f} ms; the same geometry painted bare {bare * 1e3:.1f} ms "
+        f"(median): {ratio:.1f}x (limit {MAP_FRAME_RATIO}x)"
+    )
+    _report("map pan/zoom, 40 frames at 1920x1080", worst, idle_gap)
+    assert ratio <= MAP_FRAME_RATIO
+
+
+def _bare_frames(canvas: Any, states: list[Any]) -> float:
+    """Median time to paint each state's visible geometry with plain QPainter calls into a
+    1920x1080 image: the area fills and outlines, the neighbourhood lines and the intelligence
+    points in view (what a map frame cannot do without; no labels, markers or furniture)."""
+    import numpy as np
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+    renderer = canvas.renderer
+    intel = renderer.data.intel
+    image = QImage(1920, 1080, QImage.Format.Format_ARGB32_Premultiplied)
+    times = []
+    for state in states:
+        start = time.perf_counter()
+        painter = QPainter(image)
+        painter.fillRect(image.rect(), QColor("#e9eef2"))
+        painter.setTransform(state.transform())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#d9a066"))
+        for path in renderer._paths.values():
+            painter.drawPath(path)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen = QPen(QColor(80, 90, 100), 1.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        for path in renderer._paths.values():
+            painter.drawPath(path)
+        painter.drawPath(renderer._nb_merged)
+        painter.resetTransform()
+        if len(intel):
+            lo, hi, mask = renderer.intel_in_view(state)
+            sx, sy = state.to_screen(intel.x[lo:hi][mask], intel.y[lo:hi][mask])
+            painter.setPen(QPen(QColor(90, 40, 120), 2.6))
+            painter.drawPointsNp(np.ascontiguousarray(sx), np.ascontiguousarray(sy))
+        painter.end()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2]
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 113-138 ms worst gap at load ~2.5 (idle loop 7 ms; 29-31 ms UI-thread CPU: "
-    "the result's scene and tables are built on the UI thread)",
+    reason="national not re-measured (machine at load 6-16); before: 113-138 ms worst gap "
+    "(29-31 ms UI-thread CPU: the result's scene and tables are built on the UI thread); small "
+    "demo with a valid idle loop (21-29 ms): 28-40 ms",
 )
 def test_network_of_the_largest_group(window: Any, idle_gap: float) -> None:
     view = _tab(window, "Network")
@@ -201,7 +276,6 @@ def test_network_of_the_largest_group(window: Any, idle_gap: float) -> None:
     _report(
         f"network view of the largest group (OCG-{largest:04d}, {members} members)", worst, idle_gap
     )
-    assert worst <= STALL_S
 
 
 def _run_task(window: Any, job: Any, title: str) -> float:
@@ -223,29 +297,27 @@ def _run_task(window: Any, job: Any, title: str) -> float:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 143-176 ms worst gap at load ~2.5 (idle loop 7 ms; 44-53 ms UI-thread CPU): "
-    "rescore_all runs in a thread and holds the GIL for its pure-Python scoring loop",
+    reason="national not re-measured (machine at load 6-16); before: 143-176 ms in a thread. "
+    "rescore_all now runs in the engine's worker process (rescore_task): small demo with a "
+    "valid idle loop (21-29 ms): 18-29 ms, no more than the idle loop",
 )
 def test_rescore_all(window: Any, idle_gap: float) -> None:
-    from socmap.services import scoring
+    from socmap.ui.views.dashboard_view import rescore_task
 
     _tab(window, "Dashboard")
-    worst = _run_task(
-        window,
-        lambda store, progress: scoring.rescore_all(store, progress),
-        "Re-scoring…",
-    )
+    worst = _run_task(window, rescore_task, "Re-scoring…")  # the app's own task
     _report("re-score of every active group (write task, progress dialog)", worst, idle_gap)
-    assert worst <= STALL_S
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 172-238 ms worst gap at load ~2.5 (idle loop 7 ms; 3-4 ms UI-thread CPU): "
-    "the import runs in a thread and holds the GIL (parsing, reprojection, area assignment)",
+    reason="national not re-measured (machine at load 6-16); before: 172-238 ms in a thread. The "
+    "import now runs in the engine's worker process (import_task): small demo, 95k rows, with a "
+    "valid idle loop (21-29 ms): 140-197 ms (111-176 ms over it; 40-53 ms of UI-thread CPU in "
+    "the busiest gap, the rest waiting: not yet found); 219 ms in a thread at load ~4",
 )
 def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path) -> None:
-    from socmap.services import intel_import
+    from socmap.ui.dialogs.import_intel_dialog import import_task
 
     source = SHARED_DATA / "west-mercia-crimes-2018-06-partial.csv"
     if not source.exists():
@@ -264,8 +336,7 @@ def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path
     n = 10 * len(rows)
     worst = _run_task(
         window,
-        lambda store, progress: intel_import.import_intel(store, big, progress=progress),
+        lambda store, progress: import_task(store, progress, big),  # the dialog's own task
         "Importing intelligence…",
     )
     _report(f"intelligence import of {n:,} police.uk rows (write task, progress)", worst, idle_gap)
-    assert worst <= STALL_S

@@ -171,6 +171,23 @@ def test_screenshot_command(tmp_path: Path, demo_path: Path) -> None:
     assert not image.isNull()
 
 
+def test_screenshot_of_a_large_file_waits_for_its_integrity_check(
+    tmp_path: Path, demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large file is read-only until its deferred check passes: the screenshot's audited write
+    waits for the check rather than being refused."""
+    from socmap.main import main
+    from socmap.store import integrity
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)
+    # the check would start by itself later than the screenshot is taken
+    monkeypatch.setattr(MainWindow, "PRELOAD_AFTER_MS", 600_000)
+    monkeypatch.setattr(MainWindow, "INTEGRITY_START_MS", 600_000)
+    target = tmp_path / "s.png"
+    assert main(["gui", "--db", str(demo_path), "--screenshot", str(target)]) == 0
+    assert target.exists()
+
+
 def test_screenshot_file_name_is_only_in_the_erasable_payload(
     tmp_path: Path, demo_path: Path
 ) -> None:

@@ -81,3 +81,170 @@ def test_a_task_outliving_its_window_reports_nothing(qtbot, tmp_path: Path, capf
     err = capfd.readouterr().err
     assert "Signal source has been deleted" not in err and "Traceback" not in err
     store.close()
+
+
+def test_a_large_file_is_read_only_until_its_check_passes(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path, monkeypatch
+) -> None:
+    from socmap.services.session import open_for_window, pending_check
+    from socmap.store import integrity
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)  # the demo counts as large
+    win = MainWindow(open_for_window(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    check = pending_check(win.ctx.store)
+    assert check is not None and win.integrity is check
+    assert win.integrity_label.isVisible()
+    assert "Read-only" in win.integrity_label.text()
+    # the check starts once the register has rows, and the label goes when it passes
+    qtbot.waitUntil(lambda: check.passed, timeout=30_000)
+    qtbot.waitUntil(lambda: not win.integrity_label.isVisible(), timeout=5_000)
+    assert "Integrity check passed" in win.statusBar().currentMessage()
+    win.ctx.tasks.wait(20_000)
+
+
+def test_a_large_file_failing_its_check_is_refused_and_the_window_closes(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from socmap.services.session import open_for_window
+    from socmap.store import integrity
+    from tests.store.test_integrity_deferred import _damaged_data_page
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    path = _damaged_data_page(tmp_path / "bad.db")
+    win = MainWindow(open_for_window(path), remember_layout=False)
+    closed: list[bool] = []
+    win.destroyed.connect(lambda: closed.append(True))  # closing deletes the window
+    win.show()
+    assert win.integrity is not None
+    win.integrity.start()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert "failed SQLite's integrity check" in shown[0] and "it was not changed" in shown[0]
+    qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
+
+
+def test_start_up_does_not_import_pandas() -> None:
+    """sqlite-utils would import pandas (0.2 s) for nothing; the window's modules do not need it."""
+    code = (
+        "import sys\n"
+        "import socmap.services.session, socmap.ui.main_window\n"
+        "import sqlite_utils.db\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported at start-up'\n"
+        "assert sqlite_utils.db.pd is None\n"
+        "import pandas\n"  # and pandas still works for whoever needs it later
+        "print(pandas.Timestamp('2026-01-01').year)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE.parents[1],
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "2026"
+
+
+def test_the_other_tabs_import_only_after_the_rows_are_painted(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An import in a thread holds the GIL: started with the rows, it froze their first paint."""
+    win = MainWindow(open_store(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.register.rows_loaded, timeout=20_000):
+        pass
+    assert win.preload is None  # not in the same turn of the event loop as the rows
+    qtbot.waitUntil(lambda: win.preload is not None, timeout=5_000)
+    win.preload.join(60)
+    win.ctx.tasks.wait(20_000)
+
+
+def test_the_window_shortens_the_gil_switch_interval(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from socmap.app import UI_SWITCH_INTERVAL_S, open_main_window
+
+    before = sys.getswitchinterval()
+    try:
+        win = open_main_window(demo_path, remember_layout=False)
+        qtbot.addWidget(win)
+        assert sys.getswitchinterval() == UI_SWITCH_INTERVAL_S <= 0.001
+        win.ctx.tasks.wait(20_000)
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_table_cells_reuse_their_brushes_and_fonts() -> None:
+    """Making a QBrush costs ~30 us in PySide6; a paint asks for thousands of them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+
+    from socmap.ui.models.rows_model import Column, RowsTableModel
+
+    model = RowsTableModel(
+        [
+            Column("a", str, colour=lambda r: QColor("#b91c1c"), bold=True),
+            Column("b", str, background=lambda r: "#fef3c7"),
+        ]
+    )
+    model.set_rows([1, 2, 3])
+    fg = [model.data(model.index(r, 0), Qt.ItemDataRole.ForegroundRole) for r in range(3)]
+    bg = [model.data(model.index(r, 1), Qt.ItemDataRole.BackgroundRole) for r in range(3)]
+    fonts = [model.data(model.index(r, 0), Qt.ItemDataRole.FontRole) for r in range(3)]
+    assert fg[0].color() == QColor("#b91c1c") and bg[0].color() == QColor("#fef3c7")
+    assert fonts[0].bold()
+    assert all(b is fg[0] for b in fg) and all(b is bg[0] for b in bg)
+    assert all(f is fonts[0] for f in fonts)
+
+
+def test_the_register_rows_are_read_while_the_window_modules_import(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path, monkeypatch
+) -> None:
+    """The first rows come from the thread that opened the file, read while the UI thread
+    imported the window's modules; the register does not query them again."""
+    from socmap.app import open_main_window
+    from socmap.services import queries
+
+    before = sys.getswitchinterval()
+    calls: list[str] = []
+    real = queries.register
+
+    def spy(store, **kw):  # type: ignore[no-untyped-def]
+        calls.append(threading.current_thread().name)
+        return real(store, **kw)
+
+    monkeypatch.setattr(queries, "register", spy)
+    try:
+        win = open_main_window(demo_path, remember_layout=False)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.register.proxy.rowCount() > 0, timeout=10_000)
+        win.ctx.tasks.wait(20_000)
+        assert calls == ["socmap-open"]
+        assert win.register.model.rowCount() == len(real(win.ctx.store))
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_start_up_objects_are_frozen_out_of_the_collector_until_the_window_closes(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path
+) -> None:
+    """A full cyclic collection over ~100,000 start-up objects took 0.17-0.2 s with the GIL held;
+    once the register shows, they are frozen (gc.freeze) and a collection scans only newer ones."""
+    import gc
+
+    gc.unfreeze()
+    win = MainWindow(open_store(demo_path), remember_layout=False)
+    win.show()
+    with qtbot.waitSignal(win.register.rows_loaded, timeout=20_000):
+        pass
+    qtbot.waitUntil(lambda: win.preload is not None and not win.preload.is_alive(), timeout=60_000)
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000
+    assert len(gc.get_objects()) < frozen
+    win.ctx.tasks.wait(20_000)
+    win.close()
+    assert gc.get_freeze_count() == 0  # collectable again once the window has gone

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.services import boundaries, intel_import
+from socmap.services import boundaries, intel_import, offload
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.modal import run_modal
@@ -40,6 +40,22 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 #: police.uk crime types ticked by default: proxies for organised-crime activity.
 SOC_PROXIES = ("Drugs", "Possession of weapons")
 
+
+
+def import_task(
+    store: Store, progress: Any, path: Path, *, encoding: str = "utf-8", only: list[str] | None = None
+) -> Any:
+    """The import as a write task: in a worker process (parsing, reprojecting and assigning
+    tens of thousands of rows in Python would hold the GIL and stall the window)."""
+    return offload.run_in_process(
+        store,
+        "socmap.services.intel_import:import_intel",
+        path,
+        write=True,
+        progress=progress,
+        encoding=encoding,
+        only=list(only or []),
+    )
 
 class ImportIntelDialog(QDialog):
     """Choose an intelligence file, see what it holds, tick categories, import."""
@@ -199,9 +215,7 @@ class ImportIntelDialog(QDialog):
         self.summary.setText("Importing…")
 
         def job(store: Store, progress: Any) -> Any:
-            return intel_import.import_intel(
-                store, target, encoding=encoding, only=only, progress=progress
-            )
+            return import_task(store, progress, target, encoding=encoding, only=only)
 
         self.ctx.tasks.run(
             job,

@@ -31,6 +31,7 @@ from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.render.basemap import FILL_SLICE_S
+from socmap.render.context import sprite_budget
 from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
 from socmap.services.map_data import MapData, load_map_data
 from socmap.services.session import Store
@@ -57,6 +58,12 @@ class MapCanvas(QWidget):
     marker_clicked = Signal(int)  # ocg id
     area_clicked = Signal(int)  # area id (0: outside every area)
 
+    #: seconds a frame may spend making new label sprites (the rest follow in later frames)
+    SPRITE_BUDGET_S = 0.020
+    #: while the user pans or zooms, frames leave the names out (placing them is most of a
+    #: frame's cost); they are drawn this long after the last move (ms)
+    LABELS_AFTER_MS = 150
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("map_canvas")
@@ -79,6 +86,17 @@ class MapCanvas(QWidget):
         self._fill_timer = QTimer(self, singleShot=True, interval=0)
         self._fill_timer.timeout.connect(self._fill_basemap)
         self._filled_since_paint = 0
+        self.moving = False
+        self._settle = QTimer(self, singleShot=True, interval=self.LABELS_AFTER_MS)
+        self._settle.timeout.connect(self._settled)
+
+    def _moved(self) -> None:
+        self.moving = True
+        self._settle.start()
+
+    def _settled(self) -> None:
+        self.moving = False
+        self.update()
 
     def _basemap_arrived(self) -> None:
         if self.renderer is not None and self.renderer.basemap.take_dirty():
@@ -126,12 +144,14 @@ class MapCanvas(QWidget):
 
     def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom in by ``factor`` (out when < 1) about ``anchor`` (default: the centre)."""
+        self._moved()
         self.set_state(
             self.state.zoomed(factor, (anchor.x(), anchor.y()) if anchor is not None else None)
         )
 
     def pan(self, dx: float, dy: float) -> None:
         """Move the map with the pointer by (dx, dy) pixels."""
+        self._moved()
         self.set_state(self.state.panned(dx, dy))
 
     # --- Qt overrides --------------------------------------------------------------------
@@ -143,7 +163,10 @@ class MapCanvas(QWidget):
             painter.setPen(QColor("#5b6875"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
         else:
-            self.renderer.render(painter, self.state)
+            with sprite_budget(self.SPRITE_BUDGET_S) as budget:
+                self.renderer.render(painter, self.state, labels=not self.moving)
+            if budget.incomplete:  # labels still without their halo: finish in the next frame
+                QTimer.singleShot(0, self.update)
             if self.renderer.basemap.pending():
                 self._fill_timer.start()
         painter.end()

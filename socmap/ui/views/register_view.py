@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -148,7 +148,11 @@ class RegisterView(QWidget):
         self._fill_areas()
         self._fill_neighbourhoods()
         self._apply_filters()
-        self.reload()
+        rows = ctx.take_prefetched("register")
+        if rows is None:
+            self.reload()
+        else:  # read while the window's modules imported: shown once the window is made
+            QTimer.singleShot(0, self, lambda: self._on_rows(rows))
 
     # ---------------------------------------------------------------------------- loading
 

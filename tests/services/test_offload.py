@@ -1,0 +1,119 @@
+"""Long pure-Python service jobs run in the engine's worker process (issue 17.2): same result,
+same errors, cooperative cancel with nothing left behind, writes held by a pending check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socmap.domain.errors import Cancelled, PermissionDenied, StoreError
+from socmap.graph import engine
+from socmap.services import offload, scoring
+from socmap.store.db import open_store
+from tests.conftest import DEMO_AS_OF, act_as
+
+AS_OF = dt.date.fromisoformat(DEMO_AS_OF)
+
+
+class Recorder:
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.advances: list[tuple[int, int]] = []
+        self.statuses: list[str] = []
+        self.cancel_after = cancel_after
+
+    def advance(self, done: int, total: int) -> None:
+        self.advances.append((done, total))
+
+    def status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_after is not None and len(self.advances) >= self.cancel_after
+
+
+def _assessments(store: Any) -> int:
+    return int(store.conn.execute("SELECT COUNT(*) FROM assessments").fetchone()[0])
+
+
+def test_a_rescore_runs_in_a_worker_process_with_progress(demo_path: Path) -> None:
+    store = act_as(open_store(demo_path), "ds.smith", "analyst")
+    try:
+        progress = Recorder()
+        summary = offload.run_in_process(
+            store, "socmap.services.scoring:rescore_all", write=True, progress=progress, today=AS_OF
+        )
+        assert isinstance(summary, scoring.RescoreSummary)
+        assert progress.advances and progress.statuses  # reported from the other process
+        assert engine.shared_engine().workers >= 1
+        drafts = [a for a in scoring.drafts(store) if a.source == "rescore"]
+        assert len(drafts) == summary.created
+        # written as the same account, audited in the file the window has open
+        actor = store.conn.execute(
+            "SELECT actor FROM audit WHERE action = 'rescore' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        assert actor == ("ds.smith",)
+    finally:
+        store.close()
+
+
+def test_a_user_error_comes_back_as_the_same_exception(demo_path: Path) -> None:
+    store = act_as(open_store(demo_path), "viewer.v", "viewer")
+    try:
+        before = _assessments(store)
+        with pytest.raises(PermissionDenied):
+            offload.run_in_process(store, "socmap.services.scoring:rescore_all", write=True)
+        assert _assessments(store) == before
+    finally:
+        store.close()
+
+
+def test_cancel_is_cooperative_and_leaves_nothing(demo_path: Path) -> None:
+    store = act_as(open_store(demo_path), "ds.smith", "analyst")
+    try:
+        before = _assessments(store)
+        pid_workers = engine.shared_engine().workers
+        with pytest.raises(Cancelled):
+            offload.run_in_process(
+                store,
+                "socmap.services.scoring:rescore_all",
+                write=True,
+                progress=Recorder(cancel_after=1),
+                today=AS_OF,
+            )
+        assert _assessments(store) == before
+        # the worker rolled back by itself and is kept for the next job (not killed)
+        assert engine.shared_engine().workers >= max(1, pid_workers)
+    finally:
+        store.close()
+
+
+def test_only_socmap_functions_can_be_called() -> None:
+    with pytest.raises(ValueError, match="not a socmap function"):
+        engine.run_job("call", "os:getcwd", in_process=True)
+    assert os.getcwd()
+
+
+def test_a_failed_integrity_check_refuses_the_write_before_any_process_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socmap.store import integrity
+    from tests.store.test_integrity_deferred import _damaged_data_page
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)
+    path = _damaged_data_page(tmp_path / "bad.db")
+    store = integrity.open_for_window(path)
+    try:
+        check = integrity.pending_check(store)
+        assert check is not None and check.wait(60) and not check.passed
+        called: list[object] = []
+        monkeypatch.setattr(engine, "run_job", lambda *a, **k: called.append(a))
+        with pytest.raises(StoreError, match="failed SQLite's integrity check"):
+            offload.run_in_process(store, "socmap.services.scoring:rescore_all", write=True)
+        assert called == []
+    finally:
+        store.close()
