@@ -271,4 +271,3 @@ def watch(store: Store) -> ChangeFeed:
     if store.path is None:
         return NoFeed()
     return FileFeed(store)
-

@@ -98,6 +98,7 @@ def test_own_audit_rows_are_known_after_commit_and_forgotten_on_rollback(pair) -
     mine = audit.head(a)[0]
     assert a.is_own_audit_row(mine)
     assert not b.is_own_audit_row(mine)
+
     def abandoned() -> None:
         with a.atomic():
             audit.record(a, action="create", entity="ocg", entity_id=99)
