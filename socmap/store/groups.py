@@ -226,11 +226,13 @@ def update_nominal(store: Store, n: Nominal, *, expected_version: int | None = N
     if expected_version is not None and current[0] != expected_version:
         raise ConflictError(f"nominal {n.id} was changed by someone else since you opened it")
     version = current[0] + 1
-    store.conn.execute(
+    cur = store.conn.execute(  # the version checked again by the write (see update_ocg)
         "UPDATE nominals SET surname=?, forenames=?, aliases=?, date_of_birth=?, flags=?,"
-        " marking=?, notes=?, version=? WHERE id=?",
-        [*_nominal_values(n), version, n.id],
+        " marking=?, notes=?, version=? WHERE id=? AND version=?",
+        [*_nominal_values(n), version, n.id, current[0]],
     )
+    if cur.rowcount == 0:
+        raise ConflictError(f"nominal {n.id} was changed by someone else while you saved it")
     return dataclasses.replace(n, version=version)
 
 

@@ -18,6 +18,7 @@ from socmap.store import users
 from socmap.store.db import Store, open_store
 
 OTHER = "ds.jones"
+PARTNER_TYPE = "health"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -126,3 +127,51 @@ def test_every_audited_entity_says_which_views_its_changes_concern() -> None:
     # exports and screenshots are audited as reads (QUIET_ACTIONS); the rest must be mapped
     reads = {e for e in found if re.fullmatch(r"briefing|screenshot|graph|layers|network|anx", e)}
     assert found - known - reads == set()
+
+
+def _versioned_records(a: Store):  # type: ignore[no-untyped-def]
+    """(table, made record, save function) for each record the services save by version."""
+    from socmap.domain.groups import Nominal
+    from socmap.domain.partners import Partner
+    from socmap.services import partners
+
+    ocg, _ = register.create_ocg(a, Ocg(name="Alpha"))
+    person, _ = register.create_nominal(a, Nominal(surname="Smith"))
+    agency, _ = partners.create_partner(a, Partner(name="Housing", partner_type=PARTNER_TYPE))
+    return [
+        ("ocgs", ocg, register.update_ocg, {"name": "Alpha Crew"}, {"lro": "DI Jones"}),
+        ("nominals", person, register.update_nominal, {"surname": "Smyth"}, {"notes": "x"}),
+        ("partners", agency, partners.update_partner, {"name": "Homes"}, {"notes": "x"}),
+    ]
+
+
+@pytest.mark.parametrize("table", ["ocgs", "nominals", "partners"])
+def test_a_save_committed_between_the_version_check_and_the_update_is_no_overwrite(
+    pair, engine, table
+) -> None:  # type: ignore[no-untyped-def]
+    """On a server two saves run at once (SQLite's write lock serialises them): the other
+    analyst's save lands after this one read the version and before it writes."""
+    if engine != "postgresql":
+        pytest.skip("SQLite's write lock lets no save in between")
+    a, b = pair
+    _table, base, save, mine, theirs = next(r for r in _versioned_records(a) if r[0] == table)
+    real = a.conn.execute
+    cut_in: list[bool] = []
+
+    def execute(sql, params=None):  # type: ignore[no-untyped-def]
+        out = real(sql, params)
+        if sql.startswith(f"SELECT version FROM {table}") and not cut_in:
+            cut_in.append(True)
+            save(b, dataclasses.replace(base, **theirs))
+        return out
+
+    a.conn.execute = execute
+    try:
+        with pytest.raises(ConflictError):
+            save(a, dataclasses.replace(base, **mine))
+    finally:
+        del a.conn.execute
+    assert cut_in
+    key, value = next(iter(theirs.items()))
+    row = a.conn.execute(f"SELECT {key} FROM {table} WHERE id = ?", [base.id]).fetchone()
+    assert row[0] == value  # theirs stands, nothing lost

@@ -223,3 +223,26 @@ def test_status_bar_names_the_server_and_the_login_never_a_password(qtbot, serve
     assert not any("s3cret" in t for t in texts)
     assert "unavailable" not in win.counts_label.text()  # the counts are read on a server too
     win.statusBar().grab().save("/tmp/socmap-status-server.png")
+
+
+def test_the_form_saves_an_untouched_group_unchanged(qtbot, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """No invented change for the conflict dialog to show: the secondary markets keep their
+    order and a group with no identification date keeps none."""
+    from PySide6.QtGui import QUndoStack
+
+    from socmap.ui.bus import AppSignals
+    from socmap.ui.context import UiContext
+    from socmap.ui.tasks import TaskRunner
+
+    ctx = UiContext(demo_store, AppSignals(), TaskRunner(demo_store), QUndoStack())
+    group = next(
+        g
+        for g in (queries.get_ocg(demo_store, r.id) for r in queries.register(demo_store))
+        if len(g.secondary_markets) > 1
+    )
+    group = dataclasses.replace(group, secondary_markets=group.secondary_markets[::-1])
+    undated = dataclasses.replace(group, identified_on=None)
+    for ocg in (group, undated):
+        dialog = OcgDialog(ctx, ocg)
+        qtbot.addWidget(dialog)
+        assert dialog.result_ocg() == ocg
