@@ -246,3 +246,42 @@ def test_the_form_saves_an_untouched_group_unchanged(qtbot, demo_store) -> None:
         dialog = OcgDialog(ctx, ocg)
         qtbot.addWidget(dialog)
         assert dialog.result_ocg() == ocg
+
+
+def test_a_rename_by_another_process_on_the_same_file_appears(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The embedded case for real: another socmap process (the CLI, as another OS account)
+    writes the same file on the same workstation."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    store = open_store(demo_path)
+    with store.atomic():
+        users.set_role(store, OTHER, "analyst")
+    win = open_window(qtbot, store)
+    group = queries.register(store)[0]
+    qtbot.waitUntil(lambda: group.name in names_shown(win), timeout=10_000)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(repo / "tests" / "run_as.py"),
+            OTHER,
+            "-m",
+            "socmap",
+            "ocg",
+            "edit",
+            "--db",
+            str(demo_path),
+            "--ocg",
+            str(group.id),
+            "--name",
+            "Renamed By Another Process",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: "Renamed By Another Process" in names_shown(win), timeout=2000)
+    qtbot.waitUntil(lambda: OTHER in win.statusBar().currentMessage(), timeout=2000)
