@@ -78,6 +78,7 @@ def record(
                 [action, entity, str(entity_id), summary, digest],
             )
             row_id = int(cur.lastrowid)
+            store.pending_audit_ids.add(row_id)
             store.conn.execute(
                 "INSERT INTO audit_payload (audit_id, payload) VALUES (?, ?)",
                 [row_id, payload_text],
@@ -116,6 +117,7 @@ def record(
             [f"{row_id}:{h}"],
         )
         store.audited = True  # the outermost commit anchors the new head outside the file
+        store.pending_audit_ids.add(row_id)
     return row_id
 
 
@@ -305,6 +307,16 @@ def rows(
         f"WHERE {where} ORDER BY a.id DESC LIMIT ?"
     )
     return [AuditRow(*r) for r in store.conn.execute(sql, [*params, limit])]
+
+
+def rows_after(store: Store, after_id: int, *, limit: int = 500) -> list[AuditRow]:
+    """Audit rows with an id above ``after_id``, oldest first (what others wrote since)."""
+    sql = (
+        "SELECT a.id, a.ts, a.actor, a.action, a.entity, a.entity_id, a.summary, p.payload "
+        "FROM audit a LEFT JOIN audit_payload p ON p.audit_id = a.id "
+        "WHERE a.id > ? ORDER BY a.id LIMIT ?"
+    )
+    return [AuditRow(*r) for r in store.conn.execute(sql, [after_id, limit])]
 
 
 def count_matching(

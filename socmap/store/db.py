@@ -119,6 +119,13 @@ class Store:
     #: The server the store is connected to (URL or libpq keywords), None for a file.
     server: str | None = None
     server_conn: Any = field(default=None, repr=False)
+    #: What this store and the copies it reopened for other threads wrote, so that a watcher
+    #: of other people's changes does not report the app's own back to it: the audit rows
+    #: committed (``pending_audit_ids`` until the transaction commits) and, on a server, the
+    #: backend process ids of its sessions.
+    own_audit_ids: set[int] = field(default_factory=set, repr=False)
+    pending_audit_ids: set[int] = field(default_factory=set, repr=False)
+    own_sessions: set[int] = field(default_factory=set, repr=False)
     _depth: int = field(default=0, repr=False)
 
     @property
@@ -172,6 +179,7 @@ class Store:
             yield self.db
         except BaseException as exc:
             self.audited = False
+            self.pending_audit_ids.clear()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError):
@@ -179,8 +187,10 @@ class Store:
             raise
         try:
             self.conn.execute("COMMIT")
+            self._committed()
         except BaseException as exc:
             self.audited = False
+            self.pending_audit_ids.clear()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError):
@@ -215,15 +225,28 @@ class Store:
             yield
         except BaseException:
             self.audited = False
+            self.pending_audit_ids.clear()
             conn.rollback()
             raise
         try:
             conn.commit()
+            self._committed()
         except BaseException:
             self.audited = False
+            self.pending_audit_ids.clear()
             conn.rollback()
             raise
         self.audited = False
+
+    def _committed(self) -> None:
+        """The audit rows of the transaction just committed are this app's own."""
+        if self.pending_audit_ids:
+            self.own_audit_ids.update(self.pending_audit_ids)
+            self.pending_audit_ids.clear()
+
+    def is_own_audit_row(self, audit_id: int) -> bool:
+        """True when this store (or a copy it reopened) wrote audit row ``audit_id``."""
+        return audit_id in self.own_audit_ids or audit_id in self.pending_audit_ids
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
@@ -234,12 +257,27 @@ class Store:
         self.db.close()
 
     def reopen(self) -> Store:
-        """A new connection to the same database, for use on another thread."""
+        """A new connection to the same database, for use on another thread (what it writes
+        counts as this store's own: see ``own_audit_ids``)."""
         if self.server is not None:
-            return open_store(self.server, migrate=False, check=False)
-        if self.path is None:
+            other = open_store(self.server, migrate=False, check=False)
+        elif self.path is None:
             raise StoreError("an in-memory database cannot be opened on another thread")
-        return open_store(self.path, actor=self.actor, migrate=False, check=False)
+        else:
+            other = open_store(self.path, actor=self.actor, migrate=False, check=False)
+        self.own_sessions.update(other.own_sessions)
+        other.own_sessions = self.own_sessions
+        other.own_audit_ids = self.own_audit_ids
+        return other
+
+
+def data_version(store: Store) -> int:
+    """SQLite's ``PRAGMA data_version``: a number that changes when another connection commits
+    to the file (not when this one does). A read of the WAL index in shared memory: cheap
+    enough to poll several times a second, and never waits for a writer."""
+    if store.on_server:
+        raise StoreError("data_version is SQLite's; a server announces changes (LISTEN)")
+    return int(store.conn.execute("PRAGMA data_version").fetchall()[0][0])
 
 
 def explain_sqlite_error(

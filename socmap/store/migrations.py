@@ -1030,12 +1030,13 @@ def known_migration_names() -> list[str]:
 
 def schema_version(store: Store) -> str:
     """The last applied schema step's name (e.g. ``0001_foundation``)."""
-    if store.db is None:  # a server: its ledger is the same table, written by 'server init'
+    if store.on_server:  # the same ledger, written by 'socmap server init'
         row = store.conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap' ORDER BY id DESC"
-            " LIMIT 1"
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap'"
+            " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return str(row[0]) if row else "none"
+    assert store.db is not None
     applied = migrations.applied(store.db)
     return applied[-1].name if applied else "none"
 

@@ -39,6 +39,22 @@ POINT_COLUMNS = {
 AUDIT_TABLES = ("audit", "audit_payload")
 #: Tables only an admin may write (accounts, configuration, geography, the migration ledger).
 ADMIN_TABLES = ("_sqlite_migrations", "scoring_configs", "basemaps")
+#: The channel on which every committed change is announced (LISTEN/NOTIFY).
+CHANGES_CHANNEL = "socmap_changes"
+
+#: Announces a committed change to every listening client: one notification per table and kind
+#: of statement in a transaction (PostgreSQL folds identical ones and delivers them at commit,
+#: never for a rolled-back transaction). The payload is JSON: the table, the operation, the
+#: login that made it and the transaction, so a client can group a transaction's tables.
+NOTIFY_FUNCTION = rf"""
+CREATE FUNCTION socmap_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{CHANGES_CHANNEL}', json_build_object(
+      'tables', json_build_array(TG_TABLE_NAME), 'op', TG_OP, 'login', session_user,
+      'txid', txid_current())::text);
+  RETURN NULL;
+END $$;
+"""
 
 
 def _sqlite_schema() -> list[tuple[str, str, str, str]]:
@@ -472,9 +488,20 @@ def _schema_statements(schema: str) -> list[str]:
             )
     statements.append(ACTOR_RULES)
     statements.append(AUDIT_TRIGGER)
+    statements.append(NOTIFY_FUNCTION)
+    statements.extend(notify_triggers(names))
     statements.append(_accounts_sql(schema))
     statements.extend(_grants_sql(names, schema))
     return statements
+
+
+def notify_triggers(tables: Iterable[str]) -> list[str]:
+    """A statement-level trigger on every table announcing its committed changes."""
+    return [
+        f'CREATE TRIGGER "{table}_notify" AFTER INSERT OR UPDATE OR DELETE ON "{table}"'
+        " FOR EACH STATEMENT EXECUTE FUNCTION socmap_notify_change()"
+        for table in tables
+    ]
 
 
 def table_names() -> list[str]:

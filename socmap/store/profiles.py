@@ -87,12 +87,17 @@ def save_handling(store: Store, h: Handling, *, expected_version: int) -> Handli
                 f"the profile's handling was changed by {current.updated_by} at "
                 f"{current.updated_at}; reload it and make your change again"
             )
-        store.conn.execute(
+        cur = store.conn.execute(  # the version checked again by the write: no lost update
             "UPDATE profiles SET marking = ?, owner = ?, partners_consulted = ?, data_from = ?,"
             " data_to = ?, review_date = ?, updated_by = ?, updated_at = ?,"
-            " version = version + 1 WHERE area_id = ?",
-            [*values, h.area_id],
+            " version = version + 1 WHERE area_id = ? AND version = ?",
+            [*values, h.area_id, expected_version],
         )
+        if cur.rowcount == 0:
+            raise ConflictError(
+                "the profile's handling was changed by someone else while you saved it; reload "
+                "it and make your change again"
+            )
     stored = get_handling(store, h.area_id)
     assert stored is not None
     return stored

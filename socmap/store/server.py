@@ -18,9 +18,7 @@ from socmap.domain.accounts import canonical_account
 from socmap.domain.errors import StoreError, ValidationError
 from socmap.store.db import Store
 from socmap.store.dialect import POSTGRESQL, PgConnection, connect_server, redact_url
-
-#: The channel on which every committed change is announced (LISTEN/NOTIFY).
-CHANGES_CHANNEL = "socmap_changes"
+from socmap.store.pg_schema import CHANGES_CHANNEL
 
 
 def _connect(target: str) -> Any:
@@ -90,8 +88,90 @@ def open_server(target: str, *, migrate: bool = True) -> Store:
         raise
     del migrate  # the server's schema is a DBA's: 'socmap server init' creates it
     return Store(
-        db=None, path=None, actor=actor, dialect=POSTGRESQL, server=target, server_conn=conn
+        db=None,
+        path=None,
+        actor=actor,
+        dialect=POSTGRESQL,
+        server=target,
+        server_conn=conn,
+        own_sessions={int(raw.info.backend_pid)},
     )
+
+
+# --- other people's changes, as the server announces them ------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerChange:
+    """One committed transaction as announced on :data:`CHANGES_CHANNEL`."""
+
+    txid: int
+    tables: frozenset[str]
+    logins: frozenset[str]
+    ops: frozenset[str]
+    session: int
+
+
+class ChangeListener:
+    """A dedicated connection LISTENing for committed changes to the register at ``target``.
+
+    Used from one thread: :meth:`wait` blocks up to ``timeout`` seconds for the next commit and
+    returns every transaction announced by then, grouped (a transaction's tables arrive
+    together, at its commit). Changes made by the sessions in ``ignore`` (the app's own
+    connections, by backend process id) are left out.
+    """
+
+    def __init__(self, target: str, *, ignore: set[int] | None = None) -> None:
+        self.raw = _connect(target)
+        self.raw.execute(f"LISTEN {CHANGES_CHANNEL}")
+        self.ignore = ignore if ignore is not None else set()
+
+    def wait(self, timeout: float) -> list[ServerChange]:
+        """The transactions committed by others, waiting up to ``timeout`` s for the first."""
+        import json
+
+        import psycopg
+
+        found: dict[tuple[int, int], dict[str, set[str]]] = {}
+        try:
+            batches = [list(self.raw.notifies(timeout=timeout, stop_after=1))]
+            while batches[-1]:  # what else arrived with it (the same commit, or just after)
+                batches.append(list(self.raw.notifies(timeout=0.05, stop_after=64)))
+        except psycopg.Error as exc:
+            raise StoreError(f"lost the connection that listens for changes: {exc}") from None
+        for notice in (n for batch in batches for n in batch):
+            if notice.pid in self.ignore:
+                continue
+            try:
+                body = json.loads(notice.payload)
+                key = (int(body["txid"]), int(notice.pid))
+            except (ValueError, KeyError, TypeError):
+                continue  # not socmap's announcement
+            entry = found.setdefault(key, {"tables": set(), "logins": set(), "ops": set()})
+            entry["tables"].update(str(t) for t in body.get("tables", ()))
+            entry["logins"].add(str(body.get("login", "")))
+            entry["ops"].add(str(body.get("op", "")))
+        return [
+            ServerChange(
+                txid=txid,
+                tables=frozenset(e["tables"]),
+                logins=frozenset(e["logins"] - {""}),
+                ops=frozenset(e["ops"] - {""}),
+                session=pid,
+            )
+            for (txid, pid), e in found.items()
+        ]
+
+    def close(self) -> None:
+        """Stop listening and close the connection."""
+        self.raw.close()
+
+
+def listen(store: Store) -> ChangeListener:
+    """A listener for the changes others commit to ``store``'s register (not its own)."""
+    if store.server is None:
+        raise StoreError("only a server announces changes; poll data_version on a file")
+    return ChangeListener(store.server, ignore=store.own_sessions)
 
 
 @dataclass

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from socmap.domain.errors import SocmapError
+from socmap.domain.errors import ConflictError, SocmapError
 from socmap.domain.roles import Permission
 from socmap.services import auth
 from socmap.services.commands import Command
@@ -35,11 +36,22 @@ class UiContext:
         return self.prefetched.pop(key, None)
 
     def execute(
-        self, command: Command, *, initiator: object = None, parent: QWidget | None = None
+        self,
+        command: Command,
+        *,
+        initiator: object = None,
+        parent: QWidget | None = None,
+        on_conflict: Callable[[ConflictError], bool] | None = None,
     ) -> bool:
-        """Run an undoable edit; on failure explain it to the user and return False."""
+        """Run an undoable edit; on failure explain it to the user and return False.
+
+        ``on_conflict``: someone else saved the record first; it resolves that (the conflict
+        dialog) and returns whether something was saved.
+        """
         undoable = UndoableCommand(command, self.store, self.bus, initiator)
         self.undo_stack.push(undoable)
+        if isinstance(undoable.error, ConflictError) and on_conflict is not None:
+            return on_conflict(undoable.error)
         if undoable.error is not None:
             if parent is not None:
                 QMessageBox.warning(parent, "socmap", str(undoable.error))

@@ -28,7 +28,7 @@ from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.services import auth, queries
-from socmap.services.session import Store, open_for_window, pending_check
+from socmap.services.session import Store, open_for_window, pending_check, whereabouts
 from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
@@ -36,6 +36,7 @@ from socmap.ui.preferences import Preferences
 from socmap.ui.tabs import TABS, LazyTab, preload_tab_modules
 from socmap.ui.tasks import TaskRunner
 from socmap.ui.views.register_view import RegisterView
+from socmap.ui.watcher import ChangeWatcher
 
 
 def _later(module: str, name: str) -> Callable[..., object]:
@@ -72,7 +73,9 @@ class MainWindow(QMainWindow):
             undo_stack=self.undo_stack,
             prefetched=dict(prefetched or {}),
         )
-        self.setWindowTitle(f"socmap — {store.path.name if store.path else 'in memory'}")
+        self.where = whereabouts(store)
+        name = store.path.name if store.path else self.where.database_text
+        self.setWindowTitle(f"socmap — {name}")
         self.resize(1500, 920)
 
         self.tabs = QTabWidget(objectName="tabs", documentMode=True)
@@ -95,15 +98,22 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel(objectName="counts_label")
         self.user_label = QLabel(objectName="user_label")
         self.integrity_label = QLabel(objectName="integrity_label")
+        self.user_label.setStyleSheet("padding-left: 14px; font-weight: 600;")
         self.statusBar().addWidget(self.db_label, 1)
         self.statusBar().addPermanentWidget(self.integrity_label)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self._watch_integrity()
+        self.db_label.setText(self.where.database_text)
+        self.db_label.setToolTip(f"The database this window is on: {self.where.database}")
         bus.changes_applied.connect(self._on_bus_changes_applied)
         bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bus.open_ocg_requested.connect(self.open_ocg)
         self._refresh_status()
+        #: other analysts' saves, announced on the bus as they are committed
+        self.watcher = ChangeWatcher(store, bus, self)
+        if self.where.kind != "memory":
+            self.watcher.start()
         if remember_layout:
             self._restore_layout()
 
@@ -421,7 +431,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_status(self) -> None:
         """Counts for the status bar, read on a worker."""
-        self.user_label.setText(self.ctx.store.actor)
+        self.user_label.setText(self.where.login_text)
 
         def job(store: Store, _progress: object) -> tuple[queries.StoreInfo, str]:
             role = auth.current_role(store)
@@ -436,14 +446,17 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, result: tuple[queries.StoreInfo, str]) -> None:
         info, role = result
-        self.db_label.setText(f"Database: {info.path}")
         by = info.ocgs_by_status
         self.counts_label.setText(
             f"{plural(by.get('active', 0), 'active OCG')} · {sum(by.values()):,} in register · "
             f"{plural(info.counts.get('nominals', 0), 'nominal')} · "
             f"{plural(len(info.areas), 'area')}"
         )
-        self.user_label.setText(f"{self.ctx.store.actor} ({role})")
+        how = "PostgreSQL login" if self.where.kind == "server" else "OS account"
+        self.user_label.setText(f"{self.where.login} · {role} ({how})")
+        self.user_label.setToolTip(
+            f"socmap acts as {self.where.login}, the {how} of this session, with the role {role}"
+        )
 
     def _on_bus_changes_applied(self, changes: Changes, _initiator: object) -> None:
         if changes.touches("ocg", "nominal", "area", "membership"):
@@ -475,7 +488,7 @@ class MainWindow(QMainWindow):
             "About socmap",
             f"<b>socmap {__version__}</b><p>Mapping, scoring and briefing on serious and "
             "organised crime groups.</p><p>Database: "
-            f"{self.ctx.store.path or 'in memory'}</p>",
+            f"{self.where.database}<br>Acting as: {self.where.login_text}</p>",
         )
 
     def switch_to(self, path: Path) -> MainWindow | None:
@@ -594,6 +607,7 @@ class MainWindow(QMainWindow):
             self._integrity_timer.stop()  # no message about a check stopped on purpose
             self.integrity.cancel()
         gc.unfreeze()  # what this window made may be collected again (see _preload)
+        self.watcher.stop()
         self.ctx.tasks.shutdown()
         super().closeEvent(event)
         if event.isAccepted():

@@ -154,12 +154,16 @@ class TaskRunner(QObject):
             self._live.discard(task)
             if dialog is not None:
                 dialog.close()
+            if self._closing:  # posted before shutdown, delivered after: nobody wants it now
+                return
             on_done(result)
 
         def _fail(exc: BaseException) -> None:
             self._live.discard(task)
             if dialog is not None:
                 dialog.close()
+            if self._closing:
+                return
             if on_error is not None:
                 on_error(exc)
             elif not isinstance(exc, Cancelled):

@@ -56,3 +56,19 @@ def test_demo_flag_builds_and_opens_the_demo(tmp_path: Path) -> None:
     assert shot.exists()
     with pytest.raises(SystemExit):
         main(["--no-such-option"])
+
+
+def test_a_result_posted_before_shutdown_never_reaches_the_closed_window(tmp_path: Path) -> None:
+    """The task finished (its result queued for the GUI thread) just before the window closed:
+    the result is dropped instead of reaching views whose database is now closed."""
+    from PySide6.QtWidgets import QApplication
+
+    store = open_store(tmp_path / "t.db")
+    runner = TaskRunner(store)
+    seen: list[object] = []
+    runner.run(lambda _s, _p: "rows", write=False, on_done=seen.append, on_error=seen.append)
+    assert runner.wait(10_000)  # finished on its thread; the result waits in the event queue
+    runner.shutdown()
+    store.close()
+    QApplication.processEvents()
+    assert seen == []

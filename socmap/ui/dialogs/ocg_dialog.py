@@ -43,6 +43,8 @@ class OcgDialog(QDialog):
         self.ctx = ctx
         self.original = ocg
         self._valid: Ocg | None = None
+        #: the date the form shows for a group with no identification date (saved as none)
+        self._undated: QDate | None = None
         self.setWindowTitle(f"Edit {ocg.display_id}" if ocg else "New OCG")
         self.setMinimumWidth(560)
 
@@ -155,6 +157,9 @@ class OcgDialog(QDialog):
         if ocg.identified_on:
             d = ocg.identified_on
             self.identified.setDate(QDate(d.year, d.month, d.day))
+        else:  # no date recorded: the field shows today, but saves none unless it is changed
+            self.identified.setDate(QDate.currentDate())
+            self._undated = self.identified.date()
         self.marking.setCurrentIndex(self.marking.findData(str(ocg.marking)))
         self.refs.setPlainText("\n".join(f"{r.system}: {r.value}" for r in ocg.references))
         self.notes.setPlainText(ocg.notes)
@@ -168,12 +173,19 @@ class OcgDialog(QDialog):
             if not sep:
                 raise ValidationError("references", f"line {n}: write it as 'SYSTEM: value'")
             refs.append(ExternalRef(system.strip(), value.strip()))
-        secondary = tuple(
+        checked = [
             self.secondary.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.secondary.count())
             if self.secondary.item(i).checkState() == Qt.CheckState.Checked
-        )
+        ]
+        # the record's own order first: an untouched list is no change (nor a false clash of
+        # saves with someone else's edit)
+        kept = [
+            m for m in (self.original.secondary_markets if self.original else ()) if m in checked
+        ]
+        secondary = tuple(kept + [m for m in checked if m not in kept])
         q = self.identified.date()
+        undated = self._undated is not None and q == self._undated
         area = self.lead_area.currentData()
         base = self.original or Ocg(name="")
         return dataclasses.replace(
@@ -185,7 +197,7 @@ class OcgDialog(QDialog):
             secondary_markets=secondary,
             lead_area_id=AreaId(area) if area is not None else None,
             lro=self.lro.text(),
-            identified_on=dt.date(q.year(), q.month(), q.day()),
+            identified_on=None if undated else dt.date(q.year(), q.month(), q.day()),
             marking=Marking(self.marking.currentData()),
             references=tuple(refs),
             notes=self.notes.toPlainText(),

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
+from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.domain.vocab import MARKETS, Status
@@ -66,6 +67,7 @@ class RegisterView(QWidget):
         self.proxy.setSourceModel(self.model)
         self._selected: int | None = None
         self._pending_select: int | None = None
+        self.conflict_dialog: QWidget | None = None
 
         self.search = QLineEdit(
             objectName="search", placeholderText="Search name, alias, ref, LRO…"
@@ -305,7 +307,43 @@ class RegisterView(QWidget):
         before = queries.get_ocg(self.ctx.store, self._selected)
         dialog = OcgDialog(self.ctx, before, self)
         if dialog.exec() and (after := dialog.result_ocg()) is not None and after != before:
-            self.ctx.execute(commands.EditOcg(before, after), initiator=self, parent=self)
+            self.save_edit(before, after)
+
+    def save_edit(self, before: Ocg, after: Ocg) -> bool:
+        """Save an edit of ``before``; when someone saved the group first, show what they
+        changed and let the analyst keep theirs, keep mine or merge (never a silent overwrite)."""
+        return self.ctx.execute(
+            commands.EditOcg(before, after),
+            initiator=self,
+            parent=self,
+            on_conflict=lambda _exc: self._resolve_conflict(before, after),
+        )
+
+    def _resolve_conflict(self, base: Ocg, mine: Ocg) -> bool:
+        from socmap.services import conflicts
+        from socmap.ui.dialogs.conflict_dialog import ConflictDialog
+
+        try:
+            conflict = conflicts.ocg_conflict(self.ctx.store, base=base, mine=mine)
+        except SocmapError as exc:
+            self.ctx.report_error(self, exc)
+            self.reload()
+            return False
+        dialog = ConflictDialog(conflict, self)
+        self.conflict_dialog = dialog  # for tests and screenshots
+        accepted = dialog.exec()
+        self.conflict_dialog = None
+        to_save = dialog.to_save() if accepted else None
+        # their version is what the register shows from now on (it may have changed under us)
+        self.ctx.bus.changes_applied.emit(Changes.of("ocg", int(base.id or 0)), None)
+        if to_save is None:
+            self.ctx.bus.status_message.emit(
+                f"{conflict.ref}: kept {conflict.last_changed_by}'s save; your edit was not saved"
+                if accepted
+                else f"{conflict.ref}: your edit was not saved"
+            )
+            return False
+        return self.save_edit(conflict.theirs, to_save)
 
     def _add_member(self, ocg_id: int) -> None:
         dialog = MemberDialog(self.ctx, ocg_id, self)
