@@ -123,8 +123,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     path = str(metafunc.definition.path).replace("\\", "/")
     both = any(f"/{d}" in path or path.startswith(d) for d in BOTH_ENGINES_DIRS)
-    marker = metafunc.definition.get_closest_marker("sqlite_only")
-    if both and marker is None:
+    if metafunc.definition.get_closest_marker("server_only") is not None:
+        metafunc.parametrize("engine", ["postgresql"], indirect=True)
+    elif both and metafunc.definition.get_closest_marker("sqlite_only") is None:
         metafunc.parametrize("engine", ENGINES, indirect=True)
     else:
         metafunc.parametrize("engine", ["sqlite"], indirect=True)

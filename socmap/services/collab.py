@@ -132,7 +132,7 @@ class RemoteChange:
         kinds = sorted(k for k in self.changes.kinds if k not in {"audit", "*"})
         who = ", ".join(self.by) or "someone"
         what = ", ".join(_KIND_WORDS.get(k, k.replace("_", " ")) for k in kinds)
-        return f"{who} saved changes" + (f" to {what}" if what else "")
+        return f"changes saved by {who}" + (f" to {what}" if what else "")
 
 
 _KIND_WORDS = {

@@ -16,6 +16,7 @@ from typing import Any
 
 from socmap.domain.accounts import canonical_account
 from socmap.domain.errors import StoreError, ValidationError
+from socmap.domain.text import plural
 from socmap.store.db import Store
 from socmap.store.dialect import POSTGRESQL, PgConnection, connect_server, redact_url
 from socmap.store.pg_schema import CHANGES_CHANNEL
@@ -335,8 +336,9 @@ def import_file(
             fresh = [tuple(r) for r in trail] in ([], [(1, "create", "register")])
             if busy or not fresh:
                 raise StoreError(
-                    f"{redact_url(target)} already holds a register (table {(busy or ['audit'])[0]}"
-                    " has rows); import only into a newly initialised database"
+                    f"{redact_url(target)} already holds a register (its table "
+                    f"{(busy or ['audit'])[0]} is not empty); import only into a newly "
+                    "initialised database"
                 )
             generated = set(POLYGON_TABLES) | set(POINT_COLUMNS)
             order = [t for t in table_names() if t not in {"users", "_sqlite_migrations"}]
@@ -399,8 +401,8 @@ def import_file(
                         got = int(got) - 2
                     if int(got) != counts[table]:
                         raise StoreError(
-                            f"copying {table} into {redact_url(target)} gave {got} rows, not "
-                            f"{counts[table]}; nothing was imported"
+                            f"copying {table} into {redact_url(target)} gave "
+                            f"{plural(int(got), 'row')}, not {counts[table]}; nothing was imported"
                         )
                 dst_head = audit.head(dst)
                 conn.execute("SET LOCAL socmap.importing = 'off'")
@@ -414,8 +416,8 @@ def import_file(
                     action="import",
                     entity="register",
                     entity_id=source.name,
-                    summary=f"register copied from a file ({sum(counts.values())} rows, audit "
-                    f"head {src_head[0]}) by 'socmap server import', and verified",
+                    summary=f"register copied from a file ({plural(sum(counts.values()), 'row')},"
+                    f" audit head {src_head[0]}) by 'socmap server import', and verified",
                 )
                 conn.execute("COMMIT")
             except BaseException:

@@ -145,14 +145,13 @@ def _versioned_records(a: Store):  # type: ignore[no-untyped-def]
     ]
 
 
+@pytest.mark.server_only  # SQLite's write lock lets no save in between
 @pytest.mark.parametrize("table", ["ocgs", "nominals", "partners"])
 def test_a_save_committed_between_the_version_check_and_the_update_is_no_overwrite(
     pair, engine, table
 ) -> None:  # type: ignore[no-untyped-def]
     """On a server two saves run at once (SQLite's write lock serialises them): the other
     analyst's save lands after this one read the version and before it writes."""
-    if engine != "postgresql":
-        pytest.skip("SQLite's write lock lets no save in between")
     a, b = pair
     _table, base, save, mine, theirs = next(r for r in _versioned_records(a) if r[0] == table)
     real = a.conn.execute

@@ -115,7 +115,7 @@ def _people(store: Any, scenario: str) -> dict[str, int]:
         cur = store.conn.execute(
             "INSERT INTO disruptions (ocg_id, occurred_on, strand, tactic_area, tactic, level, "
             "rationale, lead_agency, status) VALUES (?, '2026-09-10', 'pursue', 'a', 'arrest', "
-            "'minor', 'r', 'Police', 'approved')",
+            "'minor', 'r', 'Police', 'pending')",
             [ids["ocg"]],
         )
     ids["disruption"] = int(cur.lastrowid or 0)

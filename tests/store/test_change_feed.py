@@ -35,9 +35,8 @@ def _add_ocg(store: Store, name: str) -> int:
     return ocg.id
 
 
+@pytest.mark.server_only  # LISTEN/NOTIFY is the server's
 def test_server_announces_a_commit_by_another_session_within_two_seconds(pair, engine) -> None:  # type: ignore[no-untyped-def]
-    if engine != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is the server's")
     from socmap.store.server import listen
 
     a, b = pair
@@ -62,10 +61,9 @@ def test_server_announces_a_commit_by_another_session_within_two_seconds(pair, e
         listener.close()
 
 
+@pytest.mark.server_only  # the server's triggers
 def test_every_table_announces_its_changes(engine, store) -> None:  # type: ignore[no-untyped-def]
     """The notify trigger is generated for every table, not a list kept by hand."""
-    if engine != "postgresql":
-        pytest.skip("the server's triggers")
     from socmap.store.pg_schema import table_names
 
     found = {
@@ -78,9 +76,8 @@ def test_every_table_announces_its_changes(engine, store) -> None:  # type: igno
     assert found == set(table_names()) - {"users"}  # users is a view of the server's roles
 
 
+@pytest.mark.sqlite_only  # data_version is SQLite's
 def test_data_version_changes_when_another_connection_commits(pair, engine) -> None:  # type: ignore[no-untyped-def]
-    if engine != "sqlite":
-        pytest.skip("data_version is SQLite's")
     a, b = pair
     before = data_version(a)
     _add_ocg(a, "Mine")
