@@ -38,7 +38,7 @@ from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.store import audit, mbtiles
 from socmap.store import neighbourhoods as nb_store
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 from socmap.store.tiles import mbtiles_tile
 
 KINDS = ("vector", "xyz", "wmts", "mbtiles")
@@ -83,6 +83,7 @@ def load_layers(store: Store) -> list[BasemapLayer]:
     return [BasemapLayer(*row) for row in nb_store.basemap_rows(store)]
 
 
+@unit_of_work
 def add_basemap(
     store: Store,
     kind: str,
@@ -150,6 +151,7 @@ def add_basemap(
     ), Changes.everything()
 
 
+@unit_of_work
 def remove_basemap(store: Store, basemap_id: int) -> Changes:
     """Remove a basemap layer (administrators; audited)."""
     require(store, Permission.ADMIN, action="configure basemaps")
