@@ -209,17 +209,17 @@ class Store:
         if conn.in_transaction:
             self._depth += 1
             name = f"socmap_sp{self._depth}"
-            conn.execute(f"SAVEPOINT {name}")
+            conn.native(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                    conn.native(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.native(f"RELEASE SAVEPOINT {name}")
                 raise
             finally:
                 self._depth -= 1
-            conn.execute(f"RELEASE SAVEPOINT {name}")
+            conn.native(f"RELEASE SAVEPOINT {name}")
             return
         conn.execute("BEGIN")
         try:

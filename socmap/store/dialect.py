@@ -364,6 +364,26 @@ class PgConnection:
         self.total_changes += max(count, 0)
         return PgCursor(None, count, None)
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Load ``rows`` into ``table`` with PostgreSQL's COPY (a bulk import: several times
+        faster than ``executemany``; row triggers still fire). Returns how many rows."""
+        import psycopg
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        )
+        count = 0
+        try:
+            with self.raw.cursor() as cur, cur.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        except psycopg.Error as exc:
+            raise as_sqlite_error(exc) from None
+        self.total_changes += count
+        return count
+
     def commit(self) -> None:
         if self.in_transaction:
             self._run("COMMIT", None)

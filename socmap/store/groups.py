@@ -137,12 +137,20 @@ def update_ocg(store: Store, ocg: Ocg, *, expected_version: int | None = None) -
             f"(version {current[0]}, yours {expected_version}); reload it and make your edit again"
         )
     version = current[0] + 1
-    store.conn.execute(
+    # Compare and set: the row is written only while it still holds the version read above. On
+    # a server two editors can both pass the check; the second's UPDATE then waits for the
+    # first's row lock and, once it commits, matches nothing instead of overwriting it.
+    cur = store.conn.execute(
         "UPDATE ocgs SET name=?, aliases=?, status=?, primary_market=?, secondary_markets=?,"
         " enablers=?, lead_area_id=?, lro=?, identified_on=?, archived_on=?, marking=?, notes=?,"
-        " version=? WHERE id=?",
-        [*_ocg_values(ocg), version, ocg.id],
+        " version=? WHERE id=? AND version=?",
+        [*_ocg_values(ocg), version, ocg.id, current[0]],
     )
+    if cur.rowcount == 0:
+        raise ConflictError(
+            f"OCG-{ocg.id:04d} was changed by someone else while you saved it; reload it and "
+            "make your edit again"
+        )
     _write_refs(store, ocg.id, ocg.references)
     return dataclasses.replace(ocg, version=version)
 
@@ -218,11 +226,13 @@ def update_nominal(store: Store, n: Nominal, *, expected_version: int | None = N
     if expected_version is not None and current[0] != expected_version:
         raise ConflictError(f"nominal {n.id} was changed by someone else since you opened it")
     version = current[0] + 1
-    store.conn.execute(
+    cur = store.conn.execute(  # compare and set, as update_ocg
         "UPDATE nominals SET surname=?, forenames=?, aliases=?, date_of_birth=?, flags=?,"
-        " marking=?, notes=?, version=? WHERE id=?",
-        [*_nominal_values(n), version, n.id],
+        " marking=?, notes=?, version=? WHERE id=? AND version=?",
+        [*_nominal_values(n), version, n.id, current[0]],
     )
+    if cur.rowcount == 0:
+        raise ConflictError(f"nominal {n.id} was changed by someone else while you saved it")
     return dataclasses.replace(n, version=version)
 
 

@@ -153,11 +153,22 @@ def update_partner(store: Store, p: Partner, *, expected_version: int) -> Partne
         raise NotFoundError(f"there is no partner agency with id {p.id}")
     if row[0] != expected_version:
         raise ConflictError(f"{p.name} was changed by someone else; reload it and try again")
-    store.conn.execute(
+    cur = store.conn.execute(  # compare and set (see groups.update_ocg)
         "UPDATE partners SET name = ?, partner_type = ?, isa_reference = ?, isa_expires = ?,"
-        " notes = ?, marking = ?, version = version + 1 WHERE id = ?",
-        [p.name, p.partner_type, p.isa_reference, _iso(p.isa_expires), p.notes, p.marking, p.id],
+        " notes = ?, marking = ?, version = version + 1 WHERE id = ? AND version = ?",
+        [
+            p.name,
+            p.partner_type,
+            p.isa_reference,
+            _iso(p.isa_expires),
+            p.notes,
+            p.marking,
+            p.id,
+            expected_version,
+        ],
     )
+    if cur.rowcount == 0:
+        raise ConflictError(f"{p.name} was changed by someone else; reload it and try again")
     _write_partner_children(store, p)
     return dataclasses.replace(p, version=expected_version + 1)
 
