@@ -30,6 +30,7 @@ import hashlib
 import multiprocessing
 import os
 import statistics
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -230,7 +231,12 @@ def test_twenty_analysts_for_a_minute_lose_nothing(national_server: str) -> None
     procs = [ctx.Process(target=analyst, args=(p, barrier, results), daemon=True) for p in plans]
     for proc in procs:
         proc.start()
-    barrier.wait(timeout=600)
+    try:
+        barrier.wait(timeout=600)
+    except threading.BrokenBarrierError:
+        # an analyst could not start: say why, from its report
+        reports = [results.get(timeout=60) for _ in procs]
+        pytest.fail("; ".join(e for r in reports for e in r["errors"]) or "analysts never started")
     began = time.perf_counter()
     reports = [results.get(timeout=SECONDS + 600) for _ in procs]
     wall = time.perf_counter() - began
