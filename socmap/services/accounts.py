@@ -14,7 +14,7 @@ from socmap.domain.errors import ConflictError, NotFoundError, ValidationError
 from socmap.domain.roles import Permission, UserRole
 from socmap.services.auth import require
 from socmap.store import audit, users
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ def _admins(store: Store) -> list[str]:
     return [a for a, r, _ in users.list_users(store) if r == UserRole.ADMIN.value]
 
 
+@unit_of_work
 def add_account(store: Store, account: str, role: str) -> Changes:
     """Register a new account with ``role``."""
     require(store, Permission.ADMIN, action="add accounts")
@@ -72,6 +73,7 @@ def add_account(store: Store, account: str, role: str) -> Changes:
     return Changes.of("user")
 
 
+@unit_of_work
 def set_account_role(store: Store, account: str, role: str) -> Changes:
     """Change a registered account's role; the last admin cannot be demoted."""
     require(store, Permission.ADMIN, action="change roles")
@@ -100,6 +102,7 @@ def set_account_role(store: Store, account: str, role: str) -> Changes:
     return Changes.of("user")
 
 
+@unit_of_work
 def remove_account(store: Store, account: str) -> Changes:
     """Unregister an account (it then acts as a viewer); the last admin cannot be removed."""
     require(store, Permission.ADMIN, action="remove accounts")

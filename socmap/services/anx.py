@@ -43,7 +43,7 @@ from socmap.services.geography import bng_to_lonlat
 from socmap.store import audit, groups
 from socmap.store import network as net
 from socmap.store import partners as partner_rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 SCOPES = ("ocg", "between-groups", "partners")
 
@@ -560,6 +560,7 @@ def iter_grades(items: Iterable[Entity | Link]) -> Iterable[Card]:
         yield from i.cards
 
 
+@unit_of_work
 def record_export(
     store: Store,
     *,

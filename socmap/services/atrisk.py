@@ -35,7 +35,7 @@ from socmap.services.auth import require
 from socmap.services.register import as_record, create_nominal
 from socmap.store import audit, groups
 from socmap.store import network as net
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 def _person(store: Store, nominal_id: int, field: str = "nominal_id") -> None:
@@ -75,6 +75,7 @@ def check_not_at_risk(store: Store, nominal_id: int) -> None:
 # ------------------------------------------------------------------------------------ records
 
 
+@unit_of_work
 def create_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Changes]:
     """Record a person as at risk of being drawn into organised crime."""
     require(store, Permission.EDIT, action="record people at risk")
@@ -98,6 +99,7 @@ def create_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Ch
     return stored, Changes.of("at_risk", record.nominal_id)
 
 
+@unit_of_work
 def record_person_at_risk(
     store: Store,
     record: AtRiskPerson,
@@ -131,6 +133,7 @@ def record_person_at_risk(
     return stored, changes
 
 
+@unit_of_work
 def update_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Changes]:
     """Save a reviewed record (risk level, rationale, factors, owner, review date, closure)."""
     require(store, Permission.EDIT, action="edit people at risk")
@@ -152,6 +155,7 @@ def update_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Ch
     return stored, Changes.of("at_risk", record.nominal_id)
 
 
+@unit_of_work
 def record_indicator(
     store: Store, indicator: Indicator, *, today: dt.date | None = None
 ) -> tuple[Indicator, Changes]:
@@ -175,6 +179,7 @@ def record_indicator(
     return stored, Changes.of("at_risk", indicator.nominal_id)
 
 
+@unit_of_work
 def add_exploitation(store: Store, link: Exploitation) -> tuple[Exploitation, Changes]:
     """Record that a person at risk is exploited by a member of a group."""
     require(store, Permission.EDIT, action="record exploitation")
@@ -203,6 +208,7 @@ def add_exploitation(store: Store, link: Exploitation) -> tuple[Exploitation, Ch
     return stored, Changes.of("at_risk", link.at_risk_nominal_id) | Changes.of("association")
 
 
+@unit_of_work
 def add_intervention(store: Store, iv: Intervention) -> tuple[Intervention, Changes]:
     """Record prevention work with a partner for a person at risk."""
     require(store, Permission.EDIT, action="record interventions")
@@ -223,6 +229,7 @@ def add_intervention(store: Store, iv: Intervention) -> tuple[Intervention, Chan
     return stored, Changes.of("intervention", new_id) | Changes.of("at_risk", iv.nominal_id)
 
 
+@unit_of_work
 def update_intervention(store: Store, iv: Intervention) -> tuple[Intervention, Changes]:
     """Save an intervention's end, outcome, review date or notes."""
     require(store, Permission.EDIT, action="edit interventions")
@@ -352,6 +359,7 @@ def _nearest(g: gn.Adjacency, start: int, targets: set[int], limit: int) -> tupl
     return min(found, key=lambda x: (x[1], x[0])) if found else None
 
 
+@unit_of_work
 def decide_proposal(
     store: Store,
     proposal: Proposal,
@@ -615,6 +623,7 @@ def area_vulnerability(
     )
 
 
+@unit_of_work
 def remove_intervention(store: Store, intervention_id: int) -> Changes:
     """Remove an intervention recorded by mistake (undo of :func:`add_intervention`)."""
     require(store, Permission.EDIT, action="remove interventions")
@@ -632,6 +641,7 @@ def remove_intervention(store: Store, intervention_id: int) -> Changes:
     return Changes.of("intervention", intervention_id) | Changes.of("at_risk", before.nominal_id)
 
 
+@unit_of_work
 def undo_decision(store: Store, nominal_id: int) -> Changes:
     """Take back the latest decision on a person's proposal (and the record an accept created)."""
     require(store, Permission.EDIT, action="decide on people at risk")

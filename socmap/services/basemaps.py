@@ -41,7 +41,7 @@ from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.store import audit
 from socmap.store import neighbourhoods as nb_store
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 from socmap.store.tiles import mbtiles_tile
 
 KINDS = ("vector", "xyz", "wmts", "mbtiles")
@@ -143,6 +143,7 @@ def normalise_grid(grid: str) -> str:
     return _GRID_ALIASES[key]
 
 
+@unit_of_work
 def add_basemap(
     store: Store,
     kind: str,
@@ -245,6 +246,7 @@ def _existing(store: Store, basemap_id: int) -> BasemapLayer:
     return _layer(row)
 
 
+@unit_of_work
 def remove_basemap(store: Store, basemap_id: int) -> Changes:
     """Remove a basemap layer (administrators; audited)."""
     require(store, Permission.ADMIN, action="configure basemaps")

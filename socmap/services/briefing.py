@@ -16,7 +16,7 @@ from socmap.domain.vocab import DEFAULT_MARKING, LOCATION_KINDS, MARKETS, parse_
 from socmap.services.auth import require
 from socmap.services.map_data import MapData, OcgInfo, check_audience, load_map_data
 from socmap.store import audit, map_rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 AUDIENCE_LABELS = {
     "internal": "Internal: intelligence and investigation staff",
@@ -254,6 +254,7 @@ def check_can_export(store: Store) -> None:
     require(store, Permission.EXPORT, action="export briefings")
 
 
+@unit_of_work
 def record_export(
     store: Store,
     *,

@@ -13,7 +13,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.groups import Location, Membership, Nominal, Ocg
 from socmap.services import register
 from socmap.store import groups
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 class Command(Protocol):
@@ -85,6 +85,7 @@ class AddMember:
         self.created: Nominal | None = None
         self.label = f"Add member to OCG-{membership.ocg_id:04d}"
 
+    @unit_of_work
     def do(self, store: Store) -> Changes:
         """Add (redo re-adds with the same ids)."""
         if self.stored is None:
@@ -92,13 +93,17 @@ class AddMember:
                 store, self.membership, new_nominal=self.new_nominal
             )
             return changes
+        # the command's state changes only once the unit committed (a retried unit starts over)
         with store.atomic():
             changes = Changes()
-            if self.created is not None:
-                self.created, changes = register.create_nominal(store, self.created)
-            self.stored, more = register.add_membership(store, self.stored)
+            created = self.created
+            if created is not None:
+                created, changes = register.create_nominal(store, created)
+            stored, more = register.add_membership(store, self.stored)
+        self.created, self.stored = created, stored
         return changes | more
 
+    @unit_of_work
     def undo(self, store: Store) -> Changes:
         """Remove the membership (and the nominal, when this command recorded it)."""
         assert self.stored is not None

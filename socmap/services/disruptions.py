@@ -35,7 +35,7 @@ from socmap.services.register import as_record
 from socmap.store import audit
 from socmap.store import disruptions as rows
 from socmap.store import partners as partner_rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 def _trigger_reassessment(store: Store, d: Disruption) -> bool:
@@ -57,6 +57,7 @@ def _trigger_reassessment(store: Store, d: Disruption) -> bool:
     return True
 
 
+@unit_of_work
 def record_disruption(
     store: Store, disruption: Disruption, *, today: dt.date | None = None
 ) -> tuple[Disruption, Changes]:
@@ -108,6 +109,7 @@ def record_disruption(
     return stored, changes
 
 
+@unit_of_work
 def approve_disruption(
     store: Store, disruption_id: int, *, today: dt.date | None = None
 ) -> tuple[Disruption, Changes]:
@@ -137,6 +139,7 @@ def approve_disruption(
     return after, Changes.of("disruption", disruption_id)
 
 
+@unit_of_work
 def reject_disruption(
     store: Store, disruption_id: int, *, today: dt.date | None = None, reason: str = ""
 ) -> tuple[Disruption, Changes]:

@@ -12,7 +12,7 @@ from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.store import audit, meta
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 #: The ``meta`` key holding the force's name.
 FORCE_NAME_KEY = "force_name"
@@ -41,6 +41,7 @@ def check_force_name(name: str) -> str:
     return clean
 
 
+@unit_of_work
 def set_force_name(store: Store, name: str) -> tuple[str, Changes]:
     """Set the name used in briefing and profile titles (supervisors and admins; audited)."""
     require(store, Permission.APPROVE, action="change the force's name")

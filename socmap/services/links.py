@@ -11,7 +11,7 @@ from socmap.services.auth import require
 from socmap.services.register import as_record
 from socmap.store import audit, groups
 from socmap.store import network as net
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 def _check_person(store: Store, nominal_id: int, field: str) -> None:
@@ -19,6 +19,7 @@ def _check_person(store: Store, nominal_id: int, field: str) -> None:
         raise ValidationError(field, f"there is no person with id {nominal_id}")
 
 
+@unit_of_work
 def add_association(store: Store, association: Association) -> tuple[Association, Changes]:
     """Record a typed, dated, graded link between two people.
 
@@ -48,6 +49,7 @@ def add_association(store: Store, association: Association) -> tuple[Association
     )
 
 
+@unit_of_work
 def remove_association(store: Store, association_id: int) -> tuple[Association, Changes]:
     """Remove a person link (a correction or an undo)."""
     require(store, Permission.EDIT, action="remove associations")
@@ -65,6 +67,7 @@ def remove_association(store: Store, association_id: int) -> tuple[Association, 
     return before, Changes.of("association", association_id)
 
 
+@unit_of_work
 def add_ocg_link(store: Store, link: OcgLink) -> tuple[OcgLink, Changes]:
     """Record a link between two groups (supplier, rival, merged, split, works with)."""
     require(store, Permission.EDIT, action="record links between groups")
@@ -87,6 +90,7 @@ def add_ocg_link(store: Store, link: OcgLink) -> tuple[OcgLink, Changes]:
     )
 
 
+@unit_of_work
 def remove_ocg_link(store: Store, link_id: int) -> tuple[OcgLink, Changes]:
     """Remove a group link."""
     require(store, Permission.EDIT, action="remove links between groups")

@@ -24,7 +24,7 @@ from socmap.services import redaction
 from socmap.services.auth import require
 from socmap.store import audit
 from socmap.store import profiles as rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 NOT_CLEARED = (
     "This section has not been cleared for partners: a partner-safe version is written or "
@@ -96,6 +96,7 @@ def preview(store: Store, area_id: int, section: str) -> Preview:
     )
 
 
+@unit_of_work
 def approve(store: Store, area_id: int, section: str, text: str) -> Changes:
     """Clear ``text`` as the partner-safe version of the section's current version.
 

@@ -33,7 +33,7 @@ from socmap.services.output import check_target, format_for, write_file
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit
 from socmap.store import network as net
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 def _name(surname: str, forenames: str) -> str:
@@ -489,6 +489,7 @@ def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
     return f"OCG-{g.graph.get('ocg_id', 0):04d} {g.graph.get('ocg_name', '')}: {what}{when}"
 
 
+@unit_of_work
 def record_export(
     store: Store,
     ocg_id: int,

@@ -35,7 +35,7 @@ from socmap.services.auth import require
 from socmap.services.register import as_record
 from socmap.store import audit
 from socmap.store import partners as rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 
 def _check_areas(store: Store, area_ids: tuple[int, ...], field: str) -> None:
@@ -51,6 +51,7 @@ def _check_partners(store: Store, partner_ids: tuple[int, ...], field: str) -> N
             raise ValidationError(field, f"there is no partner agency with id {p}")
 
 
+@unit_of_work
 def create_partner(store: Store, partner: Partner) -> tuple[Partner, Changes]:
     """Add a partner agency to the register."""
     require(store, Permission.EDIT, action="add partner agencies")
@@ -71,6 +72,7 @@ def create_partner(store: Store, partner: Partner) -> tuple[Partner, Changes]:
     return stored, Changes.of("partner", stored.id or 0)
 
 
+@unit_of_work
 def update_partner(store: Store, partner: Partner) -> tuple[Partner, Changes]:
     """Save an edited partner (``partner.version`` as read by the editor)."""
     require(store, Permission.EDIT, action="edit partner agencies")
@@ -97,6 +99,7 @@ def update_partner(store: Store, partner: Partner) -> tuple[Partner, Changes]:
     return stored, Changes.of("partner", pid)
 
 
+@unit_of_work
 def save_structure(
     store: Store, structure: PartnershipStructure, *, today: dt.date | None = None
 ) -> tuple[PartnershipStructure, Changes]:
@@ -121,6 +124,7 @@ def save_structure(
     return stored, Changes.of("partnership_structure", stored.id or 0)
 
 
+@unit_of_work
 def link_partner(
     store: Store, link: PartnerLink, *, today: dt.date | None = None
 ) -> tuple[PartnerLink, Changes]:
@@ -149,6 +153,7 @@ def link_partner(
     return stored, Changes.of("partner_link", stored.id or 0) | Changes.of("ocg", link.ocg_id)
 
 
+@unit_of_work
 def unlink_partner(store: Store, link_id: int) -> tuple[PartnerLink, Changes]:
     """Remove a partner <-> OCG link."""
     require(store, Permission.EDIT, action="unlink partners from OCGs")
@@ -166,6 +171,7 @@ def unlink_partner(store: Store, link_id: int) -> tuple[PartnerLink, Changes]:
     return before, Changes.of("partner_link", link_id) | Changes.of("ocg", before.ocg_id)
 
 
+@unit_of_work
 def set_lro(store: Store, lro: Lro) -> Changes:
     """Record an OCG's Lead Responsible Officer (police or partner staff)."""
     require(store, Permission.EDIT, action="set an OCG's LRO")

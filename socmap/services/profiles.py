@@ -37,7 +37,7 @@ from socmap.domain.text import plural
 from socmap.services.auth import require
 from socmap.store import areas, audit
 from socmap.store import profiles as rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 KIND = "profile"
 
@@ -204,6 +204,7 @@ def summary_line(statuses: list[AreaStatus]) -> str:
 # ----------------------------------------------------------------------------------- writes
 
 
+@unit_of_work
 def save_handling(
     store: Store, h: Handling, *, today: dt.date | None = None
 ) -> tuple[Handling, Changes]:
@@ -237,6 +238,7 @@ def save_handling(
     return stored, _changes(h.area_id)
 
 
+@unit_of_work
 def save_section(
     store: Store,
     *,
@@ -305,6 +307,7 @@ def save_section(
     return SaveResult(stored, conflict=bool(conflict_with), other=other), _changes(area_id)
 
 
+@unit_of_work
 def add_contribution(store: Store, c: Contribution) -> tuple[Contribution, Changes]:
     """Record that a partner supplied data for the area's profile."""
     require(store, Permission.EDIT, action="record partner contributions")
@@ -343,6 +346,7 @@ def add_contribution(store: Store, c: Contribution) -> tuple[Contribution, Chang
     return stored, _changes(c.area_id)
 
 
+@unit_of_work
 def remove_contribution(store: Store, contribution_id: int) -> Changes:
     """Remove a contribution recorded by mistake (the audit trail keeps it)."""
     require(store, Permission.EDIT, action="remove partner contributions")
@@ -360,6 +364,7 @@ def remove_contribution(store: Store, contribution_id: int) -> Changes:
     return _changes(before.area_id)
 
 
+@unit_of_work
 def add_action(store: Store, a: ActionItem) -> tuple[ActionItem, Changes]:
     """Add an item to the area's 4P action plan."""
     require(store, Permission.EDIT, action="edit 4P action plans")
@@ -379,6 +384,7 @@ def add_action(store: Store, a: ActionItem) -> tuple[ActionItem, Changes]:
     return stored, _changes(a.area_id)
 
 
+@unit_of_work
 def update_action(store: Store, a: ActionItem) -> tuple[ActionItem, Changes]:
     """Save an edited action item (``a.version`` as the editor read it)."""
     require(store, Permission.EDIT, action="edit 4P action plans")
@@ -399,6 +405,7 @@ def update_action(store: Store, a: ActionItem) -> tuple[ActionItem, Changes]:
     return stored, _changes(a.area_id) | _changes(before.area_id)
 
 
+@unit_of_work
 def set_partner_types(store: Store, types: list[PartnerType] | tuple[PartnerType, ...]) -> Changes:
     """Replace the list of partner types a complete profile expects (admins only)."""
     require(store, Permission.ADMIN, action="change the expected partner types")
@@ -433,6 +440,7 @@ def _rec(obj: object) -> dict[str, object]:
     return as_record(obj)
 
 
+@unit_of_work
 def record_export(
     store: Store,
     *,

@@ -25,7 +25,7 @@ from socmap.domain.roles import Permission
 from socmap.services.auth import require
 from socmap.services.queries import OcgDetail, ocg_detail
 from socmap.store import audit, groups, review
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 #: A repeated view of the same record by the same person within this time is recorded once.
 VIEW_REPEAT_WINDOW = dt.timedelta(seconds=60)
@@ -36,6 +36,7 @@ _EXISTS = {
 }
 
 
+@unit_of_work
 def record_view(
     store: Store, entity: str, entity_id: int, *, shown_nominals: tuple[int, ...] = ()
 ) -> Changes:

@@ -31,7 +31,7 @@ from socmap.services.auth import require
 from socmap.services.geography import area_index
 from socmap.services.neighbourhoods import sync as sync_neighbourhoods
 from socmap.store import areas, audit, groups, nominal_merge
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 from socmap.store.network import is_at_risk
 
 
@@ -61,6 +61,7 @@ def _check_area(store: Store, area_id: int | None, *, kept: int | None = None) -
 # ------------------------------------------------------------------------------------ OCGs
 
 
+@unit_of_work
 def create_ocg(store: Store, ocg: Ocg) -> tuple[Ocg, Changes]:
     """Add a new OCG to the register."""
     require(store, Permission.EDIT, action="add OCGs")
@@ -79,6 +80,7 @@ def create_ocg(store: Store, ocg: Ocg) -> tuple[Ocg, Changes]:
     return stored, Changes.of("ocg", stored.id or 0)
 
 
+@unit_of_work
 def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, Changes]:
     """Save an edited OCG; ``ocg.version`` must be the version the editor started from.
 
@@ -112,6 +114,7 @@ def update_ocg(store: Store, ocg: Ocg, *, action: str = "update") -> tuple[Ocg, 
     return stored, Changes.of("ocg", ocg_id)
 
 
+@unit_of_work
 def delete_ocg(store: Store, ocg_id: int, *, action: str = "delete") -> Changes:
     """Remove an OCG that was created by mistake (undo of a creation). Archive real groups."""
     require(store, Permission.EDIT, action="remove OCGs")
@@ -133,6 +136,7 @@ def delete_ocg(store: Store, ocg_id: int, *, action: str = "delete") -> Changes:
     return Changes.of("ocg", ocg_id)
 
 
+@unit_of_work
 def restore_ocg(store: Store, ocg: Ocg, *, action: str = "undo delete") -> Changes:
     """Put back an OCG removed by :func:`delete_ocg`, with its old id."""
     require(store, Permission.EDIT, action="restore OCGs")
@@ -152,6 +156,7 @@ def restore_ocg(store: Store, ocg: Ocg, *, action: str = "undo delete") -> Chang
 # -------------------------------------------------------------------------------- nominals
 
 
+@unit_of_work
 def create_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     """Record a new nominal."""
     require(store, Permission.EDIT, action="add nominals")
@@ -170,6 +175,7 @@ def create_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     return stored, Changes.of("nominal", stored.id or 0)
 
 
+@unit_of_work
 def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     """Save an edited nominal (``nominal.version`` as read by the editor)."""
     require(store, Permission.EDIT, action="edit nominals")
@@ -190,6 +196,7 @@ def update_nominal(store: Store, nominal: Nominal) -> tuple[Nominal, Changes]:
     return stored, Changes.of("nominal", nominal.id or 0)
 
 
+@unit_of_work
 def delete_nominal(store: Store, nominal_id: int, *, action: str = "delete") -> Changes:
     """Remove a nominal recorded by mistake (undo of a creation); refuses one with memberships."""
     require(store, Permission.EDIT, action="remove nominals")
@@ -318,6 +325,7 @@ def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, 
 # ----------------------------------------------------------------------------- memberships
 
 
+@unit_of_work
 def add_membership(store: Store, membership: Membership) -> tuple[Membership, Changes]:
     """Record that a nominal belongs to an OCG in a role."""
     require(store, Permission.EDIT, action="change memberships")
@@ -345,6 +353,7 @@ def add_membership(store: Store, membership: Membership) -> tuple[Membership, Ch
     return stored, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
 
 
+@unit_of_work
 def add_member(
     store: Store, membership: Membership, *, new_nominal: Nominal | None = None
 ) -> tuple[Membership, Nominal | None, Changes]:
@@ -361,6 +370,7 @@ def add_member(
     return stored, created, changes | more
 
 
+@unit_of_work
 def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Changes]:
     """End a membership record (undo of an addition, or a correction)."""
     require(store, Permission.EDIT, action="change memberships")
@@ -378,6 +388,7 @@ def remove_membership(store: Store, membership_id: int) -> tuple[Membership, Cha
     return before, Changes.of("ocg", before.ocg_id) | Changes.of("membership")
 
 
+@unit_of_work
 def update_membership(store: Store, membership: Membership) -> tuple[Membership, Changes]:
     """Save a membership's changed role, tags or dates (the group and person stay)."""
     require(store, Permission.EDIT, action="change memberships")
@@ -406,6 +417,7 @@ def update_membership(store: Store, membership: Membership) -> tuple[Membership,
     return membership, Changes.of("ocg", membership.ocg_id) | Changes.of("membership")
 
 
+@unit_of_work
 def end_membership(
     store: Store, membership_id: int, *, on: dt.date | None = None
 ) -> tuple[Membership, Changes]:
@@ -434,6 +446,7 @@ def end_membership(
 # ------------------------------------------------------------------------------- locations
 
 
+@unit_of_work
 def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
     """Record an OCG location; its area is found from its coordinates."""
     require(store, Permission.EDIT, action="change locations")
@@ -456,6 +469,7 @@ def add_location(store: Store, location: Location) -> tuple[Location, Changes]:
     return stored, Changes.of("ocg", location.ocg_id) | Changes.of("location", stored.id or 0)
 
 
+@unit_of_work
 def remove_location(store: Store, location_id: int) -> tuple[Location, Changes]:
     """Remove an OCG location."""
     require(store, Permission.EDIT, action="change locations")

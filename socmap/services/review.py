@@ -26,7 +26,7 @@ from socmap.domain.text import Page, plural
 from socmap.services import redaction
 from socmap.services.auth import require
 from socmap.store import audit, review
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 RATIONALE_MIN = 10
 RATIONALE_MAX = limits.RATIONALE_MAX
@@ -132,6 +132,7 @@ def queue_counts(store: Store, *, as_of: dt.date | None = None) -> dict[str, int
     return review.queue_count(store, as_of=as_of or dt.date.today())
 
 
+@unit_of_work
 def retain(
     store: Store,
     entity: str,
@@ -194,6 +195,7 @@ class DisposalReport:
     compacted: bool
 
 
+@unit_of_work
 def dispose(
     store: Store,
     entity: str,

@@ -59,7 +59,7 @@ from socmap.services.auth import require
 from socmap.services.progress import NullProgress, Progress, check_cancelled
 from socmap.store import audit, groups
 from socmap.store import scoring as rows
-from socmap.store.db import Store
+from socmap.store.db import Store, unit_of_work
 
 CONFIG_KINDS = ("ocgm", "morile", "schedule")
 
@@ -106,6 +106,7 @@ def config_history(store: Store, kind: str) -> list[tuple[int, str, str, str]]:
     ]
 
 
+@unit_of_work
 def save_config(
     store: Store, *, kind: str, body: Mapping[str, Any], note: str = ""
 ) -> tuple[int, Changes]:
@@ -178,6 +179,7 @@ def _check_scorable(store: Store, ocg_id: int) -> str:
     return name
 
 
+@unit_of_work
 def create_assessment(
     store: Store,
     *,
@@ -239,6 +241,7 @@ def create_assessment(
     return stored, Changes.of("assessment", aid) | Changes.of("ocg", ocg_id)
 
 
+@unit_of_work
 def submit_assessment(
     store: Store, assessment_id: int, *, full_review: bool = False
 ) -> tuple[Assessment, Changes]:
@@ -287,6 +290,7 @@ def can_decide(store: Store, a: Assessment) -> str | None:
     return None
 
 
+@unit_of_work
 def _decide(
     store: Store, assessment_id: int, *, status: str, on: dt.date | None, reason: str
 ) -> tuple[Assessment, Changes]:
@@ -476,6 +480,7 @@ def _iso(d: dt.date | None) -> str:
     return d.isoformat() if d else "-"
 
 
+@unit_of_work
 def record_trigger(
     store: Store, *, ocg_id: int, kind: str, on: dt.date | None = None, note: str = ""
 ) -> tuple[TriggerOutcome, Changes]:
@@ -892,6 +897,7 @@ def rescore_all(
 # ------------------------------------------------------------------------------- archiving
 
 
+@unit_of_work
 def _lifecycle(
     store: Store, *, ocg_id: int, action: str, rationale: str, on: dt.date | None
 ) -> Changes:

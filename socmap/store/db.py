@@ -7,14 +7,17 @@ A file that is not a socmap database, is corrupt, or was written by a newer socm
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import random
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlite_utils
 
@@ -51,6 +54,15 @@ NETWORK_FILESYSTEMS = frozenset(
 )
 #: How long a writer waits for another's write lock before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 15_000
+#: How many times a unit of work is run on a server that aborts it as a serialisation failure
+#: or a deadlock (``Store.retrying``), and the first back-off (seconds, doubled each time, with
+#: full jitter, at most ``RETRY_MAX_DELAY``).
+RETRY_ATTEMPTS = 8
+RETRY_BASE_DELAY = 0.01
+RETRY_MAX_DELAY = 0.5
+
+T = TypeVar("T")
+P = ParamSpec("P")
 RESTORE_HINT = (
     "Restore it from a backup: 'socmap restore --db {path} BACKUP.db' (the damaged file is "
     "kept aside), or ask an administrator to recover it"
@@ -126,6 +138,8 @@ class Store:
     own_audit_ids: set[int] = field(default_factory=set, repr=False)
     pending_audit_ids: set[int] = field(default_factory=set, repr=False)
     own_sessions: set[int] = field(default_factory=set, repr=False)
+    #: How many times ``retrying`` ran a unit of work again (serialisation failure, deadlock).
+    retried: int = field(default=0, repr=False)
     _depth: int = field(default=0, repr=False)
 
     @property
@@ -208,17 +222,17 @@ class Store:
         if conn.in_transaction:
             self._depth += 1
             name = f"socmap_sp{self._depth}"
-            conn.execute(f"SAVEPOINT {name}")
+            conn.native(f"SAVEPOINT {name}")
             try:
                 yield
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                    conn.native(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.native(f"RELEASE SAVEPOINT {name}")
                 raise
             finally:
                 self._depth -= 1
-            conn.execute(f"RELEASE SAVEPOINT {name}")
+            conn.native(f"RELEASE SAVEPOINT {name}")
             return
         conn.execute("BEGIN")
         try:
@@ -247,6 +261,43 @@ class Store:
     def is_own_audit_row(self, audit_id: int) -> bool:
         """True when this store (or a copy it reopened) wrote audit row ``audit_id``."""
         return audit_id in self.own_audit_ids or audit_id in self.pending_audit_ids
+    def retrying(self, fn: Callable[[], T], *, attempts: int | None = None) -> T:
+        """Run ``fn()`` as one unit of work; on a server, run it again when the server aborts it
+        as a serialisation failure or a deadlock, so neither ever reaches a person.
+
+        This is the one retry policy. On a server, outside any transaction, ``fn`` runs inside
+        :meth:`atomic` (its own ``atomic`` blocks become savepoints), and when the server aborts
+        the transaction with SQLSTATE 40001 or 40P01 (``dialect.is_retryable``) everything was
+        rolled back, so the whole of ``fn`` is run again after a jittered, doubling back-off,
+        up to ``attempts`` times (``RETRY_ATTEMPTS``); after that one line says nothing was
+        changed. Inside an open transaction ``fn`` simply runs: the outermost unit retries.
+        On SQLite ``fn`` simply runs too: writers queue for the write lock (``BEGIN
+        IMMEDIATE`` with the busy timeout) and are never aborted to be retried.
+
+        Service functions that write are wrapped with :func:`unit_of_work`, which calls this.
+        """
+        if not self.on_server or self.conn.in_transaction:
+            return fn()
+        from socmap.store.dialect import is_retryable
+
+        tries = max(1, attempts if attempts is not None else RETRY_ATTEMPTS)
+        for attempt in range(tries):
+            try:
+                with self.atomic():
+                    return fn()
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                if attempt + 1 >= tries:
+                    raise StoreError(
+                        f"{self.where()} kept refusing this change because other people were "
+                        f"changing the same records ({tries} attempts); nothing was changed. "
+                        "Try again"
+                    ) from exc
+            self.retried += 1
+            delay = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * (2**attempt))
+            time.sleep(random.uniform(0, delay))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""
@@ -278,6 +329,25 @@ def data_version(store: Store) -> int:
     if store.on_server:
         raise StoreError("data_version is SQLite's; a server announces changes (LISTEN)")
     return int(store.conn.execute("PRAGMA data_version").fetchall()[0][0])
+
+
+def unit_of_work(fn: Callable[P, T]) -> Callable[P, T]:
+    """Mark a service function that writes as one unit of work, run by ``Store.retrying``.
+
+    The acting store is the first ``Store`` among the arguments. Every function in
+    ``socmap.services`` that opens ``store.atomic()`` carries this decorator (a test discovers
+    them), so the UI, the CLI and any other caller get the same retry policy at one seam.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        store = next((a for a in (*args, *kwargs.values()) if isinstance(a, Store)), None)
+        if store is None:
+            return fn(*args, **kwargs)
+        return store.retrying(lambda: fn(*args, **kwargs))
+
+    run.__socmap_unit_of_work__ = True  # type: ignore[attr-defined]
+    return run
 
 
 def explain_sqlite_error(

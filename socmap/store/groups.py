@@ -137,9 +137,9 @@ def update_ocg(store: Store, ocg: Ocg, *, expected_version: int | None = None) -
             f"(version {current[0]}, yours {expected_version}); reload it and make your edit again"
         )
     version = current[0] + 1
-    # The version read above is checked again by the UPDATE itself: on a server, a save
-    # committed between the two statements makes this one change no row (a conflict), never
-    # a silent overwrite.
+    # Compare and set: the row is written only while it still holds the version read above. On
+    # a server two editors can both pass the check; the second's UPDATE then waits for the
+    # first's row lock and, once it commits, matches nothing instead of overwriting it.
     cur = store.conn.execute(
         "UPDATE ocgs SET name=?, aliases=?, status=?, primary_market=?, secondary_markets=?,"
         " enablers=?, lead_area_id=?, lro=?, identified_on=?, archived_on=?, marking=?, notes=?,"
@@ -226,7 +226,7 @@ def update_nominal(store: Store, n: Nominal, *, expected_version: int | None = N
     if expected_version is not None and current[0] != expected_version:
         raise ConflictError(f"nominal {n.id} was changed by someone else since you opened it")
     version = current[0] + 1
-    cur = store.conn.execute(  # the version checked again by the write (see update_ocg)
+    cur = store.conn.execute(  # compare and set, as update_ocg
         "UPDATE nominals SET surname=?, forenames=?, aliases=?, date_of_birth=?, flags=?,"
         " marking=?, notes=?, version=? WHERE id=? AND version=?",
         [*_nominal_values(n), version, n.id, current[0]],

@@ -153,7 +153,7 @@ def update_partner(store: Store, p: Partner, *, expected_version: int) -> Partne
         raise NotFoundError(f"there is no partner agency with id {p.id}")
     if row[0] != expected_version:
         raise ConflictError(f"{p.name} was changed by someone else; reload it and try again")
-    cur = store.conn.execute(  # the version checked again by the write: no lost update
+    cur = store.conn.execute(  # compare and set (see groups.update_ocg)
         "UPDATE partners SET name = ?, partner_type = ?, isa_reference = ?, isa_expires = ?,"
         " notes = ?, marking = ?, version = version + 1 WHERE id = ? AND version = ?",
         [

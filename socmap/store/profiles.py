@@ -76,18 +76,24 @@ def save_handling(store: Store, h: Handling, *, expected_version: int) -> Handli
     if current is None:
         if expected_version not in (0, None):
             raise NotFoundError("this profile no longer exists")
-        store.conn.execute(
+        cur = store.conn.execute(
             "INSERT INTO profiles (area_id, marking, owner, partners_consulted, data_from, data_to,"
-            " review_date, updated_by, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " review_date, updated_by, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+            " ON CONFLICT (area_id) DO NOTHING",
             [h.area_id, *values],
         )
+        if cur.rowcount == 0:  # someone else saved it first, meanwhile
+            raise ConflictError(
+                "the profile's handling was saved by someone else meanwhile; reload it and make "
+                "your change again"
+            )
     else:
         if current.version != expected_version:
             raise ConflictError(
                 f"the profile's handling was changed by {current.updated_by} at "
                 f"{current.updated_at}; reload it and make your change again"
             )
-        cur = store.conn.execute(  # the version checked again by the write: no lost update
+        cur = store.conn.execute(  # compare and set (see groups.update_ocg)
             "UPDATE profiles SET marking = ?, owner = ?, partners_consulted = ?, data_from = ?,"
             " data_to = ?, review_date = ?, updated_by = ?, updated_at = ?,"
             " version = version + 1 WHERE area_id = ? AND version = ?",
