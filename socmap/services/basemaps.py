@@ -264,6 +264,7 @@ def remove_basemap(store: Store, basemap_id: int) -> Changes:
     return Changes.everything()
 
 
+@unit_of_work
 def set_in_briefings(store: Store, basemap_id: int, on: bool) -> Changes:
     """Choose whether briefings (and other exports) draw a basemap layer by default
     (administrators; audited). The map on screen draws every layer either way."""

@@ -252,6 +252,7 @@ def merge_preview(store: Store, *, keep: int, drop: int) -> tuple[dict[str, int]
     return nominal_merge.count_referring(store, drop), merge_refusal(store, keep=keep, drop=drop)
 
 
+@unit_of_work
 def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, Changes]:
     """Fold nominal ``drop`` into ``keep`` (the same person): one transaction, one audit row.
 

@@ -251,11 +251,19 @@ RETRYABLE_STATES = frozenset({"40001", "40P01"})
 class PgCursor:
     """The result of one statement: rows as tuples, ``lastrowid`` and ``rowcount``."""
 
-    def __init__(self, rows: list[tuple[Any, ...]] | None, rowcount: int, lastrowid: int | None):
+    def __init__(
+        self,
+        rows: list[tuple[Any, ...]] | None,
+        rowcount: int,
+        lastrowid: int | None,
+        description: list[tuple[Any, ...]] | None = None,
+    ):
         self._rows = rows or []
         self._pos = 0
         self.rowcount = rowcount
         self.lastrowid = lastrowid
+        #: As sqlite3 gives it: one 7-tuple per column, its name first (None for no rows).
+        self.description = description
 
     def fetchone(self) -> tuple[Any, ...] | None:
         if self._pos >= len(self._rows):
@@ -428,6 +436,11 @@ class PgConnection:
                     text, params
                 )
                 rows = cur.fetchall() if cur.description is not None else None
+                described = (
+                    [(c.name, None, None, None, None, None, None) for c in cur.description]
+                    if cur.description is not None and not returning
+                    else None
+                )
                 count = cur.rowcount
         except psycopg.Error as exc:
             raise as_sqlite_error(exc) from None
@@ -438,7 +451,7 @@ class PgConnection:
         head = text.lstrip()[:6].upper()
         if head in {"INSERT", "UPDATE", "DELETE"} and count > 0:
             self.total_changes += count
-        return PgCursor(rows, count, lastrowid)
+        return PgCursor(rows, count, lastrowid, described)
 
     def _tables_with_id(self) -> set[str]:
         if self._id_tables is None:
@@ -579,3 +592,39 @@ def update_by_row_key(conn: Any, table: str, column: str, value: Any, row_key: A
         conn.native(f'UPDATE "{table}" SET "{column}" = %s WHERE ctid = %s::tid', [value, row_key])
     else:
         conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', [value, row_key])
+
+
+def update_or_ignore(
+    conn: Any, table: str, column: str, value: Any, where: str, params: list[Any]
+) -> int:
+    """SQLite's ``UPDATE OR IGNORE``: set ``column`` where ``where`` holds, leaving alone each
+    row the change would make break a constraint (a unique key, a check); returns rows changed.
+
+    A server has no such statement: each row is tried in a savepoint of its own (a refusal
+    must not abort the caller's transaction), which is fine for the few rows a merge moves.
+    """
+    if not is_server(conn):
+        return int(
+            conn.execute(
+                f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE {where}', [value, *params]
+            ).rowcount
+        )
+    # ``where`` is identifiers and ``?`` placeholders only (built by the store, no literals)
+    native_where = where.replace("?", "%s")
+    keys = [
+        r[0]
+        for r in conn.native(
+            f'SELECT ctid::text FROM "{table}" WHERE {native_where}', params
+        ).fetchall()
+    ]
+    changed = 0
+    for key in keys:
+        conn.native("SAVEPOINT socmap_or_ignore")
+        try:
+            conn.native(f'UPDATE "{table}" SET "{column}" = %s WHERE ctid = %s::tid', [value, key])
+        except sqlite3.IntegrityError:
+            conn.native("ROLLBACK TO SAVEPOINT socmap_or_ignore")
+        else:
+            changed += 1
+        conn.native("RELEASE SAVEPOINT socmap_or_ignore")
+    return changed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from socmap.store import dialect
 from socmap.store.db import Store
 from socmap.store.review import referencing_columns
 
@@ -55,10 +56,9 @@ def repoint(store: Store, *, keep: int, drop: int) -> dict[str, dict[str, int]]:
     for table, column, kind_col, kind in refs:
         extra = f' AND "{kind_col}" = ?' if kind_col else ""
         params: list[Any] = [*([kind] if kind_col else [])]
-        moved = store.conn.execute(
-            f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?{extra}',
-            [keep, drop, *params],
-        ).rowcount
+        moved = dialect.update_or_ignore(
+            store.conn, table, column, keep, f'"{column}" = ?{extra}', [drop, *params]
+        )
         folded = store.conn.execute(
             f'DELETE FROM "{table}" WHERE "{column}" = ?{extra}', [drop, *params]
         ).rowcount
