@@ -448,8 +448,9 @@ def _refuse_unsafe_location(path: Path) -> None:
     if share is not None:
         raise StoreError(
             f"{path} is on a network share ({share}), where SQLite's file locking cannot be "
-            "trusted and the database could be corrupted; keep it on a local disk, or use it "
-            "on the server itself"
+            "trusted and the database could be corrupted. To share a register, move it to a "
+            "PostgreSQL server ('socmap server import FILE postgresql://HOST/DB', see the README);"
+            " for one person, keep the file on a local disk"
         )
     try:
         mode = path.stat().st_mode

@@ -140,8 +140,9 @@ def test_a_database_on_a_network_share_is_refused(
         assert store_db.network_share(share / "x.db") is not None, fstype
     # UNC paths name the server
     assert store_db.network_share(Path(r"\\fileserver\intel\socmap.db")) == r"\\fileserver\intel"
-    with pytest.raises(StoreError, match=r"network share \(\\\\fileserver\\intel\)"):
+    with pytest.raises(StoreError, match=r"network share \(\\\\fileserver\\intel\)") as info:
         open_store(r"\\fileserver\intel\socmap.db")
+    assert "socmap server import" in str(info.value)  # the pointer to the shared server
 
 
 def test_mount_points_with_spaces_are_understood(
