@@ -78,7 +78,12 @@ class Cli:
             "With no command, opens the desktop app.",
         )
         self.parser.add_argument("--version", action="version", version=f"socmap {__version__}")
-        self.parser.add_argument("--db", type=Path, help="database file to open in the app")
+        self.parser.add_argument(
+            "--db",
+            type=str,
+            metavar="FILE|URL",
+            help="the database to open in the app: a file, or a PostgreSQL server",
+        )
         self.parser.add_argument(
             "--demo",
             action="store_true",

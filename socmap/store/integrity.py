@@ -200,6 +200,10 @@ def open_for_window(path: str | Path, *, actor: str | None = None) -> Store:
     Raises:
         StoreError: as :func:`open_store` for everything but the deferred integrity check.
     """
+    from socmap.store.dialect import is_server_url
+
+    if is_server_url(path):  # a server checks itself: nothing to defer
+        return open_store(str(path), actor=actor)
     file_path = Path(path).expanduser()
     try:
         size = file_path.stat().st_size

@@ -297,6 +297,12 @@ def test_cli_server_init_import_and_users(
     assert out.returncode == 0, out.stdout + out.stderr
     out = run("ocg", "list", "--db", admin_url)
     assert out.returncode == 0, out.stderr
+    # the app opens on the server too (both ways of giving --db), and says where it is
+    for args in (["gui", "--db", admin_url], ["--db", admin_url, "gui"]):
+        png = tmp_path / "window.png"
+        png.unlink(missing_ok=True)
+        out = run(*args, "--screenshot", str(png))
+        assert out.returncode == 0 and png.stat().st_size > 10_000, out.stderr
     # the login decides who you are: a viewer cannot add people, whatever the OS account
     grant_role(pg_url, "viewer.cli", "viewer")
     out = run("users", "add", "ds.other", "--role", "admin", "--db", with_login(pg_url, "viewer.cli"))
