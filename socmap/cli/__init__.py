@@ -12,7 +12,6 @@ import importlib
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from socmap import __version__

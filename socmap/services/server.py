@@ -8,7 +8,7 @@ from pathlib import Path
 from socmap.domain.accounts import canonical_account
 from socmap.domain.errors import ValidationError
 from socmap.store import server as server_store
-from socmap.store.dialect import is_server_url, redact_url
+from socmap.store.dialect import is_server_url
 from socmap.store.server import ImportReport, InitReport
 
 __all__ = ["ImportReport", "InitReport", "import_file", "init", "require_server"]
@@ -39,8 +39,3 @@ def import_file(
 ) -> ImportReport:
     """Copy the register file ``source`` into the new server register ``target``, verified."""
     return server_store.import_file(source, require_server(target), progress=progress)
-
-
-def describe(target: str) -> str:
-    """The server as people should see it named (never a password)."""
-    return redact_url(target)

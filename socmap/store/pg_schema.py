@@ -15,7 +15,6 @@ and places gain a point ``geom``. Each has a GiST index. QGIS opens them directl
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable
 
 #: socmap's roles as PostgreSQL group roles, as named in this module's SQL. On a server they
@@ -509,8 +508,3 @@ def table_names() -> list[str]:
     objects = _sqlite_schema()
     tables = [(n, s) for t, n, _tn, s in objects if t == "table"]
     return [n for n, _s in _ordered_tables(tables)]
-
-
-def sqlite_error_is_refusal(exc: sqlite3.Error) -> bool:
-    """True when the server refused a write for a rule (privilege or socmap rule)."""
-    return getattr(exc, "sqlstate", None) in {"42501", "23000"}
