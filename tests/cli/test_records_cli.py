@@ -48,16 +48,37 @@ def _required_factors(db: str) -> list[str]:
     return [f.key for f in policy.factors if f.required and f.kind == "level"]
 
 
+@pytest.mark.parametrize("kind", ["file", "server"])
 def test_analyst_story_from_the_cli_alone(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     shared_data: Path,
     os_account: Any,
+    kind: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    db = str(tmp_path / "force.db")
-    os_account("ana.lyst")
-    out = ok(capsys, "init", "--db", db)
-    assert "ana.lyst" in out and "administrator" in out
+    """The whole story on a new file, and on a new server register where who acts is the
+    PostgreSQL login (``--db`` names it) and the database itself checks every approval."""
+    if kind == "server":
+        from tests.pg import pg_login
+
+        url = request.getfixturevalue("pg_url")  # an empty database, as its owner
+        out = ok(capsys, "server", "init", url, "--admin", "ana.lyst")
+        assert "ana.lyst is a socmap admin" in out
+
+        def as_(who: str) -> str:
+            return pg_login(url, who)
+    else:
+        path = str(tmp_path / "force.db")
+        os_account("ana.lyst")
+        out = ok(capsys, "init", "--db", path)
+        assert "ana.lyst" in out and "administrator" in out
+
+        def as_(who: str) -> str:
+            os_account(who)
+            return path
+
+    db = as_("ana.lyst")
     # the README's boundary example, as written
     ok(
         capsys,
@@ -157,29 +178,29 @@ def test_analyst_story_from_the_cli_alone(
         *[arg for k, v in ratings.items() for arg in ("--rating", f"{k}={v}")],
     )  # fmt: skip
     ok(capsys, "assess", "submit", "--db", db, str(a["id"]))
-    os_account("sup.one")
+    db = as_("sup.one")
     ok(capsys, "assess", "approve", "--db", db, str(a["id"]))
     due_before = _due(capsys, db, ref)
 
-    os_account("ana.lyst")
+    db = as_("ana.lyst")
     d = ok_json(
         capsys, "disruptions", "record", "--db", db, "--ocg", ref, "--strand", "pursue",
         "--tactic", "drugs_seizure", "--level", "major", "--partner", "Herefordshire Council",
         "--rationale", "2 kg of cocaine seized at the stash",
     )  # fmt: skip
     assert d["status"] == "pending"
-    os_account("sup.one")
+    db = as_("sup.one")
     first = ok_json(capsys, "disruptions", "approve", "--db", db, str(d["id"]))
     assert first["status"] == "pending"
     code, _, err = run(capsys, "disruptions", "approve", "--db", db, str(d["id"]))
     assert code != 0 and "second approver" in err
-    os_account("sup.two")
+    db = as_("sup.two")
     assert ok_json(capsys, "disruptions", "approve", "--db", db, str(d["id"]))["status"] == (
         "approved"
     )
     assert _due(capsys, db, ref) < due_before
 
-    os_account("ana.lyst")
+    db = as_("ana.lyst")
     text = tmp_path / "threat.txt"
     text.write_text("The Kelly network supplies cocaine\nacross the border.\n\nSecond para.")
     saved = ok_json(
