@@ -244,9 +244,7 @@ def add_commands(cli: Cli) -> None:
     def common(p: argparse.ArgumentParser, *, ocg: bool = True) -> None:
         add_db_argument(p)
         if ocg:
-            p.add_argument(
-                "--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12"
-            )
+            p.add_argument("--ocg", type=ocg_ref, required=True, help="the group: OCG-0012 or 12")
         p.add_argument(
             "--as-of",
             type=_date,

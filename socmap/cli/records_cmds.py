@@ -947,7 +947,12 @@ def add_io_commands(cli: Cli) -> None:
         help="internal, neighbourhood or partner (the last two: references only, no names)",
     )
     p.add_argument(
-        "-o", "--output", type=Path, required=True, metavar="FILE.anx", help="the .anx file to write"
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE.anx",
+        help="the .anx file to write",
     )
 
     p = cli.subcommand(

@@ -81,7 +81,9 @@ def _cmd_due(args: argparse.Namespace) -> int:
     )
     if report.emerging:
         print()
-        print(f"{plural(len(report.emerging), 'group')} awaiting a first assessment (incl. emerging groups)")
+        print(
+            f"{plural(len(report.emerging), 'group')} awaiting a first assessment (incl. emerging groups)"
+        )
     return 0
 
 
@@ -97,7 +99,8 @@ def _cmd_rescore(args: argparse.Namespace) -> int:
                 "created": summary.created,
                 "unchanged_band": summary.unchanged_band,
                 "band_changes": [
-                    {**c.__dict__, "ocg_ref": format_ocg_ref(c.ocg_id)} for c in summary.band_changes
+                    {**c.__dict__, "ocg_ref": format_ocg_ref(c.ocg_id)}
+                    for c in summary.band_changes
                 ],
                 "never_assessed": summary.never_assessed,
                 "already_pending": summary.already_pending,

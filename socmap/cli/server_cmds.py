@@ -13,8 +13,10 @@ from socmap.services import server
 def _cmd_init(args: argparse.Namespace) -> int:
     report = server.init(args.url, admins=args.admin)
     if report.created:
-        print(f"created socmap's register on {report.target}: {plural(report.tables, 'table')},"
-              " four group roles, their grants and rules, and the audit trigger")
+        print(
+            f"created socmap's register on {report.target}: {plural(report.tables, 'table')},"
+            " four group roles, their grants and rules, and the audit trigger"
+        )
     else:
         print(f"{report.target} already holds a socmap register; nothing was changed")
     for login in report.admins:

@@ -30,7 +30,9 @@ def canonical_account(value: object, *, field: str = "account") -> str:
     if not text:
         raise ValidationError(field, "is required")
     if len(text) > ACCOUNT_MAX:
-        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {ACCOUNT_MAX}")
+        raise ValidationError(
+            field, f"is {plural(len(text), 'character')} long; the limit is {ACCOUNT_MAX}"
+        )
     if any(_refused(c) for c in text):
         raise ValidationError(
             field,

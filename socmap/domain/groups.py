@@ -147,7 +147,9 @@ def _clean_text(value: str, *, field: str, required: bool = False, limit: int = 
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
+        raise ValidationError(
+            field, f"is {plural(len(text), 'character')} long; the limit is {limit}"
+        )
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
         raise ValidationError(field, "contains control characters")
     return text

@@ -21,7 +21,9 @@ FUTURE_SLACK = dt.timedelta(days=1)
 def check_length(field: str, text: str, limit: int = RATIONALE_MAX) -> str:
     """``text`` unchanged when at most ``limit`` characters; ValidationError naming ``field``."""
     if len(text) > limit:
-        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit:,}")
+        raise ValidationError(
+            field, f"is {plural(len(text), 'character')} long; the limit is {limit:,}"
+        )
     return text
 
 

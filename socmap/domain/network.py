@@ -200,7 +200,9 @@ def _text(value: str, *, field: str, required: bool = False, limit: int = 2000) 
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
+        raise ValidationError(
+            field, f"is {plural(len(text), 'character')} long; the limit is {limit}"
+        )
     return text
 
 

@@ -363,7 +363,9 @@ def clean_text(value: str, *, field: str, required: bool = False, limit: int = N
     if required and not text:
         raise ValidationError(field, "is required")
     if len(text) > limit:
-        raise ValidationError(field, f"is {plural(len(text), 'character')} long; the limit is {limit}")
+        raise ValidationError(
+            field, f"is {plural(len(text), 'character')} long; the limit is {limit}"
+        )
     return text
 
 

@@ -120,7 +120,8 @@ def parse_schedule(doc: Mapping[str, Any], *, version: int = 1) -> SchedulePolic
     due_soon = _days(doc.get("due_soon_days", 14), field="due_soon_days", low=0)
     if due_soon >= default_interval:
         raise ValidationError(
-            "due_soon_days", f"must be shorter than the default interval ({plural(default_interval, 'day')})"
+            "due_soon_days",
+            f"must be shorter than the default interval ({plural(default_interval, 'day')})",
         )
     return SchedulePolicy(
         default_interval_days=default_interval,

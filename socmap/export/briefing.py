@@ -285,7 +285,9 @@ def _draw_area_map(
 
 def _intel_note(content: svc.BriefingContent) -> str:
     if content.audience != "internal":
-        return f"Intelligence shown: {plural(content.intel_shown, 'report')} cleared for this audience"
+        return (
+            f"Intelligence shown: {plural(content.intel_shown, 'report')} cleared for this audience"
+        )
     return f"Intelligence shown: {plural(content.intel_shown, 'report')}"
 
 

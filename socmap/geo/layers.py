@@ -271,7 +271,9 @@ def _choose_layer(path: Path, layers: list[LayerInfo], layer: str | None) -> Lay
     if layer is None:
         if len(layers) > 1:
             names = ", ".join(lay.name for lay in layers)
-            raise _fail(path, f"holds {plural(len(layers), 'layer')} ({names}); choose one with --layer")
+            raise _fail(
+                path, f"holds {plural(len(layers), 'layer')} ({names}); choose one with --layer"
+            )
         return layers[0]
     for lay in layers:
         if lay.name == layer:

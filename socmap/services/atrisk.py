@@ -666,3 +666,36 @@ def undo_decision(store: Store, nominal_id: int) -> Changes:
             before={"nominal_id": nominal_id, "decision": last[4]},
         )
     return Changes.of("at_risk", nominal_id)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the At risk tab shows: people at risk, proposals and a summary."""
+
+    rows: list[AtRiskRow]
+    proposals: list[Proposal]
+    summary: str
+
+
+def overview(
+    store: Store,
+    area_id: int | None,
+    area: str | None,
+    steps: int,
+    *,
+    progress: object = None,
+) -> Overview:
+    """People at risk (in one area, or all), proposals within ``steps`` links and a summary."""
+    rows = at_risk_rows(store, area=area)
+    props = proposals(store, max_steps=steps)
+    if area_id is not None:
+        props = [p for p in props if p.area == area]
+        summary = area_vulnerability(store, area_id).summary
+    else:
+        overdue = sum(1 for r in rows if r.review_overdue)
+        without = sum(1 for r in rows if not r.interventions)
+        summary = (
+            f"{plural(len(rows), 'person')} at risk across the force; {without} without any intervention; "
+            f"{plural(overdue, 'review')} overdue."
+        )
+    return Overview(rows, props, summary)

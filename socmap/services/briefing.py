@@ -375,7 +375,9 @@ def neighbourhood_briefing_content(
     check_audience(audience)
     marking_v = parse_marking(marking).value if marking else DEFAULT_MARKING.value
     nb = nbs.resolve(store, neighbourhood)
-    data = load_map_data(store, audience=audience, area_id=nb.area_id, categories=False, briefing=True)
+    data = load_map_data(
+        store, audience=audience, area_id=nb.area_id, categories=False, briefing=True
+    )
     shape = next(r for r in nb_store.neighbourhood_rows(store) if r.id == nb.id)
     geom = shapely.from_wkb(shape.geom_wkb)
     shapely.prepare(geom)

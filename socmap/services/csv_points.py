@@ -173,9 +173,7 @@ def read_rows(
     start = 1
     try:
         with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(
-                _bounded_lines(fh, meter), delimiter=fmt.delimiter, strict=True
-            )
+            reader = csv.reader(_bounded_lines(fh, meter), delimiter=fmt.delimiter, strict=True)
             last = 0
             for fields in reader:
                 if meter[0] - last > MAX_ROW_CHARS:

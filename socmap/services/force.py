@@ -36,7 +36,8 @@ def check_force_name(name: str) -> str:
         raise ValidationError("force name", "give the force's name, e.g. 'West Mercia Police'")
     if len(clean) > FORCE_NAME_MAX:
         raise ValidationError(
-            "force name", f"is {plural(len(clean), 'character')} long; the limit is {FORCE_NAME_MAX}"
+            "force name",
+            f"is {plural(len(clean), 'character')} long; the limit is {FORCE_NAME_MAX}",
         )
     return clean
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +98,17 @@ def ocg_network(
     as_of: dt.date | None = None,
     flt: gn.NetworkFilter | None = None,
     data: gn.NetworkData | None = None,
+    base: gn.Adjacency | None = None,
 ) -> nx.Graph:
-    """One group's members and their associates ``steps`` links out (see graph.network)."""
+    """One group's members and their associates ``steps`` links out (see graph.network);
+    ``base`` is the force's links already built for the same date and filter."""
     data = data or load(store)
     _check_ocg(data, ocg_id)
     if steps < 0 or steps > 4:
         raise ValidationError("steps", "choose between 0 and 4 steps out")
-    return gn.ocg_network(data, ocg_id, steps=steps, as_of=as_of or dt.date.today(), flt=flt)
+    return gn.ocg_network(
+        data, ocg_id, steps=steps, as_of=as_of or dt.date.today(), flt=flt, base=base
+    )
 
 
 def key_players(
@@ -316,7 +320,11 @@ def candidates(
                 if archived
                 else ""
             )
-            + (f"; {plural(len(linked_at_risk), 'person')} at risk linked to them" if linked_at_risk else "")
+            + (
+                f"; {plural(len(linked_at_risk), 'person')} at risk linked to them"
+                if linked_at_risk
+                else ""
+            )
             + f"; {plural(n_intel, 'intelligence report')} on the groups they are linked to."
         )
         out.append(
@@ -480,11 +488,7 @@ def _fit(
 def title_for(g: nx.Graph, as_of: dt.date | None = None) -> str:
     """``OCG-0042 Name: members and associates 1 step out (as of ...)``."""
     steps = int(g.graph.get("steps", 0))
-    what = (
-        "members"
-        if steps == 0
-        else f"members and associates {plural(steps, 'step')} out"
-    )
+    what = "members" if steps == 0 else f"members and associates {plural(steps, 'step')} out"
     when = f" as of {as_of.isoformat()}" if as_of else ""
     return f"OCG-{g.graph.get('ocg_id', 0):04d} {g.graph.get('ocg_name', '')}: {what}{when}"
 
@@ -548,3 +552,96 @@ def filter_from(
         grading=grading,
         include_at_risk=include_at_risk,
     )
+
+
+@dataclass
+class NetworkViewState:
+    """What the tab shows (plain Python: the view and its exports read it)."""
+
+    ocg_id: int | None = None
+    steps: int = 1
+    area_id: int | None = None
+    relation: str = ""
+    role: str = ""
+    grading: str = "any"
+    all_groups: bool = False
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def flt(self) -> gn.NetworkFilter:
+        """The graph filter for this state."""
+        return gn.NetworkFilter(
+            areas=frozenset({self.area_id}) if self.area_id is not None else frozenset(),
+            relations=frozenset({self.relation}) if self.relation else frozenset(),
+            roles=frozenset({self.role}) if self.role else frozenset(),
+            grading=self.grading,
+        )
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """One computed picture: the network, the members' graph, key players and positions."""
+
+    state: NetworkViewState
+    graph: nx.Graph
+    members: nx.Graph
+    players: list[gm.KeyPlayer]
+    positions: dict[Any, tuple[float, float]]
+    groups: nx.Graph
+    group_positions: dict[Any, tuple[float, float]]
+
+
+def compute(
+    store: Store,
+    state: NetworkViewState,
+    cache: PositionCache,
+    group_cache: PositionCache,
+    *,
+    separate_process: bool = True,
+) -> NetworkResult:
+    """Build everything the Network tab draws for ``state`` (``cache`` and ``group_cache`` keep
+    nodes where they were drawn before, and are updated)."""
+    assert state.ocg_id is not None
+    data = load(store)
+    flt = state.flt()
+    adj = gn.adjacency(data, as_of=state.as_of, flt=flt)  # the force's links: built once
+    g = ocg_network(
+        store, state.ocg_id, steps=state.steps, as_of=state.as_of, flt=flt, data=data, base=adj
+    )
+    unfiltered = adj if flt == gn.NetworkFilter() else None
+    members = gn.ocg_network(data, state.ocg_id, steps=0, as_of=state.as_of, base=unfiltered)
+    players = gm.key_players(members)
+    pos = positions(g, cache=cache, separate_process=separate_process)
+    groups = gn.group_graph(data, as_of=state.as_of, flt=state.flt())
+    if state.all_groups:
+        # only groups with links are worth a picture
+        keep = [n for n in groups if groups.degree(n) > 0 or n == state.ocg_id]
+    elif state.ocg_id in groups:
+        keep = list(nx.ego_graph(groups, state.ocg_id, radius=1))
+    else:
+        keep = []
+    groups = groups.subgraph(keep).copy()
+    return NetworkResult(
+        state=dataclasses.replace(state),
+        graph=g,
+        members=members,
+        players=players,
+        positions=pos,
+        groups=groups,
+        group_positions=positions(groups, cache=group_cache, separate_process=separate_process),
+    )
+
+
+def picture(
+    store: Store,
+    state: NetworkViewState,
+    cache: PositionCache,
+    group_cache: PositionCache,
+    *,
+    progress: Progress | None = None,
+) -> tuple[NetworkResult, PositionCache, PositionCache]:
+    """:func:`compute` in the graph engine's worker process (see ``services.offload``): at
+    national scale it is two seconds of Python, which in a thread of the app's own process
+    holds the GIL the window needs. Returns the result and the updated caches."""
+    check_cancelled(progress or NullProgress())
+    result = compute(store, state, cache, group_cache, separate_process=False)
+    return result, cache, group_cache

@@ -210,9 +210,7 @@ def write_files(
         What ``record`` returned.
     """
     checked = [
-        check_target(
-            store, t, replace_backup=replace_backup, replace_geopackage=replace_geopackage
-        )
+        check_target(store, t, replace_backup=replace_backup, replace_geopackage=replace_geopackage)
         for t in targets
     ]
     if len({os.path.normcase(p.resolve()) for p in checked}) != len(checked):

@@ -275,9 +275,7 @@ def merge_nominals(store: Store, *, keep: int, drop: int) -> tuple[MergeResult, 
         if refusal:
             raise ValidationError("drop", refusal)
         snapshot = nominal_merge.rows_referring(store, drop)
-        current = {
-            m.ocg_id: m for m in groups.memberships_of_nominal(store, keep) if m.end is None
-        }
+        current = {m.ocg_id: m for m in groups.memberships_of_nominal(store, keep) if m.end is None}
         merged: list[int] = []
         for m in groups.memberships_of_nominal(store, drop):
             both = current.get(m.ocg_id)
@@ -402,9 +400,7 @@ def update_membership(store: Store, membership: Membership) -> tuple[Membership,
         if (before.ocg_id, before.nominal_id) != (membership.ocg_id, membership.nominal_id):
             raise ValidationError("ocg_id", "a membership's group and person cannot change")
         groups.update_membership(store, membership)
-        changed = {
-            k: v for k, v in as_record(membership).items() if as_record(before).get(k) != v
-        }
+        changed = {k: v for k, v in as_record(membership).items() if as_record(before).get(k) != v}
         audit.record(
             store,
             action="update",
@@ -428,7 +424,9 @@ def end_membership(
     with store.atomic():
         before = groups.get_membership(store, membership_id)
         if before.end is not None:
-            raise ValidationError("end", f"membership {membership_id} already ended on {before.end}")
+            raise ValidationError(
+                "end", f"membership {membership_id} already ended on {before.end}"
+            )
         after = validate_membership(dataclasses.replace(before, end=day))
         groups.set_membership_end(store, membership_id, day)
         audit.record(

@@ -20,7 +20,7 @@ def require_server(target: str) -> str:
         raise ValidationError(
             "url",
             f"{target!r} is not a PostgreSQL server; give postgresql://HOST/DATABASE or "
-            "'service=NAME' (a libpq service from pg_service.conf)"
+            "'service=NAME' (a libpq service from pg_service.conf)",
         )
     return target
 

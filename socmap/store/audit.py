@@ -223,7 +223,7 @@ def payload_ids_referring(
         )
         params: list[Any] = [last]
         for key in keys:
-            params += [f'strict $.**.{json.dumps(key)} ? (@ == $v)', int(entity_id)]
+            params += [f"strict $.**.{json.dumps(key)} ? (@ == $v)", int(entity_id)]
         referring = [
             r[0]
             for r in store.conn.native(

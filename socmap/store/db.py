@@ -261,6 +261,7 @@ class Store:
     def is_own_audit_row(self, audit_id: int) -> bool:
         """True when this store (or a copy it reopened) wrote audit row ``audit_id``."""
         return audit_id in self.own_audit_ids or audit_id in self.pending_audit_ids
+
     def retrying(self, fn: Callable[[], T], *, attempts: int | None = None) -> T:
         """Run ``fn()`` as one unit of work; on a server, run it again when the server aborts it
         as a serialisation failure or a deadlock, so neither ever reaches a person.

@@ -521,8 +521,14 @@ def table_info(conn: Any, table: str) -> list[tuple[Any, ...]]:
             [table],
         ).fetchall()
         return [
-            (int(r[0]), str(r[1]), _PG_TYPES.get(str(r[2]), str(r[2]).upper()), int(r[3]),
-             r[4], int(r[5]))
+            (
+                int(r[0]),
+                str(r[1]),
+                _PG_TYPES.get(str(r[2]), str(r[2]).upper()),
+                int(r[3]),
+                r[4],
+                int(r[5]),
+            )
             for r in rows
         ]
     # PRAGMA takes no parameters; callers pass names read from the catalog, quoted here.
@@ -545,15 +551,29 @@ def foreign_key_list(conn: Any, table: str) -> list[tuple[Any, ...]]:
             " ORDER BY c.oid, k.n",
             [table],
         ).fetchall()
-        actions = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
-                   "d": "SET DEFAULT"}
+        actions = {
+            "a": "NO ACTION",
+            "r": "RESTRICT",
+            "c": "CASCADE",
+            "n": "SET NULL",
+            "d": "SET DEFAULT",
+        }
         ids: dict[Any, int] = {}
         out = []
         for oid, n, ftable, col, fcol, upd, dele in rows:
             fk_id = ids.setdefault(oid, len(ids))
-            out.append((fk_id, int(n) - 1, str(ftable), str(col), str(fcol),
-                        actions.get(str(upd), "NO ACTION"), actions.get(str(dele), "NO ACTION"),
-                        "NONE"))
+            out.append(
+                (
+                    fk_id,
+                    int(n) - 1,
+                    str(ftable),
+                    str(col),
+                    str(fcol),
+                    actions.get(str(upd), "NO ACTION"),
+                    actions.get(str(dele), "NO ACTION"),
+                    "NONE",
+                )
+            )
         return out
     return [tuple(r) for r in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall()]
 

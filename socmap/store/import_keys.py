@@ -39,4 +39,3 @@ def ocg_ids_by_name(store: Store) -> dict[str, int]:
     for oid, name in store.conn.execute("SELECT id, name FROM ocgs ORDER BY id").fetchall():
         out.setdefault(str(name).casefold(), int(oid))
     return out
-

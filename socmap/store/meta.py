@@ -7,8 +7,11 @@ from socmap.store.db import Store
 
 def set_value(store: Store, key: str, value: str) -> None:
     """Set ``key`` to ``value``."""
-    store.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+    store.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
 
 
 def get_value(store: Store, key: str, default: str = "") -> str:

@@ -282,17 +282,23 @@ def scrub_free_text(
 
 def payload_ids_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
     """Audit rows whose payload mentions the person (a narrative saved, a file imported)."""
-    found = dialect.rows_mentioning(store.conn, "audit_payload", "payload", mentions, key="audit_id")
+    found = dialect.rows_mentioning(
+        store.conn, "audit_payload", "payload", mentions, key="audit_id"
+    )
     return [int(k) for k, _v in found]
 
 
 def chained_fields_mentioning(store: Store, mentions: Callable[[str], bool]) -> list[int]:
     """Audit rows whose *chained* fields mention the person (they cannot be erased: socmap
     never writes user-supplied text there; older files may)."""
-    ids = {int(k) for k, _v in dialect.rows_mentioning(store.conn, "audit", "summary", mentions,
-                                                        key="id")}
-    ids |= {int(k) for k, _v in dialect.rows_mentioning(store.conn, "audit", "entity_id",
-                                                         mentions, key="id")}
+    ids = {
+        int(k)
+        for k, _v in dialect.rows_mentioning(store.conn, "audit", "summary", mentions, key="id")
+    }
+    ids |= {
+        int(k)
+        for k, _v in dialect.rows_mentioning(store.conn, "audit", "entity_id", mentions, key="id")
+    }
     return sorted(ids)
 
 

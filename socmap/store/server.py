@@ -350,8 +350,10 @@ def import_file(
                 if trail:
                     # The file's history replaces the new register's one creation row (its own
                     # trail starts with the file's creation); only the owner can lift the lock.
-                    for table, trigger in (("audit_payload", "audit_payload_no_delete"),
-                                           ("audit", "audit_no_delete")):
+                    for table, trigger in (
+                        ("audit_payload", "audit_payload_no_delete"),
+                        ("audit", "audit_no_delete"),
+                    ):
                         conn.native(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
                         conn.native(f"DELETE FROM {table}")
                         conn.native(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
@@ -374,9 +376,7 @@ def import_file(
                     if table == "meta":
                         # The server's own 'app' row stays; the file's head of trail is the
                         # server's last audit row, which the database keeps itself.
-                        rows = [
-                            r for r in rows if r[0] not in {"app", "audit_head", "role_prefix"}
-                        ]
+                        rows = [r for r in rows if r[0] not in {"app", "audit_head", "role_prefix"}]
                         conn.execute("DELETE FROM meta WHERE key NOT IN ('app', 'role_prefix')")
                     if rows:
                         # COPY: the national demo's million rows in a fraction of the time
@@ -386,7 +386,7 @@ def import_file(
                     if "id" in cols and rows and table != "audit":
                         conn.execute(
                             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                            f" (SELECT max(id) FROM \"{table}\"))"
+                            f' (SELECT max(id) FROM "{table}"))'
                         )
                     if progress is not None:
                         progress(table, i + 1, len(order))

@@ -32,6 +32,7 @@ from socmap.services.session import Store, open_for_window, pending_check, where
 from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
+from socmap.ui.gc_policy import IdleCollector
 from socmap.ui.preferences import Preferences
 from socmap.ui.tabs import TABS, LazyTab, preload_tab_modules
 from socmap.ui.tasks import TaskRunner
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_shown)
         self.register.rows_loaded.connect(self._after_first_rows)
         self.preload: threading.Thread | None = None
+        #: full garbage collections between tasks, not in the middle of a load (gc_policy)
+        self.collector = IdleCollector(lambda: self.ctx.tasks.busy, self)
 
         self.actions_ = create_actions(self)
         self._build_menus(self.actions_)
@@ -293,7 +296,9 @@ class MainWindow(QMainWindow):
                 functools.partial(open_audience_export, ctx, self, kind),
                 permission=Permission.EXPORT,
             )
-        open_merge_nominals = _later(dialogs + "merge_nominals_dialog", "open_merge_nominals_dialog")
+        open_merge_nominals = _later(
+            dialogs + "merge_nominals_dialog", "open_merge_nominals_dialog"
+        )
         self.edit_menu.addSeparator()
         self._menu_action(
             self.edit_menu,
@@ -374,6 +379,7 @@ class MainWindow(QMainWindow):
         # a full collection scans only what came later (with ~100,000 objects one took
         # 0.17-0.2 s, holding the GIL, whenever it fell due)
         gc.freeze()
+        self.collector.start()
         if self.integrity is not None:
             self.integrity.start()
         if self.preload is None:
@@ -606,7 +612,7 @@ class MainWindow(QMainWindow):
         if self.integrity is not None and not self.integrity.done:
             self._integrity_timer.stop()  # no message about a check stopped on purpose
             self.integrity.cancel()
-        gc.unfreeze()  # what this window made may be collected again (see _preload)
+        self.collector.stop()  # what this window froze may be collected again (see _preload)
         self.watcher.stop()
         self.ctx.tasks.shutdown()
         super().closeEvent(event)

@@ -14,10 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QTableView, QVBoxLayout, QWidget
 
-#: Rows a table looks at to fit its columns to their contents. Qt's default (1,000) makes a fit
-#: or a ResizeToContents header call ``data()`` tens of thousands of times on a national
-#: register and freezes the window for seconds; the first rows tell the width well enough.
-FIT_SAMPLE_ROWS = 64
+from socmap.ui.widgets.tables import FIT_SAMPLE_ROWS
 
 TABS: list[tuple[str, str]] = [
     # what an analyst opens most, first; records management last
@@ -88,6 +85,8 @@ class LazyTab(QWidget):
             layout = self.layout()
             assert layout is not None
             layout.addWidget(self._view)
+            # a view fits its columns with tables.fit_columns; Qt's own fit (Qt's default looks
+            # at 1,000 rows, calling data() tens of thousands of times) looks at as few
             for table in self._view.findChildren(QTableView):
                 table.horizontalHeader().setResizeContentsPrecision(FIT_SAMPLE_ROWS)
         return self._view

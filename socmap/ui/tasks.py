@@ -177,6 +177,11 @@ class TaskRunner(QObject):
             (self._writer if write else self._readers).start(task)
         return task
 
+    @property
+    def busy(self) -> bool:
+        """True while a task started here has not yet reported back."""
+        return bool(self._live)
+
     def shutdown(self, *, write_msecs: int = 30_000, read_msecs: int = 500) -> None:
         """The window is closing: drop every pending result and let running work wind down.
 

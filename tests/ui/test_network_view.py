@@ -262,19 +262,19 @@ def test_an_older_request_is_never_shown(qtbot, window, monkeypatch) -> None:  #
     view.as_of.setDate(AS_OF)
     qtbot.waitUntil(lambda: view.result is not None, timeout=15_000)
     view.ctx.tasks.wait()
-    real = nv.compute
+    real = nv.offload.run_in_process
     slow_done = threading.Event()
 
-    def compute(store, state, cache, group_cache):  # type: ignore[no-untyped-def]
+    def run_in_process(store, target, state, *args, **kwargs):  # type: ignore[no-untyped-def]
         if state.steps == 2:  # the older request: slow
             time.sleep(1.5)
             try:
-                return real(store, state, cache, group_cache)
+                return real(store, target, state, *args, **kwargs)
             finally:
                 slow_done.set()
-        return real(store, state, cache, group_cache)
+        return real(store, target, state, *args, **kwargs)
 
-    monkeypatch.setattr(nv, "compute", compute)
+    monkeypatch.setattr(nv.offload, "run_in_process", run_in_process)
     view.steps.setValue(2)  # slow
     view.steps.setValue(0)  # quick, and newer
     qtbot.waitUntil(lambda: view.result.state.steps == 0, timeout=15_000)

@@ -41,9 +41,13 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 SOC_PROXIES = ("Drugs", "Possession of weapons")
 
 
-
 def import_task(
-    store: Store, progress: Any, path: Path, *, encoding: str = "utf-8", only: list[str] | None = None
+    store: Store,
+    progress: Any,
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    only: list[str] | None = None,
 ) -> Any:
     """The import as a write task: in a worker process (parsing, reprojecting and assigning
     tens of thousands of rows in Python would hold the GIL and stall the window)."""
@@ -56,6 +60,7 @@ def import_task(
         encoding=encoding,
         only=list(only or []),
     )
+
 
 class ImportIntelDialog(QDialog):
     """Choose an intelligence file, see what it holds, tick categories, import."""
@@ -239,7 +244,9 @@ class ImportIntelDialog(QDialog):
         self.import_button.setVisible(False)
         self.close_button.setText("Close")
         self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {plural(report.imported, 'intelligence point')}")
+        self.ctx.bus.status_message.emit(
+            f"Imported {plural(report.imported, 'intelligence point')}"
+        )
 
     def _on_import_failed(self, exc: BaseException) -> None:
         self.summary.setText("")

@@ -580,9 +580,7 @@ class ImportRecordsWizard(QWizard):
         page.table.resizeColumnsToContents()
         values = page.model.column_index("values")
         page.table.setColumnWidth(values, min(page.table.columnWidth(values), 380))
-        refused = next(
-            (i for i, r in enumerate(page.model.rows) if r.action == "refused"), None
-        )
+        refused = next((i for i, r in enumerate(page.model.rows) if r.action == "refused"), None)
         if refused is not None:  # show the first refused record, not the top of the file
             index = page.model.index(refused, 0)
             QTimer.singleShot(

@@ -5,7 +5,6 @@ their indicators and interventions with partners, and the proposals a person dec
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
@@ -33,42 +32,14 @@ from socmap.domain.network import (
     Intervention,
 )
 from socmap.domain.roles import Permission
-from socmap.domain.text import plural
-from socmap.services import atrisk, queries
+from socmap.services import atrisk, offload, queries
 from socmap.services.network_commands import AddIntervention, DecideProposal
-from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.network_models import AtRiskModel, ProposalsModel
 from socmap.ui.models.rows_model import RowsFilterProxy
-from socmap.ui.widgets.tables import row_table
+from socmap.ui.widgets.tables import fit_columns, row_table
 
 WATCHED = ("at_risk", "intervention", "association", "membership", "nominal", "*")
-
-
-@dataclass(frozen=True)
-class AtRiskData:
-    """What the tab shows, loaded on a worker thread."""
-
-    rows: list[atrisk.AtRiskRow]
-    proposals: list[atrisk.Proposal]
-    summary: str
-
-
-def load(store: Store, area_id: int | None, area: str | None, steps: int) -> AtRiskData:
-    """People at risk (in one area, or all), proposals and the area's summary."""
-    rows = atrisk.at_risk_rows(store, area=area)
-    props = atrisk.proposals(store, max_steps=steps)
-    if area_id is not None:
-        props = [p for p in props if p.area == area]
-        summary = atrisk.area_vulnerability(store, area_id).summary
-    else:
-        overdue = sum(1 for r in rows if r.review_overdue)
-        without = sum(1 for r in rows if not r.interventions)
-        summary = (
-            f"{plural(len(rows), 'person')} at risk across the force; {without} without any intervention; "
-            f"{plural(overdue, 'review')} overdue."
-        )
-    return AtRiskData(rows, props, summary)
 
 
 def _sorted(model: Any, parent: QWidget) -> RowsFilterProxy:
@@ -83,7 +54,7 @@ class AtRiskView(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.data: AtRiskData | None = None
+        self.data: atrisk.Overview | None = None
         self._build()
         ctx.bus.changes_applied.connect(self._on_bus_changes_applied)
         self._fill_areas()
@@ -209,18 +180,28 @@ class AtRiskView(QWidget):
         area = self.area_combo.currentText() if area_id is not None else None
         steps = self.steps.value()
         self.ctx.tasks.run(
-            lambda store, _p: load(store, area_id, area, steps),
+            # in a worker process: the proposals' search holds the GIL for most of a second
+            # nationally, and every call the window makes into Python waits for it
+            lambda store, progress: offload.run_in_process(
+                store,
+                "socmap.services.atrisk:overview",
+                area_id,
+                area,
+                steps,
+                write=False,
+                progress=progress,
+            ),
             write=False,
             on_done=self._on_loaded,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
 
-    def _on_loaded(self, data: AtRiskData) -> None:
+    def _on_loaded(self, data: atrisk.Overview) -> None:
         self.data = data
         self.model.set_rows(data.rows)
         self.prop_model.set_rows(data.proposals)
-        self.table.resizeColumnsToContents()
-        self.prop_table.resizeColumnsToContents()
+        fit_columns(self.table)
+        fit_columns(self.prop_table)
         self.summary.setText(data.summary)
         self.details.clear()
         self.reason.clear()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -34,7 +33,7 @@ from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import RowsFilterProxy
 from socmap.ui.models.trust_models import AuditTableModel
 from socmap.ui.widgets.permission import guard, roles_allowed
-from socmap.ui.widgets.tables import CutNote
+from socmap.ui.widgets.tables import CutNote, fit_columns
 
 #: An export's limit: every matching row.
 EVERY_ROW = 1 << 62
@@ -104,7 +103,8 @@ class AuditView(QWidget):
         self.table.setModel(self.proxy)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # fitted when rows arrive (tables.fit_columns): a ResizeToContents header measures
+        # the rows again on every layout pass
         #: How many rows (the newest) the table shows; 'Show all' raises it.
         self.limit = AuditFilter.limit
         self.cut_note = CutNote(
@@ -249,6 +249,7 @@ class AuditView(QWidget):
     def _on_loaded(self, result: tuple[list[Any], list[str], list[str]]) -> None:
         rows, people, actions = result
         self.model.set_rows(rows)
+        fit_columns(self.table)
         for combo, values in ((self.person, people), (self.action, actions)):
             text = combo.currentText()
             combo.blockSignals(True)

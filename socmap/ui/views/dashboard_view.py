@@ -48,6 +48,7 @@ from socmap.ui.models.schedule_model import (
     OCG_ID_ROLE,
     pending_columns,
 )
+from socmap.ui.widgets.tables import fit_columns
 
 RED, AMBER, GREEN = "#b91c1c", "#d97706", "#15803d"
 
@@ -452,8 +453,7 @@ class DashboardView(QWidget):
         if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
             self._fitted = True
             for t in (self.overdue, self.emerging, self.approvals):
-                t.horizontalHeader().setResizeContentsPrecision(24)
-                t.resizeColumnsToContents()
+                fit_columns(t)
                 t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._build_cards()
         self._update_titles()

@@ -35,7 +35,7 @@ from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
 from socmap.ui.models.partner_models import DISRUPTION_COLUMNS, WHAT_WORKS_COLUMNS
 from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
-from socmap.ui.widgets.tables import row_table
+from socmap.ui.widgets.tables import fit_columns, row_table
 
 KINDS = ("disruption", "ocg", "assessment", "partner", "area")
 
@@ -278,6 +278,7 @@ class DisruptionsView(QWidget):
         today = self.today
 
         title = "Disruption outcomes" + self._area_suffix()
+        prepare = self.log_model.prepare  # sorts and indexes on the worker (16,000 rows)
 
         def load(store: Any, _progress: Any) -> tuple[Any, ...]:
             g = partner_graphs.disruption_graph(store, area=area)
@@ -287,7 +288,7 @@ class DisruptionsView(QWidget):
             else:
                 pos = partner_graphs.positions(g)
             return (
-                disruptions.disruption_log(store, area=area, today=today),
+                prepare(disruptions.disruption_log(store, area=area, today=today)),
                 disruptions.what_works(store, area=area),
                 g,
                 scene_for(g, pos, title=title),
@@ -303,13 +304,11 @@ class DisruptionsView(QWidget):
 
     def _on_loaded(self, result: tuple[Any, ...]) -> None:
         log, works, g, scene = result
+        self._apply_filters(refilter=False)  # the resets below filter every row once
         self.log_model.set_rows(log)
         self.works_model.set_rows(works)
-        self.table.resizeColumnsToContents()
-        self.works_table.resizeColumnsToContents()
-        for view in (self.table, self.works_table):
-            for c in range(view.model().columnCount()):
-                view.setColumnWidth(c, min(view.columnWidth(c), 280))
+        fit_columns(self.table)
+        fit_columns(self.works_table)
         scored = sum(r.n_scored for r in works)
         self.works_note.setText(
             f"{plural(sum(r.count for r in works), 'approved disruption')}; {scored} have approved"
@@ -323,7 +322,7 @@ class DisruptionsView(QWidget):
         )
         self._graph = g
         self.graph_canvas.set_scene(scene)
-        self._apply_filters()
+        self._update_count()
         self.loaded.emit()
 
     def _area_suffix(self) -> str:
@@ -361,7 +360,9 @@ class DisruptionsView(QWidget):
         )
         self.reload()
 
-    def _apply_filters(self) -> None:
+    def _apply_filters(self, *_args: object, refilter: bool = True) -> None:
+        """Filter the log and "what works" by the choices above them (``refilter=False``: only
+        set the filters, for rows about to be replaced)."""
         strand = self.strand.currentData()
         level = self.level.currentData()
         status = self.status.currentData()
@@ -377,8 +378,16 @@ class DisruptionsView(QWidget):
             hay = f"{r.ocg} {r.tactic} {r.lead_agency}".casefold()
             return all(w in hay for w in words)
 
-        self.log_proxy.set_predicate(keep)
-        self.works_proxy.set_predicate(lambda r: not strand or r.strand == strand)
+        self.log_proxy.set_predicate(
+            keep if strand or level or status or words else None, refilter=refilter
+        )
+        self.works_proxy.set_predicate(
+            (lambda r: r.strand == strand) if strand else None, refilter=refilter
+        )
+        if refilter:
+            self._update_count()
+
+    def _update_count(self) -> None:
         self.count_label.setText(
             f"{self.log_proxy.rowCount()} of {plural(self.log_model.rowCount(), 'disruption')}"
         )

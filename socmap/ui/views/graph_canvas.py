@@ -1,12 +1,28 @@
 """GraphCanvas: an interactive view of a GraphScene (wheel zoom, drag pan, hover, click).
 
 Painting goes through ``socmap.render.graph.draw_graph``, the same code the PNG/SVG exports use.
+A large scene (``ASYNC_ITEMS`` nodes and edges or more) is drawn into an image on a background
+thread (QPainter on a QImage is safe off the GUI thread): drawing a national partner graph took
+150 ms of the UI thread, a frozen frame; meanwhile the canvas shows the last picture, or says
+that it is drawing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import threading
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from socmap.render.graph import (
@@ -20,12 +36,19 @@ from socmap.render.graph import (
     zoom_about,
 )
 
+#: a scene with at least this many nodes and edges is drawn on a background thread
+ASYNC_ITEMS = 2500
+#: what a drawing shows: (scene id, zoom, width, height, pixel ratio) and the pan
+_Drawing = tuple[tuple[object, ...], tuple[float, float]]
+
 
 class GraphCanvas(QWidget):
     """Shows one GraphScene; emits ``node_clicked(node_id)`` when a node is clicked."""
 
     node_clicked = Signal(str)
     node_hovered = Signal(str)
+    #: a background drawing is done: (what was drawn, the image)
+    _drawn = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +64,10 @@ class GraphCanvas(QWidget):
         self._pixmap: QPixmap | None = None
         self._pixmap_key: tuple[object, ...] = ()
         self._pixmap_pan: tuple[float, float] = (0.0, 0.0)
+        #: the drawing wanted next, and whether one is being drawn in the background now
+        self._wanted: _Drawing | None = None
+        self._drawing = False
+        self._drawn.connect(self._on_drawn)
 
     def sizeHint(self) -> QSize:
         return QSize(800, 600)
@@ -105,6 +132,18 @@ class GraphCanvas(QWidget):
             painter.end()
             return
         if self._pixmap is None or self._pixmap_key != key or self._pixmap_pan != pan:
+            if self.drawn_in_background:
+                self._want((key, pan))
+                painter.fillRect(self.rect(), QColor("#ffffff"))
+                if self._pixmap is not None:  # the last picture until the new one is drawn
+                    painter.drawPixmap(QPointF(0, 0), self._pixmap)
+                else:
+                    painter.setPen(QColor("#5f6368"))
+                    painter.drawText(
+                        self.rect(), Qt.AlignmentFlag.AlignCenter, "Drawing the graph…"
+                    )
+                painter.end()
+                return
             ratio = self.devicePixelRatioF()
             pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
             pixmap.setDevicePixelRatio(ratio)
@@ -115,6 +154,53 @@ class GraphCanvas(QWidget):
             self._pixmap, self._pixmap_key, self._pixmap_pan = pixmap, key, pan
         painter.drawPixmap(QPointF(0, 0), self._pixmap)
         painter.end()
+
+    @property
+    def drawn_in_background(self) -> bool:
+        """True when the scene is large enough to be drawn off the UI thread."""
+        return len(self.scene.nodes) + len(self.scene.edges) >= ASYNC_ITEMS
+
+    @property
+    def drawing(self) -> bool:
+        """True while a background drawing is wanted or under way."""
+        return self._drawing or self._wanted is not None
+
+    def _want(self, what: _Drawing) -> None:
+        """Ask for a background drawing of ``what`` (key, pan); one runs at a time, and only
+        the latest wish is drawn after it."""
+        if self._drawing:
+            self._wanted = what
+            return
+        self._wanted = None
+        self._drawing = True
+        scene, rect, viewport = self.scene, self._rect(), copy.copy(self.viewport)
+        ratio = self.devicePixelRatioF()
+        width, height = int(self.width() * ratio), int(self.height() * ratio)
+
+        def draw() -> None:
+            image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(QColor("#ffffff"))
+            painter = QPainter(image)
+            try:
+                draw_graph(painter, scene, rect, viewport)
+            finally:
+                painter.end()
+            with contextlib.suppress(RuntimeError):  # the canvas was deleted while this drew
+                self._drawn.emit(what, image)
+
+        threading.Thread(target=draw, name="socmap-graph-draw", daemon=True).start()
+
+    def _on_drawn(self, what: _Drawing, image: QImage) -> None:
+        self._drawing = False
+        key, pan = what
+        if key and key[0] == id(self.scene):  # not a scene replaced meanwhile
+            self._pixmap, self._pixmap_key, self._pixmap_pan = QPixmap.fromImage(image), key, pan
+        if self._wanted is not None and self._wanted != what:
+            self._want(self._wanted)
+        else:
+            self._wanted = None
+        self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0

@@ -33,7 +33,8 @@ from socmap.domain.changes import Changes
 from socmap.render.basemap import FILL_SLICE_S
 from socmap.render.context import sprite_budget
 from socmap.render.map import DEFAULT_LAYERS, LAYER_LABELS, LAYERS, MapRenderer, MapViewState
-from socmap.services.map_data import MapData, load_map_data
+from socmap.services import offload
+from socmap.services.map_data import MapData
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 
@@ -46,9 +47,13 @@ FILL_REPAINT_TILES = 12
 
 
 def _load(store: Store, progress: Any) -> MapRenderer:
-    """Worker: read the map data and build the renderer's caches (QImage/QPainterPath are
-    usable off the GUI thread)."""
-    return MapRenderer(load_map_data(store, progress=progress))
+    """Worker: read the map data in a worker process (a million points read in Python would
+    hold this process's GIL for seconds, and the window waits for it), then build the
+    renderer's caches here (QImage/QPainterPath are usable off the GUI thread)."""
+    data: MapData = offload.run_in_process(
+        store, "socmap.services.map_data:load_map_data", write=False, progress=progress
+    )
+    return MapRenderer(data)
 
 
 class MapCanvas(QWidget):

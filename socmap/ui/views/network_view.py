@@ -8,13 +8,12 @@ GraphCanvas, so the screen and the PNG/SVG export are the same picture.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,85 +41,18 @@ from socmap.domain.network import ASSOCIATION_KINDS
 from socmap.domain.roles import Permission
 from socmap.domain.text import more, plural
 from socmap.graph import metrics as gm
-from socmap.graph import network as gn
 from socmap.graph.layout import PositionCache
 from socmap.render.network_scene import group_scene, network_scene, short_name
-from socmap.services import commands, queries
+from socmap.services import commands, offload, queries
 from socmap.services import network as sn
+from socmap.services.network import NetworkResult, NetworkViewState
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.network_models import KeyPlayersModel
 from socmap.ui.views.graph_canvas import GraphCanvas
+from socmap.ui.widgets.tables import fit_columns
 
 WATCHED = ("association", "membership", "nominal", "ocg", "at_risk", "ocg_link", "*")
-
-
-@dataclass
-class NetworkViewState:
-    """What the tab shows (plain Python: the view and its exports read it)."""
-
-    ocg_id: int | None = None
-    steps: int = 1
-    area_id: int | None = None
-    relation: str = ""
-    role: str = ""
-    grading: str = "any"
-    all_groups: bool = False
-    as_of: dt.date = field(default_factory=dt.date.today)
-
-    def flt(self) -> gn.NetworkFilter:
-        """The graph filter for this state."""
-        return gn.NetworkFilter(
-            areas=frozenset({self.area_id}) if self.area_id is not None else frozenset(),
-            relations=frozenset({self.relation}) if self.relation else frozenset(),
-            roles=frozenset({self.role}) if self.role else frozenset(),
-            grading=self.grading,
-        )
-
-
-@dataclass(frozen=True)
-class NetworkResult:
-    """One computed picture: the network, the members' graph, key players and positions."""
-
-    state: NetworkViewState
-    graph: nx.Graph
-    members: nx.Graph
-    players: list[gm.KeyPlayer]
-    positions: dict[Any, tuple[float, float]]
-    groups: nx.Graph
-    group_positions: dict[Any, tuple[float, float]]
-
-
-def compute(
-    store: Store, state: NetworkViewState, cache: PositionCache, group_cache: PositionCache
-) -> NetworkResult:
-    """Build everything the tab draws (runs on a worker thread)."""
-    assert state.ocg_id is not None
-    data = sn.load(store)
-    g = sn.ocg_network(
-        store, state.ocg_id, steps=state.steps, as_of=state.as_of, flt=state.flt(), data=data
-    )
-    members = gn.member_graph(data, state.ocg_id, as_of=state.as_of)
-    players = gm.key_players(members)
-    pos = sn.positions(g, cache=cache, separate_process=True)
-    groups = gn.group_graph(data, as_of=state.as_of, flt=state.flt())
-    if state.all_groups:
-        # only groups with links are worth a picture
-        keep = [n for n in groups if groups.degree(n) > 0 or n == state.ocg_id]
-    elif state.ocg_id in groups:
-        keep = list(nx.ego_graph(groups, state.ocg_id, radius=1))
-    else:
-        keep = []
-    groups = groups.subgraph(keep).copy()
-    return NetworkResult(
-        state=dataclasses.replace(state),
-        graph=g,
-        members=members,
-        players=players,
-        positions=pos,
-        groups=groups,
-        group_positions=sn.positions(groups, cache=group_cache, separate_process=True),
-    )
 
 
 def _canvas(name: str) -> GraphCanvas:
@@ -351,9 +283,7 @@ class NetworkView(QWidget):
 
         def job(store: Store, _progress: Any) -> tuple[list[queries.RegisterRow], list[Any]]:
             rows = [
-                r
-                for r in queries.register(store, with_schedule=False)
-                if r.status != "archived"
+                r for r in queries.register(store, with_schedule=False) if r.status != "archived"
             ]
             return rows, queries.area_list(store)
 
@@ -427,14 +357,30 @@ class NetworkView(QWidget):
         self._generation += 1
         generation = self._generation
         self.status.setText("Loading the network…")
+        caches = copy.deepcopy((self._cache, self._group_cache))  # the worker's own copies
         self.ctx.tasks.run(
-            lambda store, _p: compute(store, state, self._cache, self._group_cache),
+            lambda store, progress: offload.run_in_process(
+                store,
+                "socmap.services.network:picture",
+                state,
+                *caches,
+                write=False,
+                progress=progress,
+            ),
             write=False,
-            on_done=lambda result: self._on_computed(result, generation),
+            on_done=lambda result: self._on_picture(result, generation),
             on_error=lambda exc: (
                 self.ctx.report_error(self, exc) if generation == self._generation else None
             ),
         )
+
+    def _on_picture(
+        self, result: tuple[NetworkResult, PositionCache, PositionCache], generation: int
+    ) -> None:
+        picture, cache, group_cache = result
+        if generation == self._generation:  # where the nodes were drawn, for the next picture
+            self._cache, self._group_cache = cache, group_cache
+        self._on_computed(picture, generation)
 
     def _on_computed(self, result: NetworkResult, generation: int | None = None) -> None:
         if generation is not None and generation != self._generation:
@@ -444,7 +390,7 @@ class NetworkView(QWidget):
         self.result = result
         g = result.graph
         self.players_model.set_rows(result.players)
-        self.players_table.resizeColumnsToContents()
+        fit_columns(self.players_table)
         top = [k.person_id for k in result.players[:3] if k.articulation or k.betweenness > 0]
         self.canvas.set_scene(
             network_scene(
@@ -616,11 +562,7 @@ class NetworkView(QWidget):
             network_scene(
                 members,
                 pos,
-                title=(
-                    "Without "
-                    + ", ".join(what)
-                    + f": {plural(result.parts_after, 'part')}"
-                )
+                title=("Without " + ", ".join(what) + f": {plural(result.parts_after, 'part')}")
                 if what
                 else "Nobody removed",
                 parts=result.after,

@@ -42,7 +42,7 @@ from socmap.ui.dialogs.partner_dialogs import (
 from socmap.ui.models.partner_models import PARTNER_COLUMNS, STRUCTURE_COLUMNS
 from socmap.ui.models.rows_model import ID_ROLE, RowsFilterProxy, RowsTableModel
 from socmap.ui.views.graph_canvas import GraphCanvas
-from socmap.ui.widgets.tables import row_table
+from socmap.ui.widgets.tables import fit_columns, row_table
 
 LINK_OCG_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -234,11 +234,8 @@ class PartnersView(QWidget):
             self._select(self.partner_table, self.partner_model, keep, self.partner_proxy)
         self._show_links()
         self.structure_model.set_rows(structures)
-        self.partner_table.resizeColumnsToContents()
-        self.structure_table.resizeColumnsToContents()
-        for view in (self.partner_table, self.structure_table):
-            for c in range(view.model().columnCount()):
-                view.setColumnWidth(c, min(view.columnWidth(c), 260))
+        fit_columns(self.partner_table, max_width=260)
+        fit_columns(self.structure_table, max_width=260)
         if warnings:
             shown = "<br>".join(warnings[:4])
             more = f"<br>… and {len(warnings) - 4} more" if len(warnings) > 4 else ""

@@ -140,7 +140,11 @@ def live_html(sections: list[profile_data.LiveSection]) -> str:
             body = "".join(
                 "<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in t.rows[:40]
             )
-            more = f"<p><i>… and {plural(len(t.rows) - 40, 'more row')}</i></p>" if len(t.rows) > 40 else ""
+            more = (
+                f"<p><i>… and {plural(len(t.rows) - 40, 'more row')}</i></p>"
+                if len(t.rows) > 40
+                else ""
+            )
             parts.append(
                 f"<table cellspacing='0' cellpadding='2'><tr>{head}</tr>{body}</table>{more}"
             )

@@ -205,7 +205,9 @@ class RegisterView(QWidget):
         self.rows_loaded.emit(len(rows))
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"{self.proxy.rowCount()} of {plural(self.model.rowCount(), 'group')}")
+        self.count_label.setText(
+            f"{self.proxy.rowCount()} of {plural(self.model.rowCount(), 'group')}"
+        )
 
     def _apply_filters(self) -> None:
         from socmap.services import neighbourhoods

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -32,7 +31,7 @@ from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import RowsFilterProxy
 from socmap.ui.models.trust_models import ReviewQueueModel
 from socmap.ui.widgets.permission import guard
-from socmap.ui.widgets.tables import CutNote
+from socmap.ui.widgets.tables import CutNote, fit_columns
 
 #: Records the queue shows at first (the rest behind 'Show all').
 QUEUE_LIMIT = 500
@@ -65,7 +64,8 @@ class ReviewView(QWidget):
         # the queue's own order (most overdue first) until the user sorts by a column
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # fitted when rows arrive (tables.fit_columns): a ResizeToContents header measures
+        # the rows again on every layout pass
         #: How many records the queue shows; 'Show all' raises it to the whole queue.
         self.limit = QUEUE_LIMIT
         self.cut_note = CutNote(
@@ -202,6 +202,7 @@ class ReviewView(QWidget):
     def _on_loaded(self, result: tuple[list[Any], dict[str, int]]) -> None:
         items, counts = result
         self.model.set_rows(items)
+        fit_columns(self.table)
         shown = f" (showing {len(items):,})" if len(items) < sum(counts.values()) else ""
         self.summary.setText(
             f"{plural(counts['nominal'], 'nominal')} and "

@@ -69,9 +69,7 @@ class OcgDetailPane(QWidget):
         self.archive_button = QPushButton("Archive…", objectName="archive_button")
         self.add_member_button = QPushButton("Add &member…", objectName="add_member_button")
         self.remove_member_button = QPushButton("Remove member", objectName="remove_member_button")
-        self.merge_member_button = QPushButton(
-            "Merge duplicate…", objectName="merge_member_button"
-        )
+        self.merge_member_button = QPushButton("Merge duplicate…", objectName="merge_member_button")
         self.merge_member_button.setToolTip(
             "The selected member is recorded twice: fold the other record into this one"
         )
@@ -203,8 +201,7 @@ class OcgDetailPane(QWidget):
             ("Lead area", detail.lead_area or "none"),
             (
                 "Areas of operation",
-                (row.operation_label if row is not None else ", ".join(op_areas))
-                or "no locations",
+                (row.operation_label if row is not None else ", ".join(op_areas)) or "no locations",
             ),
             (
                 "Cross-border",
