@@ -111,6 +111,20 @@ def _disruptions(qtbot, window) -> DisruptionsView:  # type: ignore[no-untyped-d
     return view
 
 
+def test_the_outcome_graph_is_read_only_when_its_page_is_shown(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Opening the log reads no graph; showing the graph's page draws it: OCGs and their
+    disruptions, clickable; a reload while the page is shown draws it again."""
+    view = _disruptions(qtbot, window)
+    view.ctx.tasks.wait()
+    assert view._graph is None and not view.graph_canvas.scene.nodes
+    with qtbot.waitSignal(view.graph_loaded, timeout=30_000):
+        view.tabs.setCurrentWidget(view._graph_page)
+    ocgs = [n for n in view.graph_canvas.scene.nodes if n.id.startswith("ocg:")]
+    assert ocgs and view._graph.number_of_nodes() == len(view.graph_canvas.scene.nodes)
+    with qtbot.waitSignal(view.graph_loaded, timeout=30_000):
+        view.reload()
+
+
 def test_record_dialog_shows_errors_beside_fields(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     view = _disruptions(qtbot, window)
     before = view.log_model.rowCount()

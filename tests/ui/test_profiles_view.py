@@ -19,12 +19,18 @@ from socmap.ui.views.profiles_view import ProfilesView
 from tests.conftest import act_as
 
 
+def settle(qtbot, view: ProfilesView) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the profile's reads (on workers: never a query on the UI thread) to show."""
+    qtbot.waitUntil(lambda: not view.loading, timeout=20_000)
+
+
 def make_view(qtbot, store) -> ProfilesView:  # type: ignore[no-untyped-def]
     ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
     view = ProfilesView(ctx)
     qtbot.addWidget(view)
     view.resize(1400, 900)
     view.show()
+    settle(qtbot, view)
     return view
 
 
@@ -64,6 +70,7 @@ def test_dashboard_matches_status_json(view) -> None:  # type: ignore[no-untyped
 def test_open_area_from_its_card_and_see_overdue_actions(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     card = view.cards["Telford & Wrekin"]
     qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.area_combo.currentText() == "Telford & Wrekin"
     assert view.owner.text() == "DCI Helen Okafor"
     assert view.contrib_model.rowCount() == 7
@@ -79,6 +86,7 @@ def test_open_area_from_its_card_and_see_overdue_actions(qtbot, view) -> None:  
 def test_write_a_section_and_it_counts(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     store = view.ctx.store
     view.open_area(profiles.find_area(store, "Herefordshire").id)
+    settle(qtbot, view)
     view.pages.setCurrentIndex(1)
     view.section_list.setCurrentRow(0)  # key judgements
     assert view.section_state.text() == "Not yet written."
@@ -87,6 +95,7 @@ def test_write_a_section_and_it_counts(qtbot, view) -> None:  # type: ignore[no-
     qtbot.keyClicks(view.section_sources, "Force intelligence")
     before = view.cards["Herefordshire"].status.completeness.done
     qtbot.mouseClick(view.save_section_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.cards["Herefordshire"].status.completeness.done == before + 1
     assert "Version 1" in view.section_state.text()
     assert view.history.count() == 1
@@ -100,6 +109,7 @@ def test_saving_over_someone_elses_newer_version_warns_and_keeps_both(qtbot, vie
     store = view.ctx.store
     area = profiles.find_area(store, "Telford & Wrekin").id
     view.open_area(area)
+    settle(qtbot, view)
     view.pages.setCurrentIndex(1)
     view.section_list.setCurrentRow(1)  # threat, version 1 loaded
     # meanwhile a colleague saves version 2 from another workstation
@@ -119,6 +129,7 @@ def test_saving_over_someone_elses_newer_version_warns_and_keeps_both(qtbot, vie
     view.text.clear()
     qtbot.keyClicks(view.text, "My edit")
     qtbot.mouseClick(view.save_section_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.conflict_banner.isVisible()
     assert "analyst.colleague" in view.conflict_banner.text()
     assert "Both versions are kept" in view.conflict_banner.text()
@@ -132,12 +143,14 @@ def test_add_contribution_and_action(qtbot, view) -> None:  # type: ignore[no-un
     store = view.ctx.store
     area = profiles.find_area(store, "South Worcestershire").id
     view.open_area(area)
+    settle(qtbot, view)
     view.pages.setCurrentIndex(2)
     qtbot.keyClicks(view.c_partner, "Worcestershire Probation")
     view.c_type.setCurrentIndex(view.c_type.findData("probation"))
     qtbot.keyClicks(view.c_data, "nominals on licence")
     qtbot.keyClicks(view.c_isa, "ISA-SW-1")
     qtbot.mouseClick(view.c_add, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.contrib_model.rowCount() == 1
     assert view.contrib_model.index(0, 4).data() == "ISA-SW-1"
     assert not any(
@@ -149,12 +162,14 @@ def test_add_contribution_and_action(qtbot, view) -> None:  # type: ignore[no-un
     view.a_due.setDate(view.a_due.date().addDays(-400))
     qtbot.keyClicks(view.a_ocgs, "OCG-0007, 26")
     qtbot.mouseClick(view.a_add, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.action_model.rowCount() == 1
     a: ActionItem = view.action_model.row_at(0)
     assert a.linked_ocgs == (7, 26) and a.strand is Strand.PURSUE
     assert view.action_model.overdue_count() == 1
     view.action_table.selectRow(0)
     qtbot.mouseClick(view.a_done, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.action_model.overdue_count() == 0
     assert audit.rows(store, entity="profile_action")[0].action == "update"
 
@@ -171,6 +186,7 @@ def test_viewer_sees_but_cannot_edit_or_export(qtbot, viewer_demo_store) -> None
 def test_export_button_runs_a_task_and_writes_the_file(qtbot, view, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = view.ctx.store
     view.open_area(profiles.find_area(store, "Shropshire").id)
+    settle(qtbot, view)
     target = tmp_path / "shropshire.pdf"
     view.choose_export_path = lambda fmt: target  # type: ignore[method-assign]
     view.export_audience.setCurrentIndex(1)
@@ -184,6 +200,7 @@ def test_export_button_runs_a_task_and_writes_the_file(qtbot, view, tmp_path: Pa
 
 def test_live_data_panel_loads_off_the_ui_thread(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     view.open_area(profiles.find_area(view.ctx.store, "Telford & Wrekin").id)
+    settle(qtbot, view)
     view.pages.setCurrentIndex(1)
     with qtbot.waitSignal(
         view.live_loaded, timeout=20_000, check_params_cb=lambda k: k == "threat"
@@ -200,6 +217,7 @@ def test_live_data_panel_loads_off_the_ui_thread(qtbot, view) -> None:  # type: 
 def test_pick_a_partner_from_the_register(qtbot, view) -> None:  # type: ignore[no-untyped-def]
     store = view.ctx.store
     view.open_area(profiles.find_area(store, "Herefordshire").id)
+    settle(qtbot, view)
     view.pages.setCurrentIndex(2)
     idx = next(
         i for i in range(1, view.c_register.count()) if view.c_register.itemData(i)[2] == "health"
@@ -210,6 +228,7 @@ def test_pick_a_partner_from_the_register(qtbot, view) -> None:  # type: ignore[
     assert view.c_type.currentData() == "health"
     qtbot.keyClicks(view.c_data, "A&E assault data")
     qtbot.mouseClick(view.c_add, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     saved = profiles.contributions(store, view.area_id)
     assert [(c.partner_id, c.partner_type) for c in saved] == [(pid, "health")]
     assert view.contrib_model.index(0, 0).data() == f"{name} (register)"

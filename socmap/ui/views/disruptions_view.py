@@ -89,6 +89,8 @@ class DisruptionsView(QWidget):
     """Disruption log, approval, timeline against score trend, "what works" and the graph."""
 
     loaded = Signal()
+    #: the outcome graph (read only while its page is shown) has been drawn
+    graph_loaded = Signal()
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,6 +217,12 @@ class DisruptionsView(QWidget):
         self.tabs.addTab(tl, "Timeline")
         self.tabs.addTab(ww, "What works")
         self.tabs.addTab(gw, "Outcome graph")
+        self._graph_page = gw
+        #: the outcome graph is read, laid out and drawn only while its page is shown (nationally
+        #: 20,000 nodes: seconds of work nobody looking at the log needs)
+        self._graph_stale = True
+        self._graph: Any = None
+        self.tabs.currentChanged.connect(self._on_page_changed)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
@@ -277,21 +285,12 @@ class DisruptionsView(QWidget):
         area = self.area.currentData()
         today = self.today
 
-        title = "Disruption outcomes" + self._area_suffix()
         prepare = self.log_model.prepare  # sorts and indexes on the worker (16,000 rows)
 
         def load(store: Any, _progress: Any) -> tuple[Any, ...]:
-            g = partner_graphs.disruption_graph(store, area=area)
-            if g.number_of_nodes() > IGRAPH_THRESHOLD:
-                # igraph holds the GIL for the whole call: lay out in another process
-                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
-            else:
-                pos = partner_graphs.positions(g)
             return (
                 prepare(disruptions.disruption_log(store, area=area, today=today)),
                 disruptions.what_works(store, area=area),
-                g,
-                scene_for(g, pos, title=title),
             )
 
         self.ctx.tasks.run(
@@ -300,10 +299,47 @@ class DisruptionsView(QWidget):
             on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
+        self._graph_stale = True
+        if self.tabs.currentWidget() is self._graph_page:
+            self._load_graph()
         self._load_timeline()
 
+    def _on_page_changed(self, _index: int) -> None:
+        if self._graph_stale and self.tabs.currentWidget() is self._graph_page:
+            self._load_graph()
+
+    def _load_graph(self) -> None:
+        """Read and lay out the outcome graph on a worker (the layout in the engine process)."""
+        self._graph_stale = False
+        area = self.area.currentData()
+        title = "Disruption outcomes" + self._area_suffix()
+        self._graph_token = getattr(self, "_graph_token", 0) + 1
+        token = self._graph_token
+
+        def load(store: Any, _progress: Any) -> tuple[Any, Any]:
+            g = partner_graphs.disruption_graph(store, area=area)
+            if g.number_of_nodes() > IGRAPH_THRESHOLD:
+                # igraph holds the GIL for the whole call: lay out in another process
+                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
+            else:
+                pos = partner_graphs.positions(g)
+            return g, scene_for(g, pos, title=title)
+
+        def done(result: tuple[Any, Any]) -> None:
+            if isValid(self) and token == self._graph_token:  # not superseded meanwhile
+                self._graph, scene = result
+                self.graph_canvas.set_scene(scene)
+                self.graph_loaded.emit()
+
+        self.ctx.tasks.run(
+            load,
+            write=False,
+            on_done=done,
+            on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
+        )
+
     def _on_loaded(self, result: tuple[Any, ...]) -> None:
-        log, works, g, scene = result
+        log, works = result
         self._apply_filters(refilter=False)  # the resets below filter every row once
         self.log_model.set_rows(log)
         self.works_model.set_rows(works)
@@ -320,8 +356,6 @@ class DisruptionsView(QWidget):
                 " either side of a disruption."
             )
         )
-        self._graph = g
-        self.graph_canvas.set_scene(scene)
         self._update_count()
         self.loaded.emit()
 

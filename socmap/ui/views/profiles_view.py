@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError, ValidationError
@@ -57,6 +59,17 @@ from socmap.services import profile_data, profiles
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.profile_models import ActionsTableModel, ContributionsTableModel
+
+
+@dataclasses.dataclass(frozen=True)
+class AreaProfile:
+    """One area's profile as read for the editor (on a worker)."""
+
+    handling: Handling | None
+    sections: dict[str, SectionVersion]
+    histories: dict[str, list[SectionVersion]]
+    contributions: list[Contribution]
+    actions: list[ActionItem]
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -161,6 +174,8 @@ class ProfilesView(QWidget):
     export_finished = Signal(object)
     export_failed = Signal(object)
     live_loaded = Signal(str)
+    #: the dashboard and the area's profile have been read and shown
+    loaded = Signal()
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +187,11 @@ class ProfilesView(QWidget):
         self.cards: dict[str, AreaCard] = {}
         self._loading = False
         self._live_token = 0
+        self._area_token = 0
+        self._reads = 0
+        self.statuses: list[profiles.AreaStatus] = []
+        self.sections: dict[str, SectionVersion] = {}
+        self.histories: dict[str, list[SectionVersion]] = {}
 
         root = QVBoxLayout(self)
         self.headline = QLabel()
@@ -419,9 +439,47 @@ class ProfilesView(QWidget):
         """The database handle."""
         return self.ctx.store
 
-    def refresh(self) -> None:
-        """Reload the dashboard and the selected area's profile."""
-        statuses = profiles.force_status(self.store, today=self.today)
+    @property
+    def loading(self) -> bool:
+        """True while the dashboard or an area's profile is being read on a worker."""
+        return self._reads > 0
+
+    def _read(self, job: Any, on_done: Any) -> None:
+        """Run ``job`` on a worker (never a query on the UI thread), then ``on_done``."""
+        self._reads += 1
+
+        def done(result: Any) -> None:
+            self._reads -= 1
+            if isValid(self):
+                on_done(result)
+                if not self._reads:
+                    self.loaded.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._reads -= 1
+            if isValid(self):
+                self.ctx.report_error(self, exc)
+
+        self.ctx.tasks.run(job, write=False, on_done=done, on_error=failed)
+
+    def refresh(self, *, then: Callable[[], None] | None = None) -> None:
+        """Reload the dashboard and the selected area's profile (read on a worker); ``then``
+        runs once they are shown."""
+        today = self.today
+
+        def job(store: Store, _progress: Any) -> tuple[Any, ...]:
+            return (
+                profiles.force_status(store, today=today),
+                profiles.partner_type_labels(store),
+                profiles.register_partners(store),
+            )
+
+        self._read(job, lambda result: self._show_overview(result, then))
+
+    def _show_overview(
+        self, result: tuple[Any, ...], then: Callable[[], None] | None = None
+    ) -> None:
+        statuses, labels, partners = result
         self.statuses = statuses
         self.headline.setText(profiles.summary_line(statuses))
         names = [s.area for s in statuses]
@@ -445,7 +503,6 @@ class ProfilesView(QWidget):
         else:
             for s in statuses:
                 self.cards[s.area].update_status(s)
-        labels = profiles.partner_type_labels(self.store)
         self.contrib_model.type_labels = labels
         current_type = self.c_type.currentData()
         self.c_type.clear()
@@ -453,11 +510,14 @@ class ProfilesView(QWidget):
             self.c_type.addItem(label, key)
         if current_type is not None:
             self.c_type.setCurrentIndex(max(0, self.c_type.findData(current_type)))
-        self._fill_register_choices()
+        self._fill_register_choices(partners)
         if self.area_id is None and statuses:
             self.open_area(statuses[0].area_id)
         elif self.area_id is not None:
-            self._load_area(keep_editor=True)
+            self._load_area(keep_editor=True, then=then)
+            return
+        if then is not None:
+            then()
 
     def open_area(self, area_id: int) -> None:
         """Show one area's profile in the editor."""
@@ -472,7 +532,31 @@ class ProfilesView(QWidget):
     def _status_of(self, area_id: int) -> profiles.AreaStatus | None:
         return next((s for s in self.statuses if s.area_id == area_id), None)
 
-    def _load_area(self, *, keep_editor: bool) -> None:
+    def _load_area(self, *, keep_editor: bool, then: Callable[[], None] | None = None) -> None:
+        """Read the area's profile on a worker, then show it (and run ``then``)."""
+        assert self.area_id is not None
+        area_id = self.area_id
+        self._area_token += 1
+        token = self._area_token
+
+        def job(store: Store, _progress: Any) -> AreaProfile:
+            return AreaProfile(
+                profiles.handling(store, area_id),
+                profiles.sections(store, area_id),
+                {key: profiles.section_history(store, area_id, key) for key in NARRATIVE_KEYS},
+                profiles.contributions(store, area_id),
+                profiles.actions(store, area_id),
+            )
+
+        def done(area: AreaProfile) -> None:
+            if token == self._area_token:  # not replaced by a newer request meanwhile
+                self._show_area(area, keep_editor=keep_editor)
+                if then is not None:
+                    then()
+
+        self._read(job, done)
+
+    def _show_area(self, area: AreaProfile, *, keep_editor: bool) -> None:
         assert self.area_id is not None
         st = self._status_of(self.area_id)
         if st is not None:
@@ -481,7 +565,7 @@ class ProfilesView(QWidget):
                 f"{len(st.completeness.missing)} "
                 f"{'item' if len(st.completeness.missing) == 1 else 'items'} missing"
             )
-        h = profiles.handling(self.store, self.area_id)
+        h = area.handling
         self.handling_version = h.version if h else 0
         self.marking.setCurrentText(str(h.marking) if h else Marking.OFFICIAL_SENSITIVE.value)
         self.owner.setText(h.owner if h else "")
@@ -498,7 +582,8 @@ class ProfilesView(QWidget):
             if h
             else "This profile has not been started: save the handling to start it."
         )
-        self.sections = profiles.sections(self.store, self.area_id)
+        self.sections = area.sections
+        self.histories = area.histories
         for row in range(self.section_list.count()):
             item = self.section_list.item(row)
             key = item.data(Qt.ItemDataRole.UserRole)
@@ -511,9 +596,9 @@ class ProfilesView(QWidget):
                 self.section_list.setCurrentRow(0)
             else:
                 self._show_section(NARRATIVE_KEYS[0])
-        self.contrib_model.set_rows(profiles.contributions(self.store, self.area_id))
+        self.contrib_model.set_rows(area.contributions)
         self._request_coverage()
-        self.action_model.set_rows(profiles.actions(self.store, self.area_id))
+        self.action_model.set_rows(area.actions)
         n_over = self.action_model.overdue_count()
         self.overdue_label.setText(
             f"<span style='color:#a01818'><b>{n_over} overdue</b></span>"
@@ -538,7 +623,7 @@ class ProfilesView(QWidget):
         self._show_section_state(sv)
         self.conflict_banner.hide()
         self.history.clear()
-        for v in profiles.section_history(self.store, self.area_id, key):
+        for v in self.histories.get(key, []):
             flag = f" — conflicts with v{v.conflict_with}" if v.conflict_with else ""
             item = QListWidgetItem(f"v{v.version}  {v.saved_at[:16]}  {v.author}{flag}")
             item.setData(Qt.ItemDataRole.UserRole, v)
@@ -666,18 +751,23 @@ class ProfilesView(QWidget):
         )
         if result is None:
             return
-        self.refresh()
-        self._show_section(key)
-        if result.conflict and result.other is not None:
-            other = result.other
-            self.conflict_banner.setText(
-                f"Conflict: {other.author} saved version {other.version} of this section at "
-                f"{other.saved_at[:16]}, after you started editing. Both versions are kept — "
-                f"yours is version {result.version.version}. Compare them in the version "
-                "history and save a reconciled text."
-            )
-            self.conflict_banner.show()
-            self.ctx.bus.status_message.emit("Saved, but someone else's newer version was kept too")
+
+        def show_saved() -> None:
+            self._show_section(key)
+            if result.conflict and result.other is not None:
+                other = result.other
+                self.conflict_banner.setText(
+                    f"Conflict: {other.author} saved version {other.version} of this section at "
+                    f"{other.saved_at[:16]}, after you started editing. Both versions are kept — "
+                    f"yours is version {result.version.version}. Compare them in the version "
+                    "history and save a reconciled text."
+                )
+                self.conflict_banner.show()
+                self.ctx.bus.status_message.emit(
+                    "Saved, but someone else's newer version was kept too"
+                )
+
+        self.refresh(then=show_saved)
 
     def _on_history_double_clicked(self, item: QListWidgetItem) -> None:
         v: SectionVersion = item.data(Qt.ItemDataRole.UserRole)
@@ -685,12 +775,12 @@ class ProfilesView(QWidget):
         self.section_owner.setText(v.owner)
         self.section_sources.setText(v.sources)
 
-    def _fill_register_choices(self) -> None:
+    def _fill_register_choices(self, partners: list[tuple[Any, ...]]) -> None:
         current = self.c_register.currentData()
         self.c_register.blockSignals(True)
         self.c_register.clear()
         self.c_register.addItem("(not on the register: type the name)", None)
-        for pid, name, ptype, isa in profiles.register_partners(self.store):
+        for pid, name, ptype, isa in partners:
             self.c_register.addItem(name, (pid, name, ptype, isa))
         idx = self.c_register.findData(current) if current is not None else 0
         self.c_register.setCurrentIndex(max(idx, 0))
