@@ -98,7 +98,8 @@ def open_main_window(path: Path, *, remember_layout: bool = True) -> Any:
         try:  # the register's rows, read while the other thread imports (its SQL needs no GIL)
             from socmap.services import queries
 
-            prefetched["register"] = queries.register(store)
+            # without the schedule (a third of the query): the register fills it in next
+            prefetched["register"] = queries.register(store, with_schedule=False)
         except Exception:  # the register then loads them itself, and reports why
             prefetched.clear()
 

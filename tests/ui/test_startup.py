@@ -204,27 +204,37 @@ def test_the_register_rows_are_read_while_the_window_modules_import(  # type: ig
     qtbot, demo_path: Path, monkeypatch
 ) -> None:
     """The first rows come from the thread that opened the file, read while the UI thread
-    imported the window's modules; the register does not query them again."""
+    imported the window's modules, without their re-assessment state (the schedule is a third
+    of the query); a worker then fills that in, in place: the same rows, selection kept."""
     from socmap.app import open_main_window
     from socmap.services import queries
 
     before = sys.getswitchinterval()
-    calls: list[str] = []
+    calls: list[tuple[str, bool]] = []
     real = queries.register
 
     def spy(store, **kw):  # type: ignore[no-untyped-def]
-        calls.append(threading.current_thread().name)
+        calls.append((threading.current_thread().name, kw.get("with_schedule", True)))
         return real(store, **kw)
 
     monkeypatch.setattr(queries, "register", spy)
     try:
         win = open_main_window(demo_path, remember_layout=False)
         qtbot.addWidget(win)
-        win.show()
-        qtbot.waitUntil(lambda: win.register.proxy.rowCount() > 0, timeout=10_000)
+        with qtbot.waitSignal(win.register.schedule_loaded, timeout=20_000):
+            win.show()
+            qtbot.waitUntil(lambda: win.register.proxy.rowCount() > 0, timeout=10_000)
+            first = win.register.model.rows[0].id
+            win.register.select_ocg(first)
         win.ctx.tasks.wait(20_000)
-        assert calls == ["socmap-open"]
-        assert win.register.model.rowCount() == len(real(win.ctx.store))
+        assert calls[0] == ("socmap-open", False)
+        assert len(calls) == 2 and calls[1][0] != "socmap-open" and calls[1][1] is True
+        full = {r.id: r for r in real(win.ctx.store)}
+        shown = win.register.model.rows
+        assert len(shown) == len(full)
+        assert all(r == full[r.id] for r in shown)  # due dates filled in
+        assert any(r.due_state is not None for r in shown)
+        assert win.register.selected_ocg_id() == first  # in place: the selection is kept
     finally:
         sys.setswitchinterval(before)
 

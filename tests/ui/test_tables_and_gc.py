@@ -188,3 +188,22 @@ def test_a_deep_collection_reclaims_cycles_that_were_frozen(
     collector.tick()
     assert collector.history[-1][0] == "deep"
     assert ref() is None
+
+
+def test_update_rows_changes_values_in_place_and_refuses_other_rows(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model: RowsTableModel[Row] = RowsTableModel(COLUMNS, id_of=lambda r: r.id)
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    model.set_rows(_rows(200))
+    held = model.index(model.row_for_id(17), 0)  # type: ignore[arg-type]
+    from PySide6.QtCore import QPersistentModelIndex
+
+    persistent = QPersistentModelIndex(held)
+    changed = [Row(r.id, r.name, 1000 - r.id) for r in _rows(200)]
+    with qtbot.waitSignal(model.dataChanged):
+        assert model.update_rows(changed)
+    assert [r.score for r in model.rows] == sorted(r.score for r in changed)  # sorted again
+    assert model.row_at(persistent.row()).id == 17  # the held row followed
+    before = list(model.rows)
+    assert not model.update_rows(_rows(199))  # a row went: refused, nothing changed
+    assert not model.update_rows([Row(i + 1, "x", 1) for i in range(200)])
+    assert model.rows == before

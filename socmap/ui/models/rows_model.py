@@ -153,6 +153,25 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
             self._index_rows()
         self.endResetModel()
 
+    def update_rows(self, rows: Sequence[T]) -> bool:
+        """Take new values for the same rows (the same ids) in place: the view keeps its
+        selection, scroll position and filter; the order is kept unless the table is sorted, in
+        which case it is sorted again (persistent indexes follow). False, and nothing changed,
+        when the ids differ: then use :meth:`set_rows`."""
+        id_of = self._id_of
+        if id_of is None or len(rows) != len(self._rows):
+            return False
+        fresh = {id_of(r): r for r in rows}
+        if len(fresh) != len(rows) or any(id_of(r) not in fresh for r in self._rows):
+            return False
+        self._rows = [fresh[id_of(r)] for r in self._rows]
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(self.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        if 0 <= self._sort_column < len(self.columns):
+            self.sort(self._sort_column, self._sort_order)
+        return True
+
     def _index(self, rows: Sequence[T]) -> dict[Any, int]:
         row_of: dict[Any, int] = {}
         if self._id_of is not None:

@@ -58,6 +58,8 @@ class RegisterView(QWidget):
     """The register: every OCG, filterable, with the selected one's details beside it."""
 
     rows_loaded = Signal(int)
+    #: the re-assessment state of rows shown without it at start-up has arrived
+    schedule_loaded = Signal()
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,7 +156,7 @@ class RegisterView(QWidget):
         if rows is None:
             self.reload()
         else:  # read while the window's modules imported: shown once the window is made
-            QTimer.singleShot(0, self, lambda: self._on_rows(rows))
+            QTimer.singleShot(0, self, lambda: self._on_prefetched(rows))
 
     # ---------------------------------------------------------------------------- loading
 
@@ -193,6 +195,24 @@ class RegisterView(QWidget):
             on_done=self._on_rows,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
+
+    def _on_prefetched(self, rows: list[queries.RegisterRow]) -> None:
+        """Rows read at start-up without their re-assessment state (the schedule takes a third
+        of the register's query): shown now, their due dates filled in by a worker next."""
+        self._on_rows(rows)
+        if any(r.due_state is None for r in rows):
+            self.ctx.tasks.run(
+                lambda store, _p: queries.register(store),
+                write=False,
+                on_done=self._on_schedule,
+                on_error=lambda exc: self.ctx.report_error(self, exc),
+            )
+
+    def _on_schedule(self, rows: list[queries.RegisterRow]) -> None:
+        if not self.model.update_rows(rows):  # groups came or went meanwhile
+            self._on_rows(rows)
+        self._update_count()
+        self.schedule_loaded.emit()
 
     def _on_rows(self, rows: list[queries.RegisterRow]) -> None:
         keep = self._selected
