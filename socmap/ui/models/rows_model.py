@@ -164,12 +164,14 @@ class RowsTableModel(QAbstractTableModel, Generic[T]):
         fresh = {id_of(r): r for r in rows}
         if len(fresh) != len(rows) or any(id_of(r) not in fresh for r in self._rows):
             return False
-        self._rows = [fresh[id_of(r)] for r in self._rows]
+        old, self._rows = self._rows, [fresh[id_of(r)] for r in self._rows]
         if self._rows:
             last = self.index(len(self._rows) - 1, len(self.columns) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
         if 0 <= self._sort_column < len(self.columns):
-            self.sort(self._sort_column, self._sort_order)
+            key = self.sort_key(self._sort_column)
+            if any(key(a) != key(b) for a, b in zip(old, self._rows, strict=True)):
+                self.sort(self._sort_column, self._sort_order)  # else the order stands
         return True
 
     def _index(self, rows: Sequence[T]) -> dict[Any, int]:

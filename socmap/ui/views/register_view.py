@@ -209,7 +209,13 @@ class RegisterView(QWidget):
             )
 
     def _on_schedule(self, rows: list[queries.RegisterRow]) -> None:
-        if not self.model.update_rows(rows):  # groups came or went meanwhile
+        # no filter looks at due dates: the proxy need not filter 6,000 rows again
+        self.proxy.setDynamicSortFilter(False)
+        try:
+            updated = self.model.update_rows(rows)
+        finally:
+            self.proxy.setDynamicSortFilter(True)
+        if not updated:  # groups came or went meanwhile
             self._on_rows(rows)
         self._update_count()
         self.schedule_loaded.emit()
