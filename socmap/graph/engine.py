@@ -10,7 +10,9 @@ worker is terminated). It is socmap's one out-of-process runner: layouts
 function whose pure-Python work would hold the GIL for long (the ``call`` job: re-scoring,
 importing; see ``socmap.services.offload``). A ``call`` job is cancelled cooperatively: the
 worker's progress says ``cancelled`` and the function rolls back its own transaction; only a
-worker that does not stop within :data:`CANCEL_GRACE_S` is terminated.
+worker that does not stop within :data:`CANCEL_GRACE_S` is terminated. A ``read`` job is the
+same call for a function that writes nothing (a tab's data): cancelling it terminates its
+worker at once, so a window closing with reads in flight never waits for them.
 
 Concurrent callers are safe: each running job has a worker process of its own (idle workers are
 reused), so no caller reads another's messages and cancelling one job never stops another.
@@ -134,8 +136,9 @@ def positions(
     return {int(k): v for k, v in pos.items()}  # type: ignore[call-overload]
 
 
-def _sleep(seconds: float) -> bool:
-    """A job for tests: hold a worker for ``seconds``."""
+def _sleep(seconds: float, progress: Any = None) -> bool:
+    """A job for tests: hold a worker for ``seconds`` (also as a ``call`` or ``read`` target,
+    one that never looks at its progress)."""
     time.sleep(seconds)
     return True
 
@@ -193,7 +196,10 @@ JOBS: dict[str, Callable[..., Any]] = {
     "positions": positions,
     "sleep": _sleep,
     "call": _call,
+    "read": _call,
 }
+#: jobs that call a socmap function with a progress of their own (see the module's docstring)
+_CALLS = ("call", "read")
 
 
 def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
@@ -207,13 +213,13 @@ def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
             if name == "betweenness":
                 kwargs = dict(kwargs)
                 kwargs["report"] = lambda d, t, j=job_id: outbox.put((j, "progress", (d, t)))
-            if name == "call":
+            if name in _CALLS:
                 cancel.clear()
                 kwargs = {**kwargs, "progress": _WorkerProgress(outbox, job_id, cancel)}
             result = JOBS[name](*args, **kwargs)
             outbox.put((job_id, "done", result))
         except BaseException as exc:  # reported to the caller, never swallowed
-            if name == "call":  # the caller re-raises the very exception (a user's error)
+            if name in _CALLS:  # the caller re-raises the very exception (a user's error)
                 outbox.put((job_id, "raise", _portable(exc)))
             else:
                 outbox.put((job_id, "error", f"{type(exc).__name__}: {exc}"))
@@ -422,7 +428,7 @@ def run_job(
     if in_process:
         if name == "betweenness" and progress is not None:
             kwargs["report"] = progress.advance
-        if name == "call":
+        if name in _CALLS:
             kwargs["progress"] = progress
         return JOBS[name](*args, **kwargs)
     return shared_engine().run(name, *args, progress=progress, **kwargs)

@@ -39,7 +39,7 @@ def run_in_process(
     if write:
         before_write(store.path)  # hold the write here while the file is still being checked
     return engine.run_job(
-        "call",
+        "call" if write else "read",  # a read is stopped at once when cancelled
         "socmap.services.offload:_with_store",
         str(store.path),
         store.actor,

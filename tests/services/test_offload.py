@@ -117,3 +117,40 @@ def test_a_failed_integrity_check_refuses_the_write_before_any_process_starts(
         assert called == []
     finally:
         store.close()
+
+
+class _CancelAt:
+    """Says ``cancelled`` once ``after`` seconds have passed."""
+
+    def __init__(self, after: float) -> None:
+        import time
+
+        self._at = time.monotonic() + after
+
+    def advance(self, done: int, total: int) -> None:
+        pass
+
+    def status(self, text: str) -> None:
+        pass
+
+    @property
+    def cancelled(self) -> bool:
+        import time
+
+        return time.monotonic() >= self._at
+
+
+def test_a_cancelled_read_stops_at_once_where_a_write_is_given_time_to_roll_back() -> None:
+    """A window closing with a tab's read in flight must not wait for it (issue 17.3): a
+    ``read`` job's worker is terminated on cancel; a ``call`` (a write) is asked to stop and
+    given CANCEL_GRACE_S to roll back by itself."""
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(engine.EngineCancelled):
+        engine.run_job("read", "socmap.graph.engine:_sleep", 30.0, progress=_CancelAt(0.3))
+    assert time.monotonic() - start < 5.0
+    start = time.monotonic()
+    # a write that does not look at its progress runs to its end: nothing is killed mid-write
+    assert engine.run_job("call", "socmap.graph.engine:_sleep", 2.0, progress=_CancelAt(0.3))
+    assert time.monotonic() - start >= 1.9
