@@ -204,7 +204,7 @@ CREATE TRIGGER nominals_nbhd_stale BEFORE UPDATE OF address_x, address_y, area_i
 #: set here whatever the client sends, under a lock so that the chain has no fork.
 AUDIT_TRIGGER = r"""
 CREATE FUNCTION socmap_audit_stamp() RETURNS trigger LANGUAGE plpgsql
-SECURITY DEFINER AS $$
+SECURITY DEFINER SET search_path = {schema}, pg_catalog, pg_temp AS $$
 DECLARE
   last_id bigint;
   last_hash text;
@@ -499,7 +499,8 @@ def _schema_statements(schema: str) -> list[str]:
                 " FOR EACH ROW EXECUTE FUNCTION socmap_fill_id()"
             )
     statements.append(ACTOR_RULES)
-    statements.append(AUDIT_TRIGGER)
+    # pinned: a definer's function must not resolve names through a caller's search path
+    statements.append(AUDIT_TRIGGER.replace("{schema}", schema))
     statements.append(NOTIFY_FUNCTION)
     statements.extend(notify_triggers(names))
     statements.append(_accounts_sql(schema))

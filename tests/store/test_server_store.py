@@ -53,6 +53,34 @@ def test_init_creates_the_register_once_and_refuses_a_database_in_use(pg_url: st
         init_server(pg_url)
 
 
+def test_every_security_definer_function_pins_its_search_path(pg_url: str) -> None:
+    """A function that runs with its owner's rights must not resolve names through the
+    caller's search path (a caller's own ``socmap_importing()`` in a schema of theirs would
+    otherwise be called with the owner's rights). Found from the catalog: every such socmap
+    function the register has, now and later (PostGIS's own are PostGIS's business)."""
+    init_server(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        definers = conn.execute(
+            "SELECT p.proname, coalesce(array_to_string(p.proconfig, ','), '')"
+            " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE p.prosecdef AND n.nspname = current_schema() AND p.proname LIKE 'socmap%'"
+            " ORDER BY 1"
+        ).fetchall()
+    assert definers  # the audit stamp and the account functions at least
+    assert "socmap_audit_stamp" in [name for name, _ in definers]
+    unpinned = [name for name, config in definers if "search_path=" not in config]
+    assert unpinned == []
+    store = open_store(pg_url)
+    try:  # the pinned audit stamp still chains and stamps a write
+        with store.atomic():
+            audit.record(store, action="test", entity="meta", entity_id=0, summary="pinned")
+        last = store.conn.execute("SELECT actor FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        assert last == (store.actor,)
+        assert audit.verify_chain(store) is None
+    finally:
+        store.close()
+
+
 def test_a_database_without_a_register_is_refused_with_a_pointer(pg_url: str) -> None:
     with pytest.raises(StoreError, match="socmap server init"):
         open_store(pg_url)
