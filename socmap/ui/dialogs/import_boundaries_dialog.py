@@ -15,31 +15,24 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
-from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.services import boundaries
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.layer_import import LayerImportDialog
 from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Boundary files (*.gpkg *.geojson *.json *.shp);;All files (*)"
@@ -60,25 +53,16 @@ def guess_name_field(fields: list[str]) -> str | None:
     return fields[0] if fields else None
 
 
-class ImportBoundariesDialog(QDialog):
+class ImportBoundariesDialog(LayerImportDialog):
     """Choose a boundary file, preview the areas it gives, and replace the database's areas."""
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        boundaries.load_geo_libraries()  # on this thread, before any task reads a layer
-        self.setWindowTitle("Import boundaries")
-        self.resize(760, 720)
-        self._generation = 0
-        self._loaded_path = ""
-        self._layers: list[Any] = []
-        self.preview_result: Any = None
-        self.plan: Any = None
-        self.result_report: Any = None
+    FILE_TITLE = "Boundary file"
+    FILE_FILTER = FILE_FILTER
+    PREFERRED_GEOMETRY = "olygon"
 
-        self.path = QLineEdit(objectName="path", placeholderText="GeoPackage, GeoJSON or Shapefile")
-        self.browse = QPushButton("Browse…", objectName="browse")
-        self.layer = QComboBox(objectName="layer")
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent, title="Import boundaries", size=(760, 720))
+        self.plan: Any = None
         self.name_field = QComboBox(objectName="name_field")
         self.code_field = QComboBox(objectName="code_field")
         self.attribution = QLineEdit(
@@ -107,31 +91,13 @@ class ImportBoundariesDialog(QDialog):
         self.missing_label.setVisible(False)
         self.missing.setVisible(False)
         self._choices: list[QComboBox] = []
-        self.status = QLabel(objectName="status", wordWrap=True)
-        self.error = QLabel(objectName="error", wordWrap=True)
-        self.error.setStyleSheet("color: #b91c1c;")
-        self.report = QPlainTextEdit(objectName="report", readOnly=True)
-        self.report.setVisible(False)
 
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(self.browse)
         form = QFormLayout()
-        form.addRow("File", file_row)
+        form.addRow("File", self.file_row())
         form.addRow("Layer", self.layer)
         form.addRow("Name field", self.name_field)
         form.addRow("Code field", self.code_field)
         form.addRow("Attribution", self.attribution)
-
-        self.buttons = QDialogButtonBox(objectName="buttons")
-        self.import_button = self.buttons.addButton(
-            "Import", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.import_button.setObjectName("import")
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button.setEnabled(False)
-        self.buttons.accepted.connect(self._on_import_clicked)
-        self.buttons.rejected.connect(self.reject)
 
         note = QLabel(
             "Areas the file still holds (same name, or same code with a code field) keep their "
@@ -159,64 +125,15 @@ class ImportBoundariesDialog(QDialog):
         if not ctx.can(Permission.ADMIN):
             self.error.setText("Only an administrator can replace the force's areas.")
 
-        self.browse.clicked.connect(self._on_browse_clicked)
-        self.path.editingFinished.connect(self._on_path_edited)
-        self.layer.currentIndexChanged.connect(self._on_layer_changed)
         self.name_field.currentIndexChanged.connect(self._request_preview)
         self.code_field.currentIndexChanged.connect(self._request_preview)
 
     # ------------------------------------------------------------------------- choosing
 
-    def _on_browse_clicked(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Boundary file", "", FILE_FILTER)
-        if chosen:
-            self.set_path(chosen)
-
-    def _on_path_edited(self) -> None:
-        text = self.path.text().strip()
-        if text and text != self._loaded_path:  # editingFinished also fires on losing focus
-            self.set_path(text)
-
-    def set_path(self, path: str | Path) -> None:
-        """Choose a file: list its layers (on a worker) and preview the first."""
-        self.path.setText(str(path))
-        self._loaded_path = str(path)
-        self._clear_preview("Reading the file…")
-        self._layers = []
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        self.layer.blockSignals(False)
-        self._generation += 1
-        generation = self._generation
-        target = Path(path)
-
-        def job(_store: Store, _progress: object) -> list[Any]:
-            return boundaries.layers_of(target)
-
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda layers: self._on_layers_read(generation, layers),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
-
-    def _on_layers_read(self, generation: int, layers: list[Any]) -> None:
-        if generation != self._generation:
-            return
-        self._layers = layers
-        self.layer.blockSignals(True)
-        for info in layers:
-            self.layer.addItem(f"{info.name} ({info.geometry_type}, {info.features})", info.name)
-        polygonal = [i for i, info in enumerate(layers) if "olygon" in info.geometry_type]
-        self.layer.setCurrentIndex(polygonal[0] if polygonal else 0)
-        self.layer.blockSignals(False)
-        self._on_layer_changed()
-
     def _on_layer_changed(self) -> None:
-        i = self.layer.currentIndex()
-        if i < 0 or i >= len(self._layers):
+        fields = self.layer_fields()
+        if fields is None:
             return
-        fields = list(self._layers[i].fields)
         for combo in (self.name_field, self.code_field):
             combo.blockSignals(True)
             combo.clear()
@@ -237,8 +154,6 @@ class ImportBoundariesDialog(QDialog):
         if not name or not self.path.text().strip():
             return
         self._clear_preview("Checking the outlines…")
-        self._generation += 1
-        generation = self._generation
         target = Path(self.path.text().strip())
         layer = self.layer.currentData()
         code = self.code_field.currentText()
@@ -249,12 +164,7 @@ class ImportBoundariesDialog(QDialog):
                 target, name_field=name, layer=layer, code_field=code_field
             )
 
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda result: self._on_preview_done(generation, result),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
+        self.read(job, self._on_preview_done)
 
     def _clear_preview(self, status: str) -> None:
         self.preview_result = None
@@ -268,9 +178,7 @@ class ImportBoundariesDialog(QDialog):
         self.error.setText("")
         self.status.setText(status)
 
-    def _on_preview_done(self, generation: int, result: Any) -> None:
-        if generation != self._generation:
-            return
+    def _on_preview_done(self, result: Any) -> None:
         self.preview_result = result
         self.preview.setRowCount(len(result.shapes))
         for row, shape in enumerate(result.shapes):
@@ -288,9 +196,9 @@ class ImportBoundariesDialog(QDialog):
         self.status.setText("\n".join(lines))
         if not self.ctx.can(Permission.ADMIN):
             self.error.setText("Only an administrator can replace the force's areas.")
-        self._request_plan(generation, result)
+        self._request_plan(result)
 
-    def _request_plan(self, generation: int, layer: Any) -> None:
+    def _request_plan(self, layer: Any) -> None:
         code = self.code_field.currentText()
         match_codes = code not in ("", NO_CODE)
 
@@ -299,16 +207,9 @@ class ImportBoundariesDialog(QDialog):
                 store, layer.shapes, match_codes=match_codes, name_variants=layer.name_variants
             )
 
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda plan: self._on_plan_done(generation, plan),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
+        self.read(job, self._on_plan_done)  # dropped if a newer preview is asked for meanwhile
 
-    def _on_plan_done(self, generation: int, plan: Any) -> None:
-        if generation != self._generation or not isValid(self.missing):
-            return  # a newer preview, or the dialog was closed while the plan was worked out
+    def _on_plan_done(self, plan: Any) -> None:
         self.plan = plan
         new_names = [m.name for m in plan.matches if m.area_id is None]
         self.missing.setRowCount(len(plan.missing))
@@ -373,13 +274,6 @@ class ImportBoundariesDialog(QDialog):
             self.error.setText("")
         self.import_button.setEnabled(ok and not undecided and not clash)
 
-    def _on_read_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self.status.setText("")
-        self.error.setText(str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}")
-        self.import_button.setEnabled(False)
-
     # ------------------------------------------------------------------------- importing
 
     def _on_import_clicked(self) -> None:
@@ -420,30 +314,20 @@ class ImportBoundariesDialog(QDialog):
     def _on_import_done(self, outcome: Any) -> None:
         result, changes = outcome
         self.result_report = result
-        self.status.setText("Imported. Areas the file holds kept everything attached to them.")
-        self.report.setPlainText("\n".join(result.lines()))
-        self.report.setVisible(True)
-        self.preview.setVisible(False)
-        self.preview_label.setVisible(False)
-        self.missing.setVisible(False)
-        self.missing_label.setVisible(False)
-        for widget in (self.path, self.browse, self.layer, self.name_field, self.code_field):
-            widget.setEnabled(False)
-        self.close_button.setText("Close")
-        self.import_button.setVisible(False)
-        self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {plural(len(result.areas), 'area')}")
+        self.finish_import(
+            changes,
+            status="Imported. Areas the file holds kept everything attached to them.",
+            message=f"Imported {plural(len(result.areas), 'area')}",
+            hide=(self.preview, self.preview_label, self.missing, self.missing_label),
+            disable=(self.name_field, self.code_field),
+        )
 
     def _on_import_failed(self, exc: BaseException) -> None:
-        self.status.setText("")
-        self.error.setText(
-            (str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}")
-            + "\nNothing was changed."
-        )
-        self.import_button.setEnabled(
-            self.preview_result is not None
+        self.import_failed(
+            exc,
+            ready=self.preview_result is not None
             and self.plan is not None
-            and self.ctx.can(Permission.ADMIN)
+            and self.ctx.can(Permission.ADMIN),
         )
 
 

@@ -43,8 +43,6 @@ class ImportNeighbourhoodsDialog(ImportBoundariesDialog):
         if not self.name_field.currentText() or not self.path.text().strip():
             return
         self._clear_preview("Checking the outlines and matching them to the areas…")
-        self._generation += 1
-        generation = self._generation
         target, name, layer, code_field = self._choice()
 
         def job(store: Store, _progress: object) -> Any:
@@ -52,16 +50,9 @@ class ImportNeighbourhoodsDialog(ImportBoundariesDialog):
                 store, target, name_field=name, layer=layer, code_field=code_field
             )
 
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda result: self._on_preview_done(generation, result),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
+        self.read(job, self._on_preview_done)
 
-    def _on_preview_done(self, generation: int, result: Any) -> None:
-        if generation != self._generation:
-            return
+    def _on_preview_done(self, result: Any) -> None:
         self.preview_result = result
         self.preview.setRowCount(len(result.rows))
         for row, (area, name, km2) in enumerate(result.rows):
@@ -114,17 +105,13 @@ class ImportNeighbourhoodsDialog(ImportBoundariesDialog):
     def _on_import_done(self, outcome: Any) -> None:
         result, changes = outcome
         self.result_report = result
-        self.status.setText("Imported. The neighbourhoods were replaced.")
-        self.report.setPlainText("\n".join(result.lines()))
-        self.report.setVisible(True)
-        self.preview.setVisible(False)
-        self.preview_label.setVisible(False)
-        for widget in (self.path, self.browse, self.layer, self.name_field, self.code_field):
-            widget.setEnabled(False)
-        self.close_button.setText("Close")
-        self.import_button.setVisible(False)
-        self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {result.neighbourhoods} neighbourhoods")
+        self.finish_import(
+            changes,
+            status="Imported. The neighbourhoods were replaced.",
+            message=f"Imported {result.neighbourhoods} neighbourhoods",
+            hide=(self.preview, self.preview_label),
+            disable=(self.name_field, self.code_field),
+        )
 
 
 def open_import_neighbourhoods_dialog(ctx: UiContext, parent: QWidget | None) -> None:

@@ -15,16 +15,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -32,12 +26,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.services import boundaries, places
+from socmap.services import places
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.layer_import import LayerImportDialog
 from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Point layers (*.gpkg *.geojson *.json *.shp);;All files (*)"
@@ -58,24 +52,17 @@ def guess_place_name_field(fields: list[str]) -> str | None:
     )
 
 
-class ImportPlacesDialog(QDialog):
+class ImportPlacesDialog(LayerImportDialog):
     """Choose a point layer of place names, preview how they rank, and import them."""
 
+    FILE_TITLE = "Place names"
+    FILE_FILTER = FILE_FILTER
+    PREFERRED_GEOMETRY = "oint"
+
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        boundaries.load_geo_libraries()  # on this thread, before any task reads a layer
-        self.setWindowTitle("Import place names")
-        self.resize(700, 640)
-        self._generation = 0
-        self._loaded_path = ""
-        self._layers: list[Any] = []
+        super().__init__(ctx, parent, title="Import place names", size=(700, 640))
         self.preview_result: places.PlacesPreview | None = None
         self.result_report: places.PlacesImport | None = None
-
-        self.path = QLineEdit(objectName="path", placeholderText="GeoPackage, GeoJSON or Shapefile")
-        self.browse = QPushButton("Browse…", objectName="browse")
-        self.layer = QComboBox(objectName="layer")
         self.name_field = QComboBox(objectName="name_field")
         self.kind_field = QComboBox(objectName="kind_field")
         self.kind_field.setToolTip("city, town, village, hamlet… (OS Open Names, OSM, GeoNames)")
@@ -94,31 +81,14 @@ class ImportPlacesDialog(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.preview.setWordWrap(False)
         self.preview.verticalHeader().setDefaultSectionSize(22)
-        self.status = QLabel(objectName="status", wordWrap=True)
-        self.error = QLabel(objectName="error", wordWrap=True)
-        self.error.setStyleSheet("color: #b91c1c;")
-        self.report = QPlainTextEdit(objectName="report", readOnly=True, visible=False)
 
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(self.browse)
         form = QFormLayout()
-        form.addRow("File", file_row)
+        form.addRow("File", self.file_row())
         form.addRow("Layer", self.layer)
         form.addRow("Name field", self.name_field)
         form.addRow("Place type field", self.kind_field)
         form.addRow("Population field", self.population_field)
         form.addRow("Attribution", self.attribution)
-
-        self.buttons = QDialogButtonBox(objectName="buttons")
-        self.import_button = self.buttons.addButton(
-            "Import", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.import_button.setObjectName("import")
-        self.import_button.setEnabled(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._on_import_clicked)
-        self.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -140,64 +110,15 @@ class ImportPlacesDialog(QDialog):
         if not ctx.can(Permission.ADMIN):
             self.error.setText(NOT_ADMIN)
 
-        self.browse.clicked.connect(self._on_browse_clicked)
-        self.path.editingFinished.connect(self._on_path_edited)
-        self.layer.currentIndexChanged.connect(self._on_layer_changed)
         for combo in (self.name_field, self.kind_field, self.population_field):
             combo.currentIndexChanged.connect(self._request_preview)
 
     # ------------------------------------------------------------------------- choosing
 
-    def _on_browse_clicked(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Place names", "", FILE_FILTER)
-        if chosen:
-            self.set_path(chosen)
-
-    def _on_path_edited(self) -> None:
-        text = self.path.text().strip()
-        if text and text != self._loaded_path:
-            self.set_path(text)
-
-    def set_path(self, path: str | Path) -> None:
-        """Choose a file: list its layers (on a worker) and preview the first point layer."""
-        self.path.setText(str(path))
-        self._loaded_path = str(path)
-        self._clear_preview("Reading the file…")
-        self._layers = []
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        self.layer.blockSignals(False)
-        self._generation += 1
-        generation = self._generation
-        target = Path(path)
-
-        def job(_store: Store, _progress: object) -> list[Any]:
-            return boundaries.layers_of(target)
-
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda layers: self._on_layers_read(generation, layers),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
-
-    def _on_layers_read(self, generation: int, layers: list[Any]) -> None:
-        if generation != self._generation or not isValid(self.layer):
-            return
-        self._layers = layers
-        self.layer.blockSignals(True)
-        for info in layers:
-            self.layer.addItem(f"{info.name} ({info.geometry_type}, {info.features})", info.name)
-        points = [i for i, info in enumerate(layers) if "oint" in info.geometry_type]
-        self.layer.setCurrentIndex(points[0] if points else 0)
-        self.layer.blockSignals(False)
-        self._on_layer_changed()
-
     def _on_layer_changed(self) -> None:
-        i = self.layer.currentIndex()
-        if i < 0 or i >= len(self._layers):
+        fields = self.layer_fields()
+        if fields is None:
             return
-        fields = list(self._layers[i].fields)
         combos = (self.name_field, self.kind_field, self.population_field)
         for combo in combos:
             combo.blockSignals(True)
@@ -230,8 +151,6 @@ class ImportPlacesDialog(QDialog):
         if not self.name_field.currentText() or not self.path.text().strip():
             return
         self._clear_preview("Reading the places…")
-        self._generation += 1
-        generation = self._generation
         target, name, layer, kind, pop = self._fields()
 
         def job(_store: Store, _progress: object) -> places.PlacesPreview:
@@ -239,12 +158,7 @@ class ImportPlacesDialog(QDialog):
                 target, name_field=name, layer=layer, kind_field=kind, population_field=pop
             )
 
-        self.ctx.tasks.run(
-            job,
-            write=False,
-            on_done=lambda result: self._on_preview_done(generation, result),
-            on_error=lambda exc: self._on_read_failed(generation, exc),
-        )
+        self.read(job, self._on_preview_done)
 
     def _clear_preview(self, status: str) -> None:
         self.preview_result = None
@@ -253,9 +167,7 @@ class ImportPlacesDialog(QDialog):
         self.error.setText("" if self.ctx.can(Permission.ADMIN) else NOT_ADMIN)
         self.status.setText(status)
 
-    def _on_preview_done(self, generation: int, result: places.PlacesPreview) -> None:
-        if generation != self._generation or not isValid(self.preview):
-            return
+    def _on_preview_done(self, result: places.PlacesPreview) -> None:
         self.preview_result = result
         shown = result.rows[:PREVIEW_ROWS]
         self.preview.setRowCount(len(shown))
@@ -272,13 +184,6 @@ class ImportPlacesDialog(QDialog):
             lines.append(f"The first {PREVIEW_ROWS} are listed.")
         self.status.setText("\n".join(lines))
         self.import_button.setEnabled(self.ctx.can(Permission.ADMIN))
-
-    def _on_read_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation or not isValid(self.error):
-            return
-        self.status.setText("")
-        self.error.setText(str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}")
-        self.import_button.setEnabled(False)
 
     # ------------------------------------------------------------------------- importing
 
@@ -318,36 +223,17 @@ class ImportPlacesDialog(QDialog):
         if not isValid(self.report):
             return
         self.result_report = result
-        self.status.setText("Imported. The map's place names were replaced.")
-        self.report.setPlainText("\n".join(result.lines()))
-        self.report.setVisible(True)
-        self.preview.setVisible(False)
-        self.preview_label.setVisible(False)
-        for widget in (
-            self.path,
-            self.browse,
-            self.layer,
-            self.name_field,
-            self.kind_field,
-            self.population_field,
-            self.attribution,
-        ):
-            widget.setEnabled(False)
-        self.close_button.setText("Close")
-        self.import_button.setVisible(False)
-        self.ctx.bus.changes_applied.emit(changes, self)
-        self.ctx.bus.status_message.emit(f"Imported {plural(result.places, 'place name')}")
+        self.finish_import(
+            changes,
+            status="Imported. The map's place names were replaced.",
+            message=f"Imported {plural(result.places, 'place name')}",
+            hide=(self.preview, self.preview_label),
+            disable=(self.name_field, self.kind_field, self.population_field, self.attribution),
+        )
 
     def _on_import_failed(self, exc: BaseException) -> None:
-        if not isValid(self.error):
-            return
-        self.status.setText("")
-        self.error.setText(
-            (str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}")
-            + "\nNothing was changed."
-        )
-        self.import_button.setEnabled(
-            self.preview_result is not None and self.ctx.can(Permission.ADMIN)
+        self.import_failed(
+            exc, ready=self.preview_result is not None and self.ctx.can(Permission.ADMIN)
         )
 
 
