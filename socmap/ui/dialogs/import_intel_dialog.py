@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from socmap.domain.text import plural
 from socmap.services import boundaries, intel_import, offload
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.dialogs.layer_import import import_buttons
 from socmap.ui.dialogs.modal import run_modal
 
 FILE_FILTER = "Intelligence files (*.csv *.gpkg *.geojson *.json *.shp);;CSV (*.csv);;All files (*)"
@@ -93,15 +93,9 @@ class ImportIntelDialog(QDialog):
         form = QFormLayout()
         form.addRow("File", file_row)
         form.addRow("Encoding", self.encoding)
-        self.buttons = QDialogButtonBox(objectName="buttons")
-        self.import_button = self.buttons.addButton(
-            "Import", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.import_button, self.close_button = import_buttons(
+            self, self._on_import_clicked
         )
-        self.import_button.setObjectName("import")
-        self.import_button.setEnabled(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._on_import_clicked)
-        self.buttons.rejected.connect(self.reject)
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)

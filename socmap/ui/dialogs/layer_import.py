@@ -9,7 +9,7 @@ preview, and says what its preview and import do (:meth:`LayerImportDialog._on_l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,21 @@ from socmap.ui.context import UiContext
 def error_text(exc: BaseException) -> str:
     """A user's error as it is; anything else said to be unexpected."""
     return str(exc) if isinstance(exc, SocmapError) else f"Unexpected error: {exc}"
+
+
+def import_buttons(
+    dialog: QDialog, on_import: Callable[[], None]
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """An import dialog's buttons: Import (off until a preview allows it) and Cancel (Close
+    after the import)."""
+    buttons = QDialogButtonBox(objectName="buttons")
+    import_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+    import_button.setObjectName("import")
+    import_button.setEnabled(False)
+    close_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(on_import)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, import_button, close_button
 
 
 class LayerImportDialog(QDialog):
@@ -70,15 +85,9 @@ class LayerImportDialog(QDialog):
         self.error.setStyleSheet("color: #b91c1c;")
         self.report = QPlainTextEdit(objectName="report", readOnly=True)
         self.report.setVisible(False)
-        self.buttons = QDialogButtonBox(objectName="buttons")
-        self.import_button = self.buttons.addButton(
-            "Import", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.import_button, self.close_button = import_buttons(
+            self, self._on_import_clicked
         )
-        self.import_button.setObjectName("import")
-        self.import_button.setEnabled(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._on_import_clicked)
-        self.buttons.rejected.connect(self.reject)
         self.browse.clicked.connect(self._on_browse_clicked)
         self.path.editingFinished.connect(self._on_path_edited)
         self.layer.currentIndexChanged.connect(self._on_layer_changed)
