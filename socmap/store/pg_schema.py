@@ -158,29 +158,28 @@ CREATE TRIGGER scoring_configs_no_update BEFORE UPDATE ON scoring_configs
     FOR EACH ROW EXECUTE FUNCTION
     socmap_refuse('configuration versions are immutable; add a new one');
 
-CREATE FUNCTION socmap_member_not_at_risk() RETURNS trigger LANGUAGE plpgsql AS $$
+-- a person is a group's member or at risk of being drawn in, never both: one function, told
+-- the other table and what to say
+CREATE FUNCTION socmap_nominal_not_in() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  found boolean;
 BEGIN
-  IF EXISTS (SELECT 1 FROM at_risk WHERE nominal_id = NEW.nominal_id) THEN
-    RAISE EXCEPTION 'a person at risk cannot be recorded as a member'
-      USING ERRCODE = 'integrity_constraint_violation';
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE nominal_id = $1)', TG_ARGV[0])
+    INTO found USING NEW.nominal_id;
+  IF found THEN
+    RAISE EXCEPTION '%', TG_ARGV[1] USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER memberships_not_at_risk BEFORE INSERT ON memberships
-    FOR EACH ROW EXECUTE FUNCTION socmap_member_not_at_risk();
+    FOR EACH ROW EXECUTE FUNCTION
+    socmap_nominal_not_in('at_risk', 'a person at risk cannot be recorded as a member');
 CREATE TRIGGER memberships_not_at_risk_update BEFORE UPDATE OF nominal_id ON memberships
-    FOR EACH ROW EXECUTE FUNCTION socmap_member_not_at_risk();
-
-CREATE FUNCTION socmap_at_risk_not_member() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM memberships WHERE nominal_id = NEW.nominal_id) THEN
-    RAISE EXCEPTION 'a member cannot be recorded as a person at risk'
-      USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  RETURN NEW;
-END $$;
+    FOR EACH ROW EXECUTE FUNCTION
+    socmap_nominal_not_in('at_risk', 'a person at risk cannot be recorded as a member');
 CREATE TRIGGER at_risk_not_member BEFORE INSERT ON at_risk
-    FOR EACH ROW EXECUTE FUNCTION socmap_at_risk_not_member();
+    FOR EACH ROW EXECUTE FUNCTION
+    socmap_nominal_not_in('memberships', 'a member cannot be recorded as a person at risk');
 
 CREATE FUNCTION socmap_nbhd_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -95,8 +95,12 @@ def test_the_server_schema_matches_the_embedded_one_column_for_column(server_url
             cols_lite = [c[1] for c in dialect.table_info(lite.conn, table)]
             cols_pg = [c[1] for c in dialect.table_info(server.conn, table)]
             assert cols_pg == cols_lite, table
-            fks_lite = sorted((f[2], f[3], f[4], f[6]) for f in dialect.foreign_key_list(lite.conn, table))
-            fks_pg = sorted((f[2], f[3], f[4], f[6]) for f in dialect.foreign_key_list(server.conn, table))
+            fks_lite = sorted(
+                (f[2], f[3], f[4], f[6]) for f in dialect.foreign_key_list(lite.conn, table)
+            )
+            fks_pg = sorted(
+                (f[2], f[3], f[4], f[6]) for f in dialect.foreign_key_list(server.conn, table)
+            )
             assert fks_pg == fks_lite, table
     finally:
         lite.close()
@@ -106,10 +110,13 @@ def test_the_server_schema_matches_the_embedded_one_column_for_column(server_url
 def test_a_viewer_cannot_write_anything_by_direct_sql(server_url: str) -> None:
     with _as(server_url, "viewer.direct", "viewer") as conn:
         assert conn.execute("SELECT count(*) FROM ocgs").fetchone() is not None
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            " AND table_type = 'BASE TABLE' AND table_name <> 'spatial_ref_sys'"
-        )]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                " AND table_type = 'BASE TABLE' AND table_name <> 'spatial_ref_sys'"
+            )
+        ]
         assert "ocgs" in tables and "audit" in tables
         for table in tables:
             msg = _refused(conn, f'DELETE FROM "{table}"')
@@ -165,6 +172,37 @@ def test_the_audit_trail_is_append_only_and_written_by_the_database(server_url: 
         store.close()
 
 
+def test_a_person_is_a_member_or_at_risk_never_both_whatever_the_client(
+    request: pytest.FixtureRequest,
+) -> None:
+    """The database itself refuses a membership for a person at risk (added or moved) and a
+    person at risk who is a member: one trigger function, told the other table."""
+    from tests.engines import TEMPLATE_DEMO
+
+    dbs = request.getfixturevalue("server_databases")
+    dbs.template(TEMPLATE_DEMO, demo=request.getfixturevalue("demo_template"))
+    name, url = dbs.clone(TEMPLATE_DEMO)
+    request.addfinalizer(lambda: dbs.drop(name))
+    with psycopg.connect(url, autocommit=True) as conn:
+        at_risk = conn.execute("SELECT nominal_id FROM at_risk LIMIT 1").fetchone()
+        member = conn.execute("SELECT nominal_id, id FROM memberships LIMIT 1").fetchone()
+        ocg = conn.execute("SELECT id FROM ocgs LIMIT 1").fetchone()
+        assert at_risk and member and ocg
+        insert = "INSERT INTO memberships (ocg_id, nominal_id, role) VALUES (%s, %s, 'peripheral')"
+        assert "person at risk cannot be recorded as a member" in _refused(
+            conn, insert, [ocg[0], at_risk[0]]
+        )
+        assert "person at risk cannot be recorded as a member" in _refused(
+            conn, "UPDATE memberships SET nominal_id = %s WHERE id = %s", [at_risk[0], member[1]]
+        )
+        assert "member cannot be recorded as a person at risk" in _refused(
+            conn,
+            "INSERT INTO at_risk (nominal_id, risk_level, rationale, review_date)"
+            " VALUES (%s, 'low', 'x', '2027-01-01')",
+            [member[0]],
+        )
+
+
 def test_assessment_and_disruption_rules_hold_for_any_client(
     demo_template: Path, pg_url: str, server_databases: Any
 ) -> None:
@@ -213,11 +251,13 @@ def test_assessment_and_disruption_rules_hold_for_any_client(
     with _as(pg_url, "sup.one", "supervisor") as one, _as(pg_url, "sup.two", "supervisor") as two:
         own = new_assessment(one, "sup.one")
         assert "own assessment" in _refused(
-            one, "UPDATE assessments SET status = 'approved', approver = 'sup.one' WHERE id = %s",
+            one,
+            "UPDATE assessments SET status = 'approved', approver = 'sup.one' WHERE id = %s",
             [own],
         )
         assert "must be the login" in _refused(
-            two, "UPDATE assessments SET status = 'approved', approver = 'sup.one' WHERE id = %s",
+            two,
+            "UPDATE assessments SET status = 'approved', approver = 'sup.one' WHERE id = %s",
             [own],
         )
         two.execute(
@@ -226,7 +266,8 @@ def test_assessment_and_disruption_rules_hold_for_any_client(
         )
         # a Major disruption: one approver is not enough, and nobody signs for another
         assert "second, different approver" in _refused(
-            one, "UPDATE disruptions SET status = 'approved', approver = 'sup.one' WHERE id = %s",
+            one,
+            "UPDATE disruptions SET status = 'approved', approver = 'sup.one' WHERE id = %s",
             disruption,
         )
         assert "their own login" in _refused(
@@ -235,13 +276,11 @@ def test_assessment_and_disruption_rules_hold_for_any_client(
         one.execute("UPDATE disruptions SET approver = 'sup.one' WHERE id = %s", disruption)
         assert "second, different approver" in _refused(
             one,
-            "UPDATE disruptions SET second_approver = 'sup.one', status = 'approved'"
-            " WHERE id = %s",
+            "UPDATE disruptions SET second_approver = 'sup.one', status = 'approved' WHERE id = %s",
             disruption,
         )
         two.execute(
-            "UPDATE disruptions SET second_approver = 'sup.two', status = 'approved'"
-            " WHERE id = %s",
+            "UPDATE disruptions SET second_approver = 'sup.two', status = 'approved' WHERE id = %s",
             disruption,
         )
     with _as(pg_url, "an.analyst", None) as conn:
@@ -286,9 +325,12 @@ def test_import_copies_a_file_and_verifies_it(demo_template: Path, pg_url: str) 
             " WHERE l.geom IS NOT NULL AND NOT ST_Covers(a.geom, l.geom)"
         ).fetchone()[0]
         assert outside == 0
-        assert server.conn.native(
-            "SELECT count(*) FROM areas WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 27700"
-        ).fetchone()[0] == 0
+        assert (
+            server.conn.native(
+                "SELECT count(*) FROM areas WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 27700"
+            ).fetchone()[0]
+            == 0
+        )
         # the next record gets a fresh id, above every imported one
         max_id = server.conn.execute("SELECT max(id) FROM nominals").fetchone()[0]
         cur = server.conn.execute("INSERT INTO nominals (surname) VALUES ('Newperson')")
@@ -305,9 +347,18 @@ def test_cli_server_init_import_and_users(
 ) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(REPO / "tests" / "run_as.py"), "analyst.test", "-m", "socmap",
-             *args],
-            capture_output=True, text=True, cwd=REPO, timeout=300,
+            [
+                sys.executable,
+                str(REPO / "tests" / "run_as.py"),
+                "analyst.test",
+                "-m",
+                "socmap",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=300,
         )
 
     out = run("server", "init", pg_url, "--admin", "analyst.test")
@@ -333,8 +384,12 @@ def test_cli_server_init_import_and_users(
         assert out.returncode == 0 and png.stat().st_size > 10_000, out.stderr
     # the login decides who you are: a viewer cannot add people, whatever the OS account
     grant_role(pg_url, "viewer.cli", "viewer")
-    out = run("users", "add", "ds.other", "--role", "admin", "--db", with_login(pg_url, "viewer.cli"))
+    out = run(
+        "users", "add", "ds.other", "--role", "admin", "--db", with_login(pg_url, "viewer.cli")
+    )
     assert out.returncode != 0 and "admin" in out.stderr.lower()
     # a file-only command says so in one line
     out = run("backup", "--db", admin_url, "-o", str(tmp_path / "b.db"))
-    assert out.returncode != 0 and "server" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert (
+        out.returncode != 0 and "server" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    )
