@@ -77,7 +77,8 @@ def open_server(target: str, *, migrate: bool = True) -> Store:
         if missing:
             raise StoreError(
                 f"{redact_url(target)} was set up by an older socmap (it lacks schema step "
-                f"'{missing[0]}'); a DBA upgrades it with 'socmap server init --upgrade'"
+                f"'{missing[0]}'); open it with the socmap version that created it: this one "
+                "cannot upgrade a server register in place yet, and nothing was changed"
             )
         login = str(conn.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
         try:

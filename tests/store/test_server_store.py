@@ -81,6 +81,21 @@ def test_every_security_definer_function_pins_its_search_path(pg_url: str) -> No
         store.close()
 
 
+def test_a_register_from_an_older_socmap_is_refused_in_one_honest_line(server_url: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        last = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'socmap'"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        assert last is not None
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = %s", [last[0]])
+    with pytest.raises(StoreError) as info:
+        open_store(server_url)
+    message = str(info.value)
+    assert last[0] in message and "older socmap" in message and "nothing was changed" in message
+    assert "\n" not in message and "--upgrade" not in message  # no option that does not exist
+
+
 def test_a_database_without_a_register_is_refused_with_a_pointer(pg_url: str) -> None:
     with pytest.raises(StoreError, match="socmap server init"):
         open_store(pg_url)
