@@ -148,6 +148,9 @@ class AtRiskPerson:
     opened_on: dt.date | None = None
     closed_on: dt.date | None = None
     id: int | None = None
+    #: the stored version this record was read at (None: not read from the store); a save
+    #: over a newer version is a conflict, never a silent overwrite
+    version: int | None = None
 
 
 @dataclass(frozen=True)

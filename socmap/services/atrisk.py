@@ -142,7 +142,10 @@ def update_at_risk(store: Store, record: AtRiskPerson) -> tuple[AtRiskPerson, Ch
         before = net.get_at_risk(store, record.nominal_id)
         if before is None:
             raise NotFoundError(f"person {record.nominal_id} has no at-risk record")
-        stored = net.update_at_risk(store, record)
+        # the version the editor read; a record built without one is read and written here,
+        # in one transaction
+        expected = record.version if record.version is not None else int(before.version or 0)
+        stored = net.update_at_risk(store, record, expected_version=expected)
         audit.record(
             store,
             action="update",

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from socmap.domain.errors import NotFoundError
+from socmap.domain.errors import ConflictError, NotFoundError
 from socmap.domain.network import (
     Association,
     AtRiskPerson,
@@ -247,8 +247,13 @@ _AR_COLS = (
 )
 
 
+#: what a read returns: the written columns and the version
+_AR_READ = _AR_COLS + ", version"
+
+
 def _ar(row: Sequence[Any]) -> AtRiskPerson:
     return AtRiskPerson(
+        version=row[9],
         id=row[0],
         nominal_id=row[1],
         risk_level=row[2],
@@ -294,11 +299,12 @@ def insert_at_risk_many(store: Store, people: Iterable[AtRiskPerson]) -> int:
     )
 
 
-def update_at_risk(store: Store, p: AtRiskPerson) -> AtRiskPerson:
-    """Save an edited record (risk level, rationale, factors, owner, review date, closure)."""
-    store.conn.execute(
+def update_at_risk(store: Store, p: AtRiskPerson, *, expected_version: int) -> AtRiskPerson:
+    """Save an edited record (risk level, rationale, factors, owner, review date, closure)
+    over ``expected_version``, compare and set: ConflictError when someone saved first."""
+    cur = store.conn.execute(
         "UPDATE at_risk SET risk_level = ?, rationale = ?, vulnerability_factors = ?, owner = ?,"
-        " review_date = ?, closed_on = ?, version = version + 1 WHERE nominal_id = ?",
+        " review_date = ?, closed_on = ?, version = ? WHERE nominal_id = ? AND version = ?",
         [
             p.risk_level,
             p.rationale,
@@ -306,9 +312,16 @@ def update_at_risk(store: Store, p: AtRiskPerson) -> AtRiskPerson:
             p.owner,
             _iso(p.review_date),
             _iso(p.closed_on),
+            expected_version + 1,
             p.nominal_id,
+            expected_version,
         ],
     )
+    if cur.rowcount == 0:
+        raise ConflictError(
+            f"the at-risk record of person {p.nominal_id} was changed by someone else since it "
+            "was read; reload it and make your edit again"
+        )
     got = get_at_risk(store, p.nominal_id)
     assert got is not None
     return got
@@ -317,7 +330,7 @@ def update_at_risk(store: Store, p: AtRiskPerson) -> AtRiskPerson:
 def get_at_risk(store: Store, nominal_id: int) -> AtRiskPerson | None:
     """The person's at-risk record, or None."""
     row = store.conn.execute(
-        f"SELECT {_AR_COLS} FROM at_risk WHERE nominal_id = ?", [nominal_id]
+        f"SELECT {_AR_READ} FROM at_risk WHERE nominal_id = ?", [nominal_id]
     ).fetchone()
     return _ar(row) if row else None
 
@@ -329,7 +342,7 @@ def delete_at_risk(store: Store, nominal_id: int) -> None:
 
 def at_risk_records(store: Store) -> list[AtRiskPerson]:
     """Every person-at-risk record."""
-    return [_ar(r) for r in store.conn.execute(f"SELECT {_AR_COLS} FROM at_risk ORDER BY id")]
+    return [_ar(r) for r in store.conn.execute(f"SELECT {_AR_READ} FROM at_risk ORDER BY id")]
 
 
 def at_risk_ids(store: Store) -> set[int]:

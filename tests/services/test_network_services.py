@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from socmap.export.network import export_network_image
 from socmap.services import atrisk, links, queries, register
 from socmap.services import network as sn
 from socmap.store import audit
+from socmap.store import network as net
 from tests.conftest import act_as
 
 AS_OF = dt.date(2026, 11, 1)
@@ -136,6 +138,24 @@ def record(pid: int, **kw: object) -> AtRiskPerson:
     }
     base.update(kw)
     return AtRiskPerson(**base)  # type: ignore[arg-type]
+
+
+def test_an_at_risk_review_saved_over_a_newer_one_is_a_conflict_never_lost(small) -> None:  # type: ignore[no-untyped-def]
+    """Two people review the same record: the second save, made over the version both read, is
+    refused and the first one's review stands (compare and set, on both engines)."""
+    store, _oid, (_a, _b, _c, d) = small
+    atrisk.create_at_risk(store, record(d))
+    read = net.get_at_risk(store, d)
+    assert read is not None and read.version is not None
+    first, _ = atrisk.update_at_risk(store, dataclasses.replace(read, risk_level="medium"))
+    assert first.version == read.version + 1
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        atrisk.update_at_risk(store, dataclasses.replace(read, risk_level="low", owner="late"))
+    kept = net.get_at_risk(store, d)
+    assert kept is not None and kept.risk_level == "medium" and kept.owner == ""
+    # a record built without a version is read and written in one transaction: it saves
+    again, _ = atrisk.update_at_risk(store, record(d, risk_level="low"))
+    assert again.risk_level == "low" and again.version == first.version + 1
 
 
 def test_person_at_risk_is_never_a_member(small) -> None:  # type: ignore[no-untyped-def]

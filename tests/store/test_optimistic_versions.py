@@ -27,9 +27,7 @@ from socmap.store.db import open_store
 STORE = Path(__file__).resolve().parents[2] / "socmap" / "store"
 #: Versioned tables whose editors carry no version (last save wins, each on the audit trail with
 #: what it replaced), and why. Making one optimistic means its domain record carries the version.
-NOT_OPTIMISTIC = {
-    "at_risk": "the at-risk review form carries no version (AtRiskPerson has none): last save wins",
-}
+NOT_OPTIMISTIC: dict[str, str] = {}
 _UPDATE = re.compile(r"\bUPDATE\s+\"?(\w+)\"?\s+SET\b(.*)", re.IGNORECASE | re.DOTALL)
 
 
