@@ -167,16 +167,13 @@ class ImportBoundariesDialog(LayerImportDialog):
         self.read(job, self._on_preview_done)
 
     def _clear_preview(self, status: str) -> None:
-        self.preview_result = None
+        super()._clear_preview(status)
         self.plan = None
         self.preview.setRowCount(0)
         self.missing.setRowCount(0)
         self._choices = []
         self.missing.setVisible(False)
         self.missing_label.setVisible(False)
-        self.import_button.setEnabled(False)
-        self.error.setText("")
-        self.status.setText(status)
 
     def _on_preview_done(self, result: Any) -> None:
         self.preview_result = result

@@ -161,11 +161,10 @@ class ImportPlacesDialog(LayerImportDialog):
         self.read(job, self._on_preview_done)
 
     def _clear_preview(self, status: str) -> None:
-        self.preview_result = None
+        super()._clear_preview(status)
         self.preview.setRowCount(0)
-        self.import_button.setEnabled(False)
-        self.error.setText("" if self.ctx.can(Permission.ADMIN) else NOT_ADMIN)
-        self.status.setText(status)
+        if not self.ctx.can(Permission.ADMIN):
+            self.error.setText(NOT_ADMIN)
 
     def _on_preview_done(self, result: places.PlacesPreview) -> None:
         self.preview_result = result

@@ -210,14 +210,15 @@ class LayerImportDialog(QDialog):
 
     # ------------------------------------------------------------------------- subclasses
 
-    def _on_layer_changed(self) -> None:
-        """Fill the field pickers for the chosen layer and ask for a preview."""
-        raise NotImplementedError
-
     def _clear_preview(self, status: str) -> None:
-        """Forget the preview (a new file, layer or field) and say ``status``."""
-        raise NotImplementedError
+        """Forget the preview (a new file, layer or field) and say ``status``; a dialog with
+        more to forget (its preview table, a plan) extends this."""
+        self.preview_result = None
+        self.import_button.setEnabled(False)
+        self.error.setText("")
+        self.status.setText(status)
 
-    def _on_import_clicked(self) -> None:
-        """Import what was previewed, as one write task."""
-        raise NotImplementedError
+    #: a dialog's own steps, connected above: fill its field pickers for the chosen layer and
+    #: ask for a preview; import what was previewed, as one write task
+    _on_layer_changed: Callable[[], None]
+    _on_import_clicked: Callable[[], None]
