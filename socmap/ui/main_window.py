@@ -6,6 +6,7 @@ import functools
 import gc
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -365,14 +366,29 @@ class MainWindow(QMainWindow):
         """The register is usable: now, at lower priority, import the other tabs' modules and
         start a deferred integrity check."""
         self.register.rows_loaded.disconnect(self._after_first_rows)
-        # after the rows' first paint: an import in a thread holds the GIL, and every one of
-        # the thousands of calls a paint makes into Python would wait for it; the integrity
-        # check needs no GIL but a core, which the paint needs more
-        QTimer.singleShot(self.PRELOAD_AFTER_MS, self._preload)
+        self._preload_waited_on_task = False
+        self._preload_deadline = time.monotonic() + self.PRELOAD_LATEST_MS / 1000
+        QTimer.singleShot(self.PRELOAD_AFTER_MS, self._preload_when_quiet)
 
-    #: the other tabs' modules are imported (and a deferred integrity check starts) this long
-    #: after the register's rows arrive (ms)
+    #: the other tabs' modules are imported (and a deferred integrity check starts) once no task
+    #: has run for this long after the register's rows arrived (ms)...
     PRELOAD_AFTER_MS = 300
+    #: ...or this long after they arrived, whatever is running (ms)
+    PRELOAD_LATEST_MS = 10_000
+
+    def _preload_when_quiet(self) -> None:
+        # An import in a thread holds the GIL, and a paint makes thousands of calls into Python
+        # (a model's data()), each of which then waits for it: a 1920x1080 register repaint took
+        # 38 ms alone and 200-400 ms beside the imports. So the imports wait until the rows and
+        # their due dates (a task) have arrived and been painted. The integrity check needs no
+        # GIL but a core, which the paint needs more.
+        # quiet means no task at this look nor at the last (its results painted meanwhile)
+        busy = self.ctx.tasks.busy
+        waited, self._preload_waited_on_task = self._preload_waited_on_task, busy
+        if (busy or waited) and time.monotonic() < self._preload_deadline:
+            QTimer.singleShot(self.PRELOAD_AFTER_MS, self._preload_when_quiet)
+            return
+        self._preload()
 
     def _preload(self) -> None:
         # what start-up made lives as long as the window: out of the cyclic collector's sight,

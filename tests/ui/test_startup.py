@@ -164,6 +164,30 @@ def test_the_other_tabs_import_only_after_the_rows_are_painted(qtbot, demo_path:
     win.ctx.tasks.wait(20_000)
 
 
+def test_the_other_tabs_import_only_once_no_task_is_running(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A paint beside an import in a thread took 5-10 times as long (both want the GIL): the
+    imports wait while a task runs (the register's due dates are one) and one look after."""
+    win = MainWindow(open_store(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    release = threading.Event()
+    win.register.rows_loaded.connect(
+        lambda _n: win.ctx.tasks.run(
+            lambda _s, _p: release.wait(30), write=False, on_done=lambda _r: None
+        )
+    )
+    win.show()
+    with qtbot.waitSignal(win.register.rows_loaded, timeout=20_000):
+        pass
+    qtbot.wait(4 * MainWindow.PRELOAD_AFTER_MS)
+    assert win.preload is None and win.ctx.tasks.busy
+    release.set()
+    qtbot.waitUntil(lambda: not win.ctx.tasks.busy, timeout=10_000)
+    assert win.preload is None  # not in the turn the task reported back in
+    qtbot.waitUntil(lambda: win.preload is not None, timeout=5_000)
+    win.preload.join(60)
+    win.ctx.tasks.wait(20_000)
+
+
 def test_the_window_shortens_the_gil_switch_interval(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
     from socmap.app import UI_SWITCH_INTERVAL_S, open_main_window
 
