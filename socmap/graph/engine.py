@@ -202,8 +202,15 @@ JOBS: dict[str, Callable[..., Any]] = {
 _CALLS = ("call", "read")
 
 
+#: True in an engine worker: a job asked for there runs in place (a daemonic worker cannot
+#: start processes, and it is off the UI already)
+_IN_WORKER = False
+
+
 def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
     """Worker process loop: run jobs until told to stop."""
+    global _IN_WORKER
+    _IN_WORKER = True
     while True:
         item = inbox.get()
         if item is None:
@@ -424,8 +431,8 @@ def run_job(
     **kwargs: Any,
 ) -> Any:
     """Run a heavy job: in the shared engine's workers (default) or here (tests, CLI, small
-    graphs)."""
-    if in_process:
+    graphs, and a job asked for by another job in a worker)."""
+    if in_process or _IN_WORKER:
         if name == "betweenness" and progress is not None:
             kwargs["report"] = progress.advance
         if name in _CALLS:

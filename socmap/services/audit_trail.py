@@ -117,6 +117,17 @@ def people(store: Store) -> list[str]:
     return audit.distinct_values(store, "actor")
 
 
+def viewer_data(store: Store, flt: AuditFilter) -> tuple[Page[AuditRow], list[str], list[str]]:
+    """What the audit viewer shows: the rows ``flt`` matches, and every account and action on
+    the trail for its filters."""
+    return entries(store, flt), people(store), actions(store)
+
+
+def verify_with_head(store: Store) -> tuple[ChainProblem | None, str]:
+    """:func:`verify` the whole chain, and its :func:`head` to record outside the file."""
+    return verify(store), head(store)
+
+
 def export_extract(
     store: Store, flt: AuditFilter, path: Path, *, include_payload: bool = False
 ) -> tuple[int, Changes]:

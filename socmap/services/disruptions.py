@@ -476,6 +476,13 @@ class TimelineData:
     scores: dict[str, list[tuple[dt.date, float]]] = field(default_factory=dict)
 
 
+def tab_data(
+    store: Store, area: str | int | None = None, today: dt.date | None = None
+) -> tuple[list[DisruptionRow], list[WhatWorksRow]]:
+    """What the Disruptions tab's log and "what works" pages show (optionally for one area)."""
+    return disruption_log(store, area=area, today=today), what_works(store, area=area)
+
+
 def timeline(
     store: Store,
     *,

@@ -12,6 +12,7 @@ deferred integrity check (``socmap.store.integrity``): the worker process cannot
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,14 @@ def run_in_process(
     progress: Progress | None = None,
     **kwargs: Any,
 ) -> Any:
-    """``target(store, *args, progress=progress, **kwargs)`` in a worker process.
+    """``target(store, *args, **kwargs)`` in a worker process (with ``progress=progress`` when
+    ``target`` takes a ``progress`` argument).
 
     ``target`` is ``"socmap.services.module:function"``; arguments and result must pickle. An
     in-memory database cannot be shared with another process: then the call runs here.
     """
     if store.path is None:
-        return _resolve(target)(store, *args, progress=progress or NullProgress(), **kwargs)
+        return _call(_resolve(target), store, args, kwargs, progress)
     if write:
         before_write(store.path)  # hold the write here while the file is still being checked
     return engine.run_job(
@@ -55,6 +57,16 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def _call(
+    fn: Any, store: Store, args: Any, kwargs: dict[str, Any], progress: Progress | None
+) -> Any:
+    """``fn(store, *args, **kwargs)``, with ``progress=`` when ``fn`` takes it (a read of a
+    tab's data usually does not)."""
+    if "progress" in inspect.signature(fn).parameters:
+        kwargs = {**kwargs, "progress": progress or NullProgress()}
+    return fn(store, *args, **kwargs)
+
+
 def _with_store(
     path: str,
     actor: str,
@@ -67,6 +79,6 @@ def _with_store(
     """In the worker: open the file as ``actor``, call ``target``, close."""
     store = open_store(Path(path), actor=actor, migrate=False, check=False)
     try:
-        return _resolve(target)(store, *args, progress=progress or NullProgress(), **kwargs)
+        return _call(_resolve(target), store, args, kwargs, progress)
     finally:
         store.close()

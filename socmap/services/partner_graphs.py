@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 import networkx as nx
 
@@ -58,6 +59,20 @@ def partner_graph_input(store: Store, *, today: dt.date | None = None) -> Partne
         ocg_areas=rows.ocg_areas(store),
         links=[(lk.partner_id, lk.ocg_id, lk.relation) for lk in rows.list_links(store)],
         partner_lros=rows.partner_lros(store),
+    )
+
+
+def tab_data(store: Store, today: dt.date | None = None) -> tuple[Any, ...]:
+    """What the Partners tab shows: the partner register, each area's partnership structures,
+    the information-sharing agreement warnings, the graph's input and the link rows."""
+    from socmap.services import partners
+
+    return (
+        partners.partner_register(store, today=today),
+        partners.area_partnerships(store, today=today),
+        partners.isa_warnings(store, today=today),
+        partner_graph_input(store, today=today),
+        partners.link_rows(store),
     )
 
 
@@ -116,6 +131,19 @@ def disruption_graph(
         partners=[(p.id or 0, p.name, p.partner_type) for p in rows.list_partners(store)],
     )
     return build_disruption_graph(data)
+
+
+def disruption_layout(
+    store: Store, area: str | int | None = None
+) -> tuple[nx.Graph, dict[Hashable, tuple[float, float]]]:
+    """The Disruptions tab's outcome graph and its layout; igraph lays out a large one (in
+    another process when this is not an engine worker)."""
+    from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
+
+    g = disruption_graph(store, area=area)
+    if g.number_of_nodes() > IGRAPH_THRESHOLD:
+        return g, layout_in_process(list(g.nodes), list(g.edges), seed=7)
+    return g, positions(g)
 
 
 def graph_for(store: Store, kind: str, *, area: str | None = None) -> nx.Graph:

@@ -101,6 +101,37 @@ def actions(store: Store, area_id: int) -> list[ActionItem]:
     return rows.actions(store, area_id)
 
 
+@dataclass(frozen=True)
+class AreaProfile:
+    """One area's profile as the editor shows it: handling, sections, every narrative
+    section's history, contributions and actions."""
+
+    handling: Handling | None
+    sections: dict[str, SectionVersion]
+    histories: dict[str, list[SectionVersion]]
+    contributions: list[Contribution]
+    actions: list[ActionItem]
+
+
+def area_profile(store: Store, area_id: int) -> AreaProfile:
+    """Everything the profile editor shows for one area, read at once."""
+    return AreaProfile(
+        handling(store, area_id),
+        sections(store, area_id),
+        {key: section_history(store, area_id, key) for key in NARRATIVE_KEYS},
+        contributions(store, area_id),
+        actions(store, area_id),
+    )
+
+
+def overview(
+    store: Store, today: dt.date | None = None
+) -> tuple[list[AreaStatus], dict[str, str], list[tuple[int, str, str, str]]]:
+    """The Profiles tab's dashboard: every area's status, the partner types' labels and the
+    partners a contribution can name."""
+    return force_status(store, today=today), partner_type_labels(store), register_partners(store)
+
+
 def partner_type_labels(store: Store) -> dict[str, str]:
     """Partner type key -> label, expected types first (unknown keys are shown as they are)."""
     return {t.key: t.label for t in rows.rules(store).partner_types}

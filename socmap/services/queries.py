@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from socmap.domain.errors import NotFoundError
 from socmap.domain.groups import Area, Location, Membership, Nominal, Ocg
@@ -186,6 +186,33 @@ def store_info(store: Store) -> StoreInfo:
         areas=tuple(a.name for a in areas.list_areas(store)),
         ocgs_by_status=groups.ocg_count_by_status(store),
     )
+
+
+def live_groups(store: Store) -> tuple[list[RegisterRow], list[Area]]:
+    """Every group not archived (without due dates) and every area: a group picker's lists."""
+    rows = [r for r in register(store, with_schedule=False) if r.status != "archived"]
+    return rows, area_list(store)
+
+
+def store_status(store: Store) -> tuple[StoreInfo, str]:
+    """The status bar's counts and the role the account acts in (``viewer`` without one)."""
+    from socmap.services import auth
+
+    role = auth.current_role(store)
+    return store_info(store), role.value if role else "viewer"
+
+
+def dashboard(store: Store) -> tuple[Any, list[Any], dict[int, str]]:
+    """The dashboard's data: the schedule (a ``ScheduleReport``), the assessments awaiting
+    approval and the name of every group either concerns (a group the schedule leaves out, e.g.
+    archived, is looked up one by one: re-running the register for it took 0.6 s nationally)."""
+    from socmap.services import scoring
+
+    report, pending = scoring.schedule(store), scoring.pending_approvals(store)
+    names = {r.ocg_id: r.name for r in report.rows + report.emerging}
+    for ocg_id in sorted({a.ocg_id for a in pending} - set(names)):
+        names[ocg_id] = get_ocg(store, ocg_id).name
+    return report, pending, names
 
 
 def ocg_list_json(store: Store) -> list[dict[str, object]]:

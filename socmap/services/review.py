@@ -132,6 +132,13 @@ def queue_counts(store: Store, *, as_of: dt.date | None = None) -> dict[str, int
     return review.queue_count(store, as_of=as_of or dt.date.today())
 
 
+def queue_and_counts(
+    store: Store, as_of: dt.date | None = None, limit: int = 500
+) -> tuple[Page[ReviewItem], dict[str, int]]:
+    """What the Review tab shows: :func:`review_queue` and :func:`queue_counts` together."""
+    return review_queue(store, as_of=as_of, limit=limit), queue_counts(store, as_of=as_of)
+
+
 @unit_of_work
 def retain(
     store: Store,

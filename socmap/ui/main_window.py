@@ -28,7 +28,7 @@ from socmap.domain.changes import Changes
 from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.services import auth, queries
+from socmap.services import queries
 from socmap.services.session import Store, open_for_window, pending_check, whereabouts
 from socmap.ui.actions import Actions, create_actions
 from socmap.ui.bus import AppSignals
@@ -455,13 +455,8 @@ class MainWindow(QMainWindow):
         """Counts for the status bar, read on a worker."""
         self.user_label.setText(self.where.login_text)
 
-        def job(store: Store, _progress: object) -> tuple[queries.StoreInfo, str]:
-            role = auth.current_role(store)
-            return queries.store_info(store), role.value if role else "viewer"
-
-        self.ctx.tasks.run(
-            job,
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.queries:store_status",
             on_done=self._show_status,
             on_error=lambda exc: self.counts_label.setText(f"counts unavailable: {exc}"),
         )

@@ -208,27 +208,22 @@ class AuditView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the rows for the current filter (on a reader thread)."""
+        """Reload the rows for the current filter (in the engine's worker process)."""
         if not self.ctx.can(Permission.APPROVE):
             self.model.set_rows([])
             return
-        flt = self.current_filter()
-
-        def load(store: Any, progress: Any) -> tuple[list[Any], list[str], list[str]]:
-            return (
-                audit_trail.entries(store, flt),
-                audit_trail.people(store),
-                audit_trail.actions(store),
-            )
-
-        self.ctx.tasks.run(load, write=False, on_done=self._on_loaded, on_error=self._on_failed)
+        self.ctx.tasks.read(
+            "socmap.services.audit_trail:viewer_data",
+            self.current_filter(),
+            on_done=self._on_loaded,
+            on_error=self._on_failed,
+        )
 
     def verify(self) -> None:
         """Check the whole chain and say what was found."""
         self.chain_label.setText("Checking…")
-        self.ctx.tasks.run(
-            lambda store, progress: (audit_trail.verify(store), audit_trail.head(store)),
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.audit_trail:verify_with_head",
             on_done=self._on_verified,
             on_error=self._on_failed,
         )

@@ -205,19 +205,6 @@ def return_assessment_dialog(
 # ----------------------------------------------------------------------------- widgets
 
 
-def _load(store: Store, _progress: Any) -> tuple[ScheduleReport, list[Assessment], dict[int, str]]:
-    """The dashboard's data, read on a worker: the schedule, the assessments awaiting approval
-    and the name of every group they concern (a group the schedule leaves out, e.g. archived,
-    is looked up here: on the UI thread it re-ran the whole register query, 0.6 s nationally)."""
-    from socmap.services import queries
-
-    report, pending = scoring.schedule(store), scoring.pending_approvals(store)
-    names = {r.ocg_id: r.name for r in report.rows + report.emerging}
-    for ocg_id in sorted({a.ocg_id for a in pending} - set(names)):
-        names[ocg_id] = queries.get_ocg(store, ocg_id).name
-    return report, pending, names
-
-
 class AreaCard(QFrame):
     """One area's compliance: percent, bar, counts. Click to filter the lists to the area."""
 
@@ -435,9 +422,11 @@ class DashboardView(QWidget):
     # ------------------------------------------------------------------------------ data
 
     def reload(self) -> None:
-        """Recompute the schedule on a reader thread and show it."""
+        """Recompute the schedule (in the engine's worker process) and show it."""
 
-        self.ctx.tasks.run(_load, write=False, on_done=self._show, on_error=self._failed)
+        self.ctx.tasks.read(
+            "socmap.services.queries:dashboard", on_done=self._show, on_error=self._failed
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.headline.setText(f"<b>Could not load the schedule:</b> {exc}")

@@ -25,10 +25,9 @@ from socmap.domain.errors import SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.graph.build import parse_node_id
-from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
 from socmap.render.partner_graph import scene_for
 from socmap.render.timeline import draw_timeline, event_at
-from socmap.services import disruptions, partner_graphs
+from socmap.services import disruptions
 from socmap.services.disruptions import TimelineData
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
@@ -280,22 +279,14 @@ class DisruptionsView(QWidget):
         self.timeline_scope.blockSignals(False)
 
     def reload(self) -> None:
-        """Reload the log, "what works" and the graph on a reader thread."""
+        """Reload the log, "what works" and the graph (read in the engine's worker process)."""
         self._stale = False
-        area = self.area.currentData()
-        today = self.today
-
-        prepare = self.log_model.prepare  # sorts and indexes on the worker (16,000 rows)
-
-        def load(store: Any, _progress: Any) -> tuple[Any, ...]:
-            return (
-                prepare(disruptions.disruption_log(store, area=area, today=today)),
-                disruptions.what_works(store, area=area),
-            )
-
-        self.ctx.tasks.run(
-            load,
-            write=False,
+        prepare = self.log_model.prepare  # sorts and indexes here (16,000 rows), off the UI
+        self.ctx.tasks.read(
+            "socmap.services.disruptions:tab_data",
+            self.area.currentData(),
+            self.today,
+            then=lambda result: (prepare(result[0]), result[1]),
             on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
@@ -309,21 +300,12 @@ class DisruptionsView(QWidget):
             self._load_graph()
 
     def _load_graph(self) -> None:
-        """Read and lay out the outcome graph on a worker (the layout in the engine process)."""
+        """Read and lay out the outcome graph in the engine's worker process."""
         self._graph_stale = False
         area = self.area.currentData()
         title = "Disruption outcomes" + self._area_suffix()
         self._graph_token = getattr(self, "_graph_token", 0) + 1
         token = self._graph_token
-
-        def load(store: Any, _progress: Any) -> tuple[Any, Any]:
-            g = partner_graphs.disruption_graph(store, area=area)
-            if g.number_of_nodes() > IGRAPH_THRESHOLD:
-                # igraph holds the GIL for the whole call: lay out in another process
-                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
-            else:
-                pos = partner_graphs.positions(g)
-            return g, scene_for(g, pos, title=title)
 
         def done(result: tuple[Any, Any]) -> None:
             if isValid(self) and token == self._graph_token:  # not superseded meanwhile
@@ -331,9 +313,10 @@ class DisruptionsView(QWidget):
                 self.graph_canvas.set_scene(scene)
                 self.graph_loaded.emit()
 
-        self.ctx.tasks.run(
-            load,
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.partner_graphs:disruption_layout",
+            area,
+            then=lambda result: (result[0], scene_for(*result, title=title)),
             on_done=done,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
@@ -365,15 +348,11 @@ class DisruptionsView(QWidget):
     def _load_timeline(self) -> None:
         kind, _, text = str(self.timeline_scope.currentData() or "all").partition(":")
         ident = int(text) if text else None
-        today = self.today
-        self.ctx.tasks.run(
-            lambda store, _p: disruptions.timeline(
-                store,
-                ocg_id=ident if kind == "ocg" else None,
-                area=ident if kind == "area" else None,
-                today=today,
-            ),
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.disruptions:timeline",
+            ocg_id=ident if kind == "ocg" else None,
+            area=ident if kind == "area" else None,
+            today=self.today,
             on_done=lambda data: self.timeline.set_data(data) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )

@@ -279,17 +279,10 @@ class NetworkView(QWidget):
     # ------------------------------------------------------------------ loading
 
     def reload_groups(self) -> None:
-        """Fill the group and area lists (live groups only), read on a worker."""
+        """Fill the group and area lists (live groups only), read in the engine's worker process."""
 
-        def job(store: Store, _progress: Any) -> tuple[list[queries.RegisterRow], list[Any]]:
-            rows = [
-                r for r in queries.register(store, with_schedule=False) if r.status != "archived"
-            ]
-            return rows, queries.area_list(store)
-
-        self.ctx.tasks.run(
-            job,
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.queries:live_groups",
             on_done=self._show_groups,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
@@ -587,9 +580,11 @@ class NetworkView(QWidget):
         oid, second = self.state.ocg_id, self.state.as_of
         self._compare_generation += 1
         generation = self._compare_generation
-        self.ctx.tasks.run(
-            lambda store, _p: sn.compare(store, oid, first, second),
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.network:compare",
+            oid,
+            first,
+            second,
             on_done=lambda cmp: self._on_compared(cmp, generation),
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )

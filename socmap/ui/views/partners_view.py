@@ -205,22 +205,11 @@ class PartnersView(QWidget):
         return open_audience_export_dialog(self.ctx, self, "partners-anx")
 
     def reload(self) -> None:
-        """Load tables and graph rows on a reader thread."""
+        """Load tables and graph rows (in the engine's worker process)."""
         self._stale = False
-        today = self.today
-
-        def load(store: Any, _progress: Any) -> tuple[Any, ...]:
-            return (
-                partners.partner_register(store, today=today),
-                partners.area_partnerships(store, today=today),
-                partners.isa_warnings(store, today=today),
-                partner_graphs.partner_graph_input(store, today=today),
-                partners.link_rows(store),
-            )
-
-        self.ctx.tasks.run(
-            load,
-            write=False,
+        self.ctx.tasks.read(
+            "socmap.services.partner_graphs:tab_data",
+            self.today,
             on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )

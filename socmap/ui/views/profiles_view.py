@@ -61,17 +61,6 @@ from socmap.ui.context import UiContext
 from socmap.ui.models.profile_models import ActionsTableModel, ContributionsTableModel
 
 
-@dataclasses.dataclass(frozen=True)
-class AreaProfile:
-    """One area's profile as read for the editor (on a worker)."""
-
-    handling: Handling | None
-    sections: dict[str, SectionVersion]
-    histories: dict[str, list[SectionVersion]]
-    contributions: list[Contribution]
-    actions: list[ActionItem]
-
-
 def _qdate(d: dt.date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
@@ -444,8 +433,9 @@ class ProfilesView(QWidget):
         """True while the dashboard or an area's profile is being read on a worker."""
         return self._reads > 0
 
-    def _read(self, job: Any, on_done: Any) -> None:
-        """Run ``job`` on a worker (never a query on the UI thread), then ``on_done``."""
+    def _read(self, target: str, *args: Any, on_done: Any) -> None:
+        """Read with ``target`` in the engine's worker process (never a query on the UI thread,
+        nor Python beside its paints), then ``on_done``."""
         self._reads += 1
 
         def done(result: Any) -> None:
@@ -460,21 +450,16 @@ class ProfilesView(QWidget):
             if isValid(self):
                 self.ctx.report_error(self, exc)
 
-        self.ctx.tasks.run(job, write=False, on_done=done, on_error=failed)
+        self.ctx.tasks.read(target, *args, on_done=done, on_error=failed)
 
     def refresh(self, *, then: Callable[[], None] | None = None) -> None:
-        """Reload the dashboard and the selected area's profile (read on a worker); ``then``
-        runs once they are shown."""
-        today = self.today
-
-        def job(store: Store, _progress: Any) -> tuple[Any, ...]:
-            return (
-                profiles.force_status(store, today=today),
-                profiles.partner_type_labels(store),
-                profiles.register_partners(store),
-            )
-
-        self._read(job, lambda result: self._show_overview(result, then))
+        """Reload the dashboard and the selected area's profile (read in the engine's worker
+        process); ``then`` runs once they are shown."""
+        self._read(
+            "socmap.services.profiles:overview",
+            self.today,
+            on_done=lambda result: self._show_overview(result, then),
+        )
 
     def _show_overview(
         self, result: tuple[Any, ...], then: Callable[[], None] | None = None
@@ -533,30 +518,22 @@ class ProfilesView(QWidget):
         return next((s for s in self.statuses if s.area_id == area_id), None)
 
     def _load_area(self, *, keep_editor: bool, then: Callable[[], None] | None = None) -> None:
-        """Read the area's profile on a worker, then show it (and run ``then``)."""
+        """Read the area's profile in the engine's worker process, then show it (and run
+        ``then``)."""
         assert self.area_id is not None
         area_id = self.area_id
         self._area_token += 1
         token = self._area_token
 
-        def job(store: Store, _progress: Any) -> AreaProfile:
-            return AreaProfile(
-                profiles.handling(store, area_id),
-                profiles.sections(store, area_id),
-                {key: profiles.section_history(store, area_id, key) for key in NARRATIVE_KEYS},
-                profiles.contributions(store, area_id),
-                profiles.actions(store, area_id),
-            )
-
-        def done(area: AreaProfile) -> None:
+        def done(area: profiles.AreaProfile) -> None:
             if token == self._area_token:  # not replaced by a newer request meanwhile
                 self._show_area(area, keep_editor=keep_editor)
                 if then is not None:
                     then()
 
-        self._read(job, done)
+        self._read("socmap.services.profiles:area_profile", area_id, on_done=done)
 
-    def _show_area(self, area: AreaProfile, *, keep_editor: bool) -> None:
+    def _show_area(self, area: profiles.AreaProfile, *, keep_editor: bool) -> None:
         assert self.area_id is not None
         st = self._status_of(self.area_id)
         if st is not None:
@@ -640,17 +617,11 @@ class ProfilesView(QWidget):
             )
 
     def _request_coverage(self) -> None:
-        """Partner coverage on a worker (about 0.3 s at national scale: not on the UI thread)."""
+        """Partner coverage in the engine's worker process (about 0.3 s of Python nationally)."""
         assert self.area_id is not None
         self._coverage_token = getattr(self, "_coverage_token", 0) + 1
         token, area_id, today = self._coverage_token, self.area_id, self.today
         self.coverage_label.setText("<i>Loading partner coverage…</i>")
-
-        def job(store: Store, _progress: Any) -> str:
-            cov = profile_data.partner_coverage(
-                store, area_id, audience=Audience.INTERNAL, today=today
-            )
-            return cov.paragraphs[0] if cov.paragraphs else ""
 
         def done(text: str) -> None:
             if token == self._coverage_token:  # a newer request has replaced this one
@@ -660,19 +631,22 @@ class ProfilesView(QWidget):
             if token == self._coverage_token:
                 self.coverage_label.setText(f"<i>Partner coverage could not be loaded: {exc}</i>")
 
-        self.ctx.tasks.run(job, write=False, on_done=done, on_error=failed)
+        self.ctx.tasks.read(
+            "socmap.services.profile_data:partner_coverage",
+            area_id,
+            audience=Audience.INTERNAL,
+            today=today,
+            then=lambda cov: cov.paragraphs[0] if cov.paragraphs else "",
+            on_done=done,
+            on_error=failed,
+        )
 
     def _request_live(self, key: str) -> None:
-        """Fill the live data panel on a worker (national-scale queries take ~0.5 s)."""
+        """Fill the live data panel from the engine's worker process (~0.5 s nationally)."""
         assert self.area_id is not None
         self._live_token += 1
         token, area_id, today = self._live_token, self.area_id, self.today
         self.live_view.setHtml("<p><i>Loading live data…</i></p>")
-
-        def job(store: Store, _progress: Any) -> list[profile_data.LiveSection]:
-            return profile_data.live_sections(
-                store, area_id, audience=Audience.INTERNAL, today=today, section=key
-            )
 
         def done(sections: list[profile_data.LiveSection]) -> None:
             if token == self._live_token:  # a newer request has replaced this one
@@ -683,7 +657,15 @@ class ProfilesView(QWidget):
             if token == self._live_token:
                 self.live_view.setHtml(f"<p><i>Live data could not be loaded: {exc}</i></p>")
 
-        self.ctx.tasks.run(job, write=False, on_done=done, on_error=failed)
+        self.ctx.tasks.read(
+            "socmap.services.profile_data:live_sections",
+            area_id,
+            audience=Audience.INTERNAL,
+            today=today,
+            section=key,
+            on_done=done,
+            on_error=failed,
+        )
 
     # ------------------------------------------------------------------------- handlers
 

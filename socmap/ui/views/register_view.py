@@ -188,10 +188,9 @@ class RegisterView(QWidget):
         self.neighbourhood.blockSignals(False)
 
     def reload(self) -> None:
-        """Reload the register rows on a reader thread and keep the selection."""
-        self.ctx.tasks.run(
-            lambda store, _p: queries.register(store),
-            write=False,
+        """Reload the register rows (in the engine's worker process) and keep the selection."""
+        self.ctx.tasks.read(
+            "socmap.services.queries:register",
             on_done=self._on_rows,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
@@ -201,9 +200,8 @@ class RegisterView(QWidget):
         of the register's query): shown now, their due dates filled in by a worker next."""
         self._on_rows(rows)
         if any(r.due_state is None for r in rows):
-            self.ctx.tasks.run(
-                lambda store, _p: queries.register(store),
-                write=False,
+            self.ctx.tasks.read(
+                "socmap.services.queries:register",
                 on_done=self._on_schedule,
                 on_error=lambda exc: self.ctx.report_error(self, exc),
             )

@@ -129,15 +129,11 @@ class ReviewView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the queue for the chosen date (on a reader thread)."""
-        as_of = _pydate(self.as_of.date())
-        limit = self.limit
-        self.ctx.tasks.run(
-            lambda store, progress: (
-                review.review_queue(store, as_of=as_of, limit=limit),
-                review.queue_counts(store, as_of=as_of),
-            ),
-            write=False,
+        """Reload the queue for the chosen date (in the engine's worker process)."""
+        self.ctx.tasks.read(
+            "socmap.services.review:queue_and_counts",
+            _pydate(self.as_of.date()),
+            self.limit,
             on_done=self._on_loaded,
             on_error=self._on_failed,
         )
