@@ -173,4 +173,3 @@ def viewer_store(store):  # type: ignore[no-untyped-def]
 def viewer_demo_store(demo_store):  # type: ignore[no-untyped-def]
     """The demo store, acting as a registered viewer."""
     return act_as(demo_store, "viewer.test", "viewer")
-

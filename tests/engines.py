@@ -30,8 +30,6 @@ TEMPLATE_DEMO = f"socmap_tmpl_demo_{_SESSION}"
 ADMIN_URL: str | None = None
 
 
-
-
 def _admin_sql(admin_url: str, *statements: str) -> None:
     import psycopg
 
@@ -53,7 +51,7 @@ class ServerDatabases:
         _admin_sql(
             self.admin_url,
             f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') "
-            f"THEN CREATE ROLE \"{login}\" LOGIN CREATEROLE; END IF; END $$",
+            f'THEN CREATE ROLE "{login}" LOGIN CREATEROLE; END IF; END $$',
         )
 
     def template(self, name: str, *, demo: Path | None = None) -> str:
@@ -66,7 +64,7 @@ class ServerDatabases:
         _admin_sql(
             self.admin_url,
             f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-            f'CREATE DATABASE {name} OWNER "{self.account}" LC_COLLATE \'C\' LC_CTYPE \'C\''
+            f"CREATE DATABASE {name} OWNER \"{self.account}\" LC_COLLATE 'C' LC_CTYPE 'C'"
             " TEMPLATE template0",
         )
         _admin_sql(with_database(self.admin_url, name), "CREATE EXTENSION postgis")
@@ -95,7 +93,10 @@ class ServerDatabases:
 
         name = f"socmap_t_{uuid.uuid4().hex[:12]}"
         self._roles_before[name] = _roles(self.admin_url)
-        _admin_sql(self.admin_url, f'CREATE DATABASE {name} OWNER "{self.account}" TEMPLATE {template} STRATEGY FILE_COPY')
+        _admin_sql(
+            self.admin_url,
+            f'CREATE DATABASE {name} OWNER "{self.account}" TEMPLATE {template} STRATEGY FILE_COPY',
+        )
         return name, with_login(with_database(self.admin_url, name), self.account)
 
     def drop(self, name: str) -> None:
@@ -133,7 +134,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def engine(request: pytest.FixtureRequest) -> str:
-    """"sqlite" or "postgresql": which engine this run of the test uses."""
+    """ "sqlite" or "postgresql": which engine this run of the test uses."""
     return str(getattr(request, "param", "sqlite"))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing as mp
+import os
 import pickle
 import queue
 import random
@@ -205,12 +206,18 @@ _CALLS = ("call", "read")
 #: True in an engine worker: a job asked for there runs in place (a daemonic worker cannot
 #: start processes, and it is off the UI already)
 _IN_WORKER = False
+#: how much lower a worker's CPU priority is than its parent's (Unix ``nice``): on two cores a
+#: worker starting up or reading a tab's data otherwise took the core the window's paint needed
+WORKER_NICENESS = 10
 
 
 def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
     """Worker process loop: run jobs until told to stop."""
     global _IN_WORKER
     _IN_WORKER = True
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
     while True:
         item = inbox.get()
         if item is None:

@@ -38,7 +38,7 @@ from socmap.domain.vocab import MARKETS
 from socmap.render import context
 from socmap.render.bands import band_colour, band_fill
 from socmap.render.basemap import BasemapPainter
-from socmap.services.map_data import MapData, ThreatShading
+from socmap.services.map_data import DensityLevel, MapData, ThreatShading, density_surface
 
 LAYERS = ("basemap", "areas", "labels", "neighbourhoods", "places", "intel", "ocgs", "archived")
 DEFAULT_LAYERS = frozenset(
@@ -60,8 +60,6 @@ LAYER_LABELS = {
 #: Show intelligence as individual points when at most this many are in view.
 POINTS_LIMIT = 6000
 #: Finest density cell (metres); coarser levels double it.
-DENSITY_CELL_M = 100.0
-DENSITY_LEVELS = 7
 
 BACKGROUND = QColor("#e9eef2")
 INK = QColor("#1d2733")
@@ -283,50 +281,20 @@ class MapRenderer:
     # --- caches -------------------------------------------------------------------------
 
     def _build_density(self) -> list[_Density]:
-        intel = self.data.intel
-        if len(intel) == 0:
+        surface = self.data.density
+        if surface is None:  # data made without one (a test's, say): make it here
+            surface = density_surface(self.data.intel)
+        if surface is None:
             return []
-        # the grid covers the reports only (one area's for a briefing: a fifth of the force)
-        minx, maxx = float(intel.x[0]) - 1.0, float(intel.x[-1]) + 1.0  # sorted by x
-        miny, maxy = float(intel.y.min()) - 1.0, float(intel.y.max()) + 1.0
-        cell = DENSITY_CELL_M
-        top = 2 ** (DENSITY_LEVELS - 1)
-        cols = math.ceil((maxx - minx) / cell / top) * top or top
-        rows = math.ceil((maxy - miny) / cell / top) * top or top
-        ix = np.clip(((intel.x - minx) / cell).astype(np.int64), 0, cols - 1)
-        iy = np.clip(((maxy - intel.y) / cell).astype(np.int64), 0, rows - 1)  # row 0 = north
-        grid = np.bincount(iy * cols + ix, minlength=rows * cols).reshape(rows, cols)
-        sat = np.zeros((rows + 1, cols + 1), dtype=np.int64)
-        sat[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
-        self._sat = (sat, minx, maxy, cell)
-        levels = []
-        for k in range(DENSITY_LEVELS):
-            levels.append(self._colour(grid, minx, maxy, cell))
-            if k == DENSITY_LEVELS - 1:
-                break
-            grid = grid.reshape(grid.shape[0] // 2, 2, grid.shape[1] // 2, 2).sum(axis=(1, 3))
-            cell *= 2
-        return levels
+        self._sat = (surface.sat, surface.x0, surface.y1, surface.cell)
+        return [self._colour(level) for level in surface.levels]
 
     @staticmethod
-    def _colour(grid: np.ndarray, x0: float, y1: float, cell: float) -> _Density:
-        # a 3x3 box blur turns counts per cell into a smooth surface (a simple kernel density)
-        padded = np.pad(grid.astype(np.float32), 1)
-        rows, cols = grid.shape
-        smooth = sum(
-            padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3)
-        ) / np.float32(9.0)
-        grid = np.asarray(smooth)
-        nz = grid[grid > 0]
-        # scale by a high percentile so one hot cell does not wash the rest out
-        top = float(np.percentile(nz, 99)) if nz.size else 1.0
-        t = np.log1p(grid) / math.log1p(max(top, 1e-6))
-        idx = np.clip((t * 255).astype(np.int64), 0, 255)
-        idx[(grid > 0) & (idx < 40)] = 40  # any report at all stays visible
-        buf = np.ascontiguousarray(_LUT[idx])
-        rows, cols = grid.shape
+    def _colour(level: DensityLevel) -> _Density:
+        buf = np.ascontiguousarray(_LUT[level.shade])
+        rows, cols = level.rows, level.cols
         img = QImage(buf.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32_Premultiplied)
-        return _Density(img, x0, y1, cell, cols, rows, buf)
+        return _Density(img, level.x0, level.y1, level.cell, cols, rows, buf)
 
     # --- hit tests ------------------------------------------------------------------------
 

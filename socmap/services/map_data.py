@@ -274,6 +274,86 @@ class IntelLayer:
         return self.reports > len(self)
 
 
+#: the density surface's finest cell (m) and how many levels, each twice as coarse, it has
+DENSITY_CELL_M = 100.0
+DENSITY_LEVELS = 7
+
+
+@dataclass(frozen=True)
+class DensityLevel:
+    """One resolution of the intelligence density surface: a shade (0 none, 40-255 more)
+    per cell, north row first, cells ``cell`` metres square from (``x0``, ``y1``) down."""
+
+    shade: np.ndarray  # uint8, rows x cols
+    x0: float
+    y1: float  # top edge (north)
+    cell: float
+
+    @property
+    def rows(self) -> int:
+        return int(self.shade.shape[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.shade.shape[1])
+
+
+@dataclass(frozen=True)
+class DensitySurface:
+    """How densely intelligence was reported, smoothed, at :data:`DENSITY_LEVELS` resolutions
+    (finest first), and a summed-area table of the finest counts for O(1) counts in a box."""
+
+    levels: tuple[DensityLevel, ...]
+    sat: np.ndarray  # int32 (int64 from 2**31 reports), (rows + 1) x (cols + 1)
+    x0: float
+    y1: float
+    cell: float
+
+
+def density_surface(intel: IntelLayer) -> DensitySurface | None:
+    """The density surface of ``intel`` (None when it has no points). Pure numpy, so it is made
+    where the points are read (the engine's worker process, for the window)."""
+    if len(intel) == 0:
+        return None
+    # the grid covers the reports only (one area's for a briefing: a fifth of the force)
+    minx, maxx = float(intel.x[0]) - 1.0, float(intel.x[-1]) + 1.0  # sorted by x
+    miny, maxy = float(intel.y.min()) - 1.0, float(intel.y.max()) + 1.0
+    cell = DENSITY_CELL_M
+    top = 2 ** (DENSITY_LEVELS - 1)
+    cols = math.ceil((maxx - minx) / cell / top) * top or top
+    rows = math.ceil((maxy - miny) / cell / top) * top or top
+    ix = np.clip(((intel.x - minx) / cell).astype(np.int64), 0, cols - 1)
+    iy = np.clip(((maxy - intel.y) / cell).astype(np.int64), 0, rows - 1)  # row 0 = north
+    grid = np.bincount(iy * cols + ix, minlength=rows * cols).reshape(rows, cols)
+    # int32 holds any count below 2**31 reports, and halves what crosses to the window
+    sat = np.zeros((rows + 1, cols + 1), dtype=np.int32 if len(intel) < 2**31 else np.int64)
+    sat[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
+    levels = []
+    for k in range(DENSITY_LEVELS):
+        levels.append(DensityLevel(_shade(grid), minx, maxy, cell * 2**k))
+        if k == DENSITY_LEVELS - 1:
+            break
+        grid = grid.reshape(grid.shape[0] // 2, 2, grid.shape[1] // 2, 2).sum(axis=(1, 3))
+    return DensitySurface(tuple(levels), sat, minx, maxy, cell)
+
+
+def _shade(grid: np.ndarray) -> np.ndarray:
+    # a 3x3 box blur turns counts per cell into a smooth surface (a simple kernel density)
+    padded = np.pad(grid.astype(np.float32), 1)
+    rows, cols = grid.shape
+    smooth = np.asarray(
+        sum(padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3))
+        / np.float32(9.0)
+    )
+    nz = smooth[smooth > 0]
+    # scale by a high percentile so one hot cell does not wash the rest out
+    top = float(np.percentile(nz, 99)) if nz.size else 1.0
+    t = np.log1p(smooth) / math.log1p(max(top, 1e-6))
+    shade = np.clip((t * 255).astype(np.int64), 0, 255)
+    shade[(smooth > 0) & (shade < 40)] = 40  # any report at all stays visible
+    return shade.astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class MapData:
     """Everything the map draws, loaded once."""
@@ -294,6 +374,8 @@ class MapData:
     places: tuple[PlaceLabel, ...] = ()
     #: basemap layers drawn under the threat layers (see ``socmap.render.basemap``)
     basemaps: tuple[object, ...] = ()
+    #: the intelligence density surface, made with the data (None: made when first drawn)
+    density: DensitySurface | None = None
 
     def neighbourhood(self, neighbourhood_id: int) -> NeighbourhoodShape | None:
         """The neighbourhood with this id, if any."""
@@ -538,4 +620,5 @@ def load_map_data(
         neighbourhoods=context.neighbourhoods,
         places=context.places,
         basemaps=context.basemaps,
+        density=density_surface(intel),
     )

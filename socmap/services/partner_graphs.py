@@ -146,6 +146,34 @@ def disruption_layout(
     return g, positions(g)
 
 
+def partner_layout(
+    store: Store,
+    today: dt.date | None = None,
+    area_id: int | None = None,
+    partner_type: str | None = None,
+    cache: PositionCache | None = None,
+) -> tuple[nx.Graph, dict[Hashable, tuple[float, float]], PositionCache]:
+    """The Partners tab's graph (optionally one area's, one partner type's), laid out keeping
+    the nodes in ``cache`` where they were; returns the cache with the new positions in it. A
+    large graph with mostly new nodes is laid out afresh by igraph (in another process when
+    this is not an engine worker)."""
+    from socmap.graph.layout import IGRAPH_THRESHOLD, layout_in_process
+
+    cache = cache if cache is not None else PositionCache()
+    g = build_partner_graph(
+        partner_graph_input(store, today=today),
+        area_ids=[area_id] if area_id is not None else None,
+        partner_types=[partner_type] if partner_type else None,
+    )
+    known = sum(1 for n in g.nodes if cache.get(n) is not None)
+    if g.number_of_nodes() > IGRAPH_THRESHOLD and known < g.number_of_nodes() // 2:
+        pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
+        cache.update(pos)
+    else:
+        pos = positions(g, cache=cache)
+    return g, pos, cache
+
+
 def graph_for(store: Store, kind: str, *, area: str | None = None) -> nx.Graph:
     """The graph of ``kind`` (partners or disruptions)."""
     if kind == "partners":

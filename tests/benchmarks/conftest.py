@@ -28,9 +28,7 @@ def compiled_bytecode() -> None:
     """
     import compileall
 
-    compileall.compile_dir(
-        Path(__file__).resolve().parents[2] / "socmap", quiet=1, workers=1
-    )
+    compileall.compile_dir(Path(__file__).resolve().parents[2] / "socmap", quiet=1, workers=1)
 
 
 @pytest.fixture(scope="session")

@@ -124,7 +124,9 @@ def test_atrisk_list_never_members(demo_path: Path, capsys: pytest.CaptureFixtur
         ).fetchone()
         assert n == 0
     con.close()
-    assert main(["atrisk", "list", "--db", db, "--area", "Atlantis"]) == 3  # an unknown area is not found (issue 13: one rule for every --area)
+    assert (
+        main(["atrisk", "list", "--db", db, "--area", "Atlantis"]) == 3
+    )  # an unknown area is not found (issue 13: one rule for every --area)
     assert "no area called" in capsys.readouterr().err
 
 

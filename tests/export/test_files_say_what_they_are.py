@@ -33,8 +33,10 @@ MAGIC = {
     "gpkg": lambda b: b.startswith(b"SQLite format 3\x00") and b[68:72] == b"GPKG",
     "kml": lambda b: b"<kml" in b[:2000],
     "xlsx": lambda b: b.startswith(b"PK"),
-    "csv": lambda b: b.decode("utf-8-sig", "replace").splitlines()[0].count(",") == 0
-    and len(b.decode("utf-8-sig", "replace").splitlines()) > 2,  # banner line, then the table
+    "csv": lambda b: (
+        b.decode("utf-8-sig", "replace").splitlines()[0].count(",") == 0
+        and len(b.decode("utf-8-sig", "replace").splitlines()) > 2
+    ),  # banner line, then the table
     "anx": lambda b: b"<Chart" in b.decode("utf-16", "replace")[:4000],
 }
 

@@ -67,7 +67,9 @@ def test_a_frame_on_screen_makes_sprites_only_within_its_budget(qapp) -> None:  
     image = QImage(300, 60, QImage.Format.Format_ARGB32_Premultiplied)
     painter = QPainter(image)
     for name in names:
-        context._halo_text(painter, QPointF(20, 40), name, context._font(14), QColor(20, 20, 20), 3.0)
+        context._halo_text(
+            painter, QPointF(20, 40), name, context._font(14), QColor(20, 20, 20), 3.0
+        )
     painter.end()
     assert len(context._SPRITES) == len(names)
 

@@ -73,7 +73,6 @@ def test_demo_grades_parse_in_their_own_scheme(demo_store) -> None:  # type: ign
             parse_grading(scheme, grade, handling, conditions)
 
 
-
 def test_demo_memberships_start_by_its_as_of_date(demo_store) -> None:  # type: ignore[no-untyped-def]
     """No membership starts after the day the demo is 'as of' (it would make the data
     'current to' the future)."""

@@ -74,9 +74,12 @@ def test_disposal_leaves_no_spelling_of_the_name(
     s = open_store(demo_path)
     report, _ = review.dispose(s, "nominal", nid, rationale="no continuing policing purpose")
     assert report.compacted
-    assert review_rows.chained_fields_mentioning(
-        s, lambda t: "vellridge" in t.casefold() and "shane" in t.casefold()
-    ) == []
+    assert (
+        review_rows.chained_fields_mentioning(
+            s, lambda t: "vellridge" in t.casefold() and "shane" in t.casefold()
+        )
+        == []
+    )
     s.close()
 
     after = _file_text(demo_path)

@@ -97,8 +97,15 @@ def test_a_2_gb_sparse_file_is_refused_in_bounded_memory(
         else ["intel", "import", str(src)]
     )
     done = subprocess.run(
-        [sys.executable, "-c", PEAK, str(REPO / "tests" / "run_as.py"), *argv, "--db",
-         str(demo_path)],
+        [
+            sys.executable,
+            "-c",
+            PEAK,
+            str(REPO / "tests" / "run_as.py"),
+            *argv,
+            "--db",
+            str(demo_path),
+        ],
         capture_output=True,
         text=True,
         timeout=180,

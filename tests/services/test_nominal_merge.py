@@ -80,7 +80,9 @@ def _insert(store: Any, table: str, row: dict[str, Any], ids: dict[str, int]) ->
     cols = ", ".join(f'"{c}"' for c in values)
     marks = ", ".join("?" for _ in values)
     with store.atomic():
-        store.conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', list(values.values()))
+        store.conn.execute(
+            f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', list(values.values())
+        )
 
 
 def _people(store: Any, scenario: str) -> dict[str, int]:
@@ -183,9 +185,12 @@ def test_nothing_points_at_the_dropped_id_after_a_merge(store: Any, scenario: st
         assert store.conn.execute(
             "SELECT rationale FROM at_risk WHERE nominal_id = ?", [keep]
         ).fetchall() == [("kept entry",)]
-        assert store.conn.execute(
-            "SELECT COUNT(*) FROM interventions WHERE nominal_id = ?", [keep]
-        ).fetchone()[0] == 1
+        assert (
+            store.conn.execute(
+                "SELECT COUNT(*) FROM interventions WHERE nominal_id = ?", [keep]
+            ).fetchone()[0]
+            == 1
+        )
 
 
 def test_a_member_and_a_person_at_risk_are_not_merged(store: Any) -> None:
@@ -217,9 +222,10 @@ def test_merge_moves_everything_and_nothing_points_at_the_dropped_id(
     assert not store.conn.execute(
         "SELECT 1 FROM review_decisions WHERE entity = 'nominal' AND entity_id = ?", [drop]
     ).fetchone()
-    assert store.conn.execute(
-        "SELECT record_id FROM import_keys WHERE key = 'P1001'"
-    ).fetchone()[0] == keep
+    assert (
+        store.conn.execute("SELECT record_id FROM import_keys WHERE key = 'P1001'").fetchone()[0]
+        == keep
+    )
     assert not groups.nominal_exists(store, drop)
     if not store.on_server:  # a server checks every foreign key as it writes
         assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -154,3 +154,55 @@ def test_a_cancelled_read_stops_at_once_where_a_write_is_given_time_to_roll_back
     # a write that does not look at its progress runs to its end: nothing is killed mid-write
     assert engine.run_job("call", "socmap.graph.engine:_sleep", 2.0, progress=_CancelAt(0.3))
     assert time.monotonic() - start >= 1.9
+
+
+def _niceness_and_pid(_store: Any) -> tuple[int, int]:
+    """Run in the worker: its CPU priority (niceness) and process id."""
+    return os.nice(0), os.getpid()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="CPU priority is a Unix notion")
+def test_a_read_runs_in_a_worker_of_lower_cpu_priority(demo_path: Path) -> None:
+    """A worker starting up or reading a tab's data must not take the core the window's paint
+    needs: workers run ``WORKER_NICENESS`` below the window."""
+    store = open_store(demo_path)
+    try:
+        nice, pid = offload.run_in_process(
+            store, "tests.services.test_offload:_niceness_and_pid", write=False
+        )
+        assert pid != os.getpid()
+        assert nice >= min(19, os.nice(0) + engine.WORKER_NICENESS)
+    finally:
+        store.close()
+
+
+def test_a_read_takes_progress_only_when_the_function_has_it(demo_path: Path) -> None:
+    """``TaskRunner.read`` targets plain service functions (``function(store, *args)``)."""
+    store = open_store(demo_path)
+    try:
+        rows, areas = offload.run_in_process(
+            store, "socmap.services.queries:live_groups", write=False
+        )
+        assert rows and areas and all(r.status != "archived" for r in rows)
+    finally:
+        store.close()
+
+
+def _layout_in_worker(_store: Any) -> tuple[int, bool, int]:
+    """Run in the worker: a layout asked for there (what a large outcome graph does)."""
+    from socmap.graph.layout import layout_in_process
+
+    pos = layout_in_process(range(50), [(i, i + 1) for i in range(49)], seed=7)
+    return len(pos), engine._IN_WORKER, engine.shared_engine().workers
+
+
+def test_a_job_asked_for_in_a_worker_runs_in_place(demo_path: Path) -> None:
+    """A daemonic worker cannot start processes of its own; it is off the UI already."""
+    store = open_store(demo_path)
+    try:
+        placed, in_worker, its_workers = offload.run_in_process(
+            store, "tests.services.test_offload:_layout_in_worker", write=False
+        )
+        assert (placed, in_worker, its_workers) == (50, True, 0)
+    finally:
+        store.close()

@@ -260,7 +260,9 @@ def test_sqlite_errors_a_person_can_fix_are_explained(
     assert "is full; your change was saved" in str(
         store_db.explain_sqlite_error(full, path, committed=True)
     )
-    assert store_db.explain_sqlite_error(sqlite3.OperationalError("no such column: x"), path) is None
+    assert (
+        store_db.explain_sqlite_error(sqlite3.OperationalError("no such column: x"), path) is None
+    )
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores modes")

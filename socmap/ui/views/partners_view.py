@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -28,10 +29,10 @@ from socmap.domain.errors import SocmapError
 from socmap.domain.partners import LINK_RELATIONS, PARTNER_TYPE_SHORT
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.graph.build import PartnerGraphInput, build_partner_graph, gap_summary, parse_node_id
-from socmap.graph.layout import IGRAPH_THRESHOLD, PositionCache, layout_in_process
+from socmap.graph.build import PartnerGraphInput, gap_summary, parse_node_id
+from socmap.graph.layout import PositionCache
 from socmap.render.partner_graph import scene_for
-from socmap.services import partner_graphs, partners
+from socmap.services import partners
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.partner_dialogs import (
     LinkDialog,
@@ -269,40 +270,27 @@ class PartnersView(QWidget):
     def _draw_graph(self) -> None:
         if self._input is None:
             return
-        data = self._input
         area_id = self.area.currentData()
-        ptype = self.partner_type.currentData()
-        cache = self._cache
         title = "Partner graph" + (f": {self.area.currentText()}" if area_id is not None else "")
-
-        def work(_store: Any, _progress: Any) -> tuple[Any, Any]:
-            # built, laid out and styled off the UI thread; a big fresh layout runs igraph in
-            # another process, because igraph holds the GIL for the whole call
-            g = build_partner_graph(
-                data,
-                area_ids=[area_id] if area_id is not None else None,
-                partner_types=[ptype] if ptype else None,
-            )
-            known = sum(1 for n in g.nodes if cache.get(n) is not None)
-            if g.number_of_nodes() > IGRAPH_THRESHOLD and known < g.number_of_nodes() // 2:
-                pos = layout_in_process(list(g.nodes), list(g.edges), seed=7)
-                cache.update(pos)
-            else:
-                pos = partner_graphs.positions(g, cache=cache)
-            return g, scene_for(g, pos, title=title)
-
         token = object()
         self._token = token
-        self.ctx.tasks.run(
-            work,
-            write=False,
+        # built and laid out in the engine's worker process (a copy of the position cache goes
+        # with it and comes back with the new positions), styled on the reader thread
+        self.ctx.tasks.read(
+            "socmap.services.partner_graphs:partner_layout",
+            self.today,
+            area_id,
+            self.partner_type.currentData() or None,
+            copy.deepcopy(self._cache),
+            then=lambda r: (r[0], scene_for(r[0], r[1], title=title), r[2]),
             on_done=lambda result: self._show_graph(token, *result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
 
-    def _show_graph(self, token: object, g: Any, scene: Any) -> None:
+    def _show_graph(self, token: object, g: Any, scene: Any, cache: PositionCache) -> None:
         if token is not self._token:
             return  # a newer filter superseded this one
+        self._cache = cache
         self._graph = g
         self.canvas.set_scene(scene, keep_view=False)
         gaps = gap_summary(g)
