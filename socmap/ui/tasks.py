@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from socmap.domain.errors import Cancelled
 from socmap.services.session import Store
@@ -166,19 +167,25 @@ class TaskRunner(QObject):
             task.signals.progressed.connect(_progressed)
             task.signals.status_changed.connect(dialog.setLabelText)
 
+        # a view's own method is not called once the view is gone (a lambda checks for itself)
+        owner = getattr(on_done, "__self__", None)
+
+        def _wanted() -> bool:
+            # posted before shutdown, delivered after: nobody wants it now
+            return not self._closing and (not isinstance(owner, QObject) or isValid(owner))
+
         def _finish(result: Any) -> None:
             self._live.discard(task)
             if dialog is not None:
                 dialog.close()
-            if self._closing:  # posted before shutdown, delivered after: nobody wants it now
-                return
-            on_done(result)
+            if _wanted():
+                on_done(result)
 
         def _fail(exc: BaseException) -> None:
             self._live.discard(task)
             if dialog is not None:
                 dialog.close()
-            if self._closing:
+            if not _wanted():
                 return
             if on_error is not None:
                 on_error(exc)

@@ -72,3 +72,30 @@ def test_a_result_posted_before_shutdown_never_reaches_the_closed_window(tmp_pat
     store.close()
     QApplication.processEvents()
     assert seen == []
+
+
+def test_a_read_reaches_its_view_only_while_the_view_lives(qtbot, demo_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A view's own method is not called with a result that arrives after the view was deleted
+    (a read in the engine's worker can outlive a tab closed meanwhile)."""
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    from socmap.services import queries
+
+    class View(QLabel):
+        def show_rows(self, rows: object) -> None:
+            self.setText(f"{len(rows)} rows")  # type: ignore[arg-type]
+
+    store = open_store(demo_path)
+    runner = TaskRunner(store)
+    release = threading.Event()
+    gone, alive = View(), View()
+    runner.run(lambda _s, _p: release.wait(20) and [1, 2], write=False, on_done=gone.show_rows)
+    runner.read("socmap.services.queries:register", on_done=alive.show_rows)
+    gone.deleteLater()
+    qtbot.waitUntil(lambda: alive.text().endswith("rows"), timeout=30_000)
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)  # no error raised on the way
+    assert alive.text() == f"{len(queries.register(store))} rows"
+    store.close()

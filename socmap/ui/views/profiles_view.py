@@ -526,7 +526,7 @@ class ProfilesView(QWidget):
         token = self._area_token
 
         def done(area: profiles.AreaProfile) -> None:
-            if token == self._area_token:  # not replaced by a newer request meanwhile
+            if isValid(self) and token == self._area_token:  # not replaced by a newer request
                 self._show_area(area, keep_editor=keep_editor)
                 if then is not None:
                     then()
@@ -624,11 +624,11 @@ class ProfilesView(QWidget):
         self.coverage_label.setText("<i>Loading partner coverage…</i>")
 
         def done(text: str) -> None:
-            if token == self._coverage_token:  # a newer request has replaced this one
+            if isValid(self) and token == self._coverage_token:  # not replaced by a newer request
                 self.coverage_label.setText(text)
 
         def failed(exc: BaseException) -> None:
-            if token == self._coverage_token:
+            if isValid(self) and token == self._coverage_token:
                 self.coverage_label.setText(f"<i>Partner coverage could not be loaded: {exc}</i>")
 
         self.ctx.tasks.read(
@@ -649,12 +649,12 @@ class ProfilesView(QWidget):
         self.live_view.setHtml("<p><i>Loading live data…</i></p>")
 
         def done(sections: list[profile_data.LiveSection]) -> None:
-            if token == self._live_token:  # a newer request has replaced this one
+            if isValid(self) and token == self._live_token:  # not replaced by a newer request
                 self.live_view.setHtml(live_html(sections))
                 self.live_loaded.emit(key)
 
         def failed(exc: BaseException) -> None:
-            if token == self._live_token:
+            if isValid(self) and token == self._live_token:
                 self.live_view.setHtml(f"<p><i>Live data could not be loaded: {exc}</i></p>")
 
         self.ctx.tasks.read(

@@ -36,6 +36,7 @@ from socmap.ui.models.register_model import (
     RegisterTableModel,
     column_index,
 )
+from socmap.ui.models.rows_model import Prepared
 from socmap.ui.widgets.ocg_detail import OcgDetailPane
 
 COLUMN_WIDTHS = {
@@ -191,6 +192,7 @@ class RegisterView(QWidget):
         """Reload the register rows (in the engine's worker process) and keep the selection."""
         self.ctx.tasks.read(
             "socmap.services.queries:register",
+            then=self.model.prepare,  # sorted and indexed off the UI thread (6,000 rows)
             on_done=self._on_rows,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
@@ -218,7 +220,7 @@ class RegisterView(QWidget):
         self._update_count()
         self.schedule_loaded.emit()
 
-    def _on_rows(self, rows: list[queries.RegisterRow]) -> None:
+    def _on_rows(self, rows: list[queries.RegisterRow] | Prepared[queries.RegisterRow]) -> None:
         keep = self._selected
         self.model.set_rows(rows)
         self._update_count()
@@ -226,7 +228,7 @@ class RegisterView(QWidget):
         self._pending_select = None
         if target is not None and not self.select_ocg(target):
             self.detail.show_detail(None)
-        self.rows_loaded.emit(len(rows))
+        self.rows_loaded.emit(self.model.rowCount())
 
     def _update_count(self) -> None:
         self.count_label.setText(
