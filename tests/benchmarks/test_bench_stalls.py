@@ -16,19 +16,22 @@ Target: no frozen frame longer than 100 ms (issue 17.2). A frame budget is absol
 measured in the same run: the heartbeat's worst gap with the event loop idle for a second. What
 is asserted is the stall socmap adds, ``worst - idle <= 100 ms``; when the idle loop alone
 exceeds 30 ms the machine is too loaded to measure anything, and the tests skip, printing what
-they measured. Where a bare library does the irreducible part of the same work, a ratio is
-asserted too: the map's median frame against painting the same visible geometry (area fills,
-outlines, neighbourhood lines, intelligence points) with plain QPainter calls. Also printed: the
-UI thread's own CPU time in its busiest gap (work done on the UI thread rather than waiting for
-the GIL or the CPU).
+they measured (in CI, where ``SOCMAP_BENCH_STRICT=1``, they fail instead). Where a bare library
+does the irreducible part of the same work, a ratio is asserted too: the map's median frame
+against painting the same visible geometry (area fills, outlines, neighbourhood lines,
+intelligence points) with plain QPainter calls. Also printed: the UI thread's own CPU time in
+its busiest gap (work done on the UI thread rather than waiting for the GIL or the CPU).
 
 ``SOCMAP_BENCH_SCALE=force`` runs them on the small demo instead of the national one (for
-development: the national build takes minutes and both cores). Tests that miss the target at
-national scale are marked ``xfail`` with the figures, not strict: an XPASS in the run's summary
-says a quiet machine met it. Measured on a quiet machine after issue 17's second round (the map's
-points, the At risk overview and the Network picture read in the engine's worker process; full
-garbage collections between tasks): map pan/zoom 35 ms over the idle loop, the largest group's
-network 20 ms, a re-score 29 ms, all asserted.
+development: the national build takes minutes and both cores). None is marked ``xfail``: all
+four meet the target at national scale. Measured on a quiet machine after issue 17's third round (every
+view reads in the engine's worker process; full garbage collections between tasks), three runs:
+map pan/zoom 45-77 ms over the idle loop, the largest group's network 10-29 ms, a re-score
+33-89 ms, the import 44-62 ms, all asserted.
+
+The idle baseline is measured once the window has finished starting: measured earlier, it
+timed the other tabs' modules importing in the background (86-246 ms), so every stall
+benchmark skipped as "machine too loaded".
 """
 
 from __future__ import annotations
@@ -154,7 +157,9 @@ def _report(what: str, worst: float, idle: float) -> None:
         f"CPU time in its busiest gap {LAST_CPU[0] * 1e3:.0f} ms"
     )
     if idle > IDLE_LIMIT_S:
-        pytest.skip(
+        # in CI (SOCMAP_BENCH_STRICT=1, set by .ci/run) a skip would hide a regression: twice
+        # the idle baseline itself was socmap's start-up, and every benchmark here skipped
+        (pytest.fail if os.environ.get("SOCMAP_BENCH_STRICT") == "1" else pytest.skip)(
             f"machine too loaded to measure stalls: the idle event loop alone stalled "
             f"{idle * 1e3:.0f} ms (limit {IDLE_LIMIT_S * 1e3:.0f} ms); measured {worst * 1e3:.0f} ms"
         )
@@ -298,13 +303,8 @@ def test_rescore_all(window: Any, idle_gap: float) -> None:
     _report("re-score of every active group (write task, progress dialog)", worst, idle_gap)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="national, quiet machine (idle loop 11 ms): 130 ms over the idle loop (74 ms in a "
-    "script without the benchmark's earlier re-score: that re-score's follow-up refreshes load "
-    "while the import runs). The import itself runs in the engine's worker process; the UI "
-    "thread's own CPU in the busiest gap is 58 ms: not yet found",
-)
+# quiet machine: 44-62 ms over the idle loop (130 ms while the re-score's follow-up refreshes
+# read in threads of the window's process; they read in the engine's worker now)
 def test_intel_import_with_progress(window: Any, idle_gap: float, tmp_path: Path) -> None:
     from socmap.ui.dialogs.import_intel_dialog import import_task
 
