@@ -169,6 +169,7 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
     from PySide6.QtWidgets import QApplication
 
     from socmap.ui.main_window import MainWindow
+    from socmap.ui.views.register_view import RegisterView
 
     assert isinstance(window, MainWindow)
     window.resize(1920, 1080)
@@ -187,8 +188,10 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
     if window.register.proxy.rowCount():
         first = window.register.proxy.index(0, 0)
         window.register.table.selectRow(first.row())
-    for _ in range(20):
+    clock.restart()  # the due dates and counts are asked for once the rows have painted
+    while clock.elapsed() < 3 * RegisterView.DUE_DATES_AFTER_MS:
         QApplication.processEvents()
+        window.ctx.tasks.wait(20)
     window.ctx.tasks.wait(5_000)
     QApplication.processEvents()
     from socmap.domain.errors import SocmapError

@@ -113,7 +113,9 @@ class MainWindow(QMainWindow):
         bus.changes_applied.connect(self._on_bus_changes_applied)
         bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bus.open_ocg_requested.connect(self.open_ocg)
-        self._refresh_status()
+        self.user_label.setText(self.where.login_text)
+        # the counts after the register's first paint (the read starts the engine's worker)
+        QTimer.singleShot(RegisterView.DUE_DATES_AFTER_MS, self, self._refresh_status)
         #: other analysts' saves, announced on the bus as they are committed
         self.watcher = ChangeWatcher(store, bus, self)
         if self.where.kind != "memory":

@@ -202,11 +202,20 @@ class RegisterView(QWidget):
         of the register's query): shown now, their due dates filled in by a worker next."""
         self._on_rows(rows)
         if any(r.due_state is None for r in rows):
-            self.ctx.tasks.read(
-                "socmap.services.queries:register",
-                on_done=self._on_schedule,
-                on_error=lambda exc: self.ctx.report_error(self, exc),
+            # after the rows' first paint: starting the read spawns the engine's worker, Python
+            # in a reader thread that the paint's calls into Python would queue behind
+            QTimer.singleShot(
+                self.DUE_DATES_AFTER_MS,
+                self,
+                lambda: self.ctx.tasks.read(
+                    "socmap.services.queries:register",
+                    on_done=self._on_schedule,
+                    on_error=lambda exc: self.ctx.report_error(self, exc),
+                ),
             )
+
+    #: the due dates of the rows read at start-up are asked for this long after they show (ms)
+    DUE_DATES_AFTER_MS = 100
 
     def _on_schedule(self, rows: list[queries.RegisterRow]) -> None:
         # no filter looks at due dates: the proxy need not filter 6,000 rows again
