@@ -255,14 +255,9 @@ class MapRenderer:
 
     def __init__(self, data: MapData) -> None:
         self.data = data
-        self._paths: dict[int, QPainterPath] = {}
-        for a in data.areas:
-            path = QPainterPath()
-            path.setFillRule(Qt.FillRule.OddEvenFill)
-            for ring in a.rings:
-                path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
-                path.closeSubpath()
-            self._paths[a.id] = path
+        self._paths: dict[int, QPainterPath] = {
+            a.id: context.outline_path(a.rings) for a in data.areas
+        }
         self._density: list[_Density] = self._build_density()
         self._sprites: dict[tuple[int, int, int], QImage] = {}
         self._pixmaps: dict[int, QPixmap] = {}
