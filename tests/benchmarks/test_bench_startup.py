@@ -85,7 +85,7 @@ def test_national_register_usable_within_1_5x_bare_import(national_db: Path) -> 
     "results crossed in pieces, the start-up reads waited for the rows' first paint and the map's "
     "renderer took 32 ms: worst stall while every tab opens 92, 112 and 181 ms (Profiles' first "
     "show 74-181 while the Disruptions log arrives, Dashboard 88-99, Register 64-89; every other "
-    "tab 11-52); CI 126 ms before the last three changes; 94-479 ms before this round; no stall "
+    "tab 11-52); CI dry run 101 ms (Dashboard); 94-479 ms before this round; no stall "
     "before the rows show; peak RSS 265-276 MB",
 )
 def test_national_no_frozen_frames_and_memory(national_db: Path) -> None:
