@@ -189,11 +189,13 @@ def _screenshot(app: object, window: object, target: Path, tab: str | None) -> i
         first = window.register.proxy.index(0, 0)
         window.register.table.selectRow(first.row())
     clock.restart()  # the due dates and counts are asked for once the rows have painted
-    while clock.elapsed() < 3 * RegisterView.DUE_DATES_AFTER_MS:
+    while clock.elapsed() < 15_000 and (
+        window.ctx.tasks.busy or clock.elapsed() < 3 * RegisterView.DUE_DATES_AFTER_MS
+    ):
         QApplication.processEvents()
         window.ctx.tasks.wait(20)
-    window.ctx.tasks.wait(5_000)
-    QApplication.processEvents()
+    for _ in range(5):  # the results are shown; then the layouts they changed settle
+        QApplication.processEvents()
     from socmap.domain.errors import SocmapError
     from socmap.services.output import Written, write_file
     from socmap.store import audit
