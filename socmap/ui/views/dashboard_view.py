@@ -53,6 +53,10 @@ from socmap.ui.widgets.tables import fit_columns
 RED, AMBER, GREEN = "#b91c1c", "#d97706", "#15803d"
 
 
+#: the widest a dashboard list's column is fitted to (px)
+DASHBOARD_FIT_MAX = 200
+
+
 def compliance_colour(percent: float) -> str:
     """Red under 60 %, amber under 85 %, green from 85 %."""
     return RED if percent < 60 else AMBER if percent < 85 else GREEN
@@ -451,7 +455,9 @@ class DashboardView(QWidget):
         if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
             self._fitted = True
             for t in (self.overdue, self.emerging, self.approvals):
-                fit_columns(t)
+                # narrower than the default cap: the stretched name column keeps what is left,
+                # and a long "brought forward by" left it a sliver in a half-width table
+                fit_columns(t, max_width=DASHBOARD_FIT_MAX)
                 t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.report = report  # shown whole from here on
         self._build_cards()
