@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex
 from PySide6.QtGui import QColor
 
 from socmap.render.bands import band_fill
@@ -130,16 +131,17 @@ class RegisterTableModel(RowsTableModel[RegisterRow]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(COLUMNS, lambda r: r.id, parent)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell values for display, sorting, searching and colouring."""
-        if role == SEARCH_ROLE:
-            if not index.isValid() or not (0 <= index.row() < len(self.rows)):
-                return None
-            row = self.rows[index.row()]
-            return " ".join(
-                [row.display_id, row.name, row.lro, row.refs, row.market_labels, *row.aliases]
-            ).casefold()
-        return super().data(index, role)
+    def answers(self, col: Column[RegisterRow]) -> dict[int, Callable[[RegisterRow], Any]]:
+        """The cells' values for display, sorting and colouring, and the row's search text."""
+        return {**super().answers(col), SEARCH_ROLE: search_text}
+
+
+def search_text(row: RegisterRow) -> str:
+    """What the register's free-text filter searches: reference, name, LRO, other references,
+    markets and aliases, case-folded."""
+    return " ".join(
+        [row.display_id, row.name, row.lro, row.refs, row.market_labels, *row.aliases]
+    ).casefold()
 
 
 class RegisterFilterProxy(RowsFilterProxy):
@@ -193,6 +195,6 @@ class RegisterFilterProxy(RowsFilterProxy):
         if self.market and self.market not in row.markets:
             return False
         if self.text:
-            hay = model.data(model.index(source_row, 0), SEARCH_ROLE)
+            hay = search_text(row)
             return all(word in hay for word in self.text.split())
         return True

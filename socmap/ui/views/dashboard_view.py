@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -48,6 +46,7 @@ from socmap.ui.models.schedule_model import (
     OCG_ID_ROLE,
     pending_columns,
 )
+from socmap.ui.tasks import next_frame
 from socmap.ui.widgets.tables import fit_columns
 
 RED, AMBER, GREEN = "#b91c1c", "#d97706", "#15803d"
@@ -209,25 +208,57 @@ def return_assessment_dialog(
 # ----------------------------------------------------------------------------- widgets
 
 
-class AreaCard(QFrame):
-    """One area's compliance: percent, bar, counts. Click to filter the lists to the area."""
+class _Bar(QWidget):
+    """A thin rounded bar filled to ``fraction`` in ``colour`` (painted, not styled)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fraction, self.colour = 0.0, QColor(RED)
+        self.setFixedHeight(10)
+
+    def set_value(self, fraction: float, colour: str) -> None:
+        self.fraction, self.colour = max(0.0, min(1.0, fraction)), QColor(colour)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        box = QRectF(self.rect())
+        painter.setBrush(QColor("#e5e7eb"))
+        painter.drawRoundedRect(box, 4, 4)
+        if self.fraction > 0:
+            painter.setBrush(self.colour)
+            painter.drawRoundedRect(QRectF(0, 0, box.width() * self.fraction, box.height()), 4, 4)
+
+
+class AreaCard(QWidget):
+    """One area's compliance: percent, bar, counts. Click to filter the lists to the area.
+
+    Drawn by its own ``paintEvent`` and fonts, without style sheets: polishing five cards with
+    a style sheet each took 25-35 ms of the Dashboard's first show at national scale."""
 
     clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.area = ""
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.selected = False
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setMinimumWidth(200)
         self.name = QLabel(objectName="area_name")
-        self.name.setStyleSheet("font-weight:bold;font-size:13px;")
+        bold = self.name.font()
+        bold.setBold(True)
+        bold.setPixelSize(13)
+        self.name.setFont(bold)
         self.percent = QLabel(objectName="percent")
-        self.bar = QProgressBar(textVisible=False, maximum=1000)
-        self.bar.setFixedHeight(10)
+        self.bar = _Bar(self)
         self.counts = QLabel(objectName="counts", wordWrap=True)
-        self.counts.setStyleSheet("color:#374151;")
+        palette = self.counts.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#374151"))
+        self.counts.setPalette(palette)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
         lay.setSpacing(4)
         lay.addWidget(self.name)
         lay.addWidget(self.percent)
@@ -235,18 +266,14 @@ class AreaCard(QFrame):
         lay.addWidget(self.counts)
 
     def set_area(self, c: AreaCompliance, *, selected: bool = False) -> None:
-        self.area = c.area
+        self.area, self.selected = c.area, selected
         colour = compliance_colour(c.percent)
         self.name.setText(c.area)
         self.percent.setText(
             f"<span style='font-size:26px;font-weight:bold;color:{colour}'>{c.percent:.0f}%</span>"
             f" <span style='color:#4b5563'>compliant</span>"
         )
-        self.bar.setValue(int(c.percent * 10))
-        self.bar.setStyleSheet(
-            f"QProgressBar{{background:#e5e7eb;border:0;border-radius:4px}}"
-            f"QProgressBar::chunk{{background:{colour};border-radius:4px}}"
-        )
+        self.bar.set_value(c.percent / 100.0, colour)
         overdue = f"<b style='color:{RED}'>{c.overdue} overdue</b>" if c.overdue else "0 overdue"
         never = (
             f"<b style='color:#7c3aed'>{c.never_assessed} never assessed</b>"
@@ -257,10 +284,14 @@ class AreaCard(QFrame):
             f"{c.compliant} of {c.active} active in date<br>{overdue} · {never}<br>"
             f"{c.due_soon} due in the next fortnight"
         )
-        border = "#1d4ed8" if selected else "#d1d5db"
-        self.setStyleSheet(
-            f"AreaCard{{background:white;border:2px solid {border};border-radius:8px}}"
-        )
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#1d4ed8" if self.selected else "#d1d5db"), 2))
+        painter.setBrush(QColor("white"))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 8, 8)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self.clicked.emit(self.area)
@@ -441,24 +472,25 @@ class DashboardView(QWidget):
         self.headline.setText(f"<b>Could not load the schedule:</b> {exc}")
 
     def _show(self, result: tuple[Any, ...]) -> None:
-        """The lists now; the columns' fit, the area cards and the titles in the event loop's
-        next turn (together 80-100 ms nationally: one frozen frame if done at once)."""
+        """The lists now; the columns' fit, the area cards and the titles once the lists are
+        painted (together 80-100 ms nationally: one frozen frame if done at once)."""
         report, pending, names, overdue, emerging = result
         self.pending = pending
         self.pending_model.columns = pending_columns(names)
         self.overdue_model.set_rows(overdue)
         self.emerging_model.set_rows(emerging)
         self.pending_model.set_rows(pending)
-        QTimer.singleShot(0, self, lambda: self._show_summary(report))
+        next_frame(self, lambda: self._show_summary(report))
 
     def _show_summary(self, report: ScheduleReport) -> None:
         if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
             self._fitted = True
             for t in (self.overdue, self.emerging, self.approvals):
-                # narrower than the default cap: the stretched name column keeps what is left,
-                # and a long "brought forward by" left it a sliver in a half-width table
+                # every column fitted, the name too (a stretched name column was left a sliver
+                # in a half-width table); the last one takes what room is left, and a list
+                # wider than its half scrolls sideways
                 fit_columns(t, max_width=DASHBOARD_FIT_MAX)
-                t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+                t.horizontalHeader().setStretchLastSection(True)
         self.report = report  # shown whole from here on
         self._build_cards()
         self._update_titles()
