@@ -212,6 +212,19 @@ _IN_WORKER = False
 WORKER_NICENESS = 10
 
 
+def _lower_priority(pid: int) -> None:
+    """Give process ``pid`` :data:`WORKER_NICENESS` less CPU priority than this process.
+
+    Done by the parent as soon as the worker exists: a spawned worker spends its first 0.5-1 s
+    starting Python and importing, and two of them doing that at the window's priority froze
+    the window's first frames with rows for 90-150 ms."""
+    if not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, ours + WORKER_NICENESS))
+
+
 #: a result's long lists cross from a worker in pieces of this many items (see :func:`_pack`)
 PIECE_ITEMS = 500
 _ONE, _LIST, _TUPLE, _RECORD = range(4)
@@ -278,10 +291,7 @@ def _unpack(skeleton: Any, pieces: list[bytes]) -> Any:
 def _worker(inbox: Any, outbox: Any, cancel: Any = None) -> None:
     """Worker process loop: run jobs until told to stop."""
     global _IN_WORKER
-    _IN_WORKER = True
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(WORKER_NICENESS)
+    _IN_WORKER = True  # its CPU priority was lowered by the parent (see _lower_priority)
     while True:
         item = inbox.get()
         if item is None:
@@ -321,6 +331,8 @@ class _Worker:
             name="socmap-engine",
         )
         self.proc.start()
+        if self.proc.pid is not None:
+            _lower_priority(self.proc.pid)
 
     def alive(self) -> bool:
         return bool(self.proc.is_alive())

@@ -176,6 +176,21 @@ def test_a_read_runs_in_a_worker_of_lower_cpu_priority(demo_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="CPU priority is a Unix notion")
+def test_a_worker_has_its_lower_priority_before_it_runs_any_of_its_own_code() -> None:
+    """A worker's start-up (Python starting, imports) must not compete with the window either:
+    the parent lowers its priority the moment it exists, not the worker once it has started."""
+    import multiprocessing as mp
+
+    worker = engine._Worker(mp.get_context("spawn"))
+    try:
+        assert worker.proc.pid is not None
+        nice = os.getpriority(os.PRIO_PROCESS, worker.proc.pid)
+        assert nice >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + engine.WORKER_NICENESS)
+    finally:
+        worker.kill()
+
+
 def test_a_read_takes_progress_only_when_the_function_has_it(demo_path: Path) -> None:
     """``TaskRunner.read`` targets plain service functions (``function(store, *args)``)."""
     store = open_store(demo_path)
