@@ -36,7 +36,7 @@ from socmap.ui.context import UiContext
 from socmap.ui.gc_policy import IdleCollector
 from socmap.ui.preferences import Preferences
 from socmap.ui.tabs import TABS, LazyTab, preload_tab_modules
-from socmap.ui.tasks import TaskRunner
+from socmap.ui.tasks import TaskRunner, after_paint
 from socmap.ui.views.register_view import RegisterView
 from socmap.ui.watcher import ChangeWatcher
 
@@ -114,8 +114,11 @@ class MainWindow(QMainWindow):
         bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bus.open_ocg_requested.connect(self.open_ocg)
         self.user_label.setText(self.where.login_text)
-        # the counts after the register's first paint (the read starts the engine's worker)
-        QTimer.singleShot(RegisterView.DUE_DATES_AFTER_MS, self, self._refresh_status)
+        # the counts after the register's first paint (the read starts the engine's workers)
+        after_paint(
+            self.register.table.viewport(),
+            lambda: QTimer.singleShot(RegisterView.DUE_DATES_AFTER_MS, self, self._refresh_status),
+        )
         #: other analysts' saves, announced on the bus as they are committed
         self.watcher = ChangeWatcher(store, bus, self)
         if self.where.kind != "memory":

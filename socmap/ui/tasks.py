@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
@@ -38,6 +38,38 @@ def next_frame(receiver: QObject, fn: Callable[[], None]) -> None:
     ``receiver`` is deleted.
     """
     QTimer.singleShot(NEXT_FRAME_MS, receiver, fn)
+
+
+class _AfterPaint(QObject):
+    """Calls ``fn`` once: after ``widget``'s next paint, or after ``latest_ms`` if it is not
+    painted by then (a window not shown)."""
+
+    def __init__(self, widget: QWidget, fn: Callable[[], None], latest_ms: int) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._fn: Callable[[], None] | None = fn
+        widget.installEventFilter(self)
+        QTimer.singleShot(latest_ms, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self._widget.removeEventFilter(self)
+            next_frame(self, self._fire)  # a timer: runs once this paint is done
+        return False
+
+    def _fire(self) -> None:
+        if self._fn is not None:
+            fn, self._fn = self._fn, None
+            self._widget.removeEventFilter(self)
+            self.deleteLater()
+            fn()
+
+
+def after_paint(widget: QWidget, fn: Callable[[], None], *, latest_ms: int = 1000) -> None:
+    """Call ``fn`` once ``widget`` has painted (what the current turn changed), at the latest
+    after ``latest_ms``: for work that would slow a first paint it does not need, such as
+    starting the engine's workers (forking a 270 MB process holds up the window's paint)."""
+    _AfterPaint(widget, fn, latest_ms)
 
 
 class _Signals(QObject):

@@ -99,3 +99,38 @@ def test_a_read_reaches_its_view_only_while_the_view_lives(qtbot, demo_path: Pat
     qtbot.waitUntil(lambda: not runner.busy, timeout=20_000)  # no error raised on the way
     assert alive.text() == f"{len(queries.register(store))} rows"
     store.close()
+
+
+def test_after_paint_runs_once_the_widget_has_painted_or_at_the_latest(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Work that would slow a first paint (starting the engine's workers) waits for it, but
+    never forever: a widget that is not shown still gets it after ``latest_ms``."""
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QWidget
+
+    from socmap.ui.tasks import after_paint
+
+    order: list[str] = []
+
+    class Canvas(QWidget):
+        def paintEvent(self, event: QPaintEvent) -> None:
+            order.append("paint")
+
+    shown = Canvas()
+    qtbot.addWidget(shown)
+    after_paint(shown, lambda: order.append("work"), latest_ms=60_000)
+    qtbot.wait(50)
+    assert order == []  # not shown yet: nothing painted, nothing run
+    shown.show()
+    qtbot.waitUntil(lambda: "work" in order, timeout=5_000)
+    assert order[0] == "paint" and order.count("work") == 1
+    shown.update()
+    qtbot.wait(50)
+    assert order.count("work") == 1  # once only
+
+    hidden = Canvas()
+    qtbot.addWidget(hidden)
+    ran: list[str] = []
+    after_paint(hidden, lambda: ran.append("work"), latest_ms=100)
+    qtbot.waitUntil(lambda: ran == ["work"], timeout=5_000)
+    qtbot.wait(150)
+    assert ran == ["work"]

@@ -37,6 +37,7 @@ from socmap.ui.models.register_model import (
     column_index,
 )
 from socmap.ui.models.rows_model import Prepared
+from socmap.ui.tasks import after_paint
 from socmap.ui.widgets.ocg_detail import OcgDetailPane
 
 COLUMN_WIDTHS = {
@@ -202,19 +203,23 @@ class RegisterView(QWidget):
         of the register's query): shown now, their due dates filled in by a worker next."""
         self._on_rows(rows)
         if any(r.due_state is None for r in rows):
-            # after the rows' first paint: starting the read spawns the engine's worker, Python
-            # in a reader thread that the paint's calls into Python would queue behind
-            QTimer.singleShot(
-                self.DUE_DATES_AFTER_MS,
-                self,
-                lambda: self.ctx.tasks.read(
-                    "socmap.services.queries:register",
-                    on_done=self._on_schedule,
-                    on_error=lambda exc: self.ctx.report_error(self, exc),
+            # after the rows' first paint: starting the read spawns the engine's workers, and
+            # forking this process beside that paint made it a 100-130 ms frame (45-75 alone)
+            after_paint(
+                self.table.viewport(),
+                lambda: QTimer.singleShot(
+                    self.DUE_DATES_AFTER_MS,
+                    self,
+                    lambda: self.ctx.tasks.read(
+                        "socmap.services.queries:register",
+                        on_done=self._on_schedule,
+                        on_error=lambda exc: self.ctx.report_error(self, exc),
+                    ),
                 ),
             )
 
-    #: the due dates of the rows read at start-up are asked for this long after they show (ms)
+    #: the due dates of the rows read at start-up are asked for this long after they are
+    #: painted (ms)
     DUE_DATES_AFTER_MS = 100
 
     def _on_schedule(self, rows: list[queries.RegisterRow]) -> None:
