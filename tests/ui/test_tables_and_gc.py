@@ -207,3 +207,30 @@ def test_update_rows_changes_values_in_place_and_refuses_other_rows(qtbot) -> No
     assert not model.update_rows(_rows(199))  # a row went: refused, nothing changed
     assert not model.update_rows([Row(i + 1, "x", 1) for i in range(200)])
     assert model.rows == before
+
+
+def test_a_choice_model_behaves_as_added_items_do(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The Network tab's 6,000 groups: a combo over a ChoiceListModel answers itemData,
+    currentData and findData as one filled with addItem does."""
+    from PySide6.QtWidgets import QComboBox
+
+    from socmap.ui.models.choices import ChoiceListModel, attach
+
+    choices = [(f"OCG-{i:04d} group {i}", 1000 + i) for i in range(6000)]
+    plain, fast = QComboBox(), QComboBox()
+    for combo in (plain, fast):
+        qtbot.addWidget(combo)
+    for text, data in choices:
+        plain.addItem(text, data)
+    model = attach(fast, ChoiceListModel())
+    model.set_choices(choices)
+    assert fast.view().uniformItemSizes()
+    assert fast.count() == plain.count() == 6000
+    for i in (0, 1, 2999, 5999):
+        assert fast.itemText(i) == plain.itemText(i) and fast.itemData(i) == plain.itemData(i)
+    assert fast.findData(1000 + 4321) == plain.findData(1000 + 4321) == 4321
+    assert fast.findData(-1) == plain.findData(-1) == -1
+    fast.setCurrentIndex(fast.findData(1007))
+    assert fast.currentData() == 1007 and fast.currentText() == "OCG-0007 group 7"
+    model.set_choices([])
+    assert fast.count() == 0 and fast.currentData() is None

@@ -48,11 +48,16 @@ from socmap.services import network as sn
 from socmap.services.network import NetworkResult, NetworkViewState
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
+from socmap.ui.models.choices import ChoiceListModel, attach
 from socmap.ui.models.network_models import KeyPlayersModel
 from socmap.ui.views.graph_canvas import GraphCanvas
 from socmap.ui.widgets.tables import fit_columns
 
 WATCHED = ("association", "membership", "nominal", "ocg", "at_risk", "ocg_link", "*")
+
+
+def _by_id(row: queries.RegisterRow) -> int:
+    return row.id
 
 
 def _canvas(name: str) -> GraphCanvas:
@@ -88,6 +93,7 @@ class NetworkView(QWidget):
 
     def _build(self) -> None:
         self.ocg_combo = QComboBox(objectName="ocg_combo", minimumContentsLength=28)
+        self.ocg_choices = attach(self.ocg_combo, ChoiceListModel(self))  # 6,000 nationally
         self.steps = QSpinBox(objectName="steps", minimum=0, maximum=3, value=1)
         self.steps.setPrefix("steps out: ")
         self.area_combo = QComboBox(objectName="area_combo")
@@ -291,9 +297,9 @@ class NetworkView(QWidget):
         rows, areas = result
         self._loading = True
         current = self.state.ocg_id
-        self.ocg_combo.clear()
-        for r in sorted(rows, key=lambda r: r.id):
-            self.ocg_combo.addItem(f"{r.display_id} {r.name} ({r.members})", r.id)
+        self.ocg_choices.set_choices(
+            [(f"{r.display_id} {r.name} ({r.members})", r.id) for r in sorted(rows, key=_by_id)]
+        )
         self.area_combo.clear()
         self.area_combo.addItem("All areas", None)
         for a in areas:
