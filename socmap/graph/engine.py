@@ -225,8 +225,11 @@ def _lower_priority(pid: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, min(19, ours + WORKER_NICENESS))
 
 
-#: a result's long lists cross from a worker in pieces of this many items (see :func:`_pack`)
-PIECE_ITEMS = 500
+#: a result's long lists cross from a worker in pieces of this many items (see :func:`_pack`):
+#: a piece is unpickled holding the GIL, and a paint's calls into Python each wait for it, so a
+#: piece is kept under a millisecond (500 rows, 2-3 ms, made the frames painted while a tab's
+#: data arrived 60-140 ms in the all-tabs benchmark; 200 rows, 25-50 ms)
+PIECE_ITEMS = 200
 _ONE, _LIST, _TUPLE, _RECORD = range(4)
 
 
