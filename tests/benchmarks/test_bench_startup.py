@@ -79,15 +79,11 @@ def test_national_register_usable_within_1_5x_bare_import(national_db: Path) -> 
     assert usable / bare <= NATIONAL_RATIO
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="quiet machine, three runs after every view read in the engine's worker process, its "
-    "results crossed in pieces, the start-up reads waited for the rows' first paint and the map's "
-    "renderer took 32 ms: worst stall while every tab opens 92, 112 and 181 ms (Profiles' first "
-    "show 74-181 while the Disruptions log arrives, Dashboard 88-99, Register 64-89; every other "
-    "tab 11-52); CI dry run 101 ms (Dashboard); 94-479 ms before this round; no stall "
-    "before the rows show; peak RSS 265-276 MB",
-)
+# quiet machine, five runs: worst stall while every tab opens 77-82 ms (the register's first
+# frame with rows 72-77, the Dashboard's lists 72-88, every other tab 8-52); 92-181 ms before a
+# cell's roles were answered in one call into Python (multiData), the Dashboard painted its
+# lists once, the workers were started after the first frame at low priority from their first
+# instant, and results crossed in pieces under a millisecond; peak RSS 261-274 MB
 def test_national_no_frozen_frames_and_memory(national_db: Path) -> None:
     out = _probe("app", str(national_db), "--all-tabs")
     by_tab = out.get("stall_by_tab", {})
