@@ -16,8 +16,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PROBE = Path(__file__).resolve().parent / "startup_probe.py"
 REPO = Path(__file__).resolve().parents[2]
 
