@@ -48,6 +48,11 @@ class StoreError(SocmapError):
     exit_code = 6
 
 
+class WritesHeld(StoreError):
+    """A write on the UI thread was refused for now: the file's integrity check is still running
+    (writes on a worker wait for it instead). Nothing was changed; it can be tried again."""
+
+
 class ImportFailed(SocmapError):
     """An input file was refused as a whole; nothing was written.
 

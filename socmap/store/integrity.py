@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-from socmap.domain.errors import StoreError
+from socmap.domain.errors import StoreError, WritesHeld
 from socmap.store.db import (
     RESTORE_HINT,
     Store,
@@ -176,8 +176,8 @@ def before_write(path: Path | None) -> None:
     """Called before every write transaction: hold it while the file's check has not passed.
 
     Raises:
-        StoreError: on the main thread while the check runs (:data:`HELD`), or on any thread
-            once the check has failed (the damaged-file message).
+        WritesHeld: on the main thread while the check runs (:data:`HELD`).
+        StoreError: on any thread once the check has failed (the damaged-file message).
     """
     if path is None or not _pending:
         return
@@ -187,7 +187,7 @@ def before_write(path: Path | None) -> None:
         return
     if not check.done:
         if threading.current_thread() is threading.main_thread():
-            raise StoreError(HELD.format(path=path))
+            raise WritesHeld(HELD.format(path=path))
         check.wait()  # a worker: the write is held until the check ends
     if check.error is not None:
         raise check.error

@@ -291,3 +291,44 @@ def test_start_up_objects_are_frozen_out_of_the_collector_until_the_window_close
     win.ctx.tasks.wait(20_000)
     win.close()
     assert gc.get_freeze_count() == 0  # collectable again once the window has gone
+
+
+def test_a_record_opened_while_the_check_runs_opens_once_its_view_is_recorded(  # type: ignore[no-untyped-def]
+    qtbot, demo_path: Path, monkeypatch
+) -> None:
+    """Opening a group records the view, a write, and writes on the UI thread are refused while
+    a large file's check runs: the pane said "Select a group" with the row selected. Now the
+    view is recorded on the writer lane, which waits for the check, and the record shows then
+    (never before its view is on the audit trail)."""
+    from socmap.services.session import open_for_window, pending_check
+    from socmap.store import audit, integrity
+
+    monkeypatch.setattr(integrity, "DEFER_ABOVE_BYTES", 0)  # the demo counts as large
+    release = threading.Event()
+    run = integrity.IntegrityCheck._run
+
+    def held_run(self: integrity.IntegrityCheck) -> None:
+        release.wait(30)
+        run(self)
+
+    monkeypatch.setattr(integrity.IntegrityCheck, "_run", held_run)
+    win = MainWindow(open_for_window(demo_path), remember_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    view = win.register
+    qtbot.waitUntil(lambda: view.proxy.rowCount() > 0, timeout=10_000)
+    check = pending_check(win.ctx.store)
+    assert check is not None and not check.done
+    view.table.selectRow(0)
+    ocg_id = view.selected_ocg_id()
+    assert ocg_id is not None
+    qtbot.wait(200)
+    assert view.detail.ocg_id is None and "integrity check" in view.detail.empty.text()
+    views = audit.rows(win.ctx.store, entity="ocg", entity_id=str(ocg_id), action="view")
+    assert views == []  # nothing shown, nothing recorded yet
+    release.set()
+    qtbot.waitUntil(lambda: view.detail.ocg_id == ocg_id, timeout=30_000)
+    views = audit.rows(win.ctx.store, entity="ocg", entity_id=str(ocg_id), action="view")
+    assert len(views) == 1
+    assert view.detail.empty.text() == view.detail.EMPTY_TEXT
+    win.ctx.tasks.wait(20_000)

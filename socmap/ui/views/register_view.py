@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from socmap.domain.changes import Changes
-from socmap.domain.errors import SocmapError
+from socmap.domain.errors import SocmapError, WritesHeld
 from socmap.domain.groups import Ocg
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
 from socmap.domain.vocab import MARKETS, Status
 from socmap.services import commands, queries, records
+from socmap.services.queries import OcgDetail
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.location_dialog import LocationDialog
 from socmap.ui.dialogs.member_dialog import MemberDialog
@@ -312,11 +313,42 @@ class RegisterView(QWidget):
                 detail = records.open_ocg_detail(self.ctx.store, ocg_id)
             else:
                 detail = queries.ocg_detail(self.ctx.store, ocg_id)
+        except WritesHeld:
+            self._open_when_writable(ocg_id)
+            return
         except SocmapError:
             self.detail.show_detail(None)
             return
+        self._show_detail(ocg_id, detail)
+
+    def _show_detail(self, ocg_id: int, detail: OcgDetail) -> None:
         row = self.model.row_for_id(ocg_id)
         self.detail.show_detail(detail, self.model.row_at(row) if row is not None else None)
+
+    def _open_when_writable(self, ocg_id: int) -> None:
+        """The file's integrity check is still running, so the view cannot be recorded here
+        yet: record it on the writer lane, which waits for the check, and show the record once
+        it is on the audit trail (never before: a record is shown only once its view is)."""
+        self.detail.show_waiting(
+            "Opening the group once the database's integrity check has finished (a few seconds "
+            "after the file opens)…"
+        )
+
+        def opened(detail: OcgDetail) -> None:
+            if self._selected == ocg_id:  # the analyst has not moved on meanwhile
+                self._show_detail(ocg_id, detail)
+
+        def failed(exc: BaseException) -> None:
+            if self._selected == ocg_id:
+                self.detail.show_detail(None)
+                self.ctx.report_error(self, exc)
+
+        self.ctx.tasks.run(
+            lambda store, _progress: records.open_ocg_detail(store, ocg_id),
+            write=True,
+            on_done=opened,
+            on_error=failed,
+        )
 
     def _on_bus_ocg_selected(self, ocg_id: int) -> None:
         if ocg_id != self._selected:

@@ -78,7 +78,7 @@ class OcgDetailPane(QWidget):
             "Remove location", objectName="remove_location_button"
         )
         self.empty = QLabel(
-            "Select a group in the register to see its members and locations.",
+            self.EMPTY_TEXT,
             objectName="empty",
             alignment=Qt.AlignmentFlag.AlignCenter,
             wordWrap=True,
@@ -162,8 +162,17 @@ class OcgDetailPane(QWidget):
         ):
             b.setEnabled(editable)
 
+    #: what the pane says when no group is shown
+    EMPTY_TEXT = "Select a group in the register to see its members and locations."
+
+    def show_waiting(self, text: str) -> None:
+        """No group shown yet, and why (``text``): e.g. its opening waits for the database."""
+        self.show_detail(None)
+        self.empty.setText(text)
+
     def show_detail(self, detail: OcgDetail | None, row: RegisterRow | None = None) -> None:
         """Show ``detail`` (None: the empty state); ``row`` adds band and re-assessment."""
+        self.empty.setText(self.EMPTY_TEXT)
         self.ocg_id = detail.ocg.id if detail else None
         self.empty.setVisible(detail is None)
         self.body.setVisible(detail is not None)
