@@ -44,6 +44,7 @@ from socmap.domain.partners import (
 )
 from socmap.services import disruptions, partners
 from socmap.ui.context import UiContext
+from socmap.ui.models.choices import ChoiceListModel, attach
 from socmap.ui.widgets.fields import field_with_error
 
 
@@ -280,8 +281,10 @@ def _ocg_combo(ctx: UiContext, selected: int | None) -> QComboBox:
     combo = QComboBox()
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    for oid, label, status in disruptions.ocg_choices(ctx.store):
-        combo.addItem(f"{label} [{status}]", oid)
+    choices = attach(combo, ChoiceListModel(combo))  # every group: 6,000 nationally
+    choices.set_choices(
+        [(f"{label} [{status}]", oid) for oid, label, status in disruptions.ocg_choices(ctx.store)]
+    )
     if selected is not None:
         combo.setCurrentIndex(max(0, combo.findData(selected)))
     return combo
