@@ -35,8 +35,8 @@ from socmap.domain.errors import Cancelled, SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.scoring import Assessment
 from socmap.domain.text import plural
-from socmap.services import offload, scoring
-from socmap.services.scoring import AreaCompliance, DueRow, ScheduleReport
+from socmap.services import offload, reassessment, scoring
+from socmap.services.reassessment import AreaCompliance, DueRow, ScheduleReport
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import SORT_ROLE, RowsFilterProxy, RowsTableModel
@@ -175,7 +175,7 @@ def approve_selected(ctx: UiContext, parent: QWidget | None, assessment_id: int)
         ctx.report_error(parent, exc)
         return False
     ctx.bus.changes_applied.emit(changes, None)
-    due = scoring.due_of(ctx.store, a.ocg_id)
+    due = reassessment.due_of(ctx.store, a.ocg_id)
     clock = (
         "re-assessment date unchanged (a re-calculation, not a full review)"
         if a.is_recalculation
@@ -476,16 +476,18 @@ class DashboardView(QWidget):
         the tab's layout. The lists, fitted, once that is painted (all at once was one frozen
         frame of 80-150 ms at national scale, the lists painted twice)."""
         report, pending, names, overdue, emerging = result
-        self.pending = pending
         self._build_cards(report)
-        self._update_titles(report)
-        next_frame(self, lambda: self._show_lists(report, names, overdue, emerging))
+        self._update_titles(report, pending)
+        next_frame(self, lambda: self._show_lists(report, pending, names, overdue, emerging))
 
-    def _show_lists(self, report: ScheduleReport, names: Any, overdue: Any, emerging: Any) -> None:
+    def _show_lists(
+        self, report: ScheduleReport, pending: Any, names: Any, overdue: Any, emerging: Any
+    ) -> None:
+        self.pending = pending  # what the approvals list shows, from here on
         self.pending_model.columns = pending_columns(names)
         self.overdue_model.set_rows(overdue)
         self.emerging_model.set_rows(emerging)
-        self.pending_model.set_rows(self.pending)
+        self.pending_model.set_rows(pending)
         if not self._fitted:  # once: a re-fit on every reload re-measures rows for nothing
             self._fitted = True
             for t in (self.overdue, self.emerging, self.approvals):
@@ -495,7 +497,7 @@ class DashboardView(QWidget):
                 fit_columns(t, max_width=DASHBOARD_FIT_MAX)
                 t.horizontalHeader().setStretchLastSection(True)
         self.report = report  # shown whole from here on
-        self._update_titles(report)
+        self._update_titles(report, pending)
         self._update_buttons()
 
     def _build_cards(self, report: ScheduleReport) -> None:
@@ -510,7 +512,7 @@ class DashboardView(QWidget):
         for card in self.cards[len(report.compliance) :]:
             card.hide()
 
-    def _update_titles(self, r: ScheduleReport) -> None:
+    def _update_titles(self, r: ScheduleReport, pending: list[Assessment]) -> None:
         active = sum(c.active for c in r.compliance)
         compliant = sum(c.compliant for c in r.compliance)
         pct = 100.0 * compliant / active if active else 100.0
@@ -532,7 +534,7 @@ class DashboardView(QWidget):
             f"<b style='color:{RED}'>{overdue} overdue</b> · "
             f"<b style='color:#7c3aed'>{never} active never assessed</b> · "
             f"{len(r.emerging)} awaiting a first assessment · "
-            f"{len(self.pending)} awaiting approval.{worst_txt}</span>"
+            f"{len(pending)} awaiting approval.{worst_txt}</span>"
         )
         where = f" in {self.area}" if self.area else ""
         self.overdue_box.setTitle(
@@ -543,7 +545,7 @@ class DashboardView(QWidget):
             f"Awaiting a first assessment{where} ({self.emerging_proxy.rowCount()}): "
             "emerging groups and groups never scored"
         )
-        self.approvals_box.setTitle(f"Awaiting approval ({len(self.pending)})")
+        self.approvals_box.setTitle(f"Awaiting approval ({len(pending)})")
         self.all_areas.setVisible(bool(self.area))
 
     def set_area(self, area: str) -> None:
@@ -553,7 +555,7 @@ class DashboardView(QWidget):
         self.emerging_proxy.set_area(self.area)
         if self.report is not None:
             self._build_cards(self.report)
-            self._update_titles(self.report)
+            self._update_titles(self.report, self.pending)
 
     def _on_card_clicked(self, area: str) -> None:
         self.set_area(area)
