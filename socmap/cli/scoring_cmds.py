@@ -19,7 +19,7 @@ from socmap.domain.ids import format_ocg_ref
 from socmap.domain.schedule import STATE_LABELS, TRIGGER_KINDS
 from socmap.domain.scoring import SCHEMES, Assessment, Rating
 from socmap.domain.text import plural
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 
 
 def _date(text: str) -> dt.date:
@@ -40,7 +40,7 @@ def _as_of(p: argparse.ArgumentParser) -> None:
 
 def _cmd_due(args: argparse.Namespace) -> int:
     store = open_existing(args)
-    report = scoring.schedule(store, today=args.as_of, area=args.area)
+    report = reassessment.schedule(store, today=args.as_of, area=args.area)
     if args.json:
         print_json(report.to_json())
         return 0
@@ -251,7 +251,7 @@ def _cmd_assess_submit(args: argparse.Namespace) -> int:
 def _cmd_assess_approve(args: argparse.Namespace) -> int:
     store = open_existing(args)
     a, _ = scoring.approve_assessment(store, args.id)
-    due = scoring.due_of(store, a.ocg_id)
+    due = reassessment.due_of(store, a.ocg_id)
     clock = (
         "re-assessment date unchanged (a re-calculation, not a full review)"
         if a.is_recalculation

@@ -12,7 +12,7 @@ import icalendar
 from socmap.domain.roles import Permission
 from socmap.domain.schedule import STATE_LABELS
 from socmap.domain.vocab import DEFAULT_MARKING
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 from socmap.services.auth import require
 from socmap.services.handling import export_marking
 from socmap.services.output import Written, check_target, format_for, write_file
@@ -32,7 +32,7 @@ class CalendarResult:
 
 
 def build_calendar(
-    report: scoring.ScheduleReport, *, marking: str = DEFAULT_MARKING, scope: str = "all areas"
+    report: reassessment.ScheduleReport, *, marking: str = DEFAULT_MARKING, scope: str = "all areas"
 ) -> icalendar.Calendar:
     """The calendar for a schedule report (no file, no audit)."""
     cal = icalendar.Calendar()
@@ -89,7 +89,7 @@ def export_calendar(
     require(store, Permission.EXPORT, action="export the re-assessment calendar")
     # the export rule: lowering below OFFICIAL-SENSITIVE needs a recorded reason
     mark = export_marking([], requested=marking, lowering_reason=marking_reason)
-    report = scoring.schedule(store, today=today, area=area)
+    report = reassessment.schedule(store, today=today, area=area)
     data = build_calendar(report, marking=mark.value, scope=area or "all areas").to_ical()
 
     def record(w: Written) -> str:

@@ -32,7 +32,7 @@ from socmap.export.register_table import (
     left_out_note,
     write_tables,
 )
-from socmap.services import disruptions, handling, queries, scoring
+from socmap.services import disruptions, handling, queries, reassessment
 from socmap.services.auth import require
 from socmap.services.output import Written, check_target, format_for, write_file
 from socmap.store import audit
@@ -79,7 +79,7 @@ def due_tables(
     """The due list (most urgent first) for ``audience``."""
     aud = handling.parse_audience(audience)
     named = aud is handling.Audience.INTERNAL
-    report = scoring.schedule(store, today=today, area=area)
+    report = reassessment.schedule(store, today=today, area=area)
     markings = _markings(store)
     shown = [
         r
@@ -120,7 +120,7 @@ def compliance_tables(
 ) -> ReportTables:
     """Compliance per lead area and in total (counts: the same for every audience)."""
     handling.parse_audience(audience)
-    report = scoring.schedule(store, today=today, area=area)
+    report = reassessment.schedule(store, today=today, area=area)
     rows: list[list[object]] = [
         [c.area, c.active, c.compliant, c.percent, c.overdue, c.never_assessed, c.due_soon]
         for c in report.compliance

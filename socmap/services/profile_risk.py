@@ -9,7 +9,7 @@ from collections.abc import Callable
 from socmap.domain.profiles import ActionStatus, Audience, Strand
 from socmap.domain.schedule import DueState
 from socmap.domain.text import plural, plural_word
-from socmap.services import scoring
+from socmap.services import reassessment
 from socmap.services.profile_live import (
     LiveSection,
     LiveTable,
@@ -222,7 +222,7 @@ def overdue_reassessments(
 ) -> LiveSection:
     """The area's active OCGs whose re-assessment is overdue, or that were never assessed."""
     ids = {g[0]: g[1] for g in q.active_ocgs(store, area_id)}
-    report = scoring.schedule(store, today=today)
+    report = reassessment.schedule(store, today=today)
     late = [r for r in report.overdue if r.ocg_id in ids]
     never = [r for r in report.rows if r.ocg_id in ids and r.state == DueState.NEVER_ASSESSED]
     listable, withheld_note = partner_listable(store, area_id, audience)

@@ -68,7 +68,7 @@ class RegisterRow(NamedTuple):
 
 def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
     """Every OCG, by id, with its current band and (optionally) its re-assessment state."""
-    from socmap.services import scoring
+    from socmap.services import reassessment, scoring
     from socmap.services.geography import all_ocg_geographies
     from socmap.store import scoring as score_rows
 
@@ -77,7 +77,7 @@ def register(store: Store, *, with_schedule: bool = True) -> list[RegisterRow]:
     geographies = all_ocg_geographies(store)
     due: dict[int, tuple[str, str | None]] = {}
     if with_schedule:
-        report = scoring.schedule(store, approved=approved)
+        report = reassessment.schedule(store, approved=approved)
         due = {
             r.ocg_id: (r.state.value, r.due.isoformat() if r.due else None)
             for r in [*report.rows, *report.emerging]
@@ -206,9 +206,9 @@ def dashboard(store: Store) -> tuple[Any, list[Any], dict[int, str]]:
     """The dashboard's data: the schedule (a ``ScheduleReport``), the assessments awaiting
     approval and the name of every group either concerns (a group the schedule leaves out, e.g.
     archived, is looked up one by one: re-running the register for it took 0.6 s nationally)."""
-    from socmap.services import scoring
+    from socmap.services import reassessment, scoring
 
-    report, pending = scoring.schedule(store), scoring.pending_approvals(store)
+    report, pending = reassessment.schedule(store), scoring.pending_approvals(store)
     names = {r.ocg_id: r.name for r in report.rows + report.emerging}
     for ocg_id in sorted({a.ocg_id for a in pending} - set(names)):
         names[ocg_id] = get_ocg(store, ocg_id).name

@@ -15,7 +15,8 @@ from socmap.domain.schedule import TRIGGER_KINDS, SchedulePolicy
 from socmap.domain.scoring import ScoringPolicy, breakdown_to_json, score
 from socmap.services.demo import DemoContext
 from socmap.services.progress import Progress, check_cancelled
-from socmap.services.scoring import load_policy, load_schedule
+from socmap.services.reassessment import load_schedule
+from socmap.services.scoring import load_policy
 from socmap.store import scoring as rows
 from socmap.store import users
 

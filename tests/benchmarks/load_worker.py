@@ -86,7 +86,7 @@ def analyst(plan: Plan, barrier: Any, results: Any) -> None:
     store = None
     try:
         from socmap.domain.disruptions import Disruption
-        from socmap.services import disruptions, queries, scoring
+        from socmap.services import disruptions, queries, reassessment
         from socmap.store import map_rows
         from socmap.store.db import open_store
 
@@ -151,7 +151,7 @@ def analyst(plan: Plan, barrier: Any, results: Any) -> None:
                 if kind == "register":
                     queries.register(store)
                 elif kind == "schedule":
-                    scoring.schedule(store)
+                    reassessment.schedule(store)
                 else:
                     area = rng.choice(plan.areas)
                     map_rows.ocg_rows(store, area_id=area)

@@ -26,7 +26,7 @@ RESCORE_RATIO = 4.0
 
 
 def test_schedule_and_rescore_against_bare_sql(national_db: Path, tmp_path: Path) -> None:
-    from socmap.services import scoring
+    from socmap.services import reassessment, scoring
     from socmap.store import scoring as rows
     from socmap.store.db import open_store
 
@@ -43,9 +43,9 @@ def test_schedule_and_rescore_against_bare_sql(national_db: Path, tmp_path: Path
         rows.schedule_sources(store, ["active", "trigger", "draft"])
 
     bare_sched_t, sched_t = interleaved(
-        bare_schedule, lambda: scoring.schedule(store, today=AS_OF), repeat=5
+        bare_schedule, lambda: reassessment.schedule(store, today=AS_OF), repeat=5
     )
-    assert len(scoring.schedule(store, today=AS_OF).rows) == active
+    assert len(reassessment.schedule(store, today=AS_OF).rows) == active
 
     _version, body = scoring.config_document(store, "ocgm")
     scoring.save_config(store, kind="ocgm", body=scoring.with_weight(body, "markets.drugs", 4))

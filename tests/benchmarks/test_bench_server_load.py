@@ -148,7 +148,7 @@ def _grant(url: str, login: str, role: str) -> str:
 def test_register_and_schedule_on_the_server_within_2x_of_sqlite(
     national_db: Path, national_server: str
 ) -> None:
-    from socmap.services import queries, scoring
+    from socmap.services import queries, reassessment
     from socmap.store.db import open_store
 
     lite = open_store(national_db)
@@ -157,12 +157,12 @@ def test_register_and_schedule_on_the_server_within_2x_of_sqlite(
         assert server.on_server and server.actor == READER
         n_lite, n_server = len(queries.register(lite)), len(queries.register(server))
         assert n_server == n_lite > 5000
-        assert len(scoring.schedule(server).rows) == len(scoring.schedule(lite).rows)
+        assert len(reassessment.schedule(server).rows) == len(reassessment.schedule(lite).rows)
         lite_reg, server_reg = interleaved(
             lambda: queries.register(lite), lambda: queries.register(server), repeat=3
         )
         lite_sched, server_sched = interleaved(
-            lambda: scoring.schedule(lite), lambda: scoring.schedule(server), repeat=3
+            lambda: reassessment.schedule(lite), lambda: reassessment.schedule(server), repeat=3
         )
     finally:
         lite.close()

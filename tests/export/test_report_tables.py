@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from socmap.cli import main
 from socmap.domain.vocab import Marking
-from socmap.services import disruptions, handling, queries, register, scoring
+from socmap.services import disruptions, handling, queries, reassessment, register
 from socmap.store import audit, groups
 from socmap.store.db import open_store
 from tests.conftest import DEMO_AS_OF
@@ -74,7 +74,7 @@ def test_xlsx_is_marked_audited_and_holds_the_services_rows(
     try:
         body = [r for r in rows[2:-1] if r[1] is not None]  # notes have one cell
         if kind == "due":
-            report = scoring.schedule(store, today=AS_OF)
+            report = reassessment.schedule(store, today=AS_OF)
             markings = {r.id: r.marking for r in queries.register(store, with_schedule=False)}
             allowed = [
                 r for r in report.rows
@@ -98,7 +98,7 @@ def test_xlsx_is_marked_audited_and_holds_the_services_rows(
             assert order == sorted(order, key=["Overdue", "Never assessed", "Due soon",
                                                "In date"].index)  # fmt: skip
         elif kind == "compliance":
-            report = scoring.schedule(store, today=AS_OF)
+            report = reassessment.schedule(store, today=AS_OF)
             assert [r[0] for r in body[:-1]] == [c.area for c in report.compliance]
             assert [r[1] for r in body[:-1]] == [c.active for c in report.compliance]
             assert body[-1][0] == "All areas"
@@ -121,7 +121,7 @@ def test_a_group_named_like_a_formula_is_text_in_xlsx_and_csv(
 ) -> None:
     store = open_store(demo_path)
     try:
-        due = scoring.schedule(store, today=AS_OF).rows[0]
+        due = reassessment.schedule(store, today=AS_OF).rows[0]
         g = groups.get_ocg(store, due.ocg_id)
         register.update_ocg(store, dataclasses.replace(g, name='=HYPERLINK("http://evil","x")'))
     finally:
@@ -143,7 +143,7 @@ def test_partner_due_list_leaves_out_official_sensitive_groups_and_says_so(
 ) -> None:
     store = open_store(demo_path)
     try:
-        rows = scoring.schedule(store, today=AS_OF).rows
+        rows = reassessment.schedule(store, today=AS_OF).rows
         first = groups.get_ocg(store, rows[0].ocg_id)
         register.update_ocg(store, dataclasses.replace(first, marking=Marking.OFFICIAL))
         sensitive = sum(

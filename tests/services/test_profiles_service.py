@@ -314,7 +314,7 @@ def test_redactor_removes_nominal_names(demo_store) -> None:  # type: ignore[no-
 
 
 def test_bands_overdue_and_county_lines_come_from_scoring(demo_store) -> None:  # type: ignore[no-untyped-def]
-    from socmap.services import scoring
+    from socmap.services import reassessment, scoring
 
     area_id = _area(demo_store, "Telford & Wrekin")
     by_key = {s.key: s for s in profile_data.live_sections(demo_store, area_id, today=TODAY)}
@@ -324,7 +324,7 @@ def test_bands_overdue_and_county_lines_come_from_scoring(demo_store) -> None:  
         ocg_id = int(row[0][4:8])
         assert row[1] == bands.get(ocg_id, "-")
     assert by_key["overdue"].available
-    report = scoring.schedule(demo_store, today=TODAY)
+    report = reassessment.schedule(demo_store, today=TODAY)
     listed = (
         {int(r[0][4:8]) for r in by_key["overdue"].tables[0].rows}
         if by_key["overdue"].tables

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from socmap.domain.schedule import SchedulePolicy, Trigger, next_due
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 from tests.conftest import act_as
 from tests.services.test_scoring import new_group, rated
 
@@ -43,16 +43,16 @@ def last_audit(store: Any) -> str:
 def test_a_trigger_on_the_day_of_the_approval_brings_the_date_forward(store: Any) -> None:
     oid = new_group(store)
     approved(store, oid, DAY)
-    due_before = scoring.due_of(store, oid)
+    due_before = reassessment.due_of(store, oid)
     assert due_before == DAY + dt.timedelta(days=90)
     act_as(store, "analyst.one", "analyst")
     outcome, _ = scoring.record_trigger(store, ocg_id=oid, kind="major_disruption", on=DAY)
     assert outcome.moved
-    assert outcome.due_after == DAY + dt.timedelta(days=14) == scoring.due_of(store, oid)
+    assert outcome.due_after == DAY + dt.timedelta(days=14) == reassessment.due_of(store, oid)
     assert f"now due {outcome.due_after.isoformat()}" in outcome.message
     assert f"was {due_before.isoformat()}" in outcome.message
     assert outcome.message in last_audit(store)
-    row = scoring.schedule(store, today=DAY).rows[0]
+    row = reassessment.schedule(store, today=DAY).rows[0]
     assert row.due == outcome.due_after and row.triggers == ("major_disruption",)
 
 
@@ -120,11 +120,11 @@ def test_approving_a_recalculation_does_not_restart_the_clock(store: Any) -> Non
     assert "not restarted" in last_audit(store)
     scoring.approve_assessment(store, drafts[other].id, on=DAY)
     assert "clock restarted" in last_audit(store)
-    rows = {r.ocg_id: r for r in scoring.schedule(store, today=DAY).rows}
+    rows = {r.ocg_id: r for r in reassessment.schedule(store, today=DAY).rows}
     assert rows[oid].band == drafts[oid].band  # the band moves ...
     assert rows[oid].last_assessed == old  # ... the clock does not
     assert rows[oid].due == old + dt.timedelta(
-        days=scoring.load_schedule(store).interval_for(rows[oid].band)
+        days=reassessment.load_schedule(store).interval_for(rows[oid].band)
     )
     assert rows[other].last_assessed == DAY
 

@@ -9,7 +9,7 @@ import pytest
 from socmap.domain.errors import Cancelled, PermissionDenied, ValidationError
 from socmap.domain.groups import Ocg
 from socmap.domain.vocab import Status
-from socmap.services import register, scoring
+from socmap.services import reassessment, register, scoring
 from tests.conftest import DEMO_AS_OF, act_as
 
 AS_OF = dt.date.fromisoformat(DEMO_AS_OF)
@@ -119,7 +119,7 @@ def test_compliance_matches_an_independent_sql_count(demo_store: Any, request: A
     imported from: the service on PostgreSQL must agree with SQLite's own arithmetic."""
     import sqlite3
 
-    report = scoring.schedule(demo_store, today=AS_OF)
+    report = reassessment.schedule(demo_store, today=AS_OF)
     source = (
         sqlite3.connect(request.getfixturevalue("demo_template"))
         if demo_store.on_server
@@ -154,7 +154,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
         store, ocg_id=oid, scheme="ocgm", ratings=rated(markets__drugs=3), on=dt.date(2026, 2, 1)
     )
     assert a.status == "draft" and a.band == "3C"
-    before = scoring.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
+    before = reassessment.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
     assert before.state.value == "never_assessed"
     scoring.submit_assessment(store, a.id)
     with pytest.raises(PermissionDenied):  # an analyst may not approve at all
@@ -162,7 +162,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
     act_as(store, "ds.two", "supervisor")
     approved, _ = scoring.approve_assessment(store, a.id, on=dt.date(2026, 2, 3))
     assert approved.status == "approved" and approved.approver == "ds.two"
-    after = scoring.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
+    after = reassessment.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
     assert after.last_assessed == dt.date(2026, 2, 1) and after.due == dt.date(2026, 5, 2)
     assert after.state.value == "overdue"
     assert scoring.current_bands(store) == {oid: "3C"}
@@ -178,7 +178,7 @@ def test_supervisor_approves_and_due_date_moves(store: Any) -> None:
     )
     act_as(store, "ds.two", "supervisor")
     scoring.approve_assessment(store, b.id, on=dt.date(2026, 5, 21))
-    moved = scoring.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
+    moved = reassessment.schedule(store, today=dt.date(2026, 6, 1)).rows[0]
     assert moved.due == dt.date(2026, 8, 18) and moved.state.value == "ok"
 
 
@@ -242,18 +242,18 @@ def test_archived_groups_cannot_be_scored_and_leave_compliance(store: Any) -> No
     with pytest.raises(ValidationError, match="archived"):
         scoring.create_assessment(store, ocg_id=oid, scheme="ocgm", ratings={})
     assert counts(store) == before
-    report = scoring.schedule(store, today=dt.date(2026, 6, 1))
+    report = reassessment.schedule(store, today=dt.date(2026, 6, 1))
     assert [r.ocg_id for r in report.rows] == [keep]
     assert sum(c.active for c in report.compliance) == 1
     scoring.reactivate_ocg(store, ocg_id=oid, rationale="new intelligence of renewed supply")
-    assert len(scoring.schedule(store, today=dt.date(2026, 6, 1)).rows) == 2
+    assert len(reassessment.schedule(store, today=dt.date(2026, 6, 1)).rows) == 2
     assert [h[0] for h in scoring.lifecycle_history(store, oid)] == ["archive", "reactivate"]
 
 
 def test_triggers_bring_the_due_date_forward(store: Any) -> None:
     oid = new_group(store)
     scoring.record_trigger(store, ocg_id=oid, kind="firearms_intel", on=dt.date(2026, 1, 10))
-    row = scoring.schedule(store, today=dt.date(2026, 1, 12)).rows[0]
+    row = reassessment.schedule(store, today=dt.date(2026, 1, 12)).rows[0]
     assert row.due == dt.date(2026, 1, 17)  # 7 days instead of 28 after mapping
     assert row.triggers == ("firearms_intel",)
     before = counts(store)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage, QPainter, QUndoStack
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from socmap.render.chart import ChartPoint, ScoreHistoryState, draw_score_history
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.assessment_dialog import AssessmentDialog
@@ -45,7 +45,7 @@ def dashboard(qtbot, demo_store):  # type: ignore[no-untyped-def]
 
 
 def test_models_pass_qt_model_tester(qtmodeltester, demo_store) -> None:  # type: ignore[no-untyped-def]
-    report = scoring.schedule(demo_store)
+    report = reassessment.schedule(demo_store)
     for columns, rows in ((DUE_COLUMNS, report.rows), (EMERGING_COLUMNS, report.emerging)):
         model: RowsTableModel[Any] = RowsTableModel(columns, lambda r: r.ocg_id)
         model.set_rows(rows)
@@ -104,7 +104,7 @@ def test_supervisor_approves_in_the_gui(qtbot, dashboard) -> None:  # type: igno
     dashboard.ctx.bus.status_message.connect(messages.append)
     qtbot.mouseClick(dashboard.approve_button, Qt.MouseButton.LeftButton)
     assert scoring.get_assessment(dashboard.ctx.store, target.id).status == "approved"
-    due = scoring.due_of(dashboard.ctx.store, target.ocg_id)
+    due = reassessment.due_of(dashboard.ctx.store, target.ocg_id)
     assert any(
         "re-assessment clock restarted" in m and f"next due {due.isoformat()}" in m
         for m in messages
@@ -186,7 +186,8 @@ def test_assessment_dialog_live_total_and_submit(qtbot, store) -> None:  # type:
 
 def test_history_dialog_compares_and_chart_renders(qtbot, demo_store) -> None:  # type: ignore[no-untyped-def]
     oid = max(
-        scoring.schedule(demo_store).rows, key=lambda r: len(scoring.history(demo_store, r.ocg_id))
+        reassessment.schedule(demo_store).rows,
+        key=lambda r: len(scoring.history(demo_store, r.ocg_id)),
     ).ocg_id
     dialog = ScoreHistoryDialog(make_ctx(demo_store), oid)
     qtbot.addWidget(dialog)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDialogButtonBox
 
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 from socmap.ui.bus import AppSignals
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.disruption_dialog import DisruptionDialog
@@ -28,7 +28,7 @@ def test_major_disruption_on_the_approval_day_reports_the_new_due_date(qtbot, st
     )
     act_as(store, "ds.two", "supervisor")
     scoring.approve_assessment(store, a.id, on=day)
-    was = scoring.due_of(store, oid)
+    was = reassessment.due_of(store, oid)
     act_as(store, "analyst.one", "analyst")
     ctx = UiContext(store=store, bus=AppSignals(), tasks=TaskRunner(store), undo_stack=QUndoStack())
     messages: list[str] = []
@@ -42,7 +42,7 @@ def test_major_disruption_on_the_approval_day_reports_the_new_due_date(qtbot, st
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
     )
     assert dialog.result_disruption is not None, dialog.general_error.text()
-    now_due = scoring.due_of(store, oid)
+    now_due = reassessment.due_of(store, oid)
     assert now_due == day + dt.timedelta(days=14) < was
     assert messages and messages[-1] == dialog.schedule_message
     assert f"now due {now_due.isoformat()} (was {was.isoformat()})" in messages[-1]

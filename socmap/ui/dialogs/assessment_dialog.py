@@ -40,7 +40,7 @@ from socmap.domain.scoring import (
 )
 from socmap.domain.text import plural
 from socmap.render.chart import band_colour
-from socmap.services import scoring
+from socmap.services import reassessment, scoring
 from socmap.ui.context import UiContext
 
 
@@ -94,7 +94,7 @@ class AssessmentDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.buttons)
         layout.addLayout(row)
-        default = scoring.load_schedule(ctx.store).default_scheme
+        default = reassessment.load_schedule(ctx.store).default_scheme
         prior = _latest_approved(ctx, ocg_id)
         start = prior.scheme if prior else default
         self.scheme.setCurrentIndex(max(0, self.scheme.findData(start)))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from socmap.domain.disruptions import LEVELS, STRANDS, TACTIC_AREAS, TACTICS, Disruption
 from socmap.domain.errors import SocmapError, ValidationError
-from socmap.services import disruptions, partners, scoring
+from socmap.services import disruptions, partners, reassessment, scoring
 from socmap.ui.context import UiContext
 from socmap.ui.dialogs.modal import ok_cancel
 from socmap.ui.widgets.fields import field_with_error
@@ -208,7 +208,7 @@ class DisruptionDialog(QDialog):
     def _on_ok(self) -> None:
         d = self.disruption()
         try:
-            before = scoring.due_of(self.ctx.store, d.ocg_id) if d.level == "major" else None
+            before = reassessment.due_of(self.ctx.store, d.ocg_id) if d.level == "major" else None
             stored, changes = disruptions.record_disruption(self.ctx.store, d, today=self.today)
         except SocmapError as exc:
             self.show_error(exc)
@@ -216,7 +216,7 @@ class DisruptionDialog(QDialog):
         self.result_disruption = stored
         self.ctx.bus.changes_applied.emit(changes, self)
         if stored.level == "major":
-            after = scoring.due_of(self.ctx.store, stored.ocg_id)
+            after = reassessment.due_of(self.ctx.store, stored.ocg_id)
             self.schedule_message = (
                 f"OCG-{stored.ocg_id:04d}: Major disruption recorded; "
                 + scoring.due_change_message(before, after, scheduled=after is not None)

@@ -10,7 +10,7 @@ from socmap.domain.schedule import TRIGGER_KINDS, DueState
 from socmap.domain.scoring import Assessment
 from socmap.domain.text import plural
 from socmap.render.chart import band_colour
-from socmap.services.scoring import DueRow
+from socmap.services.reassessment import DueRow
 from socmap.ui.models.rows_model import ID_ROLE, SORT_ROLE, Column, RowsTableModel
 
 __all__ = [
