@@ -114,9 +114,10 @@ class MainWindow(QMainWindow):
         bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bus.open_ocg_requested.connect(self.open_ocg)
         self.user_label.setText(self.where.login_text)
-        # the counts after the register's first paint (the read starts the engine's workers)
+        # the counts after the window's first paint (the read starts the engine's workers); the
+        # status bar paints whichever tab the window opens on
         after_paint(
-            self.register.table.viewport(),
+            self.statusBar(),
             lambda: QTimer.singleShot(RegisterView.DUE_DATES_AFTER_MS, self, self._refresh_status),
         )
         #: other analysts' saves, announced on the bus as they are committed
