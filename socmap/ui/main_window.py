@@ -117,8 +117,7 @@ class MainWindow(QMainWindow):
         # the counts after the window's first paint (the read starts the engine's workers); the
         # status bar paints whichever tab the window opens on
         after_paint(
-            self.statusBar(),
-            lambda: QTimer.singleShot(RegisterView.DUE_DATES_AFTER_MS, self, self._refresh_status),
+            self.statusBar(), self._refresh_status, delay_ms=RegisterView.DUE_DATES_AFTER_MS
         )
         #: other analysts' saves, announced on the bus as they are committed
         self.watcher = ChangeWatcher(store, bus, self)
@@ -463,6 +462,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.tasks.read(
             "socmap.services.queries:store_status",
+            view=None,  # the status bar is on screen whenever the window is
             on_done=self._show_status,
             on_error=lambda exc: self.counts_label.setText(f"counts unavailable: {exc}"),
         )

@@ -44,10 +44,10 @@ class _AfterPaint(QObject):
     """Calls ``fn`` once: after ``widget``'s next paint, or after ``latest_ms`` if it is not
     painted by then (a window not shown)."""
 
-    def __init__(self, widget: QWidget, fn: Callable[[], None], latest_ms: int) -> None:
+    def __init__(self, widget: QWidget, fn: Callable[[], object], latest_ms: int) -> None:
         super().__init__(widget)
         self._widget = widget
-        self._fn: Callable[[], None] | None = fn
+        self._fn: Callable[[], object] | None = fn
         widget.installEventFilter(self)
         QTimer.singleShot(latest_ms, self, self._fire)
 
@@ -65,11 +65,58 @@ class _AfterPaint(QObject):
             fn()
 
 
-def after_paint(widget: QWidget, fn: Callable[[], None], *, latest_ms: int = 1000) -> None:
+def after_paint(
+    widget: QWidget, fn: Callable[[], object], *, latest_ms: int = 1000, delay_ms: int = 0
+) -> None:
     """Call ``fn`` once ``widget`` has painted (what the current turn changed), at the latest
     after ``latest_ms``: for work that would slow a first paint it does not need, such as
-    starting the engine's workers (forking a 270 MB process holds up the window's paint)."""
-    _AfterPaint(widget, fn, latest_ms)
+    starting the engine's workers (forking a 270 MB process holds up the window's paint).
+    With ``delay_ms`` it is called that long after the paint (or the latest time)."""
+    if delay_ms:
+        _AfterPaint(widget, lambda: QTimer.singleShot(delay_ms, widget, fn), latest_ms)
+    else:
+        _AfterPaint(widget, fn, latest_ms)
+
+
+class _WhenShown(QObject):
+    """Calls held for ``widget`` until it is next shown, in the order they arrived."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.setObjectName("socmap-when-shown")
+        self._widget = widget
+        self.calls: list[Callable[[], None]] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and watched is self._widget and self.calls:
+            calls, self.calls = self.calls, []
+            for fn in calls:  # before the widget's own showEvent and its first paint
+                fn()
+        return False
+
+
+def on_screen(widget: QWidget) -> bool:
+    """False only for a widget hidden inside a window that is on screen (a tab behind another);
+    a widget with no window on screen (a test's, a screenshot's) counts as shown."""
+    return widget.isVisible() or not widget.window().isVisible()
+
+
+def when_shown(widget: QWidget, fn: Callable[[], None]) -> None:
+    """Call ``fn`` now if ``widget`` is :func:`on_screen`; else when it is next shown.
+
+    For a tab's data that arrives while the tab is behind another: applying it then (setting
+    16,000 rows into a proxy, 35-50 ms) froze the frame of the tab the user was looking at; on
+    the tab's next show it is one frame of the tab the user asked for. Nothing is called once
+    ``widget`` is deleted.
+    """
+    if on_screen(widget):
+        fn()
+        return
+    holder = widget.findChild(
+        _WhenShown, "socmap-when-shown", Qt.FindChildOption.FindDirectChildrenOnly
+    )
+    (holder or _WhenShown(widget)).calls.append(fn)
 
 
 class _Signals(QObject):
@@ -189,8 +236,13 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         title: str = "",
         parent: QWidget | None = None,
+        view: QWidget | None = None,
     ) -> Task:
-        """Queue ``fn``; with ``title`` a cancellable progress dialog is shown over ``parent``."""
+        """Queue ``fn``; with ``title`` a cancellable progress dialog is shown over ``parent``.
+
+        With ``view`` (the tab whose data this is) the outcome is delivered :func:`when_shown`:
+        a result that arrives while the tab is behind another waits for the tab's next show.
+        """
         task = Task(self.store, fn)
         if self._closing:  # the window is closing: nothing new starts
             task.progress.detach()
@@ -216,6 +268,12 @@ class TaskRunner(QObject):
         # a view's own method is not called once the view is gone (a lambda checks for itself)
         owner = getattr(on_done, "__self__", None)
 
+        def _deliver(fn: Callable[[], None]) -> None:
+            if view is None:
+                fn()
+            elif isValid(view):
+                when_shown(view, lambda: fn() if _wanted() else None)
+
         def _wanted() -> bool:
             # posted before shutdown, delivered after: nobody wants it now
             return not self._closing and (not isinstance(owner, QObject) or isValid(owner))
@@ -225,7 +283,7 @@ class TaskRunner(QObject):
             if dialog is not None:
                 dialog.close()
             if _wanted():
-                on_done(result)
+                _deliver(lambda: on_done(result))
 
         def _fail(exc: BaseException) -> None:
             self._live.discard(task)
@@ -234,7 +292,7 @@ class TaskRunner(QObject):
             if not _wanted():
                 return
             if on_error is not None:
-                on_error(exc)
+                _deliver(lambda: on_error(exc))
             elif not isinstance(exc, Cancelled):
                 raise exc
 
@@ -250,6 +308,7 @@ class TaskRunner(QObject):
         self,
         target: str,
         *args: Any,
+        view: QWidget | None,
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None] | None = None,
         then: Callable[[Any], Any] | None = None,
@@ -265,12 +324,16 @@ class TaskRunner(QObject):
         a register repaint took 38 ms alone and 200-400 ms beside a Python thread. Here the
         thread only waits on a pipe. Arguments and the result must pickle; cancelling (a closing
         window) stops the worker at once.
+
+        ``view`` is the tab the data is for (see :meth:`run`), ``None`` only for what is always
+        on screen (the status bar); it is required so that no view's read forgets it.
         """
         return self.run(
             functools.partial(_read_in_process, target, args, kwargs, then),
             write=False,
             on_done=on_done,
             on_error=on_error,
+            view=view,
         )
 
     @property

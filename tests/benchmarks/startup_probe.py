@@ -5,7 +5,7 @@
 stdout, the seconds from process start until the register shows rows (``usable``), and the
 worst gap between heartbeats of a 5 ms timer (``worst_stall``) from the window's first frame
 until the rows are shown, and then (with ``--all-tabs``) while every tab is opened in turn and
-loads. Wall times are measured from the interpreter's start (``time.perf_counter`` at the top of
+loads, and opened once more (what arrived for a tab behind another is applied then). Wall times are measured from the interpreter's start (``time.perf_counter`` at the top of
 this file, before any import), so both modes count the same interpreter start-up.
 """
 
@@ -69,6 +69,8 @@ def app(db: str, all_tabs: bool) -> dict[str, float]:
         gaps[phase[0]] = max(gaps[phase[0]], gap)
         if phase[0] == "tabs":
             title = window.tabs.tabText(window.tabs.currentIndex())
+            if tab_index[0] >= window.tabs.count():  # the second round
+                title += " (again)"
             per_tab[title] = max(per_tab.get(title, 0.0), gap)
 
     timer = QTimer()
@@ -78,12 +80,15 @@ def app(db: str, all_tabs: bool) -> dict[str, float]:
     tab_index = [0]  # the register is tab 0
 
     def next_tab() -> None:
+        # every tab for 1.5 s, then each again for 0.5 s: a tab's data that arrived while it
+        # was behind another is applied on its next show, and that frame is measured too
         tab_index[0] += 1
-        if tab_index[0] < window.tabs.count():
-            window.tabs.setCurrentIndex(tab_index[0])
-            QTimer.singleShot(1500, next_tab)
+        count = window.tabs.count()
+        if tab_index[0] < 2 * count:
+            window.tabs.setCurrentIndex(tab_index[0] % count)
+            QTimer.singleShot(1500 if tab_index[0] < count else 500, next_tab)
         else:
-            QTimer.singleShot(1500, finish)
+            QTimer.singleShot(500, finish)
 
     def finish() -> None:
         phase[0] = "closing"  # closing is not opening a tab (its time is tested on its own)

@@ -215,6 +215,7 @@ class AuditView(QWidget):
         self.ctx.tasks.read(
             "socmap.services.audit_trail:viewer_data",
             self.current_filter(),
+            view=self,
             on_done=self._on_loaded,
             on_error=self._on_failed,
         )
@@ -224,6 +225,7 @@ class AuditView(QWidget):
         self.chain_label.setText("Checking…")
         self.ctx.tasks.read(
             "socmap.services.audit_trail:verify_with_head",
+            view=self,
             on_done=self._on_verified,
             on_error=self._on_failed,
         )

@@ -464,6 +464,7 @@ class DashboardView(QWidget):
             "socmap.services.queries:dashboard",
             # the lists filtered, sorted and indexed on the reader thread (6,000 groups)
             then=lambda r: (*r, overdue(r[0].overdue), emerging(r[0].emerging)),
+            view=self,
             on_done=self._show,
             on_error=self._failed,
         )

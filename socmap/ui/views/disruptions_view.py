@@ -288,6 +288,7 @@ class DisruptionsView(QWidget):
             self.area.currentData(),
             self.today,
             then=lambda result: (prepare(result[0]), result[1]),
+            view=self,
             on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
@@ -318,6 +319,7 @@ class DisruptionsView(QWidget):
             "socmap.services.partner_graphs:disruption_layout",
             area,
             then=lambda result: (result[0], scene_for(*result, title=title)),
+            view=self,
             on_done=done,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
@@ -359,6 +361,7 @@ class DisruptionsView(QWidget):
             ocg_id=ident if kind == "ocg" else None,
             area=ident if kind == "area" else None,
             today=self.today,
+            view=self,
             on_done=lambda data: self.timeline.set_data(data) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )

@@ -289,6 +289,7 @@ class NetworkView(QWidget):
 
         self.ctx.tasks.read(
             "socmap.services.queries:live_groups",
+            view=self,
             on_done=self._show_groups,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
@@ -591,6 +592,7 @@ class NetworkView(QWidget):
             oid,
             first,
             second,
+            view=self,
             on_done=lambda cmp: self._on_compared(cmp, generation),
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )

@@ -211,6 +211,7 @@ class PartnersView(QWidget):
         self.ctx.tasks.read(
             "socmap.services.partner_graphs:tab_data",
             self.today,
+            view=self,
             on_done=lambda result: self._on_loaded(result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )
@@ -283,6 +284,7 @@ class PartnersView(QWidget):
             self.partner_type.currentData() or None,
             copy.deepcopy(self._cache),
             then=lambda r: (r[0], scene_for(r[0], r[1], title=title), r[2]),
+            view=self,
             on_done=lambda result: self._show_graph(token, *result) if isValid(self) else None,
             on_error=lambda exc: self.ctx.report_error(self, exc) if isValid(self) else None,
         )

@@ -450,7 +450,7 @@ class ProfilesView(QWidget):
             if isValid(self):
                 self.ctx.report_error(self, exc)
 
-        self.ctx.tasks.read(target, *args, on_done=done, on_error=failed)
+        self.ctx.tasks.read(target, *args, view=self, on_done=done, on_error=failed)
 
     def refresh(self, *, then: Callable[[], None] | None = None) -> None:
         """Reload the dashboard and the selected area's profile (read in the engine's worker
@@ -637,6 +637,7 @@ class ProfilesView(QWidget):
             audience=Audience.INTERNAL,
             today=today,
             then=lambda cov: cov.paragraphs[0] if cov.paragraphs else "",
+            view=self,
             on_done=done,
             on_error=failed,
         )
@@ -663,6 +664,7 @@ class ProfilesView(QWidget):
             audience=Audience.INTERNAL,
             today=today,
             section=key,
+            view=self,
             on_done=done,
             on_error=failed,
         )

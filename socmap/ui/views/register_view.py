@@ -195,6 +195,7 @@ class RegisterView(QWidget):
         self.ctx.tasks.read(
             "socmap.services.queries:register",
             then=self.model.prepare,  # sorted and indexed off the UI thread (6,000 rows)
+            view=self,
             on_done=self._on_rows,
             on_error=lambda exc: self.ctx.report_error(self, exc),
         )
@@ -208,15 +209,13 @@ class RegisterView(QWidget):
             # forking this process beside that paint made it a 100-130 ms frame (45-75 alone)
             after_paint(
                 self.table.viewport(),
-                lambda: QTimer.singleShot(
-                    self.DUE_DATES_AFTER_MS,
-                    self,
-                    lambda: self.ctx.tasks.read(
-                        "socmap.services.queries:register",
-                        on_done=self._on_schedule,
-                        on_error=lambda exc: self.ctx.report_error(self, exc),
-                    ),
+                lambda: self.ctx.tasks.read(
+                    "socmap.services.queries:register",
+                    view=self,
+                    on_done=self._on_schedule,
+                    on_error=lambda exc: self.ctx.report_error(self, exc),
                 ),
+                delay_ms=self.DUE_DATES_AFTER_MS,
             )
 
     #: the due dates of the rows read at start-up are asked for this long after they are

@@ -134,6 +134,7 @@ class ReviewView(QWidget):
             "socmap.services.review:queue_and_counts",
             _pydate(self.as_of.date()),
             self.limit,
+            view=self,
             on_done=self._on_loaded,
             on_error=self._on_failed,
         )
