@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -46,14 +47,32 @@ KEY_ZOOM = 1.5
 FILL_REPAINT_TILES = 12
 
 
-def _load(store: Store, progress: Any) -> MapRenderer:
+def _first_state(state: MapViewState, fitted: bool, data: MapData) -> MapViewState:
+    """The view a canvas in ``state`` shows ``data`` in: the whole force until it was fitted
+    once, the same view after that."""
+    if fitted:
+        return state
+    return MapViewState.fit(
+        data.extent,
+        state.size,
+        layers=state.layers,
+        selected_ocg=state.selected_ocg,
+        highlighted_area=state.highlighted_area,
+    )
+
+
+def _load(store: Store, progress: Any, state: MapViewState, fitted: bool) -> MapRenderer:
     """Worker: read the map data in a worker process (a million points read in Python would
     hold this process's GIL for seconds, and the window waits for it), then build the
-    renderer's caches here (QImage/QPainterPath are usable off the GUI thread)."""
+    renderer's caches here (QImage/QPainterPath are usable off the GUI thread), and draw the
+    first view once so that its sprites are made here too."""
     data: MapData = offload.run_in_process(
         store, "socmap.services.map_data:load_map_data", write=False, progress=progress
     )
-    return MapRenderer(data)
+    renderer = MapRenderer(data)
+    if not progress.cancelled:
+        renderer.warm(_first_state(state, fitted, data))
+    return renderer
 
 
 class MapCanvas(QWidget):
@@ -120,6 +139,11 @@ class MapCanvas(QWidget):
 
     # --- state ---------------------------------------------------------------------------
 
+    @property
+    def fitted(self) -> bool:
+        """True once the view was fitted to the data (later data keeps the view)."""
+        return self._fitted
+
     def set_renderer(self, renderer: MapRenderer | None) -> None:
         """Show new data; the first data fits the view to the force."""
         self.renderer = renderer
@@ -137,15 +161,8 @@ class MapCanvas(QWidget):
         if self.renderer is None:
             return
         self._fitted = True
-        self.set_state(
-            MapViewState.fit(
-                self.renderer.data.extent,
-                (self.width(), self.height()),
-                layers=self.state.layers,
-                selected_ocg=self.state.selected_ocg,
-                highlighted_area=self.state.highlighted_area,
-            )
-        )
+        self.state = replace(self.state, size=(self.width(), self.height()))
+        self.set_state(_first_state(self.state, False, self.renderer.data))
 
     def zoom(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom in by ``factor`` (out when < 1) about ``anchor`` (default: the centre)."""
@@ -353,7 +370,14 @@ class MapView(QWidget):
         self._stale = False
         self._loading = True
         self._reload_again = False
-        self.ctx.tasks.run(_load, write=False, on_done=self._on_loaded, on_error=self._on_failed)
+        canvas = self.canvas
+        self.ctx.tasks.run(
+            functools.partial(_load, state=canvas.state, fitted=canvas.fitted),
+            write=False,
+            on_done=self._on_loaded,
+            on_error=self._on_failed,
+            view=self,
+        )
 
     def _on_loaded(self, renderer: MapRenderer) -> None:
         if not isValid(self) or not isValid(self.canvas):
