@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QWizard
 
-from socmap.services import spec_import
+from socmap.services import import_spec, spec_import
 from socmap.services.progress import NullProgress
 from socmap.services.session import open_store
 from socmap.ui.bus import AppSignals
@@ -154,7 +154,7 @@ def test_wizard_maps_previews_and_imports_a_force_spreadsheet(
             "date_of_birth": "D.O.B",
         },
     }
-    assert spec_import.load_spec(spec_file) == wizard.spec
+    assert import_spec.load_spec(spec_file) == wizard.spec
 
     wizard.next()
     page = wizard.preview_page
@@ -219,7 +219,7 @@ def test_loaded_spec_and_a_file_changed_before_import_leaves_the_database_alone(
 ) -> None:  # type: ignore[no-untyped-def]
     book = _book(tmp_path / "tracker.xlsx")
     # build and save a spec headlessly from the same model the wizard uses
-    spec = spec_import.spec_from_dict(
+    spec = import_spec.spec_from_dict(
         {
             "system": "tracker",
             "date_formats": ["%d/%m/%Y", "%d-%b-%y"],
@@ -234,7 +234,7 @@ def test_loaded_spec_and_a_file_changed_before_import_leaves_the_database_alone(
             },
         }
     )  # fmt: skip
-    spec_file = spec_import.save_spec(spec, tmp_path / "spec.json")
+    spec_file = import_spec.save_spec(spec, tmp_path / "spec.json")
     wizard = ImportRecordsWizard(ctx)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -263,7 +263,7 @@ def test_loaded_spec_and_a_file_changed_before_import_leaves_the_database_alone(
 
 def test_cancelling_the_import_rolls_everything_back(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     book = _book(tmp_path / "tracker.xlsx")
-    spec = spec_import.spec_from_dict(
+    spec = import_spec.spec_from_dict(
         {
             "values": parse_values(VALUES),
             "date_formats": ["%d/%m/%Y", "%d-%b-%y"],

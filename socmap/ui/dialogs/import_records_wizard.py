@@ -1,6 +1,6 @@
 """File -> Import -> Records from a spreadsheet: choose the file, map its columns, preview, import.
 
-The mapping is an import specification (``services.spec_import``'s model: the same one
+The mapping is an import specification (``services.import_spec``'s model: the same one
 ``socmap import FILE --spec SPEC.json`` reads), loaded from a file or built here and saved for
 next time. The preview is the importer's own plan of the whole file, read on a read task: the
 first records as they would be imported and every refused value with the CLI's one-line
@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from socmap.domain.errors import Cancelled, SocmapError
 from socmap.domain.roles import Permission
 from socmap.domain.text import plural
-from socmap.services import spec_import
+from socmap.services import import_spec, spec_import
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.import_models import ImportPreviewModel
@@ -161,7 +161,7 @@ class MappingPage(QWizardPage):
         self.sheet = QComboBox(objectName="sheet")
         self.types: dict[str, QCheckBox] = {}
         types_row = QHBoxLayout()
-        for t in spec_import.RECORD_TYPES:
+        for t in import_spec.RECORD_TYPES:
             box = QCheckBox(t, objectName=f"type_{t}")
             box.toggled.connect(lambda on, t=t: self._on_type_toggled(t, on))
             self.types[t] = box
@@ -225,11 +225,11 @@ class MappingPage(QWizardPage):
         headers = self.w.headers.get(sheet, ())
         self.table.setRowCount(0)
         for t, rec in chosen.items():
-            for fld in (KEY_FIELD, *spec_import.RECORD_TYPES[t]):
+            for fld in (KEY_FIELD, *import_spec.RECORD_TYPES[t]):
                 r = self.table.rowCount()
                 self.table.insertRow(r)
                 self.table.setItem(r, 0, QTableWidgetItem(t))
-                req = fld in spec_import.REQUIRED[t]
+                req = fld in import_spec.REQUIRED[t]
                 self.table.setItem(r, 1, QTableWidgetItem(fld + (" *" if req else "")))
                 for c in (0, 1):
                     item = self.table.item(r, c)
@@ -254,7 +254,7 @@ class MappingPage(QWizardPage):
             raise KeyError(f"{record_type}.{fld} is not shown")
         return found
 
-    def show_spec(self, spec: spec_import.Spec) -> None:
+    def show_spec(self, spec: import_spec.Spec) -> None:
         """Show a loaded specification."""
         for edit in (self.system, self.date_formats, self.values):
             edit.blockSignals(True)
@@ -272,7 +272,7 @@ class MappingPage(QWizardPage):
         sheet = self.sheet.currentText()
         recs = self.w.mapping.setdefault(sheet, {})
         if on:
-            guessed = spec_import.guess_columns(record_type, self.w.headers.get(sheet, ()))
+            guessed = import_spec.guess_columns(record_type, self.w.headers.get(sheet, ()))
             recs[record_type] = {"key": None, "columns": guessed, "values": {}}
         else:
             recs.pop(record_type, None)
@@ -398,7 +398,7 @@ class ImportRecordsWizard(QWizard):
         #: names the source: keys are remembered per system, so an edited copy of the same
         #: tracker (under any file name) updates what the first import created
         self.system = "spreadsheet"
-        self.spec: spec_import.Spec | None = None
+        self.spec: import_spec.Spec | None = None
         self.spec_path: Path | None = None
         self.plan: spec_import.SpecPlan | None = None
         self.import_result: spec_import.SpecImportResult | None = None
@@ -431,7 +431,7 @@ class ImportRecordsWizard(QWizard):
         generation = self._generation
 
         def job(_store: Store, _progress: Any) -> Any:
-            return spec_import.sheet_headers(target)
+            return import_spec.sheet_headers(target)
 
         self.ctx.tasks.run(
             job,
@@ -464,14 +464,14 @@ class ImportRecordsWizard(QWizard):
     def load_spec(self, path: Path) -> bool:
         """Use a saved specification (its sheets matched to the file's, ignoring case)."""
         try:
-            spec = spec_import.load_spec(path)
+            spec = import_spec.load_spec(path)
         except SocmapError as exc:
             self.mapping_page.error.setText(_err(exc))
             return False
-        by_norm = {spec_import._norm(s): s for s in self.headers}
+        by_norm = {import_spec.normalise(s): s for s in self.headers}
         self.mapping = {}
         for sheet, recs in spec.sheets.items():
-            name = by_norm.get(spec_import._norm(sheet), sheet)
+            name = by_norm.get(import_spec.normalise(sheet), sheet)
             if self.source is not None and self.source.suffix.lower() == ".csv":
                 name = next(iter(self.headers), sheet)  # a CSV is the spec's one sheet
             self.mapping[name] = {
@@ -490,7 +490,7 @@ class ImportRecordsWizard(QWizard):
         if self.spec is None:
             return False
         try:
-            spec_import.save_spec(self.spec, path)
+            import_spec.save_spec(self.spec, path)
         except (SocmapError, OSError) as exc:
             self.mapping_page.error.setText(_err(exc))
             return False
@@ -527,7 +527,7 @@ class ImportRecordsWizard(QWizard):
         try:
             if not self.mapping:
                 raise ValueError("tick the records at least one sheet holds")
-            self.spec = spec_import.spec_from_dict(self.spec_document(), name="the mapping")
+            self.spec = import_spec.spec_from_dict(self.spec_document(), name="the mapping")
             self.mapping_page.error.setText("")
         except (SocmapError, ValueError) as exc:
             self.mapping_page.error.setText(str(exc))
