@@ -331,7 +331,27 @@ def test_names_wait_until_a_pan_or_zoom_stops(qtbot, view) -> None:  # type: ign
     assert canvas.renderer.drawn_labels
 
 
-def test_the_first_frame_finds_its_sprites_made_on_the_worker(qtbot, demo_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def warmed_on(monkeypatch):  # type: ignore[no-untyped-def]
+    """The threads MapRenderer.warm ran on (set up before ``view`` loads its data)."""
+    import threading
+
+    from socmap.render import context
+    from socmap.ui.views import map_view
+
+    context._SPRITES.clear()
+    threads: list[threading.Thread] = []
+    original = map_view.MapRenderer.warm
+
+    def warm(self, state):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        original(self, state)
+
+    monkeypatch.setattr(map_view.MapRenderer, "warm", warm)
+    return threads
+
+
+def test_the_first_frame_finds_its_sprites_made_on_the_worker(warmed_on, view) -> None:  # type: ignore[no-untyped-def]
     """The worker that builds the map's renderer draws the first view once off screen, so the
     first frame on screen blits every label and marker sprite instead of making them (at
     national scale, making them held the first four frames at 45-65 ms)."""
@@ -340,36 +360,14 @@ def test_the_first_frame_finds_its_sprites_made_on_the_worker(qtbot, demo_path) 
     from PySide6.QtGui import QImage, QPainter
 
     from socmap.render import context
-    from socmap.ui.views import map_view
 
-    context._SPRITES.clear()
-    warmed_on: list[threading.Thread] = []
-    original = map_view.MapRenderer.warm
-
-    def warm(self, state):  # type: ignore[no-untyped-def]
-        warmed_on.append(threading.current_thread())
-        original(self, state)
-
-    map_view.MapRenderer.warm = warm  # type: ignore[method-assign]
-    try:
-        store = open_store(demo_path)
-        ctx = UiContext(store, AppSignals(), TaskRunner(store), QUndoStack())
-        v = MapView(ctx)
-        qtbot.addWidget(v)
-        v.resize(900, 640)
-        v.show()
-        qtbot.waitUntil(lambda: v.data is not None, timeout=10_000)
-    finally:
-        map_view.MapRenderer.warm = original  # type: ignore[method-assign]
     assert warmed_on and warmed_on[0] is not threading.main_thread()
     made = len(context._SPRITES)
     assert made > 0  # the demo's view has labels with halos
-    image = QImage(v.canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    image = QImage(view.canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
     painter = QPainter(image)
     with context.sprite_budget(0.0) as budget:  # no time to make any: all must be there
-        v.canvas.renderer.render(painter, v.state)
+        view.canvas.renderer.render(painter, view.state)
     painter.end()
     assert budget.made == 0 and not budget.incomplete
     assert len(context._SPRITES) == made
-    ctx.tasks.wait()
-    store.close()

@@ -136,6 +136,19 @@ def test_after_paint_runs_once_the_widget_has_painted_or_at_the_latest(qtbot) ->
     assert ran == ["work"]
 
 
+def _two_tabs(qtbot, front, behind):  # type: ignore[no-untyped-def]
+    """A window on screen with ``front``'s tab shown and ``behind``'s hidden."""
+    from PySide6.QtWidgets import QTabWidget
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(front, "Front")
+    tabs.addTab(behind, "Behind")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    return tabs, front, behind
+
+
 def test_a_tabs_data_that_arrives_while_it_is_hidden_is_applied_when_it_is_next_shown(
     qtbot,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -144,7 +157,7 @@ def test_a_tabs_data_that_arrives_while_it_is_hidden_is_applied_when_it_is_next_
     its own tab's next show, and is applied before that tab paints. Held results run in the
     order they arrived; a widget with no window on screen gets its result at once."""
     from PySide6.QtGui import QPaintEvent
-    from PySide6.QtWidgets import QLabel, QTabWidget
+    from PySide6.QtWidgets import QLabel
 
     from socmap.ui.tasks import on_screen, when_shown
 
@@ -155,13 +168,7 @@ def test_a_tabs_data_that_arrives_while_it_is_hidden_is_applied_when_it_is_next_
             order.append(f"paint {self.text()}")
             super().paintEvent(event)
 
-    tabs = QTabWidget()
-    qtbot.addWidget(tabs)
-    front, behind = Page("front"), Page("behind")
-    tabs.addTab(front, "Front")
-    tabs.addTab(behind, "Behind")
-    tabs.show()
-    qtbot.waitExposed(tabs)
+    tabs, front, behind = _two_tabs(qtbot, Page("front"), Page("behind"))
     assert on_screen(front) and not on_screen(behind)
 
     when_shown(front, lambda: order.append("front data"))
@@ -188,17 +195,11 @@ def test_a_tabs_data_that_arrives_while_it_is_hidden_is_applied_when_it_is_next_
 
 def test_a_read_for_a_hidden_tab_waits_for_the_tab(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """TaskRunner delivers a view's outcome (result or error) through :func:`when_shown`."""
-    from PySide6.QtWidgets import QLabel, QTabWidget
+    from PySide6.QtWidgets import QLabel
 
     store = open_store(tmp_path / "t.db")
     runner = TaskRunner(store)
-    tabs = QTabWidget()
-    qtbot.addWidget(tabs)
-    front, behind = QLabel("front"), QLabel("behind")
-    tabs.addTab(front, "Front")
-    tabs.addTab(behind, "Behind")
-    tabs.show()
-    qtbot.waitExposed(tabs)
+    tabs, _front, behind = _two_tabs(qtbot, QLabel("front"), QLabel("behind"))
     seen: list[object] = []
 
     def boom(_s, _p):  # type: ignore[no-untyped-def]
