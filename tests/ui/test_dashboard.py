@@ -57,10 +57,12 @@ def test_models_pass_qt_model_tester(qtmodeltester, demo_store) -> None:  # type
 
 def test_dashboard_shows_compliance_and_opens_records(qtbot, dashboard) -> None:  # type: ignore[no-untyped-def]
     report = dashboard.report
-    shown = {c.name.text(): c.percent.text() for c in dashboard.cards if c.isVisible()}
+    shown = {c.area: c.summary() for c in dashboard.cards if c.isVisible()}
     assert set(shown) == {c.area for c in report.compliance}
     for c in report.compliance:
-        assert f"{c.percent:.0f}%" in shown[c.area]
+        assert f"{c.percent:.0f}% compliant" in shown[c.area]
+        assert f"{c.compliant} of {c.active} active in date" in shown[c.area]
+        assert f"{c.overdue} overdue · {c.never_assessed} never assessed" in shown[c.area]
     assert dashboard.overdue_proxy.rowCount() == len(report.overdue) > 0
     assert dashboard.emerging_proxy.rowCount() == len(report.emerging) > 0
     assert "overdue" in dashboard.headline.text()
@@ -301,3 +303,31 @@ def test_showing_the_dashboard_reads_nothing_on_the_ui_thread(qtbot, demo_store)
         for c in range(view.pending_model.columnCount())
     }
     assert any(name in t for t in texts)
+
+
+def test_an_area_card_wraps_its_counts_on_a_narrow_card(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A painted card (no rich-text labels) moves a count that does not fit to the next line,
+    never leaving the separator at a line's end, and grows to hold it."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from socmap.services.reassessment import AreaCompliance
+    from socmap.ui.views.dashboard_view import AreaCard
+
+    card = AreaCard()
+    qtbot.addWidget(card)
+    card.set_area(AreaCompliance("North Worcestershire", 9810, 3130, 6110, 5700, 1140))
+    inner = card.minimumWidth() - 2 * card.MARGIN  # as narrow as the card can be
+    wide, narrow = card._wrapped(400), card._wrapped(inner)
+    assert [len(line) for line in wide] == [1, 3, 1]
+    assert [[t for t, _c, _b in line] for line in narrow][1:3] == [
+        ["6110 overdue"],
+        ["5700 never assessed"],
+    ]
+    for line in narrow:
+        width = sum(
+            QFontMetricsF(card._bold if bold else card._text).horizontalAdvance(t)
+            for t, _c, bold in line
+        )
+        assert width <= inner
+    assert card.heightForWidth(card.minimumWidth()) > card.heightForWidth(400)
+    assert card.accessibleName().splitlines()[:2] == ["North Worcestershire", "32% compliant"]

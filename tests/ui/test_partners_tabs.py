@@ -102,12 +102,18 @@ def test_clicking_nodes_opens_records(qtbot, window) -> None:  # type: ignore[no
         qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=p.toPoint())
     assert blocker.args == [int(ocg.id.split(":")[1])]
     assert window.tabs.currentWidget().materialise() is window.register
-    assert window.register.selected_ocg_id() == int(ocg.id.split(":")[1])
+    # the register's rows, read while it was behind the Partners tab, fill it once it shows
+    qtbot.waitUntil(
+        lambda: window.register.selected_ocg_id() == int(ocg.id.split(":")[1]), timeout=5_000
+    )
 
 
 def _disruptions(qtbot, window) -> DisruptionsView:  # type: ignore[no-untyped-def]
     view: DisruptionsView = tab(window, DisruptionsView)
-    qtbot.waitUntil(lambda: view.log_model.rowCount() > 0, timeout=10_000)
+    # the log first, the "what works" table in the next frame
+    qtbot.waitUntil(
+        lambda: view.log_model.rowCount() > 0 and view.works_model.rowCount() > 0, timeout=10_000
+    )
     return view
 
 

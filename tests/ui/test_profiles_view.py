@@ -62,7 +62,7 @@ def test_dashboard_matches_status_json(view) -> None:  # type: ignore[no-untyped
     for e in expected:
         card = view.cards[str(e["area"])]
         assert card.percent.text() == f"{e['completeness_percent']}%"
-        assert card.bar.value() == e["completeness_percent"]
+        assert card.bar.fraction == pytest.approx(e["completeness_percent"] / 100)
         assert card.missing.toolTip().split("\n") == (e["missing"] or [""])
     assert view.headline.text() == "0 of 5 area profiles complete"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QFont, QTextListFormat
+from PySide6.QtGui import QColor, QFont, QPalette, QTextListFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -59,6 +58,7 @@ from socmap.services import profile_data, profiles
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.profile_models import ActionsTableModel, ContributionsTableModel
+from socmap.ui.widgets.bar import FractionBar
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -76,7 +76,11 @@ def _date_edit(d: dt.date) -> QDateEdit:
 
 
 class AreaCard(QFrame):
-    """One area on the force dashboard: percentage, bar and what is missing."""
+    """One area on the force dashboard: percentage, bar and what is missing.
+
+    Plain-text labels, a painted bar and a palette colour: with rich-text labels, a style sheet
+    on the percentage and a ``QProgressBar``, laying out and polishing five cards took 15-40 ms
+    of the tab's first frame at national scale."""
 
     open_requested = Signal(int)
 
@@ -86,17 +90,22 @@ class AreaCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(190)
         lay = QVBoxLayout(self)
-        self.name = QLabel(f"<b>{status.area}</b>")
-        self.percent = QLabel()
+        self.name = QLabel(status.area, textFormat=Qt.TextFormat.PlainText)
+        bold = QFont(self.name.font())
+        bold.setBold(True)
+        self.name.setFont(bold)
+        self.percent = QLabel(textFormat=Qt.TextFormat.PlainText)
         f = QFont()
         f.setPointSize(20)
         f.setBold(True)
         self.percent.setFont(f)
-        self.bar = QProgressBar(textVisible=False, maximum=100)
-        self.bar.setFixedHeight(8)
-        self.detail = QLabel(wordWrap=True)
-        self.missing = QLabel(wordWrap=True)
+        self.bar = FractionBar(8)
+        self.detail = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self.missing = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.missing.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        small = QFont(self.missing.font())
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.missing.setFont(small)
         self.open_button = QPushButton("Open profile")
         self.open_button.clicked.connect(lambda: self.open_requested.emit(self.area_id))
         for w in (self.name, self.percent, self.bar, self.detail, self.missing):
@@ -111,22 +120,24 @@ class AreaCard(QFrame):
         c = status.completeness
         self.percent.setText(f"{status.percent}%")
         colour = "#047857" if c.complete else ("#b45309" if status.percent >= 50 else "#a01818")
-        self.percent.setStyleSheet(f"color: {colour}")
-        self.bar.setValue(status.percent)
+        palette = self.percent.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+        self.percent.setPalette(palette)
+        self.bar.set_value(status.percent / 100, "#1d4ed8")
         review = status.review_date.isoformat() if status.review_date else "not set"
         self.detail.setText(
-            f"Owner: {status.owner or 'not set'}<br>Review: {review}<br>"
+            f"Owner: {status.owner or 'not set'}\nReview: {review}\n"
             f"Actions: {status.actions} ({status.overdue_actions} overdue)"
         )
         if c.complete:
-            self.missing.setText("<i>Complete</i>")
+            self.missing.setText("Complete")
         else:
             shown = list(c.missing[:5])
             more = len(c.missing) - len(shown)
-            text = "<br>".join(f"• {m}" for m in shown)
+            lines = ["Missing:", *(f"• {m}" for m in shown)]
             if more:
-                text += f"<br>… and {more} more"
-            self.missing.setText(f"<small>Missing:<br>{text}</small>")
+                lines.append(f"… and {more} more")
+            self.missing.setText("\n".join(lines))
         self.missing.setToolTip("\n".join(c.missing))
 
 
@@ -203,6 +214,8 @@ class ProfilesView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Area:"))
         self.area_combo = QComboBox()
+        # wide enough for an area's whole name ("Herefordshire" was cut to "Hereford")
+        self.area_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.area_combo.currentIndexChanged.connect(self._on_area_combo_changed)
         bar.addWidget(self.area_combo)
         self.area_summary = QLabel()
