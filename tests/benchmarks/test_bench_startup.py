@@ -16,14 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.benchmarks.conftest import judge_stall
+
 PROBE = Path(__file__).resolve().parent / "startup_probe.py"
 REPO = Path(__file__).resolve().parents[2]
 
 #: usable register within this multiple of the bare import (issue 17)
 NATIONAL_RATIO = 1.5
 SMALL_RATIO = 1.3
-#: no event-loop stall longer than this, at start-up and while every tab loads
-STALL_S = 0.100
 #: resident memory after every tab has been opened at national scale
 RSS_MB = 1024
 
@@ -81,15 +81,25 @@ def test_national_register_usable_within_1_5x_bare_import(national_db: Path) -> 
 
 
 def test_national_no_frozen_frames_and_memory(national_db: Path) -> None:
+    """No frozen frame while the window starts, settles (the register's due dates, the other
+    tabs' modules imported in the background) and every tab opens in turn, then again; judged
+    like every stall benchmark, against the same run's idle loop (``judge_stall``)."""
     out = _probe("app", str(national_db), "--all-tabs")
     by_tab = out.get("stall_by_tab", {})
     print(
-        f"\nnational demo: worst event-loop stall {out['worst_stall'] * 1e3:.0f} ms until the "
-        f"register shows rows, {out['worst_stall_tabs'] * 1e3:.0f} ms while every tab opens and "
-        f"loads and opens again (target {STALL_S * 1e3:.0f} ms); by tab: "
+        "\nnational demo, by tab: "
         + ", ".join(f"{k} {v * 1e3:.0f}" for k, v in by_tab.items())  # type: ignore[union-attr]
         + f"; peak RSS {out['rss_mb']:.0f} MB (target < {RSS_MB} MB)"
     )
     assert out["rss_mb"] < RSS_MB
-    assert out["worst_stall"] <= STALL_S
-    assert out["worst_stall_tabs"] <= STALL_S
+    phases = {
+        "until the register shows rows": out["worst_stall"],
+        "while it settles": out["worst_stall_settling"],
+        "while every tab opens and loads, and opens again": out["worst_stall_tabs"],
+    }
+    judge_stall(
+        "national demo, start-up and every tab",
+        max(phases.values()),
+        out["idle_stall"],
+        detail="; " + ", ".join(f"{v * 1e3:.0f} ms {k}" for k, v in phases.items()),
+    )
