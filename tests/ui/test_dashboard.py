@@ -311,9 +311,9 @@ def test_an_area_card_wraps_its_counts_on_a_narrow_card(qtbot) -> None:  # type:
     from PySide6.QtGui import QFontMetricsF
 
     from socmap.services.reassessment import AreaCompliance
-    from socmap.ui.views.dashboard_view import AreaCard
+    from socmap.ui.widgets.area_cards import ComplianceCard
 
-    card = AreaCard()
+    card = ComplianceCard()
     qtbot.addWidget(card)
     card.set_area(AreaCompliance("North Worcestershire", 9810, 3130, 6110, 5700, 1140))
     inner = card.minimumWidth() - 2 * card.MARGIN  # as narrow as the card can be

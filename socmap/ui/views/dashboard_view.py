@@ -8,20 +8,10 @@ Also the entry points the main window can wire to menus: :func:`open_assessment_
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-)
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -45,7 +35,7 @@ from socmap.domain.roles import Permission
 from socmap.domain.scoring import Assessment
 from socmap.domain.text import plural
 from socmap.services import offload, reassessment, scoring
-from socmap.services.reassessment import AreaCompliance, DueRow, ScheduleReport
+from socmap.services.reassessment import DueRow, ScheduleReport
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.rows_model import SORT_ROLE, RowsFilterProxy, RowsTableModel
@@ -56,19 +46,11 @@ from socmap.ui.models.schedule_model import (
     pending_columns,
 )
 from socmap.ui.tasks import next_frame
-from socmap.ui.widgets.bar import paint_fraction
+from socmap.ui.widgets.area_cards import RED, ComplianceCard, compliance_colour
 from socmap.ui.widgets.tables import fit_columns
-
-RED, AMBER, GREEN = "#b91c1c", "#d97706", "#15803d"
-
 
 #: the widest a dashboard list's column is fitted to (px)
 DASHBOARD_FIT_MAX = 200
-
-
-def compliance_colour(percent: float) -> str:
-    """Red under 60 %, amber under 85 %, green from 85 %."""
-    return RED if percent < 60 else AMBER if percent < 85 else GREEN
 
 
 # ------------------------------------------------------------------------- entry points
@@ -218,160 +200,6 @@ def return_assessment_dialog(
 # ----------------------------------------------------------------------------- widgets
 
 
-#: a card's text: (text, colour, bold) runs, one list a line
-_Line = list[tuple[str, str, bool]]
-
-
-class AreaCard(QWidget):
-    """One area's compliance: percent, bar, counts. Click to filter the lists to the area.
-
-    Everything is drawn by its own ``paintEvent``: no style sheets (polishing five cards with
-    one each took 25-35 ms of the Dashboard's first show at national scale) and no rich-text
-    labels (laying out five cards' HTML took 17-23 ms of the frame the report arrived in).
-    """
-
-    clicked = Signal(str)
-
-    MARGIN, SPACING, BAR_HEIGHT, NAME_PX, PERCENT_PX = 10, 4, 10, 13, 26
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.area = ""
-        self.selected = False
-        self.compliance: AreaCompliance | None = None
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setMinimumWidth(200)
-        self._text = QFont(self.font())
-        self._bold = QFont(self._text)
-        self._bold.setBold(True)
-        self._name = QFont(self._bold)
-        self._name.setPixelSize(self.NAME_PX)
-        self._big = QFont(self._bold)
-        self._big.setPixelSize(self.PERCENT_PX)
-        policy = self.sizePolicy()
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def set_area(self, c: AreaCompliance, *, selected: bool = False) -> None:
-        """Show ``c``; ``selected`` outlines the card (the lists are filtered to its area)."""
-        self.area, self.selected, self.compliance = c.area, selected, c
-        self.setAccessibleName(self.summary())
-        # never narrower than its longest run (a run is not broken inside), nor than 200 px
-        longest = max(
-            QFontMetricsF(self._bold if bold else self._text).horizontalAdvance(text)
-            for line in self._lines()
-            for text, _colour, bold in line
-        )
-        self.setMinimumWidth(max(200, math.ceil(longest) + 2 * self.MARGIN))
-        self.updateGeometry()
-        self.update()
-
-    def _lines(self) -> list[_Line]:
-        """The counts under the bar."""
-        c = self.compliance
-        if c is None:
-            return []
-        grey = "#374151"
-        overdue = (f"{c.overdue} overdue", RED if c.overdue else grey, bool(c.overdue))
-        never = (
-            f"{c.never_assessed} never assessed",
-            "#7c3aed" if c.never_assessed else grey,
-            bool(c.never_assessed),
-        )
-        return [
-            [(f"{c.compliant} of {c.active} active in date", grey, False)],
-            [overdue, (" · ", grey, False), never],
-            [(f"{c.due_soon} due in the next fortnight", grey, False)],
-        ]
-
-    def summary(self) -> str:
-        """The card as plain text (its accessible name): what it shows, line by line."""
-        c = self.compliance
-        if c is None:
-            return ""
-        head = [c.area, f"{c.percent:.0f}% compliant"]
-        return "\n".join(head + ["".join(t for t, _c, _b in line) for line in self._lines()])
-
-    def _wrapped(self, width: float) -> list[_Line]:
-        """The count lines, a run moved to the next line where the card is too narrow."""
-        out: list[_Line] = []
-        for line in self._lines():
-            current: _Line = []
-            x = 0.0
-            for run in line:
-                w = QFontMetricsF(self._bold if run[2] else self._text).horizontalAdvance(run[0])
-                if current and x + w > width:
-                    if not current[-1][0].strip(" ·"):
-                        current.pop()  # a separator neither ends nor starts a line
-                    out.append(current)
-                    current, x = [], 0.0
-                    if not run[0].strip(" ·"):
-                        continue
-                current.append(run)
-                x += w
-            out.append(current)
-        return out
-
-    def heightForWidth(self, width: int) -> int:
-        inner = width - 2 * self.MARGIN
-        rows = len(self._wrapped(inner)) or 3
-        return round(
-            2 * (self.MARGIN - 2)
-            + QFontMetricsF(self._name).height()
-            + QFontMetricsF(self._big).height()
-            + self.BAR_HEIGHT
-            + 3 * self.SPACING
-            + rows * QFontMetricsF(self._bold).height()
-        )
-
-    def sizeHint(self) -> QSize:
-        return QSize(240, self.heightForWidth(240))
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#1d4ed8" if self.selected else "#d1d5db"), 2))
-        painter.setBrush(QColor("white"))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 8, 8)
-        c = self.compliance
-        if c is None:
-            return
-        left, inner = self.MARGIN, self.width() - 2 * self.MARGIN
-        y = float(self.MARGIN - 2)
-        colour = compliance_colour(c.percent)
-
-        def text(x: float, top: float, value: str, font: QFont, pen: str) -> float:
-            metrics = QFontMetricsF(font)
-            painter.setFont(font)
-            painter.setPen(QColor(pen))
-            painter.drawText(QPointF(x, top + metrics.ascent()), value)
-            return x + metrics.horizontalAdvance(value)
-
-        text(left, y, c.area, self._name, "#111827")
-        y += QFontMetricsF(self._name).height() + self.SPACING
-        big = QFontMetricsF(self._big)
-        x = text(left, y, f"{c.percent:.0f}%", self._big, colour)
-        # " compliant" sits on the percent's baseline
-        small = QFontMetricsF(self._text)
-        painter.setFont(self._text)
-        painter.setPen(QColor("#4b5563"))
-        painter.drawText(QPointF(x + small.horizontalAdvance(" "), y + big.ascent()), "compliant")
-        y += big.height() + self.SPACING
-        box = QRectF(left, y, inner, self.BAR_HEIGHT)
-        paint_fraction(painter, box, c.percent / 100.0, QColor(colour))
-        y += self.BAR_HEIGHT + self.SPACING
-        row = QFontMetricsF(self._bold).height()
-        for line in self._wrapped(inner):
-            x = float(left)
-            for value, pen, bold in line:
-                x = text(x, y, value, self._bold if bold else self._text, pen)
-            y += row
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self.clicked.emit(self.area)
-        super().mouseReleaseEvent(event)
-
-
 def _table(name: str) -> QTableView:
     t = QTableView(objectName=name, sortingEnabled=True)
     t.verticalHeader().hide()
@@ -419,7 +247,7 @@ class DashboardView(QWidget):
         self.headline = QLabel(objectName="headline", textFormat=Qt.TextFormat.RichText)
         self.headline.setWordWrap(True)
         self.cards_row = QHBoxLayout()
-        self.cards: list[AreaCard] = []
+        self.cards: list[ComplianceCard] = []
         self.all_areas = QPushButton("Show all areas", objectName="all_areas")
         self.all_areas.clicked.connect(lambda: self.set_area(""))
 
@@ -577,7 +405,7 @@ class DashboardView(QWidget):
 
     def _build_cards(self, report: ScheduleReport) -> None:
         while len(self.cards) < len(report.compliance):
-            card = AreaCard(self)
+            card = ComplianceCard(self)
             card.clicked.connect(self._on_card_clicked)
             self.cards.append(card)
             self.cards_row.addWidget(card)

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette, QTextListFormat
+from PySide6.QtGui import QFont, QTextListFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -58,7 +57,7 @@ from socmap.services import profile_data, profiles
 from socmap.services.session import Store
 from socmap.ui.context import UiContext
 from socmap.ui.models.profile_models import ActionsTableModel, ContributionsTableModel
-from socmap.ui.widgets.bar import FractionBar
+from socmap.ui.widgets.area_cards import ProfileCard
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -73,72 +72,6 @@ def _date_edit(d: dt.date) -> QDateEdit:
     w = QDateEdit(_qdate(d), calendarPopup=True)
     w.setDisplayFormat("yyyy-MM-dd")
     return w
-
-
-class AreaCard(QFrame):
-    """One area on the force dashboard: percentage, bar and what is missing.
-
-    Plain-text labels, a painted bar and a palette colour: with rich-text labels, a style sheet
-    on the percentage and a ``QProgressBar``, laying out and polishing five cards took 15-40 ms
-    of the tab's first frame at national scale."""
-
-    open_requested = Signal(int)
-
-    def __init__(self, status: profiles.AreaStatus, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.area_id = status.area_id
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(190)
-        lay = QVBoxLayout(self)
-        self.name = QLabel(status.area, textFormat=Qt.TextFormat.PlainText)
-        bold = QFont(self.name.font())
-        bold.setBold(True)
-        self.name.setFont(bold)
-        self.percent = QLabel(textFormat=Qt.TextFormat.PlainText)
-        f = QFont()
-        f.setPointSize(20)
-        f.setBold(True)
-        self.percent.setFont(f)
-        self.bar = FractionBar(8)
-        self.detail = QLabel(textFormat=Qt.TextFormat.PlainText)
-        self.missing = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
-        self.missing.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        small = QFont(self.missing.font())
-        small.setPointSizeF(small.pointSizeF() * 0.85)
-        self.missing.setFont(small)
-        self.open_button = QPushButton("Open profile")
-        self.open_button.clicked.connect(lambda: self.open_requested.emit(self.area_id))
-        for w in (self.name, self.percent, self.bar, self.detail, self.missing):
-            lay.addWidget(w)
-        lay.addStretch(1)
-        lay.addWidget(self.open_button)
-        self.update_status(status)
-
-    def update_status(self, status: profiles.AreaStatus) -> None:
-        """Show ``status``."""
-        self.status = status
-        c = status.completeness
-        self.percent.setText(f"{status.percent}%")
-        colour = "#047857" if c.complete else ("#b45309" if status.percent >= 50 else "#a01818")
-        palette = self.percent.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
-        self.percent.setPalette(palette)
-        self.bar.set_value(status.percent / 100, "#1d4ed8")
-        review = status.review_date.isoformat() if status.review_date else "not set"
-        self.detail.setText(
-            f"Owner: {status.owner or 'not set'}\nReview: {review}\n"
-            f"Actions: {status.actions} ({status.overdue_actions} overdue)"
-        )
-        if c.complete:
-            self.missing.setText("Complete")
-        else:
-            shown = list(c.missing[:5])
-            more = len(c.missing) - len(shown)
-            lines = ["Missing:", *(f"• {m}" for m in shown)]
-            if more:
-                lines.append(f"… and {more} more")
-            self.missing.setText("\n".join(lines))
-        self.missing.setToolTip("\n".join(c.missing))
 
 
 def live_html(sections: list[profile_data.LiveSection]) -> str:
@@ -184,7 +117,7 @@ class ProfilesView(QWidget):
         self.area_id: int | None = None
         self.handling_version = 0
         self.based_on: dict[str, int] = {}
-        self.cards: dict[str, AreaCard] = {}
+        self.cards: dict[str, ProfileCard] = {}
         self._loading = False
         self._live_token = 0
         self._area_token = 0
@@ -489,7 +422,7 @@ class ProfilesView(QWidget):
                     old.deleteLater()
             self.cards = {}
             for s in statuses:
-                card = AreaCard(s)
+                card = ProfileCard(s)
                 card.open_requested.connect(self.open_area)
                 self.cards[s.area] = card
                 self.cards_box.addWidget(card)
